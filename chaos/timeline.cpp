@@ -1,0 +1,48 @@
+#include "chaos/timeline.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "chaos/units.hpp"
+
+namespace rt::chaos {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+result<std::vector<timeline_step>, std::string> parse_timeline(std::string_view text) {
+    std::vector<timeline_step> steps;
+    std::size_t step_no = 0;
+    while (!text.empty()) {
+        std::size_t cut = text.find_first_of(";\n");
+        std::string_view part = trim(text.substr(0, cut));
+        text = cut == std::string_view::npos ? std::string_view{} : text.substr(cut + 1);
+        if (part.empty()) continue;
+        ++step_no;
+        std::string where = "schedule step " + std::to_string(step_no) + " (\"" + std::string(part) + "\"): ";
+        std::size_t sp = part.find_first_of(" \t");
+        if (sp == std::string_view::npos)
+            return make_unexpected(where + "expected \"OFFSET FAULT\", e.g. \"5s blackhole\"");
+        auto at = parse_duration_ms(part.substr(0, sp));
+        if (!at) return make_unexpected(where + at.error());
+        auto cmd = parse_fault(part.substr(sp + 1));
+        if (!cmd) return make_unexpected(where + cmd.error());
+        steps.push_back(timeline_step{*at, std::move(*cmd)});
+    }
+    std::stable_sort(steps.begin(), steps.end(),
+                     [](const timeline_step& a, const timeline_step& b) { return a.at_ms < b.at_ms; });
+    return steps;
+}
+
+nlohmann::json to_json(const timeline_step& step) {
+    return nlohmann::json{{"at_ms", step.at_ms.count()},
+                          {"fault", step.command.heal ? std::string("heal") : to_spec(step.command.f)}};
+}
+
+}  // namespace rt::chaos

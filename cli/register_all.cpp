@@ -1,0 +1,11 @@
+#include "cli/commands.hpp"
+
+namespace rt::cli {
+
+void register_serve(CLI::App& app, registry& reg);
+
+void register_all(CLI::App& app, registry& reg) {
+    register_serve(app, reg);
+}
+
+}  // namespace rt::cli

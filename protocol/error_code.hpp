@@ -1,0 +1,29 @@
+#pragma once
+// Domain error codes, mapped once to the wire's strings (DESIGN.md "Wire protocol v1").
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rt::proto {
+
+enum class error_code {
+    auth_required,
+    forbidden,
+    invalid_filter,
+    rate_limited,
+    bad_request,
+    unknown_subscription,
+    too_many_subscriptions,
+    not_found,
+};
+
+std::string_view to_wire(error_code c);
+std::optional<error_code> error_code_from_wire(std::string_view s);
+
+// An error as sent to a client: a code and a human-readable message naming what was wrong.
+struct protocol_error {
+    error_code code;
+    std::string message;
+};
+
+}  // namespace rt::proto

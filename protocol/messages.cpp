@@ -1,0 +1,505 @@
+#include "protocol/messages.hpp"
+
+#include <array>
+#include <cstdio>
+#include <initializer_list>
+
+namespace rt::proto {
+
+namespace {
+
+using err = unexpected<decode_error>;
+
+decode_error bad(std::string msg, json id = nullptr) {
+    return decode_error{protocol_error{error_code::bad_request, std::move(msg)}, std::move(id)};
+}
+
+// A SAX pass that only checks nesting depth and records where a syntax error is, so the client
+// hears "at byte 17" instead of just "not JSON". Builds nothing.
+struct shape_checker : nlohmann::json_sax<json> {
+    std::size_t max_depth;
+    std::size_t depth = 0;
+    bool too_deep = false;
+    std::string error;
+
+    explicit shape_checker(std::size_t max) : max_depth(max) {}
+    bool push() {
+        if (++depth > max_depth) { too_deep = true; return false; }
+        return true;
+    }
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return push(); }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { --depth; return true; }
+    bool start_array(std::size_t) override { return push(); }
+    bool end_array() override { --depth; return true; }
+    bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception&) override {
+        error = "not valid JSON (syntax error at byte " + std::to_string(pos) + ")";
+        return false;
+    }
+};
+
+const char* type_name(const json& v) {
+    switch (v.type()) {
+        case json::value_t::null: return "null";
+        case json::value_t::boolean: return "a boolean";
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned: return "an integer";
+        case json::value_t::number_float: return "a number";
+        case json::value_t::string: return "a string";
+        case json::value_t::array: return "an array";
+        case json::value_t::object: return "an object";
+        default: return "a value";
+    }
+}
+
+// Field readers: each returns an error message naming the field, or "" on success.
+struct reader {
+    const json& obj;
+    std::string_view type;
+    const decode_limits& limits;
+
+    std::string check_known(std::initializer_list<std::string_view> allowed) const {
+        for (auto it = obj.begin(); it != obj.end(); ++it) {
+            bool ok = it.key() == "type" || it.key() == "id";
+            for (auto a : allowed) ok = ok || it.key() == a;
+            if (!ok) return "unknown field '" + it.key() + "' in " + std::string(type);
+        }
+        return {};
+    }
+    std::string name(const char* field, std::string& out, bool required = true) const {
+        auto it = obj.find(field);
+        if (it == obj.end()) return required ? std::string("missing field '") + field + "'" : "";
+        if (!it->is_string())
+            return std::string("field '") + field + "' must be a string, got " + type_name(*it);
+        const auto& s = it->get_ref<const std::string&>();
+        if (s.empty()) return std::string("field '") + field + "' must not be empty";
+        if (s.size() > limits.max_name_bytes)
+            return std::string("field '") + field + "' is longer than " +
+                   std::to_string(limits.max_name_bytes) + " bytes";
+        out = s;
+        return {};
+    }
+    // An optional object field: absent or null → {}.
+    std::string object(const char* field, json& out, bool required = false) const {
+        auto it = obj.find(field);
+        if (it == obj.end() || (!required && it->is_null())) {
+            if (required) return std::string("missing field '") + field + "'";
+            out = json::object();
+            return {};
+        }
+        if (!it->is_object())
+            return std::string("field '") + field + "' must be an object, got " + type_name(*it);
+        out = *it;
+        return {};
+    }
+};
+
+result<subscribe_msg, std::string> read_subscribe(const reader& r) {
+    subscribe_msg m;
+    std::string e = r.check_known({"subscription", "filter", "since"});
+    if (e.empty()) e = r.name("subscription", m.subscription);
+    if (e.empty()) e = r.object("filter", m.filter);
+    if (e.empty()) {
+        auto it = r.obj.find("since");
+        if (it != r.obj.end() && !it->is_null()) {
+            if (!it->is_object()) return make_unexpected("field 'since' must be an object {epoch, seq}, got " + std::string(type_name(*it)));
+            for (auto f = it->begin(); f != it->end(); ++f)
+                if (f.key() != "epoch" && f.key() != "seq")
+                    return make_unexpected("unknown field 'since." + f.key() + "'");
+            auto ep = it->find("epoch");
+            auto sq = it->find("seq");
+            if (ep == it->end()) return make_unexpected(std::string("missing field 'since.epoch'"));
+            if (!ep->is_string()) return make_unexpected("field 'since.epoch' must be a string, got " + std::string(type_name(*ep)));
+            if (ep->get_ref<const std::string&>().size() > r.limits.max_name_bytes)
+                return make_unexpected(std::string("field 'since.epoch' is too long"));
+            if (sq == it->end()) return make_unexpected(std::string("missing field 'since.seq'"));
+            if (!sq->is_number_unsigned() && !(sq->is_number_integer() && sq->get<std::int64_t>() >= 0))
+                return make_unexpected("field 'since.seq' must be a non-negative integer, got " + std::string(type_name(*sq)));
+            m.since = stream_position{ep->get<std::string>(), sq->get<std::uint64_t>()};
+        }
+    }
+    if (!e.empty()) return make_unexpected(e);
+    return m;
+}
+
+result<publish_msg, std::string> read_publish(const reader& r) {
+    publish_msg m;
+    std::string e = r.check_known({"entity", "operation", "data"});
+    if (e.empty()) e = r.name("entity", m.entity);
+    std::string op;
+    if (e.empty()) e = r.name("operation", op);
+    if (e.empty()) {
+        auto parsed = operation_from_wire(op);
+        if (!parsed) e = "field 'operation' must be insert, update or delete, got '" + op + "'";
+        else m.op = *parsed;
+    }
+    if (e.empty()) e = r.object("data", m.data, /*required=*/true);
+    if (e.empty() && m.op != operation::insert) {
+        auto id = m.data.find("id");
+        if (id == m.data.end()) e = "field 'data.id' is required for " + op;
+        else if (!id->is_string()) e = std::string("field 'data.id' must be a string, got ") + type_name(*id);
+    }
+    if (!e.empty()) return make_unexpected(e);
+    return m;
+}
+
+result<presence_msg, std::string> read_presence(const reader& r) {
+    presence_msg m;
+    std::string e = r.check_known({"action", "resource", "meta"});
+    std::string action;
+    if (e.empty()) e = r.name("action", action);
+    if (e.empty()) {
+        if (action == "join") m.action = presence_action::join;
+        else if (action == "leave") m.action = presence_action::leave;
+        else e = "field 'action' must be join or leave, got '" + action + "'";
+    }
+    if (e.empty()) e = r.name("resource", m.resource);
+    if (e.empty()) e = r.object("meta", m.meta);
+    if (!e.empty()) return make_unexpected(e);
+    return m;
+}
+
+}  // namespace
+
+std::string_view to_wire(operation op) {
+    switch (op) {
+        case operation::insert: return "insert";
+        case operation::update: return "update";
+        case operation::remove: return "delete";
+    }
+    return "insert";
+}
+
+std::optional<operation> operation_from_wire(std::string_view s) {
+    if (s == "insert") return operation::insert;
+    if (s == "update") return operation::update;
+    if (s == "delete") return operation::remove;
+    return std::nullopt;
+}
+
+result<client_message, decode_error> decode_client(std::string_view text, const decode_limits& limits) {
+    if (text.size() > limits.max_message_bytes)
+        return err{bad("message is " + std::to_string(text.size()) + " bytes; the limit is " +
+                       std::to_string(limits.max_message_bytes))};
+    shape_checker checker(limits.max_depth);
+    if (!json::sax_parse(text, &checker)) {
+        if (checker.too_deep)
+            return err{bad("message nests deeper than " + std::to_string(limits.max_depth) + " levels")};
+        return err{bad(checker.error.empty() ? "not valid JSON" : checker.error)};
+    }
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) return err{bad("not valid JSON")};
+    if (!doc.is_object()) return err{bad(std::string("message must be a JSON object, got ") + type_name(doc))};
+
+    client_message out;
+    if (auto id = doc.find("id"); id != doc.end()) {
+        if (!id->is_string() && !id->is_number_integer() && !id->is_number_unsigned())
+            return err{bad(std::string("field 'id' must be a string or an integer, got ") + type_name(*id))};
+        if (id->is_string() && id->get_ref<const std::string&>().size() > limits.max_name_bytes)
+            return err{bad("field 'id' is longer than " + std::to_string(limits.max_name_bytes) + " bytes")};
+        out.id = *id;
+    }
+    auto type_it = doc.find("type");
+    if (type_it == doc.end()) return err{bad("missing field 'type'", out.id)};
+    if (!type_it->is_string())
+        return err{bad(std::string("field 'type' must be a string, got ") + type_name(*type_it), out.id)};
+    const std::string& type = type_it->get_ref<const std::string&>();
+    reader r{doc, type, limits};
+
+    auto fail = [&](const std::string& msg) { return err{bad(msg, out.id)}; };
+    if (type == "subscribe") {
+        auto m = read_subscribe(r);
+        if (!m) return fail(m.error());
+        out.body = std::move(*m);
+    } else if (type == "unsubscribe") {
+        unsubscribe_msg m;
+        std::string e = r.check_known({"subscription"});
+        if (e.empty()) e = r.name("subscription", m.subscription);
+        if (!e.empty()) return fail(e);
+        out.body = std::move(m);
+    } else if (type == "publish") {
+        auto m = read_publish(r);
+        if (!m) return fail(m.error());
+        out.body = std::move(*m);
+    } else if (type == "presence") {
+        auto m = read_presence(r);
+        if (!m) return fail(m.error());
+        out.body = std::move(*m);
+    } else if (type == "ping") {
+        ping_msg m;
+        std::string e = r.check_known({"timestamp"});
+        if (!e.empty()) return fail(e);
+        if (auto ts = doc.find("timestamp"); ts != doc.end()) {
+            if (!ts->is_number_integer() && !ts->is_number_unsigned())
+                return fail(std::string("field 'timestamp' must be an integer, got ") + type_name(*ts));
+            m.timestamp = ts->get<std::int64_t>();
+        }
+        out.body = m;
+    } else {
+        return fail("unknown type '" + type.substr(0, 64) +
+                    "' (expected subscribe, unsubscribe, publish, presence or ping)");
+    }
+    return out;
+}
+
+std::string encode_client(const client_message& m) {
+    json j = json::object();
+    if (!m.id.is_null()) j["id"] = m.id;
+    std::visit(
+        [&](const auto& b) {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, subscribe_msg>) {
+                j["type"] = "subscribe";
+                j["subscription"] = b.subscription;
+                if (!b.filter.empty()) j["filter"] = b.filter;
+                if (b.since) j["since"] = {{"epoch", b.since->epoch}, {"seq", b.since->seq}};
+            } else if constexpr (std::is_same_v<T, unsubscribe_msg>) {
+                j["type"] = "unsubscribe";
+                j["subscription"] = b.subscription;
+            } else if constexpr (std::is_same_v<T, publish_msg>) {
+                j["type"] = "publish";
+                j["entity"] = b.entity;
+                j["operation"] = std::string(to_wire(b.op));
+                j["data"] = b.data;
+            } else if constexpr (std::is_same_v<T, presence_msg>) {
+                j["type"] = "presence";
+                j["action"] = b.action == presence_action::join ? "join" : "leave";
+                j["resource"] = b.resource;
+                if (!b.meta.empty()) j["meta"] = b.meta;
+            } else {
+                j["type"] = "ping";
+                j["timestamp"] = b.timestamp;
+            }
+        },
+        m.body);
+    return j.dump();
+}
+
+// ---- server encoders -----------------------------------------------------------------------
+
+void append_json_string(std::string& out, std::string_view s) {
+    out.push_back('"');
+    for (char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+                    out += buf;
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+namespace {
+void append_id(std::string& out, const json& id) {
+    if (id.is_null()) return;
+    out += "\"id\":";
+    out += id.dump();
+    out.push_back(',');
+}
+}  // namespace
+
+std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
+                         const stream_position& pos, std::int64_t ts_ms) {
+    std::string out;
+    out.reserve(96 + subscription.size() + data_json.size() + pos.epoch.size());
+    out += "{\"type\":\"event\",\"subscription\":";
+    append_json_string(out, subscription);
+    out += ",\"operation\":\"";
+    out += to_wire(op);
+    out += "\",\"data\":";
+    out += data_json;
+    out += ",\"epoch\":";
+    append_json_string(out, pos.epoch);
+    out += ",\"seq\":";
+    out += std::to_string(pos.seq);
+    out += ",\"ts\":";
+    out += std::to_string(ts_ms);
+    out.push_back('}');
+    return out;
+}
+
+std::string encode_subscribed(const json& id, const subscribed_msg& m) {
+    std::string out = "{";
+    append_id(out, id);
+    out += "\"type\":\"subscribed\",\"subscription\":";
+    append_json_string(out, m.subscription);
+    out += ",\"epoch\":";
+    append_json_string(out, m.position.epoch);
+    out += ",\"seq\":" + std::to_string(m.position.seq);
+    out += m.recovered ? ",\"recovered\":true" : ",\"recovered\":false";
+    if (!m.recovered) {
+        out += ",\"initial\":";
+        out += m.initial.dump();
+    }
+    out.push_back('}');
+    return out;
+}
+
+std::string encode_unsubscribed(const json& id, std::string_view subscription) {
+    std::string out = "{";
+    append_id(out, id);
+    out += "\"type\":\"unsubscribed\",\"subscription\":";
+    append_json_string(out, subscription);
+    out.push_back('}');
+    return out;
+}
+
+std::string encode_published(const json& id, std::string_view entity, const json& data) {
+    std::string out = "{";
+    append_id(out, id);
+    out += "\"type\":\"published\",\"entity\":";
+    append_json_string(out, entity);
+    out += ",\"data\":";
+    out += data.dump();
+    out.push_back('}');
+    return out;
+}
+
+std::string encode_presence(const presence_state_msg& m) {
+    json users = json::array();
+    for (const auto& u : m.users) users.push_back({{"id", u.id}, {"meta", u.meta}});
+    std::string out = "{\"type\":\"presence\",\"resource\":";
+    append_json_string(out, m.resource);
+    out += ",\"users\":";
+    out += users.dump();
+    out.push_back('}');
+    return out;
+}
+
+std::string encode_pong(const json& id, std::int64_t timestamp) {
+    std::string out = "{";
+    append_id(out, id);
+    out += "\"type\":\"pong\",\"timestamp\":" + std::to_string(timestamp) + "}";
+    return out;
+}
+
+std::string encode_error(const json& id, error_code code, std::string_view message) {
+    std::string out = "{";
+    append_id(out, id);
+    out += "\"type\":\"error\",\"code\":\"";
+    out += to_wire(code);
+    out += "\",\"message\":";
+    // Messages may quote client input: dump() escapes and replaces invalid UTF-8 safely.
+    out += json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace);
+    out.push_back('}');
+    return out;
+}
+
+std::string encode_server(const server_message& m) {
+    return std::visit(
+        [&](const auto& b) -> std::string {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, subscribed_msg>) return encode_subscribed(m.id, b);
+            else if constexpr (std::is_same_v<T, event_msg>)
+                return encode_event(b.subscription, b.op, b.data.dump(), b.position, b.ts_ms);
+            else if constexpr (std::is_same_v<T, unsubscribed_msg>) return encode_unsubscribed(m.id, b.subscription);
+            else if constexpr (std::is_same_v<T, published_msg>) return encode_published(m.id, b.entity, b.data);
+            else if constexpr (std::is_same_v<T, presence_state_msg>) return encode_presence(b);
+            else if constexpr (std::is_same_v<T, pong_msg>) return encode_pong(m.id, b.timestamp);
+            else return encode_error(m.id, b.error.code, b.error.message);
+        },
+        m.body);
+}
+
+// ---- decoding server messages (clients) ----------------------------------------------------
+
+namespace {
+using serr = unexpected<protocol_error>;
+protocol_error sbad(std::string msg) { return protocol_error{error_code::bad_request, std::move(msg)}; }
+
+bool read_position(const json& j, stream_position& pos) {
+    auto ep = j.find("epoch");
+    auto sq = j.find("seq");
+    if (ep == j.end() || !ep->is_string() || sq == j.end() || !sq->is_number_unsigned()) return false;
+    pos.epoch = ep->get<std::string>();
+    pos.seq = sq->get<std::uint64_t>();
+    return true;
+}
+std::string str_field(const json& j, const char* f, bool& ok) {
+    auto it = j.find(f);
+    if (it == j.end() || !it->is_string()) { ok = false; return {}; }
+    return it->get<std::string>();
+}
+}  // namespace
+
+result<server_message, protocol_error> decode_server(std::string_view text) {
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return serr{sbad("server message is not a JSON object")};
+    server_message out;
+    if (auto id = doc.find("id"); id != doc.end()) out.id = *id;
+    bool ok = true;
+    std::string type = str_field(doc, "type", ok);
+    if (!ok) return serr{sbad("server message has no 'type'")};
+    if (type == "event") {
+        event_msg m;
+        m.subscription = str_field(doc, "subscription", ok);
+        auto op = operation_from_wire(str_field(doc, "operation", ok));
+        if (!op) ok = false; else m.op = *op;
+        if (auto d = doc.find("data"); d != doc.end()) m.data = std::move(*d); else ok = false;
+        ok = ok && read_position(doc, m.position);
+        if (auto ts = doc.find("ts"); ts != doc.end() && ts->is_number()) m.ts_ms = ts->get<std::int64_t>();
+        if (!ok) return serr{sbad("malformed event")};
+        out.body = std::move(m);
+    } else if (type == "subscribed") {
+        subscribed_msg m;
+        m.subscription = str_field(doc, "subscription", ok);
+        ok = ok && read_position(doc, m.position);
+        if (auto r = doc.find("recovered"); r != doc.end() && r->is_boolean()) m.recovered = r->get<bool>();
+        if (auto i = doc.find("initial"); i != doc.end() && i->is_array()) m.initial = std::move(*i);
+        if (!ok) return serr{sbad("malformed subscribed")};
+        out.body = std::move(m);
+    } else if (type == "unsubscribed") {
+        out.body = unsubscribed_msg{str_field(doc, "subscription", ok)};
+    } else if (type == "published") {
+        published_msg m;
+        m.entity = str_field(doc, "entity", ok);
+        if (auto d = doc.find("data"); d != doc.end()) m.data = std::move(*d);
+        out.body = std::move(m);
+    } else if (type == "presence") {
+        presence_state_msg m;
+        m.resource = str_field(doc, "resource", ok);
+        if (auto u = doc.find("users"); u != doc.end() && u->is_array()) {
+            for (const auto& e : *u) {
+                presence_user pu;
+                if (e.contains("id") && e["id"].is_string()) pu.id = e["id"].get<std::string>();
+                if (e.contains("meta")) pu.meta = e["meta"];
+                m.users.push_back(std::move(pu));
+            }
+        }
+        out.body = std::move(m);
+    } else if (type == "pong") {
+        pong_msg m;
+        if (auto ts = doc.find("timestamp"); ts != doc.end() && ts->is_number()) m.timestamp = ts->get<std::int64_t>();
+        out.body = m;
+    } else if (type == "error") {
+        auto code = error_code_from_wire(str_field(doc, "code", ok));
+        std::string msg = str_field(doc, "message", ok);
+        out.body = error_msg{protocol_error{code.value_or(error_code::bad_request), msg}};
+        ok = true;
+    } else {
+        return serr{sbad("unknown server message type '" + type + "'")};
+    }
+    if (!ok) return serr{sbad("malformed " + type + " message")};
+    return out;
+}
+
+}  // namespace rt::proto

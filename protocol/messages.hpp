@@ -1,0 +1,142 @@
+#pragma once
+// Wire protocol v1 message types and their JSON codec (DESIGN.md "Wire protocol v1").
+// Decoding is strict and exception-free: every failure is a protocol_error naming the field.
+// Encoding of server messages writes JSON text directly; it is on the broadcast hot path.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/error_code.hpp"
+#include "protocol/result.hpp"
+
+namespace rt::proto {
+
+using json = nlohmann::json;
+
+// Limits on decoded values; each default has its reason.
+struct decode_limits {
+    std::size_t max_message_bytes = 64 * 1024;  // matches the server's default max frame
+    std::size_t max_name_bytes = 256;           // subscription/entity/resource names are identifiers
+    std::size_t max_depth = 32;                 // rows are shallow; deep nesting is abuse
+};
+
+struct stream_position {
+    std::string epoch;
+    std::uint64_t seq = 0;
+    bool operator==(const stream_position& o) const { return epoch == o.epoch && seq == o.seq; }
+};
+
+enum class operation { insert, update, remove };
+std::string_view to_wire(operation op);  // "insert" | "update" | "delete"
+std::optional<operation> operation_from_wire(std::string_view s);
+
+// ---- client → server -----------------------------------------------------------------------
+
+struct subscribe_msg {
+    std::string subscription;
+    json filter = json::object();  // always an object ({} when absent)
+    std::optional<stream_position> since;
+};
+struct unsubscribe_msg {
+    std::string subscription;
+};
+struct publish_msg {
+    std::string entity;
+    operation op = operation::insert;
+    json data = json::object();
+};
+enum class presence_action { join, leave };
+struct presence_msg {
+    presence_action action = presence_action::join;
+    std::string resource;
+    json meta = json::object();
+};
+struct ping_msg {
+    std::int64_t timestamp = 0;
+};
+
+using client_body = std::variant<subscribe_msg, unsubscribe_msg, publish_msg, presence_msg, ping_msg>;
+
+struct client_message {
+    json id;  // null when the client gave none; echoed in the reply
+    client_body body;
+};
+
+// A decode failure, with the client's "id" when it could be read (so the error can carry it).
+struct decode_error {
+    protocol_error error;
+    json id;
+};
+
+result<client_message, decode_error> decode_client(std::string_view text,
+                                                   const decode_limits& limits = {});
+std::string encode_client(const client_message& m);
+
+// ---- server → client -----------------------------------------------------------------------
+
+struct subscribed_msg {
+    std::string subscription;
+    stream_position position;
+    bool recovered = false;
+    json initial = json::array();  // rows; empty when recovered
+};
+struct event_msg {
+    std::string subscription;
+    operation op = operation::insert;
+    json data;
+    stream_position position;
+    std::int64_t ts_ms = 0;
+};
+struct unsubscribed_msg {
+    std::string subscription;
+};
+struct published_msg {
+    std::string entity;
+    json data;
+};
+struct presence_user {
+    std::string id;
+    json meta = json::object();
+};
+struct presence_state_msg {
+    std::string resource;
+    std::vector<presence_user> users;
+};
+struct pong_msg {
+    std::int64_t timestamp = 0;
+};
+struct error_msg {
+    protocol_error error;
+};
+
+using server_body = std::variant<subscribed_msg, event_msg, unsubscribed_msg, published_msg,
+                                 presence_state_msg, pong_msg, error_msg>;
+struct server_message {
+    json id;  // null when absent
+    server_body body;
+};
+
+// Clients decode what the server sends; a malformed server message is a bad_request error.
+result<server_message, protocol_error> decode_server(std::string_view text);
+
+// Encoders. `id` is omitted when null. Rows are passed pre-serialized where a frame is built once
+// for many receivers (an event's `data_json` is the row's JSON text).
+std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
+                         const stream_position& pos, std::int64_t ts_ms);
+std::string encode_subscribed(const json& id, const subscribed_msg& m);
+std::string encode_unsubscribed(const json& id, std::string_view subscription);
+std::string encode_published(const json& id, std::string_view entity, const json& data);
+std::string encode_presence(const presence_state_msg& m);
+std::string encode_pong(const json& id, std::int64_t timestamp);
+std::string encode_error(const json& id, error_code code, std::string_view message);
+std::string encode_server(const server_message& m);  // any of the above, by variant
+
+// Appends `s` as a JSON string literal (quoted, escaped) to `out`.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace rt::proto

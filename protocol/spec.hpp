@@ -1,0 +1,153 @@
+#pragma once
+// The spec language's IR: an app's entities, views and subscriptions (DESIGN.md "Spec DSL").
+// Built by parse_spec() (spec_parser.cpp); everything here is immutable once parsed.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/result.hpp"
+
+namespace rt::spec {
+
+using json = nlohmann::json;
+
+struct source_pos {
+    int line = 0;  // 1-based
+    int col = 0;   // 1-based
+};
+
+enum class attr_kind { string, integer, floating, boolean, enumeration, ref };
+
+struct attr_type {
+    attr_kind kind = attr_kind::string;
+    std::vector<std::string> choices;  // enumeration: the allowed string literals
+    std::string ref_entity;            // ref: the referenced entity (values are its ids, strings)
+};
+std::string to_string(const attr_type& t);  // "string", "int", "\"todo\" | \"done\"", "ref User"
+
+struct attribute {
+    std::string name;
+    attr_type type;
+    source_pos pos;
+};
+
+struct entity {
+    std::string name;
+    std::vector<attribute> attrs;  // the implicit `id` (string) is not listed here
+    source_pos pos;
+    // nullptr when the entity has no such attribute; "id" yields a static string attribute.
+    const attribute* find(std::string_view attr) const;
+};
+
+enum class cmp_op { eq, ne, lt, le, gt, ge };
+
+// A `where` expression tree.
+struct expr {
+    enum class kind { compare, and_, or_, not_ } k = kind::compare;
+    // compare: `attr op value`; value is a JSON string, number, bool or null.
+    cmp_op op = cmp_op::eq;
+    std::string attr;
+    json value;
+    source_pos pos;
+    // and_/or_: lhs and rhs; not_: lhs only.
+    std::shared_ptr<const expr> lhs, rhs;
+};
+using expr_ptr = std::shared_ptr<const expr>;
+
+struct view {
+    std::string name;
+    std::string entity;
+    expr_ptr where;  // nullptr: every row
+    source_pos pos;
+};
+
+enum class subscription_kind {
+    view,    // `subscription S: view V`   events when rows enter, change in, or leave V
+    by_id,   // `subscription S: E by id`  one record; the client's filter must name its id
+    entity,  // `subscription S: E`        every change to E
+};
+
+struct subscription {
+    std::string name;
+    subscription_kind kind = subscription_kind::entity;
+    std::string entity;  // the entity whose rows it carries (for views: the view's entity)
+    std::string view;    // kind == view: the view's name
+    source_pos pos;
+};
+
+struct app {
+    std::string name;
+    std::vector<entity> entities;
+    std::vector<view> views;
+    std::vector<subscription> subscriptions;
+
+    const entity* find_entity(std::string_view name) const;
+    const view* find_view(std::string_view name) const;
+    const subscription* find_subscription(std::string_view name) const;
+    // The `where` of a subscription (its view's predicate), or nullptr when it has none.
+    const expr* predicate_of(const subscription& s) const;
+};
+
+struct spec_error {
+    std::string file;
+    source_pos pos;
+    std::string message;  // what was expected / what is wrong
+    std::string to_string() const;  // "file:line:col: error: message"
+};
+
+// Parses and checks a spec. On failure returns every error found (at least one), in source order.
+result<app, std::vector<spec_error>> parse_spec(std::string_view text, const std::string& file);
+
+// Reads and parses a file; a missing/unreadable file is a spec_error at 0:0.
+result<app, std::vector<spec_error>> load_spec_file(const std::string& path);
+
+// One-line-per-item summary of what an app declares (for `rt serve --check`).
+std::string describe(const app& a);
+
+// Evaluates a where expression on a row (a JSON object). A missing attribute compares as null;
+// ordering comparisons with null or between different types are false.
+bool eval_where(const expr& e, const json& row);
+
+// ---- rows ----------------------------------------------------------------------------------
+
+enum class row_mode {
+    full,   // insert: every attribute may be present; unknown fields and wrong types rejected
+    patch,  // update: only the fields that change; `id` required
+};
+
+struct field_error {
+    std::string field;    // "status", "data.id", ... (empty when the row itself is wrong)
+    std::string message;  // "expected one of \"todo\" | \"doing\" | \"done\", got \"later\""
+};
+
+// Validates a row against an entity's attribute types. `id`, when present, must be a string.
+std::optional<field_error> validate_row(const entity& e, const json& row, row_mode mode);
+
+// ---- view maintenance ----------------------------------------------------------------------
+
+enum class change { none, insert, update, remove };
+std::string_view to_wire(change c);  // "insert" | "update" | "delete" ("" for none)
+
+// What a subscription emits for one row change. `before`/`after` are nullptr when the row did not
+// exist before (an insert) / does not exist after (a delete). `in(row)` = row passes the
+// subscription's predicate and `extra` (a client filter, may be null/empty). Emits insert when the
+// row enters (!in(before) && in(after)), update when it stays in, remove when it leaves.
+change view_change(const app& a, const subscription& s, const json* before, const json* after,
+                   const json* filter = nullptr);
+
+// ---- client filters ------------------------------------------------------------------------
+
+// Validates a client filter for a subscription: an object of equality tests on declared
+// attributes (or `id`) with values of the attribute's type. `by_id` subscriptions require `id`.
+// Returns the error message (for INVALID_FILTER) or nullopt when valid. Null/absent filter == {}.
+std::optional<std::string> validate_filter(const app& a, const subscription& s, const json& filter);
+
+// True when the row matches every equality in the filter (an empty/null filter matches all).
+bool filter_matches(const json& filter, const json& row);
+
+}  // namespace rt::spec

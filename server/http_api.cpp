@@ -1,0 +1,125 @@
+#include "server/http_api.hpp"
+
+namespace rt::server {
+
+namespace {
+
+std::string url_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else if (s[i] == '+') {
+            out.push_back(' ');
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+http_response json_error(int status, proto::error_code code, const std::string& message, const std::string& field = {}) {
+    json body = {{"error", std::string(proto::to_wire(code))}, {"message", message}};
+    if (!field.empty()) body["field"] = field;
+    return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+int status_of(proto::error_code c) {
+    switch (c) {
+        case proto::error_code::not_found: return 404;
+        case proto::error_code::forbidden: return 403;
+        case proto::error_code::auth_required: return 401;
+        case proto::error_code::rate_limited: return 429;
+        default: return 400;
+    }
+}
+
+// "data.status: expected ..." → "status" (the field the message names).
+std::string field_of(const std::string& msg) {
+    if (msg.rfind("data.", 0) != 0) return {};
+    auto colon = msg.find(':');
+    return colon == std::string::npos ? std::string() : msg.substr(5, colon - 5);
+}
+
+http_response from_result(const result<json, proto::protocol_error>& r, int ok_status) {
+    if (!r) return json_error(status_of(r.error().code), r.error().code, r.error().message, field_of(r.error().message));
+    return {ok_status, "application/json", r.value().dump()};
+}
+
+}  // namespace
+
+void split_resource(std::string_view resource, std::string& path, std::map<std::string, std::string>& query) {
+    auto q = resource.find('?');
+    path = url_decode(resource.substr(0, q));
+    if (q == std::string_view::npos) return;
+    std::string_view rest = resource.substr(q + 1);
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        auto eq = pair.find('=');
+        std::string key = url_decode(pair.substr(0, eq));
+        std::string val = eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+        if (!key.empty()) query[key] = val;
+        if (amp == std::string_view::npos) break;
+        rest = rest.substr(amp + 1);
+    }
+}
+
+http_response handle_http(hub& h, std::string_view method, std::string_view path, std::string_view body,
+                          const rights* who, const std::function<std::string()>& metrics_text) {
+    if (path == "/healthz") return {200, "application/json", "{\"status\":\"ok\"}"};
+    if (!who) return json_error(401, proto::error_code::auth_required, "send Authorization: Bearer <token>");
+    if (path == "/metrics") {
+        if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /metrics");
+        return {200, "text/plain; version=0.0.4", metrics_text()};
+    }
+    const std::string_view prefix = "/api/";
+    if (path.substr(0, prefix.size()) != prefix)
+        return json_error(404, proto::error_code::not_found,
+                          "no such endpoint; try /api/<Entity>, /healthz, /metrics, or a WebSocket upgrade");
+    std::string_view rest = path.substr(prefix.size());
+    auto slash = rest.find('/');
+    std::string entity(rest.substr(0, slash));
+    std::string id = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
+    if (!h.app().find_entity(entity)) return json_error(404, proto::error_code::not_found, "no entity named '" + entity + "'");
+    if (!id.empty() && id.find('/') != std::string::npos)
+        return json_error(404, proto::error_code::not_found, "no such endpoint: " + std::string(path));
+
+    auto parse_body = [&](json& out) -> std::optional<http_response> {
+        out = json::parse(body, nullptr, false);
+        if (out.is_discarded()) return json_error(400, proto::error_code::bad_request, "request body is not valid JSON");
+        if (!out.is_object()) return json_error(400, proto::error_code::bad_request, "request body must be a JSON object");
+        return std::nullopt;
+    };
+
+    if (method == "GET") return id.empty() ? from_result(h.list_rows(entity), 200) : from_result(h.get_row(entity, id), 200);
+    proto::publish_msg m;
+    m.entity = entity;
+    if (method == "POST" && id.empty()) {
+        m.op = proto::operation::insert;
+        if (auto e = parse_body(m.data)) return *e;
+        if (auto idv = m.data.find("id"); idv != m.data.end() && !idv->is_string())
+            return json_error(400, proto::error_code::bad_request, "data.id: must be a string", "id");
+        return from_result(h.publish(*who, m), 201);
+    }
+    if (method == "PATCH" && !id.empty()) {
+        m.op = proto::operation::update;
+        if (auto e = parse_body(m.data)) return *e;
+        if (auto idv = m.data.find("id"); idv != m.data.end() && *idv != json(id))
+            return json_error(400, proto::error_code::bad_request, "data.id: does not match the URL's id", "id");
+        m.data["id"] = id;
+        return from_result(h.publish(*who, m), 200);
+    }
+    if (method == "DELETE" && !id.empty()) {
+        m.op = proto::operation::remove;
+        m.data = {{"id", id}};
+        return from_result(h.publish(*who, m), 200);
+    }
+    return json_error(405, proto::error_code::bad_request,
+                      std::string(method) + " is not allowed here; use GET/POST /api/<Entity> or GET/PATCH/DELETE /api/<Entity>/<id>");
+}
+
+}  // namespace rt::server

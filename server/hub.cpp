@@ -1,0 +1,385 @@
+#include "server/hub.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <set>
+
+namespace rt::server {
+
+using proto::error_code;
+using proto::protocol_error;
+
+namespace {
+
+protocol_error perr(error_code c, std::string msg) { return protocol_error{c, std::move(msg)}; }
+
+// Values compared by equality are normalized to their attribute's type, so a filter {"priority":3}
+// and a row {"priority":3.0} land on the same index key.
+json normalize(const spec::entity& e, const std::string& attr, const json& v) {
+    const spec::attribute* a = e.find(attr);
+    if (!a || !v.is_number()) return v;
+    if (a->type.kind == spec::attr_kind::integer) return json(v.get<std::int64_t>());
+    if (a->type.kind == spec::attr_kind::floating) return json(v.get<double>());
+    return v;
+}
+
+// The canonical filter a row belongs to for a key set, or nullopt when the row lacks a key.
+std::optional<std::string> project(const spec::entity& e, const json& row, const std::vector<std::string>& keys) {
+    json o = json::object();
+    for (const auto& k : keys) {
+        auto it = row.find(k);
+        if (it == row.end() || it->is_null()) return std::nullopt;
+        o[k] = normalize(e, k, *it);
+    }
+    return o.dump();
+}
+
+std::string stream_key(const std::string& sub, const json& canonical) { return sub + '\x1f' + canonical.dump(); }
+
+proto::operation to_op(spec::change c) {
+    switch (c) {
+        case spec::change::insert: return proto::operation::insert;
+        case spec::change::remove: return proto::operation::remove;
+        default: return proto::operation::update;
+    }
+}
+
+}  // namespace
+
+hub::hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_sink& sink)
+    : app_(app), db_(db), cfg_(cfg), metrics_(m), sink_(sink), rng_(std::random_device{}()) {
+    // Recreate persisted streams (durable store only), idle from now: their subscribers may resume.
+    std::int64_t now = now_ms();
+    for (auto& s : db_.load_streams()) {
+        auto sep = s.key.find('\x1f');
+        if (sep == std::string::npos) continue;
+        const spec::subscription* sub = app_.find_subscription(s.key.substr(0, sep));
+        json filter = json::parse(s.key.substr(sep + 1), nullptr, false);
+        if (!sub || filter.is_discarded() || !filter.is_object()) continue;
+        auto st = std::make_unique<stream>(stream{s.key, sub, filter, {}, proto::stream_history(s.epoch, 0, cfg_.replay), {}, now});
+        // Events persisted before a gap (trimmed) are skipped: the history starts after them.
+        std::uint64_t top = 0;
+        std::vector<proto::replay_entry> entries;
+        for (auto& ev : s.events) {
+            if (!entries.empty() && ev.seq != entries.back().seq + 1) entries.clear();
+            entries.push_back({ev.seq, ev.ts_ms, std::make_shared<const std::string>(std::move(ev.frame))});
+        }
+        top = entries.empty() ? s.top_seq : entries.front().seq - 1;
+        st->history = proto::stream_history(s.epoch, top, cfg_.replay);
+        for (auto& e : entries) st->history.append(std::move(e));
+        if (st->history.top_seq() != s.top_seq) st->history = proto::stream_history(s.epoch, s.top_seq, cfg_.replay);
+        for (auto it = filter.begin(); it != filter.end(); ++it) st->filter_keys.push_back(it.key());
+        stream* raw = st.get();
+        index_[sub->name][raw->filter_keys][filter.dump()] = raw;
+        streams_.emplace(s.key, std::move(st));
+    }
+}
+
+std::int64_t hub::now_ms() const {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+json hub::canonical_filter(const spec::subscription& s, const json& filter) const {
+    json out = json::object();
+    const spec::entity* e = app_.find_entity(s.entity);
+    if (!filter.is_object() || !e) return out;
+    for (auto it = filter.begin(); it != filter.end(); ++it) out[it.key()] = normalize(*e, it.key(), it.value());
+    return out;
+}
+
+stream& hub::stream_for(const spec::subscription& s, const json& canonical) {
+    std::string key = stream_key(s.name, canonical);
+    auto it = streams_.find(key);
+    if (it != streams_.end()) return *it->second;
+    auto st = std::make_unique<stream>(
+        stream{key, &s, canonical, {}, proto::stream_history(proto::random_epoch(rng_), 0, cfg_.replay), {}, now_ms()});
+    for (auto f = canonical.begin(); f != canonical.end(); ++f) st->filter_keys.push_back(f.key());
+    stream* raw = st.get();
+    index_[s.name][raw->filter_keys][canonical.dump()] = raw;
+    db_.save_stream(key, raw->history.epoch(), 0);
+    streams_.emplace(key, std::move(st));
+    return *raw;
+}
+
+json hub::snapshot(const stream& st) const {
+    json rows = json::array();
+    const spec::expr* pred = app_.predicate_of(*st.sub);
+    auto matches = [&](const json& row) {
+        return (!pred || spec::eval_where(*pred, row)) && spec::filter_matches(st.filter, row);
+    };
+    if (st.sub->kind == spec::subscription_kind::by_id) {
+        auto id = st.filter.find("id");
+        if (id != st.filter.end() && id->is_string())
+            if (const json* row = db_.find(st.sub->entity, id->get<std::string>()); row && matches(*row))
+                rows.push_back(*row);
+        return rows;
+    }
+    for (const auto& [id, row] : db_.rows(st.sub->entity))
+        if (matches(row)) rows.push_back(row);
+    return rows;
+}
+
+void hub::remove_subscriber(stream& st, conn_context& c, std::int64_t now) {
+    auto& subs = st.subscribers;
+    auto it = std::find(subs.begin(), subs.end(), &c);
+    if (it != subs.end()) {
+        *it = subs.back();
+        subs.pop_back();
+    }
+    if (subs.empty()) st.idle_since_ms = now;
+}
+
+std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m) {
+    const spec::subscription* sub = app_.find_subscription(m.subscription);
+    if (!sub) return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
+    if (!c.who.may_subscribe(sub->name))
+        return perr(error_code::forbidden, "your token does not allow subscribing to '" + sub->name + "'");
+    if (auto e = spec::validate_filter(app_, *sub, m.filter)) return perr(error_code::invalid_filter, *e);
+    if (auto e = c.who.check_pinned(sub->name, m.filter); !e.empty()) return perr(error_code::forbidden, e);
+
+    std::lock_guard<std::mutex> lock(mu_);
+    std::int64_t now = now_ms();
+    auto existing = c.subscriptions.find(sub->name);
+    if (existing == c.subscriptions.end() && c.subscriptions.size() >= static_cast<std::size_t>(cfg_.max_subscriptions))
+        return perr(error_code::too_many_subscriptions,
+                    "a connection may hold at most " + std::to_string(cfg_.max_subscriptions) + " subscriptions");
+    if (existing != c.subscriptions.end()) {  // resubscribing replaces the old filter/position
+        remove_subscriber(*existing->second, c, now);
+        c.subscriptions.erase(existing);
+    }
+    stream& st = stream_for(*sub, canonical_filter(*sub, m.filter));
+    st.history.prune(now);
+
+    proto::subscribed_msg reply;
+    reply.subscription = sub->name;
+    std::optional<std::vector<proto::replay_entry>> missed;
+    if (m.since) missed = st.history.missed_since(*m.since, now);
+    reply.position = st.history.position();
+    reply.recovered = missed.has_value();
+    if (!reply.recovered) reply.initial = snapshot(st);
+    if (m.since) (reply.recovered ? metrics_.resumes_recovered : metrics_.resumes_resynced)++;
+
+    sink_.send_to(c, std::make_shared<const std::string>(proto::encode_subscribed(id, reply)));
+    if (missed) {
+        for (const auto& e : *missed) sink_.send_to(c, e.frame);
+        metrics_.replayed_events += missed->size();
+    }
+    st.subscribers.push_back(&c);
+    c.subscriptions[sub->name] = &st;
+    return std::nullopt;
+}
+
+std::optional<protocol_error> hub::unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
+    if (!app_.find_subscription(m.subscription))
+        return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = c.subscriptions.find(m.subscription);
+    if (it != c.subscriptions.end()) {
+        remove_subscriber(*it->second, c, now_ms());
+        c.subscriptions.erase(it);
+    }
+    sink_.send_to(c, std::make_shared<const std::string>(proto::encode_unsubscribed(id, m.subscription)));
+    return std::nullopt;
+}
+
+result<json, protocol_error> hub::publish(const rights& who, const proto::publish_msg& m) {
+    using R = result<json, protocol_error>;
+    const spec::entity* ent = app_.find_entity(m.entity);
+    if (!ent) return R(make_unexpected(perr(error_code::bad_request, "no entity named '" + m.entity + "' in the spec")));
+    if (!who.may_publish(ent->name))
+        return R(make_unexpected(perr(error_code::forbidden, "your token does not allow publishing to '" + ent->name + "'")));
+
+    std::lock_guard<std::mutex> lock(mu_);
+    std::optional<json> before, after;
+    std::string id;
+    if (m.op == proto::operation::insert) {
+        if (auto e = spec::validate_row(*ent, m.data, spec::row_mode::full))
+            return R(make_unexpected(perr(error_code::bad_request, "data." + e->field + ": " + e->message)));
+        auto given = m.data.find("id");
+        if (given != m.data.end()) {
+            id = given->get<std::string>();
+            if (id.empty()) return R(make_unexpected(perr(error_code::bad_request, "data.id: must not be empty")));
+            if (db_.find(ent->name, id))
+                return R(make_unexpected(perr(error_code::bad_request,
+                                               ent->name + " '" + id + "' already exists (use update)")));
+        } else {
+            do {
+                char buf[20];
+                std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(rng_() & 0xffffffffffffULL));
+                id = buf;
+            } while (db_.find(ent->name, id));
+        }
+        after = m.data;
+        (*after)["id"] = id;
+    } else {
+        id = m.data.at("id").get<std::string>();  // decode_client guarantees a string id
+        const json* cur = db_.find(ent->name, id);
+        if (!cur) return R(make_unexpected(perr(error_code::not_found, ent->name + " '" + id + "' does not exist")));
+        before = *cur;
+        if (m.op == proto::operation::update) {
+            if (auto e = spec::validate_row(*ent, m.data, spec::row_mode::patch))
+                return R(make_unexpected(perr(error_code::bad_request, "data." + e->field + ": " + e->message)));
+            after = *cur;
+            for (auto it = m.data.begin(); it != m.data.end(); ++it) (*after)[it.key()] = it.value();
+        }
+    }
+
+    // Which streams see this change: per subscription on the entity, look up the streams the row
+    // belonged to before and belongs to after, for each filter key set in use.
+    struct pending {
+        stream* st;
+        spec::change ch;
+    };
+    std::vector<pending> changes;
+    const json* b = before ? &*before : nullptr;
+    const json* a = after ? &*after : nullptr;
+    for (const auto& sub : app_.subscriptions) {
+        if (sub.entity != ent->name) continue;
+        auto idx = index_.find(sub.name);
+        if (idx == index_.end()) continue;
+        for (const auto& [keys, by_filter] : idx->second) {
+            std::set<stream*> candidates;
+            for (const json* row : {b, a}) {
+                if (!row) continue;
+                if (auto k = project(*ent, *row, keys)) {
+                    auto f = by_filter.find(*k);
+                    if (f != by_filter.end()) candidates.insert(f->second);
+                }
+            }
+            for (stream* st : candidates) {
+                spec::change ch = spec::view_change(app_, sub, b, a, &st->filter);
+                if (ch != spec::change::none) changes.push_back({st, ch});
+            }
+        }
+    }
+
+    std::int64_t ts = now_ms();
+    std::string before_json = b ? b->dump() : std::string();
+    std::string after_json = a ? a->dump() : std::string();
+    std::vector<store::stream_event> events;
+    events.reserve(changes.size());
+    for (const auto& p : changes) {
+        proto::operation op = to_op(p.ch);
+        // A row that leaves the view is sent as it is now (it says why it left); a deleted row as it was.
+        const std::string& data = a ? after_json : before_json;
+        proto::stream_position pos{p.st->history.epoch(), p.st->history.next_seq()};
+        events.push_back({p.st->key, pos.epoch, pos.seq, ts,
+                          proto::encode_event(p.st->sub->name, op, data, pos, ts)});
+    }
+    // Committed before any event is sent; nothing is sent for a change that was not stored.
+    if (auto e = db_.commit(ent->name, id, a, events, cfg_.replay.max_events))
+        return R(make_unexpected(perr(error_code::bad_request, "could not store the change: " + *e)));
+    metrics_.mutations++;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        stream& st = *changes[i].st;
+        auto frame = std::make_shared<const std::string>(std::move(events[i].frame));
+        st.history.append({events[i].seq, ts, frame});
+        metrics_.events_published++;
+        if (!st.subscribers.empty()) sink_.fan_out(frame, st.subscribers);
+    }
+    return a ? *a : *b;
+}
+
+std::optional<protocol_error> hub::presence(conn_context& c, const proto::presence_msg& m) {
+    if (!c.who.may_see_presence(m.resource))
+        return perr(error_code::forbidden, "your token does not allow presence on '" + m.resource + "'");
+    std::lock_guard<std::mutex> lock(mu_);
+    std::int64_t now = now_ms();
+    if (m.action == proto::presence_action::join) {
+        bool changed = presence_.join(m.resource, &c, c.who.user, m.meta, now);
+        c.presence.insert(m.resource);
+        if (changed) broadcast_presence(m.resource);
+        else sink_.send_to(c, std::make_shared<const std::string>(
+                                  proto::encode_presence({m.resource, presence_.users(m.resource)})));
+    } else {
+        bool changed = presence_.leave(m.resource, &c);
+        c.presence.erase(m.resource);
+        if (changed) broadcast_presence(m.resource);
+        sink_.send_to(c, std::make_shared<const std::string>(proto::encode_presence({m.resource, presence_.users(m.resource)})));
+    }
+    return std::nullopt;
+}
+
+void hub::broadcast_presence(const std::string& resource) {
+    auto members = presence_.members(resource);
+    if (members.empty()) return;
+    auto frame = std::make_shared<const std::string>(proto::encode_presence({resource, presence_.users(resource)}));
+    sink_.fan_out(frame, members);
+}
+
+void hub::touch_presence(conn_context& c, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    presence_.touch(&c, now);
+}
+
+void hub::disconnect(conn_context& c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::int64_t now = now_ms();
+    for (auto& [name, st] : c.subscriptions) remove_subscriber(*st, c, now);
+    c.subscriptions.clear();
+    for (const auto& r : presence_.leave_all(&c)) broadcast_presence(r);
+    c.presence.clear();
+}
+
+result<json, protocol_error> hub::get_row(const std::string& entity, const std::string& id) {
+    using R = result<json, protocol_error>;
+    if (!app_.find_entity(entity)) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
+    std::lock_guard<std::mutex> lock(mu_);
+    const json* row = db_.find(entity, id);
+    if (!row) return R(make_unexpected(perr(error_code::not_found, entity + " '" + id + "' does not exist")));
+    return *row;
+}
+
+result<json, protocol_error> hub::list_rows(const std::string& entity) {
+    using R = result<json, protocol_error>;
+    if (!app_.find_entity(entity)) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
+    std::lock_guard<std::mutex> lock(mu_);
+    json out = json::array();
+    for (const auto& [id, row] : db_.rows(entity)) out.push_back(row);
+    return out;
+}
+
+void hub::sweep(std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = streams_.begin(); it != streams_.end();) {
+        stream& st = *it->second;
+        st.history.prune(now);
+        if (st.subscribers.empty() && now - st.idle_since_ms > cfg_.replay.max_age_ms) {
+            auto idx = index_.find(st.sub->name);
+            if (idx != index_.end()) {
+                auto ks = idx->second.find(st.filter_keys);
+                if (ks != idx->second.end()) {
+                    ks->second.erase(st.filter.dump());
+                    if (ks->second.empty()) idx->second.erase(ks);
+                }
+            }
+            db_.forget_stream(st.key);
+            it = streams_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    (void)now;
+}
+
+void hub::expire_presence(std::int64_t now, std::int64_t timeout_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& r : presence_.expire(now, timeout_ms)) broadcast_presence(r);
+}
+
+hub::stats hub::snapshot_stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats s;
+    s.streams = streams_.size();
+    for (const auto& sub : app_.subscriptions) s.subscribers_by_name[sub.name] = 0;
+    for (const auto& [k, st] : streams_) {
+        s.buffered_events += st->history.buffered();
+        s.buffered_bytes += st->history.buffered_bytes();
+        s.subscribers_by_name[st->sub->name] += st->subscribers.size();
+    }
+    return s;
+}
+
+}  // namespace rt::server

@@ -1,0 +1,116 @@
+#pragma once
+// The hub: entity store + streams + subscriptions + fan-out bookkeeping. No I/O: frames leave
+// through a delivery_sink. One mutex guards everything, so a snapshot and its seq are taken
+// atomically, and a connection receives its `subscribed`, its replay and later events in order.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/messages.hpp"
+#include "protocol/spec.hpp"
+#include "protocol/stream_history.hpp"
+#include "server/conn_context.hpp"
+#include "server/metrics.hpp"
+#include "server/presence.hpp"
+#include "server/store.hpp"
+
+namespace rt::server {
+
+using json = nlohmann::json;
+using frame_ptr = std::shared_ptr<const std::string>;
+
+// Where frames go. Called with the hub lock held: implementations must not call back into the hub;
+// they only queue bytes (and may post a close).
+class delivery_sink {
+public:
+    virtual ~delivery_sink() = default;
+    // A frame for one connection (replies, snapshots, replayed events).
+    virtual void send_to(conn_context& c, const frame_ptr& frame) = 0;
+    // One event for many connections: serialize-once, the same bytes for every subscriber.
+    virtual void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) = 0;
+};
+
+// A subscription together with its canonical filter.
+struct stream {
+    std::string key;                    // subscription + '\x1f' + canonical filter JSON
+    const spec::subscription* sub = nullptr;
+    json filter;                        // canonical (object, values normalized to attribute types)
+    std::vector<std::string> filter_keys;  // sorted attribute names of the filter
+    proto::stream_history history;
+    std::vector<conn_context*> subscribers;
+    std::int64_t idle_since_ms = 0;     // when the last subscriber left
+};
+
+struct hub_config {
+    proto::replay_limits replay;
+    int max_subscriptions = 50;
+};
+
+class hub {
+public:
+    hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_sink& sink);
+
+    // subscribe: replies `subscribed` (+ replayed events) through the sink, or returns the error.
+    std::optional<proto::protocol_error> subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m);
+    // unsubscribe: replies `unsubscribed` through the sink (idempotent), or returns the error.
+    std::optional<proto::protocol_error> unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
+    // Commits a change, then fans its events out. Returns the stored row (the deleted row for delete).
+    result<json, proto::protocol_error> publish(const rights& who, const proto::publish_msg& m);
+    // presence join/leave; the presence state goes to everyone on the resource.
+    std::optional<proto::protocol_error> presence(conn_context& c, const proto::presence_msg& m);
+    // Forgets a connection: its subscriptions and presence. Must be called before it is destroyed.
+    void disconnect(conn_context& c);
+
+    // REST reads.
+    result<json, proto::protocol_error> get_row(const std::string& entity, const std::string& id);
+    result<json, proto::protocol_error> list_rows(const std::string& entity);
+
+    // Periodic upkeep: ages replay buffers out and reclaims idle streams.
+    void sweep(std::int64_t now_ms);
+    // Removes presence members silent for longer than timeout_ms and tells the others.
+    void expire_presence(std::int64_t now_ms, std::int64_t timeout_ms);
+    // Marks a connection as alive for presence (any message or pong).
+    void touch_presence(conn_context& c, std::int64_t now_ms);
+
+    struct stats {
+        std::size_t streams = 0;
+        std::size_t buffered_events = 0;
+        std::size_t buffered_bytes = 0;
+        std::map<std::string, std::size_t> subscribers_by_name;
+    };
+    stats snapshot_stats();
+
+    const spec::app& app() const { return app_; }
+
+private:
+    stream& stream_for(const spec::subscription& s, const json& canonical_filter);
+    json canonical_filter(const spec::subscription& s, const json& filter) const;
+    json snapshot(const stream& st) const;
+    void remove_subscriber(stream& st, conn_context& c, std::int64_t now_ms);
+    void broadcast_presence(const std::string& resource);
+    std::int64_t now_ms() const;
+
+    const spec::app& app_;
+    store& db_;
+    hub_config cfg_;
+    metrics& metrics_;
+    delivery_sink& sink_;
+    std::mutex mu_;
+    std::mt19937_64 rng_;
+    std::unordered_map<std::string, std::unique_ptr<stream>> streams_;
+    // subscription name → filter key set → canonical filter JSON → stream: an event finds its
+    // streams by lookup, not by testing every subscriber's filter.
+    std::map<std::string, std::map<std::vector<std::string>, std::unordered_map<std::string, stream*>>> index_;
+    presence_registry presence_;
+};
+
+}  // namespace rt::server

@@ -1,0 +1,40 @@
+#include "server/metrics.hpp"
+
+#include <sstream>
+
+namespace rt::server {
+
+namespace {
+void metric(std::ostringstream& os, const char* name, const char* type, const char* help, std::uint64_t v) {
+    os << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << v << "\n";
+}
+}  // namespace
+
+std::string render_prometheus(const metrics& m, const metrics_extra& x) {
+    std::ostringstream os;
+    metric(os, "rt_connections", "gauge", "Open WebSocket connections.", static_cast<std::uint64_t>(m.connections.load()));
+    metric(os, "rt_connections_total", "counter", "WebSocket connections accepted.", m.connections_total);
+    metric(os, "rt_auth_failures_total", "counter", "Handshakes refused for a missing or bad token.", m.auth_failures);
+    metric(os, "rt_messages_received_total", "counter", "Client messages received.", m.messages_received);
+    metric(os, "rt_bad_requests_total", "counter", "Client messages answered with an error.", m.bad_requests);
+    metric(os, "rt_rate_limited_total", "counter", "Client messages refused by the rate limit.", m.rate_limited);
+    metric(os, "rt_abuse_disconnects_total", "counter", "Connections closed for repeated rate-limit abuse.", m.abuse_disconnects);
+    metric(os, "rt_mutations_total", "counter", "Committed entity changes.", m.mutations);
+    metric(os, "rt_events_published_total", "counter", "Stream events created (one per stream per change).", m.events_published);
+    metric(os, "rt_events_delivered_total", "counter", "Event frames queued to subscribers.", m.events_delivered);
+    metric(os, "rt_events_dropped_total", "counter", "Event frames dropped for slow consumers.", m.events_dropped);
+    metric(os, "rt_slow_consumer_disconnects_total", "counter", "Connections closed as slow consumers.", m.slow_disconnects);
+    metric(os, "rt_heartbeat_timeouts_total", "counter", "Connections closed for a missing pong.", m.heartbeat_timeouts);
+    metric(os, "rt_replayed_events_total", "counter", "Events replayed to resuming clients.", m.replayed_events);
+    metric(os, "rt_resumes_recovered_total", "counter", "Resumes answered from the replay buffer.", m.resumes_recovered);
+    metric(os, "rt_resumes_resynced_total", "counter", "Resumes that needed a fresh snapshot.", m.resumes_resynced);
+    metric(os, "rt_bytes_queued", "gauge", "Bytes queued for sending across all connections.", x.bytes_queued);
+    metric(os, "rt_streams", "gauge", "Live streams (subscription + filter).", x.streams);
+    metric(os, "rt_replay_buffered_events", "gauge", "Events held in replay buffers.", x.buffered_events);
+    metric(os, "rt_replay_buffered_bytes", "gauge", "Bytes held in replay buffers.", x.buffered_bytes);
+    os << "# HELP rt_subscriptions Subscribers per subscription.\n# TYPE rt_subscriptions gauge\n";
+    for (const auto& [name, n] : x.subscribers_by_name) os << "rt_subscriptions{subscription=\"" << name << "\"} " << n << "\n";
+    return os.str();
+}
+
+}  // namespace rt::server

@@ -1,0 +1,39 @@
+#pragma once
+// Server counters, rendered in Prometheus text format at GET /metrics.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace rt::server {
+
+struct metrics {
+    std::atomic<std::int64_t> connections{0};
+    std::atomic<std::uint64_t> connections_total{0};
+    std::atomic<std::uint64_t> auth_failures{0};
+    std::atomic<std::uint64_t> messages_received{0};
+    std::atomic<std::uint64_t> bad_requests{0};
+    std::atomic<std::uint64_t> rate_limited{0};
+    std::atomic<std::uint64_t> abuse_disconnects{0};
+    std::atomic<std::uint64_t> events_published{0};   // stream events created (one per stream per change)
+    std::atomic<std::uint64_t> events_delivered{0};   // event frames queued to subscribers
+    std::atomic<std::uint64_t> events_dropped{0};     // dropped for slow consumers
+    std::atomic<std::uint64_t> slow_disconnects{0};
+    std::atomic<std::uint64_t> heartbeat_timeouts{0};
+    std::atomic<std::uint64_t> mutations{0};
+    std::atomic<std::uint64_t> replayed_events{0};
+    std::atomic<std::uint64_t> resumes_recovered{0};
+    std::atomic<std::uint64_t> resumes_resynced{0};
+};
+
+struct metrics_extra {
+    std::uint64_t bytes_queued = 0;
+    std::size_t streams = 0;
+    std::size_t buffered_events = 0;
+    std::size_t buffered_bytes = 0;
+    std::map<std::string, std::size_t> subscribers_by_name;
+};
+
+std::string render_prometheus(const metrics& m, const metrics_extra& extra);
+
+}  // namespace rt::server

@@ -1,0 +1,540 @@
+// The only translation unit of the server that includes websocketpp and Asio.
+#include "server/ws_server.hpp"
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/server.hpp>
+
+#include "protocol/messages.hpp"
+#include "protocol/spec.hpp"
+#include "server/http_api.hpp"
+#include "server/hub.hpp"
+#include "server/log.hpp"
+#include "server/tokens.hpp"
+
+namespace rt::server {
+
+namespace {
+
+struct ws_config : websocketpp::config::asio {
+    typedef ws_config type;
+    // 10k idle connections: a small read buffer keeps per-connection memory low; larger frames
+    // are read in several steps.
+    static const size_t connection_read_buffer_size = 4096;
+    static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
+    static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
+};
+
+using ws_endpoint = websocketpp::server<ws_config>;
+using connection_ptr = ws_endpoint::connection_ptr;
+using message_ptr = ws_endpoint::message_ptr;
+using steady = std::chrono::steady_clock;
+
+std::int64_t wall_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void raise_open_file_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+class ws_server final : public delivery_sink {
+public:
+    ws_server(const server_config& cfg, const spec::app& app, store& db, token_table tokens)
+        : cfg_(cfg), app_(app), tokens_(std::move(tokens)), signals_(io_),
+          hub_(app, db, hub_config{proto::replay_limits{cfg.replay_max_events, cfg.replay_max_age.count()},
+                                   cfg.max_subscriptions},
+               metrics_, *this),
+          sweep_timer_(io_), ping_timer_(io_), shutdown_timer_(io_) {}
+
+    int run();
+
+    // delivery_sink (called under the hub lock)
+    void send_to(conn_context& c, const frame_ptr& frame) override;
+    void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) override;
+
+private:
+    void on_open(websocketpp::connection_hdl hdl);
+    void on_close(websocketpp::connection_hdl hdl);
+    void on_message(websocketpp::connection_hdl hdl, message_ptr msg);
+    void on_http(websocketpp::connection_hdl hdl);
+    bool on_validate(websocketpp::connection_hdl hdl);
+    void on_pong(websocketpp::connection_hdl hdl);
+    void on_pong_timeout(websocketpp::connection_hdl hdl);
+    void handle_message(conn_context& ctx, const connection_ptr& con, std::string_view text);
+    void reply(const connection_ptr& con, const std::string& text);
+    void post_close(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
+    std::shared_ptr<conn_context> find(const websocketpp::connection_hdl& hdl);
+    const rights* authenticate(const connection_ptr& con, rights& anonymous);
+    void schedule_sweep();
+    void schedule_ping();
+    void begin_shutdown(int signo);
+    std::string render_metrics();
+
+    const server_config& cfg_;
+    const spec::app& app_;
+    token_table tokens_;
+    asio::io_context io_;
+    asio::signal_set signals_;
+    ws_endpoint ep_;
+    metrics metrics_;
+    hub hub_;
+    asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
+    std::mutex conns_mu_;
+    std::unordered_map<const void*, std::shared_ptr<conn_context>> conns_;
+    std::atomic<std::uint64_t> next_id_{1};
+    std::atomic<bool> stopping_{false};
+};
+
+std::shared_ptr<conn_context> ws_server::find(const websocketpp::connection_hdl& hdl) {
+    auto key = hdl.lock();
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    auto it = conns_.find(key.get());
+    return it == conns_.end() ? nullptr : it->second;
+}
+
+void ws_server::reply(const connection_ptr& con, const std::string& text) {
+    std::error_code ec = con->send(text, websocketpp::frame::opcode::text);
+    if (ec) log_line(log_level::debug, "send failed: " + ec.message());
+}
+
+void ws_server::post_close(conn_context& c, websocketpp::close::status::value code, const std::string& reason) {
+    if (c.close_requested) return;
+    c.close_requested = true;
+    // Posted, never done from inside a fan-out loop (Redis freeClientAsync).
+    asio::post(io_, [this, hdl = c.handle, code, reason] {
+        std::error_code ec;
+        ep_.close(hdl, code, reason, ec);
+    });
+}
+
+void ws_server::send_to(conn_context& c, const frame_ptr& frame) {
+    std::error_code ec;
+    connection_ptr con = ep_.get_con_from_hdl(c.handle, ec);
+    if (ec || !con) return;
+    con->send(frame->data(), frame->size(), websocketpp::frame::opcode::text);
+}
+
+void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) {
+    // Serialize once: one prepared frame (unmasked server header + payload) shared by every send.
+    auto msg = std::make_shared<ws_config::message_type>(ws_config::con_msg_manager_type::ptr(), websocketpp::frame::opcode::text, frame->size());
+    msg->set_payload(*frame);
+    websocketpp::frame::basic_header h(websocketpp::frame::opcode::text, frame->size(), true, false);
+    websocketpp::frame::extended_header e(frame->size());
+    msg->set_header(websocketpp::frame::prepare_header(h, e));
+    msg->set_prepared(true);
+
+    auto now = steady::now();
+    std::uint64_t delivered = 0, dropped = 0;
+    for (conn_context* c : subscribers) {
+        std::error_code ec;
+        connection_ptr con = ep_.get_con_from_hdl(c->handle, ec);
+        if (ec || !con || c->close_requested) continue;
+        switch (c->out_limit.check(con->get_buffered_amount(), now)) {
+            case proto::send_verdict::send:
+                if (!con->send(msg)) ++delivered;
+                break;
+            case proto::send_verdict::drop:
+                ++dropped;
+                if (c->out_limit.should_log_drop(now))
+                    log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + c->who.user +
+                                                  ": slow consumer, dropping events (" +
+                                                  std::to_string(con->get_buffered_amount()) + " bytes queued)");
+                break;
+            case proto::send_verdict::disconnect:
+                ++dropped;
+                metrics_.slow_disconnects++;
+                log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + c->who.user +
+                                              ": slow consumer over its limit too long, closing 1008");
+                post_close(*c, websocketpp::close::status::policy_violation, "slow consumer");
+                break;
+        }
+    }
+    metrics_.events_delivered += delivered;
+    metrics_.events_dropped += dropped;
+}
+
+const rights* ws_server::authenticate(const connection_ptr& con, rights& anonymous) {
+    std::string path;
+    std::map<std::string, std::string> query;
+    split_resource(con->get_resource(), path, query);
+    if (tokens_.empty()) {
+        // Development mode: anyone on loopback may do everything; `?user=` names them for presence.
+        auto u = query.find("user");
+        anonymous = rights::allow_all(u != query.end() && !u->second.empty() ? u->second : "anonymous");
+        return &anonymous;
+    }
+    std::string token;
+    if (auto t = query.find("token"); t != query.end()) token = t->second;
+    std::string auth = con->get_request_header("Authorization");
+    if (token.empty() && auth.rfind("Bearer ", 0) == 0) token = auth.substr(7);
+    auto it = tokens_.find(token);
+    return it == tokens_.end() ? nullptr : &it->second;
+}
+
+bool ws_server::on_validate(websocketpp::connection_hdl hdl) {
+    connection_ptr con = ep_.get_con_from_hdl(hdl);
+    std::string path;
+    std::map<std::string, std::string> query;
+    split_resource(con->get_resource(), path, query);
+    if (path != cfg_.ws_path) {
+        con->set_status(websocketpp::http::status_code::not_found);
+        con->set_body("{\"error\":\"NOT_FOUND\",\"message\":\"WebSocket endpoint is " + cfg_.ws_path + "\"}");
+        return false;
+    }
+    return !stopping_;
+}
+
+void ws_server::on_open(websocketpp::connection_hdl hdl) {
+    std::error_code ec;
+    connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    rights anonymous;
+    const rights* who = authenticate(con, anonymous);
+    std::string remote = con->get_remote_endpoint();
+    if (!who) {
+        metrics_.auth_failures++;
+        log_line(log_level::warn, "auth failed from " + remote + " (missing or unknown token)");
+        reply(con, proto::encode_error(nullptr, proto::error_code::auth_required,
+                                       "a valid token is required: connect with ?token=... or Authorization: Bearer"));
+        con->close(4001, "auth required", ec);
+        return;
+    }
+    auto ctx = std::make_shared<conn_context>(
+        next_id_++, *who, proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
+        proto::output_limit(proto::output_limit_config{cfg_.slow_soft_bytes, cfg_.slow_grace, cfg_.slow_hard_bytes}));
+    ctx->handle = hdl;
+    ctx->remote = remote;
+    {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        conns_[hdl.lock().get()] = ctx;
+    }
+    metrics_.connections++;
+    metrics_.connections_total++;
+    log_line(log_level::debug, "connect conn " + std::to_string(ctx->id) + " user=" + ctx->who.user + " from " + remote);
+}
+
+void ws_server::on_close(websocketpp::connection_hdl hdl) {
+    std::shared_ptr<conn_context> ctx;
+    {
+        auto key = hdl.lock();
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        auto it = conns_.find(key.get());
+        if (it == conns_.end()) return;
+        ctx = it->second;
+        conns_.erase(it);
+    }
+    hub_.disconnect(*ctx);
+    metrics_.connections--;
+    std::error_code ec;
+    if (log_enabled(log_level::debug)) {
+        connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
+        std::string why = con ? " code=" + std::to_string(con->get_remote_close_code()) + " local=" +
+                                    std::to_string(con->get_local_close_code())
+                              : "";
+        log_line(log_level::debug, "disconnect conn " + std::to_string(ctx->id) + " user=" + ctx->who.user + why);
+    }
+    if (stopping_) {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        if (conns_.empty()) asio::post(io_, [this] { io_.stop(); });
+    }
+}
+
+void ws_server::on_message(websocketpp::connection_hdl hdl, message_ptr msg) {
+    auto ctx = find(hdl);
+    if (!ctx) return;
+    std::error_code ec;
+    connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
+    if (ec) return;
+    metrics_.messages_received++;
+    if (!ctx->bucket.try_take(steady::now())) {
+        metrics_.rate_limited++;
+        if (++ctx->violations >= cfg_.abuse_close_after) {
+            if (ctx->violations == cfg_.abuse_close_after) {
+                metrics_.abuse_disconnects++;
+                log_line(log_level::warn, "conn " + std::to_string(ctx->id) + " user=" + ctx->who.user +
+                                              ": rate limit exceeded " + std::to_string(ctx->violations) + " times, closing 1008");
+                con->close(websocketpp::close::status::policy_violation, "rate limit abuse", ec);
+            }
+            return;
+        }
+        reply(con, proto::encode_error(nullptr, proto::error_code::rate_limited,
+                                       "more than " + std::to_string(static_cast<int>(cfg_.rate_per_s)) +
+                                           " messages per second; slow down"));
+        return;
+    }
+    if (msg->get_opcode() != websocketpp::frame::opcode::text) {
+        metrics_.bad_requests++;
+        reply(con, proto::encode_error(nullptr, proto::error_code::bad_request, "binary frames are not supported; send JSON text"));
+        return;
+    }
+    handle_message(*ctx, con, msg->get_payload());
+}
+
+void ws_server::handle_message(conn_context& ctx, const connection_ptr& con, std::string_view text) {
+    proto::decode_limits limits;
+    limits.max_message_bytes = cfg_.max_frame_bytes;
+    auto decoded = proto::decode_client(text, limits);
+    if (!decoded) {
+        metrics_.bad_requests++;
+        reply(con, proto::encode_error(decoded.error().id, decoded.error().error.code, decoded.error().error.message));
+        return;
+    }
+    const proto::client_message& m = *decoded;
+    hub_.touch_presence(ctx, wall_ms());
+    std::optional<proto::protocol_error> err;
+    std::visit(
+        [&](const auto& b) {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, proto::subscribe_msg>) {
+                err = hub_.subscribe(ctx, m.id, b);
+            } else if constexpr (std::is_same_v<T, proto::unsubscribe_msg>) {
+                err = hub_.unsubscribe(ctx, m.id, b);
+            } else if constexpr (std::is_same_v<T, proto::publish_msg>) {
+                auto r = hub_.publish(ctx.who, b);
+                if (r) reply(con, proto::encode_published(m.id, b.entity, r.value()));
+                else err = r.error();
+            } else if constexpr (std::is_same_v<T, proto::presence_msg>) {
+                err = hub_.presence(ctx, b);
+            } else {
+                reply(con, proto::encode_pong(m.id, b.timestamp));
+            }
+        },
+        m.body);
+    if (err) {
+        metrics_.bad_requests++;
+        reply(con, proto::encode_error(m.id, err->code, err->message));
+    }
+}
+
+void ws_server::on_http(websocketpp::connection_hdl hdl) {
+    connection_ptr con = ep_.get_con_from_hdl(hdl);
+    std::string path;
+    std::map<std::string, std::string> query;
+    split_resource(con->get_resource(), path, query);
+    rights anonymous;
+    const rights* who = nullptr;
+    if (tokens_.empty()) {
+        anonymous = rights::allow_all("anonymous");
+        who = &anonymous;
+    } else {
+        std::string auth = con->get_request_header("Authorization");
+        std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : query["token"];
+        auto it = tokens_.find(token);
+        if (it != tokens_.end()) who = &it->second;
+        else if (path != "/healthz") metrics_.auth_failures++;
+    }
+    http_response r = handle_http(hub_, con->get_request().get_method(), path, con->get_request_body(), who,
+                                  [this] { return render_metrics(); });
+    con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));
+    con->replace_header("Content-Type", r.content_type);
+    con->set_body(r.body);
+}
+
+void ws_server::on_pong(websocketpp::connection_hdl hdl) {
+    if (auto ctx = find(hdl)) hub_.touch_presence(*ctx, wall_ms());
+}
+
+void ws_server::on_pong_timeout(websocketpp::connection_hdl hdl) {
+    metrics_.heartbeat_timeouts++;
+    auto ctx = find(hdl);
+    if (ctx) log_line(log_level::info, "conn " + std::to_string(ctx->id) + " user=" + ctx->who.user + ": no pong, closing");
+    std::error_code ec;
+    connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
+    // The peer is gone: don't wait for a close handshake it will never answer.
+    if (con) con->terminate(ec);
+}
+
+std::string ws_server::render_metrics() {
+    metrics_extra x;
+    auto s = hub_.snapshot_stats();
+    x.streams = s.streams;
+    x.buffered_events = s.buffered_events;
+    x.buffered_bytes = s.buffered_bytes;
+    x.subscribers_by_name = std::move(s.subscribers_by_name);
+    std::vector<std::shared_ptr<conn_context>> all;
+    {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        for (auto& [k, c] : conns_) all.push_back(c);
+    }
+    for (auto& c : all) {
+        std::error_code ec;
+        if (auto con = ep_.get_con_from_hdl(c->handle, ec); !ec && con) x.bytes_queued += con->get_buffered_amount();
+    }
+    return render_prometheus(metrics_, x);
+}
+
+void ws_server::schedule_sweep() {
+    sweep_timer_.expires_after(std::chrono::seconds(1));
+    sweep_timer_.async_wait([this](const std::error_code& ec) {
+        if (ec) return;
+        std::int64_t now = wall_ms();
+        hub_.sweep(now);
+        hub_.expire_presence(now, cfg_.presence_timeout.count());
+        schedule_sweep();
+    });
+}
+
+void ws_server::schedule_ping() {
+    ping_timer_.expires_after(cfg_.ping_interval);
+    ping_timer_.async_wait([this](const std::error_code& ec) {
+        if (ec) return;
+        std::vector<std::weak_ptr<void>> hdls;
+        {
+            std::lock_guard<std::mutex> lock(conns_mu_);
+            hdls.reserve(conns_.size());
+            for (auto& [k, c] : conns_) hdls.push_back(c->handle);
+        }
+        for (auto& h : hdls) {
+            std::error_code e;
+            ep_.ping(h, "", e);
+        }
+        schedule_ping();
+    });
+}
+
+void ws_server::begin_shutdown(int signo) {
+    if (stopping_.exchange(true)) return;
+    log_line(log_level::info, std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                                  ": closing connections with 1001");
+    std::error_code ec;
+    ep_.stop_listening(ec);
+    sweep_timer_.cancel();
+    ping_timer_.cancel();
+    std::vector<std::weak_ptr<void>> hdls;
+    {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        for (auto& [k, c] : conns_) hdls.push_back(c->handle);
+        if (conns_.empty()) {
+            asio::post(io_, [this] { io_.stop(); });
+            return;
+        }
+    }
+    for (auto& h : hdls) ep_.close(h, websocketpp::close::status::going_away, "server shutting down", ec);
+    shutdown_timer_.expires_after(cfg_.shutdown_grace);
+    shutdown_timer_.async_wait([this](const std::error_code& e) {
+        if (!e) io_.stop();
+    });
+}
+
+int ws_server::run() {
+    std::error_code ec;
+    ep_.init_asio(&io_, ec);
+    if (ec) { std::fprintf(stderr, "rt serve: error: %s\n", ec.message().c_str()); return 1; }
+    ep_.set_reuse_addr(true);
+    ep_.set_listen_backlog(4096);  // 10k clients connecting at once must not see refusals
+    ep_.set_max_message_size(cfg_.max_frame_bytes);
+    ep_.set_max_http_body_size(cfg_.max_frame_bytes);
+    ep_.set_pong_timeout(cfg_.pong_timeout.count());
+    ep_.set_validate_handler([this](websocketpp::connection_hdl h) { return on_validate(h); });
+    ep_.set_open_handler([this](websocketpp::connection_hdl h) { on_open(h); });
+    ep_.set_close_handler([this](websocketpp::connection_hdl h) { on_close(h); });
+    ep_.set_fail_handler([this](websocketpp::connection_hdl h) { on_close(h); });
+    ep_.set_message_handler([this](websocketpp::connection_hdl h, message_ptr m) { on_message(h, m); });
+    ep_.set_http_handler([this](websocketpp::connection_hdl h) { on_http(h); });
+    ep_.set_pong_handler([this](websocketpp::connection_hdl h, std::string) { on_pong(h); });
+    ep_.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) { on_pong_timeout(h); });
+    ep_.set_socket_init_handler([](websocketpp::connection_hdl, asio::ip::tcp::socket& s) {
+        std::error_code e;
+        s.set_option(asio::ip::tcp::no_delay(true), e);  // events are small and latency-bound
+    });
+
+    asio::ip::tcp::endpoint endpoint(asio::ip::make_address(cfg_.listen_host, ec), cfg_.listen_port);
+    if (ec) {
+        std::fprintf(stderr, "rt serve: error: --listen host '%s' is not an IP address\n", cfg_.listen_host.c_str());
+        return 2;
+    }
+    ep_.listen(endpoint, ec);
+    if (ec) {
+        std::fprintf(stderr, "rt serve: error: cannot listen on %s:%u: %s\n", cfg_.listen_host.c_str(),
+                     cfg_.listen_port, ec.message().c_str());
+        return 1;
+    }
+    ep_.start_accept(ec);
+    if (ec) { std::fprintf(stderr, "rt serve: error: accept: %s\n", ec.message().c_str()); return 1; }
+    auto bound = ep_.get_local_endpoint(ec);
+    std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait([this](const std::error_code& e, int signo) {
+        if (!e) begin_shutdown(signo);
+    });
+    schedule_sweep();
+    schedule_ping();
+
+    std::fprintf(stderr, "rt serve: listening on ws://%s:%u%s (REST on http://%s:%u/api, %d threads)\n", host.c_str(),
+                 bound.port(), cfg_.ws_path.c_str(), host.c_str(), bound.port(), cfg_.threads);
+    std::fflush(stderr);
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < cfg_.threads; ++i) threads.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& t : threads) t.join();
+    log_line(log_level::info, "stopped");
+    return 0;
+}
+
+}  // namespace
+
+int run_server(const server_config& cfg) {
+    if (auto v = validate(cfg); !v) {
+        std::fprintf(stderr, "rt serve: error: %s\n", v.error().c_str());
+        return 2;
+    }
+    log_level lvl;
+    if (!parse_log_level(cfg.log_level, lvl)) {
+        std::fprintf(stderr, "rt serve: error: --log-level '%s': expected debug, info, warn, error or off\n",
+                     cfg.log_level.c_str());
+        return 2;
+    }
+    set_log_level(lvl);
+    auto app = spec::load_spec_file(cfg.spec_path);
+    if (!app) {
+        for (const auto& e : app.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+        std::fprintf(stderr, "rt serve: error: %zu error(s) in spec %s\n", app.error().size(), cfg.spec_path.c_str());
+        return 2;
+    }
+    token_table tokens;
+    if (!cfg.tokens_path.empty()) {
+        auto t = load_tokens_file(cfg.tokens_path);
+        if (!t) {
+            std::fprintf(stderr, "rt serve: error: %s\n", t.error().c_str());
+            return 2;
+        }
+        tokens = std::move(*t);
+    }
+    auto db = store::open(cfg.db_path, *app);
+    if (!db) {
+        std::fprintf(stderr, "rt serve: error: %s\n", db.error().c_str());
+        return 1;
+    }
+    raise_open_file_limit();
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    std::signal(SIGPIPE, SIG_IGN);
+    std::fprintf(stderr, "rt serve: app %s: %zu entities, %zu views, %zu subscriptions; store %s (%zu rows); open-file limit %llu\n",
+                 app->name.c_str(), app->entities.size(), app->views.size(), app->subscriptions.size(),
+                 cfg.db_path.c_str(), (*db)->row_count(), static_cast<unsigned long long>(rl.rlim_cur));
+    if (tokens.empty())
+        std::fprintf(stderr, "rt serve: no --tokens: development mode, every client may do everything%s\n",
+                     cfg.insecure ? " (--insecure)" : "; listening on loopback only");
+    ws_server server(cfg, *app, **db, std::move(tokens));
+    return server.run();
+}
+
+}  // namespace rt::server

@@ -1,0 +1,123 @@
+#include "client/ws_url.hpp"
+
+#include <cctype>
+
+namespace rt::client {
+
+namespace {
+
+result<ws_url, std::string> fail(std::string_view text, std::string_view why) {
+    return make_unexpected("bad URL '" + std::string(text) + "': " + std::string(why) +
+                           " (expected ws://HOST[:PORT]/PATH, e.g. ws://127.0.0.1:8080/live)");
+}
+
+bool is_host_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+}
+
+}  // namespace
+
+result<ws_url, std::string> parse_ws_url(std::string_view text) {
+    for (char c : text)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return fail(text, "contains a space or control character");
+
+    constexpr std::string_view ws = "ws://";
+    if (text.substr(0, 6) == "wss://") return fail(text, "wss:// (TLS) is not supported by this build");
+    if (text.substr(0, ws.size()) != ws) return fail(text, "scheme must be ws://");
+    std::string_view rest = text.substr(ws.size());
+
+    std::size_t hier_end = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, hier_end);
+    std::string_view tail = hier_end == std::string_view::npos ? std::string_view{} : rest.substr(hier_end);
+
+    ws_url u;
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        std::size_t close = authority.find(']');
+        if (close == std::string_view::npos) return fail(text, "unterminated [IPv6] host");
+        u.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') return fail(text, "unexpected text after ]");
+            port_text = after.substr(1);
+            if (port_text.empty()) return fail(text, "empty port");
+        }
+        if (u.host.empty()) return fail(text, "empty host");
+    } else {
+        if (authority.find('@') != std::string_view::npos) return fail(text, "user info is not supported");
+        std::size_t colon = authority.find(':');
+        std::string_view host = authority.substr(0, colon);
+        if (colon != std::string_view::npos) {
+            port_text = authority.substr(colon + 1);
+            if (port_text.empty()) return fail(text, "empty port");
+        }
+        if (host.empty()) return fail(text, "missing host");
+        for (char c : host)
+            if (!is_host_char(c)) return fail(text, "bad character in host");
+        u.host = std::string(host);
+    }
+    if (!port_text.empty()) {
+        unsigned long port = 0;
+        if (port_text.size() > 5) return fail(text, "port out of range");
+        for (char c : port_text) {
+            if (!std::isdigit(static_cast<unsigned char>(c))) return fail(text, "port must be a number");
+            port = port * 10 + static_cast<unsigned long>(c - '0');
+        }
+        if (port == 0 || port > 65535) return fail(text, "port out of range 1-65535");
+        u.port = static_cast<std::uint16_t>(port);
+    }
+
+    if (std::size_t hash = tail.find('#'); hash != std::string_view::npos) {
+        return fail(text, "fragments (#...) are not allowed");
+    }
+    std::size_t q = tail.find('?');
+    std::string_view path = tail.substr(0, q);
+    if (q != std::string_view::npos) u.query = std::string(tail.substr(q + 1));
+    u.path = path.empty() ? "/" : std::string(path);
+    return u;
+}
+
+std::string to_string(const ws_url& u) {
+    std::string s = "ws://";
+    if (u.host.find(':') != std::string::npos) {
+        s += '[';
+        s += u.host;
+        s += ']';
+    } else {
+        s += u.host;
+    }
+    s += ':';
+    s += std::to_string(u.port);
+    s += u.path;
+    if (!u.query.empty()) {
+        s += '?';
+        s += u.query;
+    }
+    return s;
+}
+
+std::string percent_encode(std::string_view s) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += ch;
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+void add_query_param(ws_url& u, std::string_view key, std::string_view value) {
+    if (!u.query.empty()) u.query += '&';
+    u.query += percent_encode(key);
+    u.query += '=';
+    u.query += percent_encode(value);
+}
+
+}  // namespace rt::client

@@ -31,14 +31,14 @@ std::vector<std::string_view> split_words(std::string_view s) {
 }
 
 // Same quoting as protocol/units.hpp, so every message names tokens alike.
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quote_token(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 result<double, std::string> parse_fraction(std::string_view s) {
     std::string text(s);
     char* end = nullptr;
     double v = std::strtod(text.c_str(), &end);
     if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0.0 || v > 1.0)
-        return make_unexpected("bad fraction " + quoted(s) + " (expected a number from 0 to 1)");
+        return make_unexpected("bad fraction " + quote_token(s) + " (expected a number from 0 to 1)");
     return v;
 }
 
@@ -47,7 +47,7 @@ result<std::uint64_t, std::string> parse_seed(std::string_view s) {
     char* end = nullptr;
     unsigned long long v = std::strtoull(text.c_str(), &end, 10);
     if (text.empty() || text[0] == '-' || end != text.c_str() + text.size())
-        return make_unexpected("bad seed " + quoted(s) + " (expected a non-negative integer)");
+        return make_unexpected("bad seed " + quote_token(s) + " (expected a non-negative integer)");
     return static_cast<std::uint64_t>(v);
 }
 
@@ -101,13 +101,13 @@ result<fault_command, std::string> parse_fault(std::string_view spec) {
     if (words.empty()) return make_unexpected(std::string("empty fault spec (expected e.g. \"blackhole\" or \"heal\")"));
     fault_command cmd;
     if (words[0] == "heal") {
-        if (words.size() > 1) return make_unexpected("unexpected token " + quoted(words[1]) + " after \"heal\"");
+        if (words.size() > 1) return make_unexpected("unexpected token " + quote_token(words[1]) + " after \"heal\"");
         cmd.heal = true;
         return cmd;
     }
     auto kind = fault_kind_from_string(words[0]);
     if (!kind)
-        return make_unexpected("unknown fault " + quoted(words[0]) +
+        return make_unexpected("unknown fault " + quote_token(words[0]) +
                                " (expected blackhole, reset, refuse, latency, bandwidth or heal)");
     fault& f = cmd.f;
     f.kind = *kind;
@@ -129,19 +129,19 @@ result<fault_command, std::string> parse_fault(std::string_view spec) {
     for (; i < words.size(); ++i) {
         std::string_view w = words[i];
         if (auto d = direction_from_string(w)) {
-            if (has_direction) return make_unexpected("direction given twice: " + quoted(w));
+            if (has_direction) return make_unexpected("direction given twice: " + quote_token(w));
             if (f.kind == fault_kind::reset || f.kind == fault_kind::refuse) {
                 if (*d != direction::both)
-                    return make_unexpected("direction " + quoted(w) + " does not apply to " +
-                                           quoted(to_string(f.kind)) + " (it acts on whole connections)");
+                    return make_unexpected("direction " + quote_token(w) + " does not apply to " +
+                                           quote_token(to_string(f.kind)) + " (it acts on whole connections)");
             }
             f.dir = *d;
             has_direction = true;
             continue;
         }
         bool takes_value = (w == "fraction" || w == "seed" || (w == "jitter" && f.kind == fault_kind::latency));
-        if (!takes_value) return make_unexpected("unexpected token " + quoted(w) + " in fault spec");
-        if (i + 1 >= words.size()) return make_unexpected(quoted(w) + " needs a value");
+        if (!takes_value) return make_unexpected("unexpected token " + quote_token(w) + " in fault spec");
+        if (i + 1 >= words.size()) return make_unexpected(quote_token(w) + " needs a value");
         std::string_view v = words[++i];
         if (w == "fraction") {
             auto fr = parse_fraction(v);
@@ -156,6 +156,43 @@ result<fault_command, std::string> parse_fault(std::string_view spec) {
             if (!d) return make_unexpected("after \"jitter\": " + d.error());
             f.jitter_ms = *d;
         }
+    }
+    return cmd;
+}
+
+result<fault_command, std::string> parse_fault_json(const nlohmann::json& j) {
+    if (!j.is_object()) return make_unexpected(std::string("expected a JSON object like {\"fault\":\"blackhole\"}"));
+    for (const auto& [name, value] : j.items()) {
+        (void)value;
+        if (name != "fault" && name != "direction" && name != "fraction" && name != "seed")
+            return make_unexpected("unknown field " + quote_token(name) + " (expected fault, direction, fraction, seed)");
+    }
+    auto it = j.find("fault");
+    if (it == j.end() || !it->is_string())
+        return make_unexpected(std::string("field \"fault\" must be a string such as \"latency 200ms\""));
+    auto cmd = parse_fault(it->get<std::string>());
+    if (!cmd) return cmd;
+    if (cmd->heal) {
+        if (j.size() > 1) return make_unexpected(std::string("\"heal\" takes no other fields"));
+        return cmd;
+    }
+    fault& f = cmd->f;
+    if (auto d = j.find("direction"); d != j.end()) {
+        auto dir = d->is_string() ? direction_from_string(d->get<std::string>()) : std::nullopt;
+        if (!dir) return make_unexpected("field \"direction\" must be \"up\", \"down\" or \"both\", not " + d->dump());
+        if ((f.kind == fault_kind::reset || f.kind == fault_kind::refuse) && *dir != direction::both)
+            return make_unexpected("direction " + d->dump() + " does not apply to " + quote_token(to_string(f.kind)) +
+                                   " (it acts on whole connections)");
+        f.dir = *dir;
+    }
+    if (auto fr = j.find("fraction"); fr != j.end()) {
+        if (!fr->is_number() || fr->get<double>() < 0.0 || fr->get<double>() > 1.0)
+            return make_unexpected("field \"fraction\" must be a number from 0 to 1, not " + fr->dump());
+        f.fraction = fr->get<double>();
+    }
+    if (auto sd = j.find("seed"); sd != j.end()) {
+        if (!sd->is_number_unsigned()) return make_unexpected("field \"seed\" must be a non-negative integer, not " + sd->dump());
+        f.seed = sd->get<std::uint64_t>();
     }
     return cmd;
 }

@@ -62,6 +62,10 @@ struct fault_command {
 // Errors name the bad token.
 result<fault_command, std::string> parse_fault(std::string_view spec);
 
+// Parses the JSON form {"fault":"latency 200ms jitter 20ms","direction":"down","fraction":0.5,"seed":1}:
+// "fault" is a spec string; the optional fields override what it says. Errors name the field.
+result<fault_command, std::string> parse_fault_json(const nlohmann::json& j);
+
 // The canonical spec string, parseable by parse_fault.
 std::string to_spec(const fault& f);
 

@@ -74,6 +74,8 @@ result<bool, std::string> validate(const server_config& cfg) {
     if (cfg.replay_max_events < 1) return make_unexpected(std::string("--replay-events must be at least 1"));
     if (cfg.slow_hard_bytes < cfg.slow_soft_bytes)
         return make_unexpected(std::string("--slow-hard must be at least --slow-soft"));
+    if (cfg.pong_timeout >= cfg.ping_interval)
+        return make_unexpected(std::string("--pong-timeout must be shorter than --ping-interval (each ping restarts the pong timer)"));
     if (cfg.ws_path.empty() || cfg.ws_path[0] != '/') return make_unexpected(std::string("--path must start with '/'"));
     return true;
 }

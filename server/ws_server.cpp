@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <set>
 #include <unordered_map>
 
 #include <websocketpp/config/asio_no_tls.hpp>
@@ -70,6 +71,7 @@ public:
 private:
     void on_open(websocketpp::connection_hdl hdl);
     void on_close(websocketpp::connection_hdl hdl);
+    void on_fail(websocketpp::connection_hdl hdl);
     void on_message(websocketpp::connection_hdl hdl, message_ptr msg);
     void on_http(websocketpp::connection_hdl hdl);
     bool on_validate(websocketpp::connection_hdl hdl);
@@ -96,6 +98,7 @@ private:
     asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
     std::mutex conns_mu_;
     std::unordered_map<const void*, std::shared_ptr<conn_context>> conns_;
+    std::set<const void*> handshaking_;  // validated, not yet open: shutdown waits for them too
     std::atomic<std::uint64_t> next_id_{1};
     std::atomic<bool> stopping_{false};
 };
@@ -196,7 +199,17 @@ bool ws_server::on_validate(websocketpp::connection_hdl hdl) {
         con->set_body("{\"error\":\"NOT_FOUND\",\"message\":\"WebSocket endpoint is " + cfg_.ws_path + "\"}");
         return false;
     }
-    return !stopping_;
+    if (stopping_) return false;
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    handshaking_.insert(hdl.lock().get());
+    return true;
+}
+
+void ws_server::on_fail(websocketpp::connection_hdl hdl) {
+    auto key = hdl.lock();
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    handshaking_.erase(key.get());
+    if (stopping_ && conns_.empty() && handshaking_.empty()) asio::post(io_, [this] { io_.stop(); });
 }
 
 void ws_server::on_open(websocketpp::connection_hdl hdl) {
@@ -207,6 +220,10 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     const rights* who = authenticate(con, anonymous);
     std::string remote = con->get_remote_endpoint();
     if (!who) {
+        {
+            std::lock_guard<std::mutex> lock(conns_mu_);
+            handshaking_.erase(hdl.lock().get());
+        }
         metrics_.auth_failures++;
         log_line(log_level::warn, "auth failed from " + remote + " (missing or unknown token)");
         reply(con, proto::encode_error(nullptr, proto::error_code::auth_required,
@@ -221,7 +238,11 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     ctx->remote = remote;
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
+        handshaking_.erase(hdl.lock().get());
         conns_[hdl.lock().get()] = ctx;
+    }
+    if (stopping_) {  // opened while shutting down: it goes the same way as the others
+        con->close(websocketpp::close::status::going_away, "server shutting down", ec);
     }
     metrics_.connections++;
     metrics_.connections_total++;
@@ -250,7 +271,7 @@ void ws_server::on_close(websocketpp::connection_hdl hdl) {
     }
     if (stopping_) {
         std::lock_guard<std::mutex> lock(conns_mu_);
-        if (conns_.empty()) asio::post(io_, [this] { io_.stop(); });
+        if (conns_.empty() && handshaking_.empty()) asio::post(io_, [this] { io_.stop(); });
     }
 }
 
@@ -419,7 +440,7 @@ void ws_server::begin_shutdown(int signo) {
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
         for (auto& [k, c] : conns_) hdls.push_back(c->handle);
-        if (conns_.empty()) {
+        if (conns_.empty() && handshaking_.empty()) {
             asio::post(io_, [this] { io_.stop(); });
             return;
         }
@@ -443,7 +464,7 @@ int ws_server::run() {
     ep_.set_validate_handler([this](websocketpp::connection_hdl h) { return on_validate(h); });
     ep_.set_open_handler([this](websocketpp::connection_hdl h) { on_open(h); });
     ep_.set_close_handler([this](websocketpp::connection_hdl h) { on_close(h); });
-    ep_.set_fail_handler([this](websocketpp::connection_hdl h) { on_close(h); });
+    ep_.set_fail_handler([this](websocketpp::connection_hdl h) { on_fail(h); });
     ep_.set_message_handler([this](websocketpp::connection_hdl h, message_ptr m) { on_message(h, m); });
     ep_.set_http_handler([this](websocketpp::connection_hdl h) { on_http(h); });
     ep_.set_pong_handler([this](websocketpp::connection_hdl h, std::string) { on_pong(h); });

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   ./dev.sh serve [rt serve flags...]   install what is missing, build, run rt serve on scenarios/kanban.spec
+#   ./dev.sh test                        install what is missing, build, run every test (what .ci/run runs)
+# Extra: ./dev.sh build | ./dev.sh asan (sanitizer build + tests)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(g++ cmake ninja-build pkg-config libasio-dev libwebsocketpp-dev libcli11-dev nlohmann-json3-dev
+          libtomlplusplus-dev catch2 libsqlite3-dev)
+
+install_missing() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "dev.sh: installing ${missing[*]}" >&2
+        local sudo=""
+        [[ $(id -u) -ne 0 ]] && sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+    fi
+}
+
+build() {  # build DIR [cmake args...]
+    local dir=$1; shift
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j"$(nproc)"
+}
+
+run_tests() {  # run_tests DIR
+    local dir=$1
+    # Integration tests start real servers; two at a time suits the 2-core reference machine.
+    (cd "$dir" && ctest --output-on-failure -j2 --timeout 180)
+    if [[ -x bench/ci_load.sh ]]; then bench/ci_load.sh "$dir/rt"; fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+    serve)
+        install_missing
+        build build
+        exec ./build/rt serve --spec scenarios/kanban.spec "$@"
+        ;;
+    test)
+        install_missing
+        build build
+        run_tests build
+        ;;
+    asan)
+        install_missing
+        build build-asan -DRT_SANITIZE=ON
+        run_tests build-asan
+        ;;
+    build)
+        install_missing
+        build build
+        ;;
+    *)
+        echo "usage: ./dev.sh serve [rt serve flags...] | test | asan | build" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,82 @@
+#pragma once
+// Test support: run the real `rt` binary. `rt_server` starts `rt serve` on an ephemeral loopback
+// port and learns the port from the line it prints; `run_rt` runs a command to completion.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace rt::test {
+
+struct run_result {
+    int exit_code = -1;  // -1: killed after the timeout
+    std::string out;
+    std::string err;
+};
+
+// Runs `rt ARGS...` with optional stdin text; kills it after `timeout`.
+run_result run_rt(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                  const std::string& stdin_text = {});
+
+class rt_process {
+public:
+    // Starts `rt ARGS...`, capturing stdout and stderr in the background.
+    explicit rt_process(const std::vector<std::string>& args);
+    ~rt_process();
+    rt_process(const rt_process&) = delete;
+    rt_process& operator=(const rt_process&) = delete;
+
+    // Waits until stderr (or stdout with `on_stdout`) contains `text`; false on timeout or exit.
+    bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout, bool on_stdout = false);
+    std::string err() const;
+    std::string out() const;
+    void signal(int sig);
+    // Waits for exit; returns the exit code, or nullopt on timeout.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+    int pid() const { return pid_; }
+    bool running();
+
+private:
+    void reader(int fd, std::string& sink);
+    int pid_ = -1;
+    int out_fd_ = -1, err_fd_ = -1;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::string out_, err_;
+    int open_streams_ = 2;
+    std::optional<int> exit_code_;
+    std::thread out_thread_, err_thread_;
+};
+
+// `rt serve --spec SPEC --listen 127.0.0.1:0 EXTRA...`, ready to accept when constructed.
+class rt_server {
+public:
+    explicit rt_server(std::vector<std::string> extra = {}, std::string spec = {});
+    int port() const { return port_; }
+    std::string ws_url(const std::string& query = {}) const;  // ws://127.0.0.1:PORT/live[?query]
+    std::string http_base() const;                            // http://127.0.0.1:PORT
+    rt_process& proc() { return *proc_; }
+    // SIGTERM and wait; returns the exit code (nullopt if it did not exit in time).
+    std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+private:
+    std::unique_ptr<rt_process> proc_;
+    int port_ = 0;
+};
+
+// A minimal blocking HTTP/1.1 client for the REST tests (loopback only).
+struct http_reply {
+    int status = 0;
+    std::string body;
+    std::string headers;
+};
+http_reply http_request(int port, const std::string& method, const std::string& path, const std::string& body = {},
+                        const std::vector<std::string>& headers = {});
+
+std::string kanban_spec_path();
+std::string temp_path(const std::string& name);  // a fresh path under the test temp dir
+
+}  // namespace rt::test

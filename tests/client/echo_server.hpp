@@ -4,8 +4,11 @@
 //   "close:CODE:REASON"  → closes with that code and reason
 //   "flood:N:BYTES"      → sends N frames of BYTES bytes each ("0", "1", ... padded with '.')
 //   "drop"               → closes the TCP connection without a close frame
-// and records the request path+query of each handshake.
+// and records the request path+query of each handshake. A test may replace all of that with its
+// own handler (set_handler), e.g. to play a scripted protocol server.
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,6 +33,7 @@ public:
             auto con = srv_.get_con_from_hdl(h);
             std::lock_guard<std::mutex> lock(mutex_);
             resources_.push_back(con->get_resource());
+            numbers_[con.get()] = static_cast<int>(resources_.size());
             std::error_code rec;
             remotes_.push_back(con->get_raw_socket().remote_endpoint(rec).address().to_string());
             ++opened_;
@@ -48,6 +52,19 @@ public:
         srv_.stop_listening(ec);
         srv_.stop();
         thread_.join();
+    }
+
+    // What a custom handler can do to the connection that sent the frame.
+    struct peer {
+        std::function<void(const std::string&)> send;
+        std::function<void(int, const std::string&)> close;
+        int connection_number;  // 1 for the first connection accepted, 2 for the next, ...
+    };
+    using handler = std::function<void(peer&, const std::string& text)>;
+    // Replaces the echo behaviour; runs on the server thread.
+    void set_handler(handler h) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        custom_ = std::move(h);
     }
 
     std::uint16_t port() const { return port_; }
@@ -72,6 +89,24 @@ private:
         std::error_code ec;
         auto con = srv_.get_con_from_hdl(h, ec);
         if (!con) return;
+        handler custom;
+        int number = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            custom = custom_;
+            auto it = numbers_.find(con.get());
+            number = it == numbers_.end() ? 0 : it->second;
+        }
+        if (custom) {
+            peer p{[con](const std::string& t) { con->send(t, websocketpp::frame::opcode::text); },
+                   [con](int code, const std::string& reason) {
+                       std::error_code cec;
+                       con->close(static_cast<websocketpp::close::status::value>(code), reason, cec);
+                   },
+                   number};
+            custom(p, text);
+            return;
+        }
         if (text.rfind("close:", 0) == 0) {
             auto second = text.find(':', 6);
             int code = std::stoi(text.substr(6, second - 6));
@@ -99,6 +134,8 @@ private:
     std::mutex mutex_;
     std::vector<std::string> resources_;
     std::vector<std::string> remotes_;
+    std::map<const void*, int> numbers_;  // connection → its number (never reused while alive)
+    handler custom_;
     int opened_ = 0;
 };
 

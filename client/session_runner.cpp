@@ -1,0 +1,230 @@
+#include "client/session_runner.hpp"
+
+#include <cstdio>
+
+#include "client/ws_url.hpp"
+
+namespace rt::client {
+
+using proto::update_kind;
+
+std::string format_delay(std::chrono::milliseconds d) {
+    char buf[32];
+    if (d < std::chrono::milliseconds(1000))
+        std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(d.count()));
+    else
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+    return buf;
+}
+
+result<std::shared_ptr<session_runner>, std::string> session_runner::create(
+    io_loop& loop, runner_options options, std::vector<proto::subscription_request> subs,
+    runner_callbacks callbacks) {
+    auto parsed = parse_ws_url(options.url);
+    if (!parsed) return make_unexpected(parsed.error());
+    auto r = std::make_shared<session_runner>(loop, std::move(options), std::move(callbacks));
+    r->display_url_ = to_string(parsed.value());  // the token lives in ws.token, never in this text
+    for (auto& s : subs) r->session_.subscribe(std::move(s));
+    return r;
+}
+
+session_runner::session_runner(io_loop& loop, runner_options options, runner_callbacks callbacks)
+    : loop_(loop), options_(std::move(options)), callbacks_(std::move(callbacks)), session_(options_.session) {}
+
+session_runner::~session_runner() {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    stopped_ = true;
+    retry_timer_.cancel();
+    con_.reset();  // closes with 1001
+}
+
+void session_runner::start() {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (started_ || stopped_) return;
+    started_ = true;
+    connect_locked();
+}
+
+void session_runner::stop() {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (stopped_) return;
+    retry_timer_.cancel();
+    if (con_) con_->close(close_normal, "bye");
+    finish_locked(stop_reason::stopped, "stopped");
+}
+
+void session_runner::drop_connection() {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    // 4000 (application range, "dropped by the client"): the server sees a close, we see its echo
+    // and go through the same reconnect path as after a network failure.
+    if (con_) con_->close(4000, "dropped by client");
+}
+
+std::error_code session_runner::send(std::string_view text) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (!con_ || !open_) return std::make_error_code(std::errc::not_connected);
+    return con_->send(text);
+}
+
+bool session_runner::is_connected() const {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    return open_;
+}
+
+bool session_runner::is_stopped() const {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    return stopped_;
+}
+
+proto::session_counters session_runner::counters() const {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    return session_.counters();
+}
+
+std::map<std::string, proto::json> session_runner::rows(std::string_view subscription) const {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const auto* s = session_.find(subscription);
+    return s ? s->rows : std::map<std::string, proto::json>{};
+}
+
+std::optional<proto::stream_position> session_runner::position(std::string_view subscription) const {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const auto* s = session_.find(subscription);
+    return s ? s->position : std::nullopt;
+}
+
+void session_runner::status(const std::string& line) {
+    if (callbacks_.on_status) callbacks_.on_status(line);
+}
+
+// Opens a new connection; its callbacks carry the generation so a late callback from an older
+// connection is ignored. Caller holds the lock.
+void session_runner::connect_locked() {
+    const std::uint64_t gen = ++generation_;
+    std::weak_ptr<session_runner> weak = weak_from_this();
+    ws_handlers h;
+    h.on_open = [weak, gen] {
+        if (auto r = weak.lock()) r->on_open(gen);
+    };
+    h.on_message = [weak, gen](std::string_view text) {
+        if (auto r = weak.lock()) r->on_message(gen, text);
+    };
+    h.on_close = [weak, gen](int code, std::string reason) {
+        if (auto r = weak.lock()) r->on_close(gen, code, std::move(reason));
+    };
+    open_ = false;
+    auto con = ws_connection::connect(loop_, options_.url, std::move(h), options_.ws);
+    if (!con) {  // the URL was checked in create(); only options can fail here
+        finish_locked(stop_reason::refused, con.error());
+        return;
+    }
+    con_ = std::move(con.value());
+}
+
+void session_runner::on_open(std::uint64_t gen) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (gen != generation_ || stopped_) return;
+    open_ = true;
+    status("connected to " + display_url_);
+    send_all_locked(session_.on_connected());
+}
+
+void session_runner::on_message(std::uint64_t gen, std::string_view text) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (gen != generation_ || stopped_) return;
+    proto::server_message m;
+    proto::session_update u = session_.handle_text(text, m);
+    dispatch_locked(u, m);
+}
+
+void session_runner::dispatch_locked(const proto::session_update& u, const proto::server_message& m) {
+    send_all_locked(u.to_send);
+    const std::string& sub = u.subscription;
+    switch (u.kind) {
+        case update_kind::snapshot:
+            status(u.resync ? sub + ": resynced from snapshot of " + std::to_string(u.rows) + " rows"
+                            : sub + ": snapshot of " + std::to_string(u.rows) + " rows");
+            break;
+        case update_kind::resumed:
+            status(sub + ": resumed with " + std::to_string(u.replayed) + " replayed events");
+            break;
+        case update_kind::gap:
+            status(sub + ": gap after seq " + std::to_string(u.expected.seq) + " (got " +
+                   std::to_string(u.received.seq) + "); resuming");
+            break;
+        case update_kind::epoch_changed:
+            status(sub + ": history lost (epoch " + u.expected.epoch + " -> " + u.received.epoch + "); resyncing");
+            break;
+        case update_kind::error: {
+            std::string what = u.error ? std::string(proto::to_wire(u.error->code)) + ": " + u.error->message
+                                       : std::string("error");
+            status("server error " + what + (sub.empty() ? "" : " (" + sub + ")"));
+            break;
+        }
+        default:
+            break;
+    }
+    if (callbacks_.on_update) callbacks_.on_update(u);
+    if (stopped_) return;
+    if (u.kind == update_kind::event && callbacks_.on_event) callbacks_.on_event(*u.event);
+    if (u.kind == update_kind::other && callbacks_.on_other) callbacks_.on_other(m);
+    if (stopped_) return;
+
+    if (u.kind == update_kind::error && u.fatal) {
+        bool any_left = false;
+        for (const auto& [name, s] : session_.subscriptions())
+            if (s.phase != proto::subscription_phase::refused) any_left = true;
+        std::string what = u.error ? std::string(proto::to_wire(u.error->code)) + ": " + u.error->message : "refused";
+        if (sub.empty() || !any_left) {
+            retry_timer_.cancel();
+            if (con_) con_->close(close_normal, "refused");
+            finish_locked(stop_reason::refused, what);
+        }
+    }
+}
+
+void session_runner::on_close(std::uint64_t gen, int code, std::string reason) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (gen != generation_ || stopped_) return;
+    const bool was_open = open_;
+    open_ = false;
+    const auto delay = session_.on_disconnected();
+    const int attempt = session_.attempt();
+    std::string why = was_open ? "disconnected (" + std::to_string(code) + (reason.empty() ? "" : " " + reason) + ")"
+                               : "cannot connect to " + display_url_ + ": " + reason;
+    if (code == 4001) {  // the server's "authentication failed": asking again cannot help
+        finish_locked(stop_reason::refused, why);
+        return;
+    }
+    if (options_.max_retries >= 0 && attempt > options_.max_retries) {
+        status(why + "; giving up after " + std::to_string(attempt - 1) + " retries");
+        finish_locked(stop_reason::gave_up, why);
+        return;
+    }
+    status(why + "; reconnecting in " + format_delay(delay) + " (attempt " + std::to_string(attempt) + ")");
+    std::weak_ptr<session_runner> weak = weak_from_this();
+    retry_timer_ = loop_.run_after(delay, [weak, gen] {
+        auto r = weak.lock();
+        if (!r) return;
+        std::lock_guard<std::recursive_mutex> lock(r->mutex_);
+        if (r->stopped_ || r->generation_ != gen) return;
+        r->connect_locked();
+    });
+}
+
+void session_runner::send_all_locked(const std::vector<std::string>& frames) {
+    if (!con_) return;
+    for (const auto& f : frames) {
+        // A failed send means the connection is going down; on_close follows and resubscribes.
+        if (con_->send(f)) break;
+    }
+}
+
+void session_runner::finish_locked(stop_reason why, const std::string& detail) {
+    if (stopped_) return;
+    stopped_ = true;
+    open_ = false;
+    if (callbacks_.on_stopped) callbacks_.on_stopped(why, detail);
+}
+
+}  // namespace rt::client

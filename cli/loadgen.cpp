@@ -1,0 +1,155 @@
+// `rt loadgen`: flags (and an optional TOML scenario) → loadgen_config → run_loadgen → table,
+// JSON and exit code. All logic lives in loadgen/.
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "loadgen/config.hpp"
+#include "loadgen/report.hpp"
+#include "loadgen/runner.hpp"
+#include "loadgen/scenario_file.hpp"
+
+namespace rt::cli {
+
+namespace {
+
+// Flags that carry a setting of the same name; their text goes to loadgen::apply_setting.
+const char* const k_setting_flags[] = {
+    "url",        "token",   "conns",  "rate",    "duration",       "warmup", "ramp",    "boards",
+    "fanout",     "payload", "publishers", "threads", "source-ips", "drain",  "max-connecting", "seed",
+    "json",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
+    "max-reorder", "max-errors", "max-late", "min-conns",
+};
+
+struct loadgen_flags {
+    std::map<std::string, std::string> values;  // flag name → text as given
+    std::vector<std::string> thresholds;        // --threshold NAME=VALUE
+    std::string scenario;
+    bool quiet = false;
+};
+
+int usage_error(const std::string& why) {
+    std::fprintf(stderr, "rt loadgen: error: %s\n", why.c_str());
+    return 2;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    return static_cast<bool>(out.flush());
+}
+
+int run(CLI::App& cmd, const loadgen_flags& f) {
+    loadgen::loadgen_config config;
+    if (!f.scenario.empty()) {
+        auto r = loadgen::apply_scenario_file(config, f.scenario);
+        if (!r) return usage_error(r.error());
+    }
+    for (const char* name : k_setting_flags) {
+        if (cmd.count(std::string("--") + name) == 0) continue;
+        auto r = loadgen::apply_setting(config, name, f.values.at(name));
+        if (!r) return usage_error(r.error());
+    }
+    if (cmd.count("--boards") && cmd.count("--fanout") && f.values.at("fanout") == "all")
+        return usage_error("--boards and --fanout all exclude each other (broadcast has one stream)");
+    for (const auto& t : f.thresholds) {
+        auto r = loadgen::apply_setting(config, "threshold", t);
+        if (!r) return usage_error(r.error());
+    }
+    if (f.quiet) config.quiet = true;
+    if (auto r = loadgen::finalize(config); !r) return usage_error(r.error());
+
+    const bool json_to_stdout = config.json_path == "-";
+    loadgen::progress_fn progress;
+    if (!config.quiet) progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    auto report = loadgen::run_loadgen(config, progress);
+    if (!report) {
+        std::fprintf(stderr, "rt loadgen: error: %s\n", report.error().c_str());
+        return 1;
+    }
+    const std::string table = loadgen::to_table(*report);
+    std::fputs(table.c_str(), json_to_stdout ? stderr : stdout);
+    std::fflush(stdout);
+    if (!config.json_path.empty()) {
+        const std::string text = loadgen::to_json(*report).dump(2) + "\n";
+        if (json_to_stdout) {
+            std::fputs(text.c_str(), stdout);
+        } else if (!write_file(config.json_path, text)) {
+            std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.json_path.c_str());
+            return 1;
+        }
+    }
+    if (!report->pass) {
+        std::fprintf(stderr, "rt loadgen: %s\n", loadgen::verdict_line(*report).c_str());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void register_loadgen(CLI::App& app, registry& reg) {
+    auto f = std::make_shared<loadgen_flags>();
+    CLI::App* cmd = app.add_subcommand("loadgen", "Open N live connections, publish at a fixed rate, report end-to-end latency");
+    cmd->footer(
+        "Examples:\n"
+        "  rt loadgen --url ws://127.0.0.1:8080/live --conns 10000 --rate 1000/s --duration 30s\n"
+        "  rt loadgen --conns 10000 --fanout all --rate 1/s --duration 30s --max-p99 100ms\n"
+        "  rt loadgen --scenario scenarios/load-boards.toml --json out.json\n"
+        "\nWorkloads: boards (default): connection i subscribes TaskUpdates filtered to board b<i % boards>,\n"
+        "each publish updates the task of a random board. --fanout all: everyone subscribes AllTasks.\n"
+        "Latency is receive time - intended send time on the fixed schedule (coordinated-omission\n"
+        "corrected); receive - actual send time is reported too. Thresholds apply to the corrected figure.\n"
+        "Every publish's acknowledgement says which board's subscribers must get it; lost, duplicated and\n"
+        "out-of-order deliveries come from each stream's seq.\n"
+        "Output: progress each second and errors on stderr; the final table on stdout; --json FILE writes\n"
+        "the same figures as JSON (--json - prints the JSON on stdout and the table on stderr).\n"
+        "A --scenario TOML file takes the same settings (keys like the flags, '_' or '-', thresholds also\n"
+        "in a [thresholds] table); flags win over it.\n"
+        "Exit codes: 0 every threshold held; 1 a threshold was breached (named on stderr) or the run\n"
+        "could not take place; 2 usage error (bad flag, value, scenario file or threshold name).\n"
+        "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.");
+
+    auto opt = [&](const char* name, const std::string& help) {
+        return cmd->add_option(std::string("--") + name, f->values[name], help);
+    };
+    opt("url", "Server endpoint [ws://127.0.0.1:8080/live]")->envname("RT_URL");
+    opt("token", "Token for the handshake")->envname("RT_TOKEN");
+    opt("conns", "Subscriber connections [1000]");
+    opt("rate", "Publishes per second, all publishers together: 1000/s, 1/s [100/s]");
+    opt("duration", "Measured publishing time after the warm-up: 30s [10s]");
+    opt("warmup", "Publishing time before the measured window, kept out of the figures [0]");
+    opt("ramp", "New connections per second while ramping up [2000/s]");
+    opt("boards", "Boards workload: number of boards [conns/10]");
+    opt("fanout", "'all': broadcast workload, every connection on one unfiltered stream; 'boards' [boards]");
+    opt("payload", "Size of the task title carried by each event: 200B, 1KiB [just the timestamps]");
+    opt("publishers", "Publisher connections, sharing the rate [rate/50, the server allows 100/s each]");
+    opt("threads", "Subscriber I/O threads [2]");
+    opt("source-ips", "Spread connections over 127.0.0.1..N [1 per 20,000 connections]");
+    opt("drain", "Longest wait for late deliveries after the last publish [5s]");
+    opt("max-connecting", "Connection attempts in flight at once [1000]");
+    opt("seed", "Seed for the random board choice [1]");
+    opt("json", "Write the report as JSON to FILE ('-': stdout)");
+    opt("max-p50", "Threshold: corrected latency p50 at most DURATION");
+    opt("max-p90", "Threshold: p90 at most DURATION");
+    opt("max-p99", "Threshold: p99 at most DURATION (e.g. 100ms)");
+    opt("max-p999", "Threshold: p99.9 at most DURATION");
+    opt("max-latency", "Threshold: largest latency at most DURATION");
+    opt("max-loss", "Threshold: lost deliveries at most N, or N% of expected");
+    opt("max-dup", "Threshold: duplicated deliveries at most N");
+    opt("max-reorder", "Threshold: out-of-order deliveries at most N");
+    opt("max-errors", "Threshold: publish errors + failed or dropped connections at most N");
+    opt("max-late", "Threshold: publishes sent >1ms behind schedule at most N");
+    opt("min-conns", "Threshold: subscribed connections at least N [--conns]");
+    cmd->add_option("--threshold", f->thresholds, "Threshold as NAME=VALUE (e.g. max-p99=25ms); unknown names are rejected");
+    cmd->add_option("--scenario", f->scenario, "TOML scenario file with any of these settings (flags win)");
+    cmd->add_flag("--quiet", f->quiet, "No progress lines");
+    cmd->callback([cmd, f, &reg] { reg.action = [cmd, f] { return run(*cmd, *f); }; });
+}
+
+}  // namespace rt::cli

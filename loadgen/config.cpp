@@ -1,0 +1,177 @@
+#include "loadgen/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "client/ws_url.hpp"
+#include "protocol/units.hpp"
+
+namespace rt::loadgen {
+
+namespace {
+
+std::string normalize(std::string_view name) {
+    std::string n(name);
+    std::replace(n.begin(), n.end(), '_', '-');
+    return n;
+}
+
+// A positive-or-zero integer no larger than `max`.
+result<std::uint64_t, std::string> parse_uint(std::string_view name, std::string_view s, std::uint64_t max) {
+    std::uint64_t v = 0;
+    bool ok = !s.empty() && s.size() <= 19;
+    for (char c : s) {
+        if (c < '0' || c > '9') {
+            ok = false;
+            break;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (!ok || v > max)
+        return make_unexpected(std::string(name) + ": expected a whole number up to " + std::to_string(max) +
+                               ", got '" + std::string(s) + "'");
+    return v;
+}
+
+result<bool, std::string> fail(std::string_view name, const std::string& why) {
+    return make_unexpected(std::string(name) + ": " + why);
+}
+
+const std::vector<std::string> k_plain_names = {
+    "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
+    "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
+    "threshold",
+};
+
+}  // namespace
+
+const std::vector<std::string>& setting_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v = k_plain_names;
+        for (const auto& t : threshold_names()) v.push_back(t);
+        return v;
+    }();
+    return names;
+}
+
+std::uint32_t auto_publishers(double rate_per_s) {
+    double n = std::ceil(rate_per_s / max_rate_per_publisher);
+    return static_cast<std::uint32_t>(std::clamp(n, 1.0, 10'000.0));
+}
+
+result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_name, std::string_view value) {
+    const std::string name = normalize(raw_name);
+    auto u32 = [&](std::uint32_t& out, std::uint64_t max) -> result<bool, std::string> {
+        auto v = parse_uint(name, value, max);
+        if (!v) return make_unexpected(v.error());
+        out = static_cast<std::uint32_t>(*v);
+        return true;
+    };
+    auto dur = [&](std::chrono::microseconds& out) -> result<bool, std::string> {
+        auto d = proto::parse_duration_us(value);
+        if (!d) return fail(name, d.error());
+        out = *d;
+        return true;
+    };
+    auto rate = [&](double& out) -> result<bool, std::string> {
+        auto r = proto::parse_rate(value);
+        if (!r) return fail(name, r.error());
+        out = *r;
+        return true;
+    };
+
+    if (name == "url") {
+        auto u = client::parse_ws_url(value);
+        if (!u) return fail(name, u.error());
+        c.url = std::string(value);
+        return true;
+    }
+    if (name == "token") {
+        c.token = std::string(value);
+        return true;
+    }
+    if (name == "conns") return u32(c.conns, 1'000'000);
+    if (name == "rate") return rate(c.rate_per_s);
+    if (name == "duration") return dur(c.duration_us);
+    if (name == "warmup") return dur(c.warmup_us);
+    if (name == "drain") return dur(c.drain_us);
+    if (name == "ramp") return rate(c.ramp_per_s);
+    if (name == "boards") {
+        c.mode = workload::boards;
+        return u32(c.boards, 1'000'000);
+    }
+    if (name == "fanout") {
+        if (value == "all") c.mode = workload::broadcast;
+        else if (value == "boards") c.mode = workload::boards;
+        else return fail(name, "expected 'all' (one stream, every event to every connection) or 'boards'");
+        return true;
+    }
+    if (name == "payload") {
+        auto s = proto::parse_size(value);
+        if (!s) return fail(name, s.error());
+        if (*s > 60 * 1024) return fail(name, "at most 60KiB (the server's frame limit is 64KiB)");
+        c.payload_bytes = *s;
+        return true;
+    }
+    if (name == "publishers") return u32(c.publishers, 10'000);
+    if (name == "threads") return u32(c.threads, 64);
+    if (name == "source-ips") return u32(c.source_ips, 254);
+    if (name == "max-connecting") return u32(c.max_connecting, 100'000);
+    if (name == "seed") {
+        auto v = parse_uint(name, value, std::numeric_limits<std::uint64_t>::max() / 10);
+        if (!v) return make_unexpected(v.error());
+        c.seed = *v;
+        return true;
+    }
+    if (name == "json") {
+        c.json_path = std::string(value);
+        return true;
+    }
+    if (name == "quiet") {
+        if (value == "true" || value == "1") c.quiet = true;
+        else if (value == "false" || value == "0") c.quiet = false;
+        else return fail(name, "expected true or false");
+        return true;
+    }
+    if (name == "threshold") {  // NAME=VALUE, for thresholds without a flag of their own
+        auto eq = value.find('=');
+        if (eq == std::string_view::npos) return fail(name, "expected NAME=VALUE, e.g. max-p99=100ms");
+        return c.thresholds.set(value.substr(0, eq), value.substr(eq + 1));
+    }
+    if (threshold_from_name(name)) return c.thresholds.set(name, value);
+
+    std::string all;
+    for (const auto& n : setting_names()) all += (all.empty() ? "" : ", ") + n;
+    return make_unexpected("unknown setting '" + std::string(raw_name) + "' (known: " + all + ")");
+}
+
+result<bool, std::string> finalize(loadgen_config& c) {
+    if (c.conns == 0) return make_unexpected("conns: at least 1 connection is needed");
+    if (!(c.rate_per_s > 0)) return make_unexpected("rate: must be above 0/s");
+    if (c.rate_per_s > 1'000'000) return make_unexpected("rate: at most 1000000/s");
+    if (!(c.ramp_per_s > 0)) return make_unexpected("ramp: must be above 0/s");
+    if (c.duration_us.count() <= 0) return make_unexpected("duration: must be above 0");
+    if (c.threads == 0) return make_unexpected("threads: at least 1");
+    if (c.max_connecting == 0) return make_unexpected("max-connecting: at least 1");
+    if (c.mode == workload::boards) {
+        if (c.boards == 0) c.boards = std::max<std::uint32_t>(1, c.conns / 10);
+    } else {
+        c.boards = 1;
+    }
+    if (c.publishers == 0) c.publishers = auto_publishers(c.rate_per_s);
+    if (c.source_ips == 0) c.source_ips = (c.conns + conns_per_source_ip - 1) / conns_per_source_ip;
+    if (c.source_ips > 1) {
+        auto u = client::parse_ws_url(c.url);
+        if (u && u->host.rfind("127.", 0) != 0)
+            return make_unexpected("source-ips: spreading over 127.0.0.x needs a loopback --url (127.x.x.x)");
+    }
+    // Fewer connections than asked is a failure unless the user says how many are enough.
+    if (!c.thresholds.has(threshold_kind::min_conns)) {
+        auto r = c.thresholds.set("min-conns", std::to_string(c.conns));
+        if (!r) return r;
+    }
+    return true;
+}
+
+}  // namespace rt::loadgen

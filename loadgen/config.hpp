@@ -1,0 +1,65 @@
+#pragma once
+// `rt loadgen` settings: one struct, filled from a TOML scenario file and then from flags (flags
+// win), through one setter so both sources accept the same names and reject the same mistakes.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/thresholds.hpp"
+#include "protocol/result.hpp"
+
+namespace rt::loadgen {
+
+enum class workload {
+    boards,     // connection i subscribes TaskUpdates filtered to board b<i % boards>
+    broadcast,  // every connection subscribes AllTasks: each event goes to all
+};
+
+struct loadgen_config {
+    std::string url = "ws://127.0.0.1:8080/live";
+    std::string token;
+    std::uint32_t conns = 1000;                 // subscriber connections
+    double rate_per_s = 100;                    // publishes per second, all publishers together
+    std::chrono::microseconds duration_us{10'000'000};  // measured window (after warm-up)
+    std::chrono::microseconds warmup_us{0};     // published and checked, but kept out of the figures
+    double ramp_per_s = 2000;                   // new connections per second; the server's accept
+                                                // queue (SOMAXCONN 4096) absorbs a second of it
+    workload mode = workload::boards;
+    std::uint32_t boards = 0;                   // 0: auto, conns / 10 (10 watchers per board)
+    std::uint64_t payload_bytes = 0;            // title length; 0: just the timestamps
+    std::uint32_t publishers = 0;               // 0: auto, enough to stay under 50 publishes/s each
+    std::uint32_t threads = 2;                  // subscriber io_loop threads: one per core here
+    std::uint32_t source_ips = 0;               // 0: auto, one 127.0.0.x per 20,000 connections
+    std::chrono::microseconds drain_us{5'000'000};  // wait for stragglers after the last publish
+    std::uint32_t max_connecting = 1000;        // connects in flight at once; bounds SYN bursts
+    std::uint64_t seed = 1;                     // board choice is random but repeatable
+    std::string json_path;                      // --json FILE ("-": stdout)
+    bool quiet = false;                         // no progress lines
+    threshold_set thresholds;
+};
+
+// Sets one setting from its text form. `name` is a flag name without the dashes ("conns",
+// "max-p99"); '_' and '-' are interchangeable. Errors name the setting and what was expected;
+// an unknown name is an error. Threshold names (max-p99, ...) go to config.thresholds.
+result<bool, std::string> apply_setting(loadgen_config& config, std::string_view name, std::string_view value);
+
+// The names apply_setting accepts, for help texts and the scenario file's error messages.
+const std::vector<std::string>& setting_names();
+
+// Fills the automatic values (boards, publishers, source_ips) and checks the whole: returns the
+// first problem found. Call once, after every setting is applied.
+result<bool, std::string> finalize(loadgen_config& config);
+
+// Publishes per second a single publisher connection may send: the server's default limit is
+// 100 messages/s per connection (burst 200), and half of it leaves room for jitter.
+constexpr double max_rate_per_publisher = 50;
+// Connections per source address before another 127.0.0.x is used: ephemeral ports are
+// 32768-60999 (~28k) per address, and 20k leaves room for the server's own and TIME_WAIT.
+constexpr std::uint32_t conns_per_source_ip = 20'000;
+
+// How many publisher connections `rate` needs at max_rate_per_publisher (at least 1).
+std::uint32_t auto_publishers(double rate_per_s);
+
+}  // namespace rt::loadgen

@@ -1,0 +1,39 @@
+#pragma once
+// What the load generator puts in a published row and reads back from an event frame. The
+// kanban spec has no spare fields, so the timestamps travel in the `title` string:
+// "t=<intended_us>;a=<actual_us>;" then 'x' padding up to the payload size. Both times are
+// steady-clock µs of this process (publisher and subscribers share the clock).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rt::loadgen {
+
+// The title for an event due at `intended_us` and sent at `actual_us`, padded with 'x' to
+// `payload_bytes` when that is longer.
+std::string encode_title(std::int64_t intended_us, std::int64_t actual_us, std::uint64_t payload_bytes);
+
+struct title_times {
+    std::int64_t intended_us = 0;
+    std::int64_t actual_us = 0;
+};
+// Reads the times back from a title (or from any text that contains "t=..;a=..;").
+std::optional<title_times> decode_title(std::string_view title);
+
+// The fields the subscribers need from an event frame.
+struct event_fields {
+    std::uint64_t seq = 0;
+    title_times times;
+};
+
+// Fast path for `{"type":"event",...}` frames: finds "seq" and the title times without building
+// a JSON tree (a broadcast delivers 10,000 frames in a burst; parsing each would add to the
+// latency being measured). Returns nullopt when the text is not an event or the fields are not
+// found; callers then fall back to a full JSON decode.
+std::optional<event_fields> scan_event(std::string_view frame);
+
+// True when `frame` starts like an event frame (`{"type":"event"`).
+bool looks_like_event(std::string_view frame);
+
+}  // namespace rt::loadgen

@@ -1,0 +1,31 @@
+#pragma once
+// Server-reported figures from `rt serve`'s GET /metrics (Prometheus text), read before and after
+// a run so the report can show what the server dropped. A peer server without /metrics yields
+// nothing, and the report says "n/a".
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rt::loadgen {
+
+// Sample values by metric name (labels kept as part of the name: `x{a="b"}`). Comment lines and
+// lines that do not parse are skipped.
+std::map<std::string, double> parse_prometheus(std::string_view text);
+
+struct server_counters {
+    std::uint64_t events_dropped = 0;     // rt_events_dropped_total
+    std::uint64_t slow_disconnects = 0;   // rt_slow_consumer_disconnects_total
+    std::uint64_t rate_limited = 0;       // rt_rate_limited_total
+};
+// Picks the counters out of parsed metrics; nullopt when rt_events_dropped_total is absent.
+std::optional<server_counters> counters_from(const std::map<std::string, double>& metrics);
+
+// GET http://host:port/metrics with a blocking loopback socket, at most `timeout`. nullopt on
+// any failure (no server, not HTTP 200, no rt counters).
+std::optional<server_counters> fetch_server_counters(const std::string& host, std::uint16_t port,
+                                                     std::chrono::milliseconds timeout);
+
+}  // namespace rt::loadgen

@@ -1,0 +1,219 @@
+#include "loadgen/publisher.hpp"
+
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgen/event_payload.hpp"
+#include "protocol/messages.hpp"
+
+namespace rt::loadgen {
+
+using json = nlohmann::json;
+
+std::string update_text(std::uint64_t k, std::string_view task_id, std::string_view title) {
+    std::string out;
+    out.reserve(128 + title.size());
+    out += "{\"id\":";
+    out += std::to_string(k);
+    out += ",\"type\":\"publish\",\"entity\":\"Task\",\"operation\":\"update\",\"data\":{\"id\":";
+    proto::append_json_string(out, task_id);
+    out += ",\"title\":";
+    proto::append_json_string(out, title);
+    out += (k & 1) ? ",\"priority\":2}}" : ",\"priority\":1}}";
+    return out;
+}
+
+std::string insert_text(std::uint32_t board, std::string_view task_id) {
+    json m = {{"id", "c" + std::to_string(board)},
+              {"type", "publish"},
+              {"entity", "Task"},
+              {"operation", "insert"},
+              {"data",
+               {{"id", task_id}, {"title", "loadgen"}, {"status", "todo"}, {"board", "b" + std::to_string(board)},
+                {"priority", 1}}}};
+    return m.dump();
+}
+
+publisher::publisher(const loadgen_config& config, run_stats& stats, std::string run_tag)
+    : config_(config), stats_(stats), run_tag_(std::move(run_tag)),
+      acked_(new std::atomic<std::uint64_t>[config.boards]) {
+    for (std::uint32_t b = 0; b < config.boards; ++b) acked_[b] = 0;
+    loop_.start(1);  // a publisher sends at most thousands of frames a second: one thread is plenty
+}
+
+publisher::~publisher() {
+    close();
+    cons_.clear();
+    loop_.stop();
+}
+
+std::string publisher::task_id(std::uint32_t board) const { return "lg-" + run_tag_ + "-b" + std::to_string(board); }
+
+void publisher::note_error(const std::string& why) {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (first_error_.empty()) first_error_ = why;
+}
+
+std::string publisher::first_error() const {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    return first_error_;
+}
+
+result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
+    const std::uint32_t boards = config_.boards;
+    const std::uint32_t setups = (boards + tasks_per_setup_connection - 1) / tasks_per_setup_connection;
+    struct setup_state {
+        std::atomic<std::uint32_t> done{0};
+        std::atomic<std::uint32_t> failed{0};
+        std::mutex mu;
+        std::string error;
+    };
+    auto st = std::make_shared<setup_state>();
+    std::vector<std::shared_ptr<client::ws_connection>> setup_cons(setups);
+    std::vector<std::string> frames;
+    frames.reserve(boards);
+    for (std::uint32_t b = 0; b < boards; ++b) frames.push_back(insert_text(b, task_id(b)));
+
+    auto fail = [st](const std::string& why) {
+        std::lock_guard<std::mutex> lock(st->mu);
+        if (st->error.empty()) st->error = why;
+        ++st->failed;
+    };
+    client::ws_options opts;
+    opts.token = config_.token;
+    for (std::uint32_t c = 0; c < setups; ++c) {
+        const std::uint32_t first = c * tasks_per_setup_connection;
+        const std::uint32_t last = std::min(boards, first + tasks_per_setup_connection);
+        client::ws_handlers h;
+        // The connection pointer is only known after connect() returns: on_open reads it from
+        // the vector, which is filled before the loop can run the handler (see below).
+        auto holder = std::make_shared<std::shared_ptr<client::ws_connection>>();
+        auto mu = std::make_shared<std::mutex>();
+        h.on_open = [holder, mu, &frames, first, last, fail] {
+            std::shared_ptr<client::ws_connection> con;
+            {
+                std::lock_guard<std::mutex> lock(*mu);
+                con = *holder;
+            }
+            for (std::uint32_t b = first; b < last && con; ++b)
+                if (con->send(frames[b])) return fail("setup: send failed");
+        };
+        h.on_message = [st, fail](std::string_view text) {
+            json j = json::parse(text, nullptr, false);
+            std::string type = j.is_object() ? j.value("type", "") : "";
+            if (type == "published") ++st->done;
+            else if (type == "error") fail("setup insert refused: " + j.value("code", "") + ": " + j.value("message", ""));
+        };
+        h.on_close = [st, fail](int code, std::string reason) {
+            if (code == client::close_abnormal) fail("setup connection failed: " + reason);
+        };
+        std::unique_lock<std::mutex> lock(*mu);  // on_open waits until the pointer is stored
+        auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
+        if (!con) return make_unexpected("setup: " + con.error());
+        *holder = con.value();
+        setup_cons[c] = std::move(con.value());
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (st->done + st->failed < boards && st->failed == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (auto& c : setup_cons) c->close();
+    setup_cons.clear();
+    if (st->failed) {
+        std::lock_guard<std::mutex> lock(st->mu);
+        return make_unexpected(st->error);
+    }
+    if (st->done < boards)
+        return make_unexpected("setup: only " + std::to_string(st->done.load()) + " of " + std::to_string(boards) +
+                               " tasks created in time");
+    return true;
+}
+
+result<bool, std::string> publisher::connect(std::chrono::milliseconds timeout) {
+    client::ws_options opts;
+    opts.token = config_.token;
+    for (std::uint32_t p = 0; p < config_.publishers; ++p) {
+        client::ws_handlers h;
+        h.on_open = [this] { ++open_; };
+        h.on_message = [this](std::string_view text) { on_reply(text); };
+        h.on_close = [this](int code, std::string reason) {
+            ++closed_;
+            if (!closing_) note_error("publisher connection closed: " + std::to_string(code) + " " + reason);
+        };
+        auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
+        if (!con) return make_unexpected("publisher: " + con.error());
+        cons_.push_back(std::move(con.value()));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (open_ < config_.publishers && closed_ == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (open_ < config_.publishers)
+        return make_unexpected("only " + std::to_string(open_.load()) + " of " + std::to_string(config_.publishers) +
+                               " publisher connections opened" +
+                               (first_error().empty() ? std::string() : ": " + first_error()));
+    return true;
+}
+
+void publisher::on_reply(std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_object()) return;
+    const std::string type = j.value("type", "");
+    if (type == "published") {
+        const json& data = j["data"];
+        std::string board = data.is_object() ? data.value("board", "") : "";
+        std::uint32_t b = 0;
+        if (board.size() > 1 && board[0] == 'b') b = static_cast<std::uint32_t>(std::strtoul(board.c_str() + 1, nullptr, 10));
+        if (b < config_.boards) ++acked_[b];
+        ++stats_.published_acked;
+    } else if (type == "error") {
+        ++stats_.publish_errors;
+        note_error("publish refused: " + j.value("code", "") + ": " + j.value("message", ""));
+    }
+}
+
+void publisher::run(const publish_schedule& schedule, const std::atomic<bool>& stop) {
+    std::mt19937_64 rng(config_.seed);
+    std::uniform_int_distribution<std::uint32_t> pick(0, config_.boards - 1);
+    std::vector<std::string> task_ids;
+    task_ids.reserve(config_.boards);
+    for (std::uint32_t b = 0; b < config_.boards; ++b) task_ids.push_back(task_id(b));
+
+    for (std::uint64_t k = 0; k < schedule.count() && !stop; ++k) {
+        const std::int64_t intended = schedule.intended_us(k);
+        const std::int64_t wait_us = intended - now_us();
+        if (wait_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
+        const std::uint32_t board = pick(rng);
+        const std::int64_t actual = now_us();
+        const std::string frame = update_text(k, task_ids[board], encode_title(intended, actual, config_.payload_bytes));
+        auto& con = cons_[k % cons_.size()];
+        if (con->send(frame)) {
+            ++stats_.published_sent;  // sent and refused at once: wait_acks counts it as answered
+            ++stats_.publish_errors;
+            note_error("publish send failed: connection closed");
+            continue;
+        }
+        ++stats_.published_sent;
+        const std::int64_t lag = actual - intended;
+        if (is_late(intended, actual)) ++stats_.late;
+        std::int64_t prev = stats_.max_lag_us.load();
+        while (lag > prev && !stats_.max_lag_us.compare_exchange_weak(prev, lag)) {
+        }
+    }
+}
+
+bool publisher::wait_acks(std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (stats_.published_acked + stats_.publish_errors < stats_.published_sent) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+}
+
+void publisher::close() {
+    closing_ = true;
+    for (auto& c : cons_) c->close();
+}
+
+}  // namespace rt::loadgen

@@ -1,0 +1,165 @@
+#include "loadgen/report.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "protocol/units.hpp"
+
+namespace rt::loadgen {
+
+namespace {
+
+std::string dur(std::int64_t us) { return proto::format_duration_us(static_cast<double>(us)); }
+
+std::string num(double v, int decimals = 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string row(const std::string& label, const std::string& value) {
+    std::string out = "  " + label;
+    if (out.size() < 24) out.append(24 - out.size(), ' ');
+    return out + value + "\n";
+}
+
+std::string hist_line(const proto::latency_histogram& h) {
+    if (h.count() == 0) return "n/a (no samples)";
+    return "p50 " + dur(h.percentile(50)) + "  p90 " + dur(h.percentile(90)) + "  p99 " + dur(h.percentile(99)) +
+           "  p99.9 " + dur(h.percentile(99.9)) + "  max " + dur(h.max());
+}
+
+}  // namespace
+
+threshold_inputs inputs_of(const loadgen_report& r) {
+    threshold_inputs in;
+    in.p50_us = r.latency_us.percentile(50);
+    in.p90_us = r.latency_us.percentile(90);
+    in.p99_us = r.latency_us.percentile(99);
+    in.p999_us = r.latency_us.percentile(99.9);
+    in.max_us = r.latency_us.max();
+    in.lost = r.lost;
+    in.expected = r.expected;
+    in.duplicated = r.duplicated;
+    in.out_of_order = r.out_of_order;
+    in.errors = r.errors();
+    in.late = r.late;
+    in.conns = r.conns_subscribed;
+    return in;
+}
+
+void apply_thresholds(loadgen_report& r, const threshold_set& set) {
+    r.thresholds = set.evaluate(inputs_of(r));
+    r.pass = true;
+    for (const auto& t : r.thresholds) r.pass = r.pass && t.ok;
+}
+
+std::string verdict_line(const loadgen_report& r) {
+    if (r.pass) return "PASS";
+    std::string out = "FAIL:";
+    const char* sep = " ";
+    for (const auto& t : r.thresholds) {
+        if (t.ok) continue;
+        const bool is_min = t.name.rfind("min-", 0) == 0;
+        out += sep + t.name + " " + t.actual + (is_min ? " < " : " > ") + t.limit;
+        sep = "; ";
+    }
+    return out;
+}
+
+std::string to_table(const loadgen_report& r) {
+    std::ostringstream os;
+    os << "rt loadgen: " << r.workload << " workload, " << r.conns_asked << " connections";
+    if (r.workload == "boards") os << " over " << r.boards << " boards";
+    os << ", " << num(r.rate_per_s, r.rate_per_s < 10 ? 1 : 0) << " events/s for " << num(r.duration_s, 1) << "s";
+    if (r.warmup_s > 0) os << " (+" << num(r.warmup_s, 1) << "s warm-up)";
+    os << ", " << r.publishers << " publisher" << (r.publishers == 1 ? "" : "s") << "\n";
+    os << row("connections", std::to_string(r.conns_subscribed) + "/" + std::to_string(r.conns_asked) +
+                                 " subscribed, " + std::to_string(r.conns_failed) + " failed, " +
+                                 std::to_string(r.conns_dropped) + " dropped during the run");
+    os << row("connect time", r.connect_us.count() ? "p50 " + dur(r.connect_us.percentile(50)) + "  p99 " +
+                                                         dur(r.connect_us.percentile(99)) + "  max " +
+                                                         dur(r.connect_us.max())
+                                                   : "n/a");
+    os << row("subscribe time", r.subscribe_us.count() ? "p50 " + dur(r.subscribe_us.percentile(50)) + "  p99 " +
+                                                             dur(r.subscribe_us.percentile(99))
+                                                       : "n/a");
+    os << row("published", std::to_string(r.sent) + "/" + std::to_string(r.scheduled) + " sent, " +
+                               std::to_string(r.acked) + " acked, " + std::to_string(r.publish_errors) + " errors, " +
+                               std::to_string(r.late) + " late (>1ms behind schedule, worst " + dur(r.max_lag_us) +
+                               ")");
+    os << row("latency", hist_line(r.latency_us) + "  (receive - intended send)");
+    os << row("latency uncorrected", hist_line(r.latency_uncorrected_us) + "  (receive - actual send)");
+    os << row("deliveries", std::to_string(r.delivered) + "/" + std::to_string(r.expected) + " expected, " +
+                                num(r.deliveries_per_s) + "/s");
+    os << row("completeness", std::to_string(r.lost) + " lost, " + std::to_string(r.duplicated) + " duplicated, " +
+                                  std::to_string(r.out_of_order) + " out of order");
+    os << row("server drops", r.server ? std::to_string(r.server->events_dropped) + " events dropped, " +
+                                             std::to_string(r.server->slow_disconnects) + " slow-consumer closes, " +
+                                             std::to_string(r.server->rate_limited) + " rate-limited"
+                                       : "n/a (no rt /metrics)");
+    if (!r.first_error.empty()) os << row("first error", r.first_error);
+    for (const auto& t : r.thresholds)
+        os << row("threshold " + t.name, t.limit + ": " + t.actual + (t.ok ? "  ok" : "  BREACHED"));
+    os << verdict_line(r) << "\n";
+    return os.str();
+}
+
+nlohmann::json to_json(const loadgen_report& r) {
+    using nlohmann::json;
+    json thresholds = json::array();
+    for (const auto& t : r.thresholds)
+        thresholds.push_back({{"name", t.name}, {"limit", t.limit}, {"actual", t.actual}, {"ok", t.ok}});
+    json server = nullptr;
+    if (r.server)
+        server = {{"events_dropped", r.server->events_dropped},
+                  {"slow_disconnects", r.server->slow_disconnects},
+                  {"rate_limited", r.server->rate_limited}};
+    return {
+        {"config",
+         {{"url", r.url},
+          {"workload", r.workload},
+          {"conns", r.conns_asked},
+          {"boards", r.boards},
+          {"rate_per_s", r.rate_per_s},
+          {"duration_s", r.duration_s},
+          {"warmup_s", r.warmup_s},
+          {"payload_bytes", r.payload_bytes},
+          {"publishers", r.publishers},
+          {"threads", r.threads},
+          {"source_ips", r.source_ips}}},
+        {"connections",
+         {{"asked", r.conns_asked},
+          {"opened", r.conns_opened},
+          {"subscribed", r.conns_subscribed},
+          {"failed", r.conns_failed},
+          {"dropped", r.conns_dropped},
+          {"connect_us", r.connect_us.to_json()},
+          {"subscribe_us", r.subscribe_us.to_json()}}},
+        {"publish",
+         {{"scheduled", r.scheduled},
+          {"sent", r.sent},
+          {"acked", r.acked},
+          {"errors", r.publish_errors},
+          {"late", r.late},
+          {"max_lag_us", r.max_lag_us},
+          {"seconds", r.publish_seconds}}},
+        {"deliveries",
+         {{"expected", r.expected},
+          {"delivered", r.delivered},
+          {"lost", r.lost},
+          {"duplicated", r.duplicated},
+          {"out_of_order", r.out_of_order},
+          {"unparsed", r.unparsed},
+          {"per_s", r.deliveries_per_s}}},
+        {"latency_us", r.latency_us.to_json()},
+        {"latency_uncorrected_us", r.latency_uncorrected_us.to_json()},
+        {"server", server},
+        {"errors", r.errors()},
+        {"first_error", r.first_error},
+        {"thresholds", thresholds},
+        {"pass", r.pass},
+    };
+}
+
+}  // namespace rt::loadgen

@@ -1,0 +1,62 @@
+#pragma once
+// A run's outcome: every figure the table, the JSON file and the thresholds use. Built by the
+// runner; pure formatting here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgen/config.hpp"
+#include "loadgen/metrics_probe.hpp"
+#include "loadgen/thresholds.hpp"
+#include "protocol/histogram.hpp"
+
+namespace rt::loadgen {
+
+struct loadgen_report {
+    // What was asked.
+    std::string url, workload;
+    std::uint32_t conns_asked = 0, boards = 0, publishers = 0, threads = 0, source_ips = 0;
+    double rate_per_s = 0;
+    double duration_s = 0, warmup_s = 0;
+    std::uint64_t payload_bytes = 0;
+
+    // Connections.
+    std::uint64_t conns_opened = 0, conns_subscribed = 0, conns_failed = 0, conns_dropped = 0;
+    proto::latency_histogram connect_us, subscribe_us;
+
+    // Publishing.
+    std::uint64_t scheduled = 0, sent = 0, acked = 0, publish_errors = 0, late = 0;
+    std::int64_t max_lag_us = 0;
+    double publish_seconds = 0;  // first intended send to last actual send
+
+    // Deliveries (members: connections subscribed when publishing started).
+    std::uint64_t expected = 0, delivered = 0, lost = 0, duplicated = 0, out_of_order = 0, unparsed = 0;
+    double deliveries_per_s = 0;
+    proto::latency_histogram latency_us;              // receive - intended (corrected), after warm-up
+    proto::latency_histogram latency_uncorrected_us;  // receive - actual send
+
+    std::optional<server_counters> server;  // the difference over the run; none without /metrics
+    std::string first_error;
+
+    std::vector<threshold_result> thresholds;
+    bool pass = true;
+
+    std::uint64_t errors() const { return publish_errors + conns_failed + conns_dropped; }
+};
+
+// The figures the thresholds check.
+threshold_inputs inputs_of(const loadgen_report& r);
+// Evaluates `set` into r.thresholds and r.pass.
+void apply_thresholds(loadgen_report& r, const threshold_set& set);
+
+// The final table, for people (several aligned lines ending in '\n').
+std::string to_table(const loadgen_report& r);
+// The same figures as JSON (latencies in µs).
+nlohmann::json to_json(const loadgen_report& r);
+// The one-line verdict: "PASS" or "FAIL: max-p99 12.3ms > 1µs; ...".
+std::string verdict_line(const loadgen_report& r);
+
+}  // namespace rt::loadgen

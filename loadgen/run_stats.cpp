@@ -1,0 +1,65 @@
+#include "loadgen/run_stats.hpp"
+
+#include <chrono>
+
+namespace rt::loadgen {
+
+namespace {
+std::atomic<std::uint64_t> next_stats_id{1};
+
+struct shard_cache {
+    std::uint64_t owner = 0;
+    latency_shard* shard = nullptr;
+};
+thread_local shard_cache tl_cache;
+}  // namespace
+
+std::int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+run_stats::run_stats() : id_(next_stats_id.fetch_add(1)) {}
+
+latency_shard& run_stats::local() {
+    if (tl_cache.owner == id_) return *tl_cache.shard;
+    std::lock_guard<std::mutex> lock(shards_mu_);
+    shards_.push_back(std::make_unique<latency_shard>());
+    tl_cache = {id_, shards_.back().get()};
+    return *tl_cache.shard;
+}
+
+void run_stats::record_delivery(std::int64_t intended_us, std::int64_t actual_us, std::int64_t receive_us) {
+    if (intended_us < measure_from_us_.load(std::memory_order_relaxed)) return;
+    latency_shard& s = local();
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.corrected.record(receive_us - intended_us);
+    s.uncorrected.record(receive_us - actual_us);
+}
+
+void run_stats::record_connect(std::int64_t us) {
+    latency_shard& s = local();
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.connect.record(us);
+}
+
+void run_stats::record_subscribe(std::int64_t us) {
+    latency_shard& s = local();
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.subscribe.record(us);
+}
+
+merged_latency run_stats::merged() const {
+    merged_latency m;
+    std::lock_guard<std::mutex> lock(shards_mu_);
+    for (const auto& s : shards_) {
+        std::lock_guard<std::mutex> slock(s->mu);
+        m.corrected.merge(s->corrected);
+        m.uncorrected.merge(s->uncorrected);
+        m.connect.merge(s->connect);
+        m.subscribe.merge(s->subscribe);
+    }
+    return m;
+}
+
+}  // namespace rt::loadgen

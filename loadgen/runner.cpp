@@ -1,0 +1,236 @@
+#include "loadgen/runner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "client/io_loop.hpp"
+#include "client/ws_url.hpp"
+#include "loadgen/fd_limit.hpp"
+#include "loadgen/metrics_probe.hpp"
+#include "loadgen/publish_schedule.hpp"
+#include "loadgen/publisher.hpp"
+#include "loadgen/run_stats.hpp"
+#include "loadgen/subscriber_pool.hpp"
+#include "protocol/units.hpp"
+
+namespace rt::loadgen {
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+
+constexpr auto setup_timeout = 30s;             // 1,000 inserts take well under a second
+constexpr auto publisher_connect_timeout = 10s;
+constexpr auto subscribe_grace = 15s;           // after the ramp: handshakes still in the backlog
+constexpr auto close_timeout = 5s;
+constexpr auto metrics_timeout = 2s;
+constexpr std::uint64_t spare_fds = 64;         // stdio, the metrics probe, setup connections
+
+std::string make_run_tag() {
+    std::random_device rd;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%d-%04x", static_cast<int>(::getpid()), rd() & 0xffff);
+    return buf;
+}
+
+// Emits a progress line once a second; the caller polls it from the controller thread.
+class progress_meter {
+public:
+    progress_meter(const run_stats& stats, const subscriber_pool& pool, const progress_fn& fn, std::int64_t start_us)
+        : stats_(stats), pool_(pool), fn_(fn), start_us_(start_us), next_us_(start_us + 1'000'000) {}
+
+    void poll(const char* phase) {
+        const std::int64_t now = now_us();
+        if (!fn_ || now < next_us_) return;
+        const double dt_s = static_cast<double>(now - last_us_) / 1e6;
+        next_us_ += 1'000'000 * ((now - next_us_) / 1'000'000 + 1);
+        const std::uint64_t sent = stats_.published_sent, deliv = stats_.deliveries;
+        auto m = stats_.merged();
+        char buf[320];
+        std::snprintf(buf, sizeof buf,
+                      "[%5.1fs] %-9s conns %lld/%u open | sent %.0f/s (late %llu) | deliveries %.0f/s | "
+                      "p50 %s p99 %s | errors %llu",
+                      static_cast<double>(now - start_us_) / 1e6, phase, static_cast<long long>(pool_.open_now()),
+                      pool_.size(), dt_s > 0 ? static_cast<double>(sent - last_sent_) / dt_s : 0.0,
+                      static_cast<unsigned long long>(stats_.late.load()),
+                      dt_s > 0 ? static_cast<double>(deliv - last_deliv_) / dt_s : 0.0,
+                      m.corrected.count() ? proto::format_duration_us(static_cast<double>(m.corrected.percentile(50))).c_str() : "-",
+                      m.corrected.count() ? proto::format_duration_us(static_cast<double>(m.corrected.percentile(99))).c_str() : "-",
+                      static_cast<unsigned long long>(stats_.publish_errors + pool_.failed() + pool_.dropped()));
+        fn_(buf);
+        last_us_ = now;
+        last_sent_ = sent;
+        last_deliv_ = deliv;
+    }
+
+private:
+    const run_stats& stats_;
+    const subscriber_pool& pool_;
+    const progress_fn& fn_;
+    std::int64_t start_us_, next_us_;
+    std::int64_t last_us_ = start_us_;
+    std::uint64_t last_sent_ = 0, last_deliv_ = 0;
+};
+
+// Sleeps until `until_us` or for 100 ms, whichever is sooner, so progress keeps flowing.
+void nap_until(std::int64_t until_us) {
+    std::int64_t d = std::min<std::int64_t>(until_us - now_us(), 100'000);
+    if (d > 0) std::this_thread::sleep_for(std::chrono::microseconds(d));
+}
+
+}  // namespace
+
+result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress) {
+    auto url = client::parse_ws_url(config.url);
+    if (!url) return make_unexpected(url.error());
+    auto limit = raise_open_file_limit();
+    if (!limit) return make_unexpected(limit.error());
+    const std::uint64_t fds_needed = std::uint64_t{config.conns} + config.publishers + spare_fds;
+    if (*limit < fds_needed)
+        return make_unexpected("open-file limit " + std::to_string(*limit) + " is below the " +
+                               std::to_string(fds_needed) + " descriptors " + std::to_string(config.conns) +
+                               " connections need");
+
+    const auto before = fetch_server_counters(url->host, url->port, metrics_timeout);
+
+    run_stats stats;
+    publisher pub(config, stats, make_run_tag());
+    if (auto r = pub.create_tasks(setup_timeout); !r) return make_unexpected(r.error());
+    if (auto r = pub.connect(publisher_connect_timeout); !r) return make_unexpected(r.error());
+
+    client::io_loop loop;
+    loop.start(config.threads);
+    subscriber_pool pool(loop, config, stats);
+    const std::int64_t start_us = now_us();
+    progress_meter meter(stats, pool, progress, start_us);
+
+    // Ramp: connection i starts at start + i / ramp, with at most max_connecting in flight.
+    for (std::uint32_t i = 0; i < pool.size(); ++i) {
+        const std::int64_t due = start_us + static_cast<std::int64_t>(static_cast<double>(i) * 1e6 / config.ramp_per_s);
+        while (now_us() < due || pool.pending() >= config.max_connecting) {
+            meter.poll("ramp");
+            nap_until(pool.pending() >= config.max_connecting ? now_us() + 1000 : due);
+        }
+        pool.open(i);
+    }
+    const auto subscribe_deadline = clock::now() + subscribe_grace;
+    while (pool.pending() > 0 && clock::now() < subscribe_deadline) {
+        meter.poll("subscribe");
+        std::this_thread::sleep_for(5ms);
+    }
+
+    // Membership: who should receive every event from now on.
+    std::vector<std::uint32_t> members_per_board(config.boards, 0);
+    std::vector<bool> member(pool.size(), false);
+    for (std::uint32_t i = 0; i < pool.size(); ++i) {
+        if (pool.slots()[i].state == slot_state::subscribed) {
+            member[i] = true;
+            ++members_per_board[pool.slots()[i].board];
+        }
+    }
+
+    // Publish: warm-up then the measured window, on a fixed schedule that starts shortly from now.
+    const std::int64_t publish_start_us = now_us() + 10'000;
+    const std::int64_t length_us = config.warmup_us.count() + config.duration_us.count();
+    publish_schedule schedule(publish_start_us, config.rate_per_s, length_us);
+    stats.set_measure_from(publish_start_us + config.warmup_us.count());
+    std::atomic<bool> stop{false};
+    std::thread publishing([&] { pub.run(schedule, stop); });
+    std::int64_t last_send_us = 0;
+    while (now_us() < schedule.end_us()) {
+        meter.poll("publish");
+        nap_until(schedule.end_us());
+    }
+    // The publisher may still be catching up if it fell behind: wait for it (bounded by drain).
+    const std::int64_t catch_up_deadline = now_us() + config.drain_us.count();
+    while (stats.published_sent < schedule.count() && now_us() < catch_up_deadline) {
+        meter.poll("catch-up");
+        nap_until(now_us() + 10'000);
+    }
+    stop = true;
+    publishing.join();
+    last_send_us = now_us();
+
+    // Drain: every acknowledged event should reach every member of its board.
+    const std::int64_t drain_deadline = now_us() + config.drain_us.count();
+    pub.wait_acks(std::chrono::duration_cast<std::chrono::milliseconds>(config.drain_us));
+    std::uint64_t expected = 0;
+    for (std::uint32_t b = 0; b < config.boards; ++b) expected += pub.acked(b) * members_per_board[b];
+    while (stats.deliveries < expected && now_us() < drain_deadline) {
+        meter.poll("drain");
+        nap_until(now_us() + 5'000);
+    }
+    const std::int64_t end_us = now_us();
+
+    const auto after = fetch_server_counters(url->host, url->port, metrics_timeout);
+    pool.close_all(close_timeout);
+    pub.close();
+    pool.release();
+    loop.stop();  // joins the loop threads: every handler is done, the slots are ours to read
+
+    loadgen_report r;
+    r.url = config.url;
+    r.workload = config.mode == workload::boards ? "boards" : "broadcast";
+    r.conns_asked = config.conns;
+    r.boards = config.boards;
+    r.publishers = config.publishers;
+    r.threads = config.threads;
+    r.source_ips = config.source_ips;
+    r.rate_per_s = config.rate_per_s;
+    r.duration_s = static_cast<double>(config.duration_us.count()) / 1e6;
+    r.warmup_s = static_cast<double>(config.warmup_us.count()) / 1e6;
+    r.payload_bytes = config.payload_bytes;
+
+    r.conns_opened = pool.opened();
+    r.conns_failed = pool.failed();
+    r.conns_dropped = pool.dropped();
+    for (bool m : member) r.conns_subscribed += m ? 1 : 0;
+
+    r.scheduled = schedule.count();
+    r.sent = stats.published_sent;
+    r.acked = stats.published_acked;
+    r.publish_errors = stats.publish_errors;
+    r.late = stats.late;
+    r.max_lag_us = stats.max_lag_us;
+    r.publish_seconds = static_cast<double>(last_send_us - publish_start_us) / 1e6;
+
+    for (std::uint32_t i = 0; i < pool.size(); ++i) {
+        if (!member[i]) continue;
+        const auto& s = pool.slots()[i];
+        const std::uint64_t exp = pub.acked(s.board);
+        r.expected += exp;
+        r.delivered += std::min<std::uint64_t>(s.tracker.unique(), exp);
+        r.lost += s.tracker.lost(exp);
+        r.duplicated += s.tracker.duplicates();
+        r.out_of_order += s.tracker.out_of_order();
+    }
+    r.unparsed = stats.unparsed;
+    const double window_s = static_cast<double>(end_us - publish_start_us) / 1e6;
+    r.deliveries_per_s = window_s > 0 ? static_cast<double>(r.delivered) / window_s : 0;
+
+    auto m = stats.merged();
+    r.latency_us = std::move(m.corrected);
+    r.latency_uncorrected_us = std::move(m.uncorrected);
+    r.connect_us = std::move(m.connect);
+    r.subscribe_us = std::move(m.subscribe);
+
+    if (before && after) {
+        server_counters d;
+        d.events_dropped = after->events_dropped - before->events_dropped;
+        d.slow_disconnects = after->slow_disconnects - before->slow_disconnects;
+        d.rate_limited = after->rate_limited - before->rate_limited;
+        r.server = d;
+    }
+    r.first_error = pool.first_error();
+    if (r.first_error.empty()) r.first_error = pub.first_error();
+    apply_thresholds(r, config.thresholds);
+    return r;
+}
+
+}  // namespace rt::loadgen

@@ -1,0 +1,71 @@
+#include "loadgen/scenario_file.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace rt::loadgen {
+
+namespace {
+
+// The text form apply_setting expects, or an error for arrays, tables and dates.
+result<std::string, std::string> value_text(const toml::node& n) {
+    if (auto s = n.as_string()) return std::string(s->get());
+    if (auto i = n.as_integer()) {
+        if (i->get() < 0) return make_unexpected(std::string("must not be negative"));
+        return std::to_string(i->get());
+    }
+    if (auto f = n.as_floating_point()) {
+        std::ostringstream os;
+        os << f->get();
+        return os.str();
+    }
+    if (auto b = n.as_boolean()) return std::string(b->get() ? "true" : "false");
+    return make_unexpected(std::string("expected a string, number or boolean"));
+}
+
+}  // namespace
+
+result<bool, std::string> apply_scenario_text(loadgen_config& config, std::string_view toml_text,
+                                              std::string_view source_name) {
+    const std::string src(source_name);
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, src);
+    } catch (const toml::parse_error& e) {
+        const auto& b = e.source().begin;
+        return make_unexpected(src + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) + ": " +
+                               std::string(e.description()));
+    }
+    for (const auto& [key, node] : root) {
+        const std::string k(key.str());
+        const std::string where = src + ": " + k;
+        if (k == "thresholds") {
+            const toml::table* t = node.as_table();
+            if (!t) return make_unexpected(where + ": expected a table of threshold = limit");
+            for (const auto& [tkey, tnode] : *t) {
+                auto text = value_text(tnode);
+                if (!text) return make_unexpected(where + "." + std::string(tkey.str()) + ": " + text.error());
+                auto r = config.thresholds.set(tkey.str(), *text);
+                if (!r) return make_unexpected(src + ": " + r.error());
+            }
+            continue;
+        }
+        auto text = value_text(node);
+        if (!text) return make_unexpected(where + ": " + text.error());
+        auto r = apply_setting(config, k, *text);
+        if (!r) return make_unexpected(src + ": " + r.error());
+    }
+    return true;
+}
+
+result<bool, std::string> apply_scenario_file(loadgen_config& config, const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_unexpected("cannot read scenario file '" + path + "'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return apply_scenario_text(config, ss.str(), path);
+}
+
+}  // namespace rt::loadgen

@@ -1,0 +1,187 @@
+#include "loadgen/subscriber_pool.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgen/event_payload.hpp"
+
+namespace rt::loadgen {
+
+using json = nlohmann::json;
+
+subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats)
+    : loop_(loop), config_(config), stats_(stats), slots_(config.conns) {
+    options_.token = config.token;
+    // Events are small; the default 16 MiB frame limit is for snapshots, which AllTasks may send.
+    for (std::uint32_t k = 0; k < std::max<std::uint32_t>(1, config.source_ips); ++k)
+        source_ips_.push_back(config.source_ips > 1 ? "127.0.0." + std::to_string(k + 1) : std::string());
+    for (std::uint32_t i = 0; i < slots_.size(); ++i)
+        slots_[i].board = config.mode == workload::boards ? i % config.boards : 0;
+}
+
+subscriber_pool::~subscriber_pool() { release(); }
+
+std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::uint32_t board) {
+    if (config.mode == workload::broadcast)
+        return R"({"id":"s","type":"subscribe","subscription":"AllTasks"})";
+    return R"({"id":"s","type":"subscribe","subscription":"TaskUpdates","filter":{"board":"b)" +
+           std::to_string(board) + "\"}}";
+}
+
+void subscriber_pool::open(std::uint32_t i) {
+    subscriber_slot& s = slots_[i];
+    if (s.state != slot_state::idle) return;
+    s.state = slot_state::connecting;
+    s.connect_start_us = now_us();
+    ++started_;
+    client::ws_options opts = options_;
+    opts.local_address = source_ips_[i % source_ips_.size()];
+    client::ws_handlers h;
+    h.on_open = [this, i] { on_open(i); };
+    h.on_message = [this, i](std::string_view text) { on_message(i, text); };
+    h.on_close = [this, i](int code, std::string reason) { on_close(i, code, reason); };
+    auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
+    if (!con) {
+        fail(i, con.error());
+        return;
+    }
+    std::atomic_store(&s.con, std::move(con.value()));
+    try_subscribe(i);  // on_open may already have run, before the pointer was stored
+}
+
+void subscriber_pool::try_subscribe(std::uint32_t i) {
+    subscriber_slot& s = slots_[i];
+    auto con = std::atomic_load(&s.con);
+    if (!con || s.state != slot_state::open || s.subscribe_sent.exchange(true)) return;
+    if (con->send(subscribe_text(config_, s.board))) fail(i, "could not send subscribe");
+}
+
+void subscriber_pool::on_open(std::uint32_t i) {
+    subscriber_slot& s = slots_[i];
+    s.open_us = now_us();
+    stats_.record_connect(s.open_us - s.connect_start_us);
+    ++opened_;
+    ++open_now_;
+    s.state = slot_state::open;
+    try_subscribe(i);
+}
+
+void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
+    const std::int64_t receive_us = now_us();
+    subscriber_slot& s = slots_[i];
+    std::optional<event_fields> ev = scan_event(text);
+    if (!ev) {
+        json j = json::parse(text, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) {
+            ++stats_.unparsed;
+            return;
+        }
+        const std::string type = j.value("type", "");
+        if (type == "subscribed") {
+            if (s.state != slot_state::open) return;
+            std::uint64_t seq = j.value("seq", std::uint64_t{0});
+            s.tracker = delivery_tracker(seq);
+            s.was_subscribed = true;
+            s.state = slot_state::subscribed;
+            stats_.record_subscribe(receive_us - s.open_us);
+            ++subscribed_;
+            return;
+        }
+        if (type == "error") {
+            std::string why = j.value("code", "") + ": " + j.value("message", "");
+            if (s.state == slot_state::open) fail(i, "subscribe refused: " + why);
+            else note_error("server error: " + why);
+            return;
+        }
+        if (type != "event" || !j.contains("seq") || !j["seq"].is_number_unsigned()) {
+            ++stats_.unparsed;
+            return;
+        }
+        // An event the fast scan could not read (another server's field order, say).
+        event_fields f;
+        f.seq = j["seq"].get<std::uint64_t>();
+        const json& data = j["data"];
+        auto times = data.is_object() && data.contains("title") && data["title"].is_string()
+                         ? decode_title(data["title"].get_ref<const std::string&>())
+                         : std::nullopt;
+        if (!times) {
+            ++stats_.unparsed;
+            return;
+        }
+        f.times = *times;
+        ev = f;
+    }
+    if (s.state != slot_state::subscribed) {
+        ++stats_.unparsed;
+        return;
+    }
+    switch (s.tracker.on_seq(ev->seq)) {
+        case seq_verdict::duplicate: ++stats_.duplicates; return;
+        case seq_verdict::out_of_order: ++stats_.out_of_order; break;
+        case seq_verdict::gap: ++stats_.gaps; break;
+        case seq_verdict::in_order: break;
+    }
+    ++stats_.deliveries;
+    stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
+}
+
+void subscriber_pool::on_close(std::uint32_t i, int code, const std::string& reason) {
+    subscriber_slot& s = slots_[i];
+    slot_state was = s.state.exchange(slot_state::closed);
+    if (was == slot_state::open || was == slot_state::subscribed) --open_now_;
+    ++closed_;
+    if (was == slot_state::connecting || was == slot_state::open) {
+        ++failed_;
+        note_error("connection " + std::to_string(i) + " closed before subscribing: " + std::to_string(code) + " " +
+                   reason);
+    } else if (was == slot_state::subscribed && !closing_) {
+        ++dropped_;
+        note_error("connection " + std::to_string(i) + " closed by the server during the run: " +
+                   std::to_string(code) + " " + reason);
+    }
+}
+
+void subscriber_pool::fail(std::uint32_t i, const std::string& why) {
+    subscriber_slot& s = slots_[i];
+    slot_state was = s.state.exchange(slot_state::failed);
+    if (was == slot_state::failed || was == slot_state::closed) return;
+    if (was == slot_state::open) --open_now_;
+    ++failed_;
+    note_error(why);
+    if (auto con = std::atomic_load(&s.con)) con->close(client::close_normal, "");
+}
+
+void subscriber_pool::note_error(const std::string& why) {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (first_error_.empty()) first_error_ = why;
+}
+
+std::string subscriber_pool::first_error() const {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    return first_error_;
+}
+
+void subscriber_pool::close_all(std::chrono::milliseconds timeout) {
+    closing_ = true;
+    std::uint64_t to_close = 0;
+    for (auto& s : slots_) {
+        auto con = std::atomic_load(&s.con);
+        if (!con) continue;
+        slot_state st = s.state;
+        if (st == slot_state::closed) continue;
+        ++to_close;
+        con->close(client::close_normal, "");
+    }
+    (void)to_close;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (closed_ < started_ && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void subscriber_pool::release() {
+    for (auto& s : slots_) std::atomic_store(&s.con, std::shared_ptr<client::ws_connection>());
+}
+
+}  // namespace rt::loadgen

@@ -19,7 +19,7 @@ struct serve_flags {
     double rate = 0, burst = 0;
     std::uint32_t replay_events = 0;
     std::string ping_interval, pong_timeout, replay_age, slow_grace, presence_timeout;
-    std::string max_frame, slow_soft, slow_hard;
+    std::string max_frame, slow_soft, slow_hard, socket_send_buffer;
 };
 
 int check_spec(const std::string& path) {
@@ -74,7 +74,8 @@ std::string apply_flags(CLI::App& cmd, const serve_flags& f, server::server_conf
                    dur("--presence-timeout", f.presence_timeout, cfg.presence_timeout),
                    size("--max-frame", f.max_frame, cfg.max_frame_bytes),
                    size("--slow-soft", f.slow_soft, cfg.slow_soft_bytes),
-                   size("--slow-hard", f.slow_hard, cfg.slow_hard_bytes)})
+                   size("--slow-hard", f.slow_hard, cfg.slow_hard_bytes),
+                   size("--socket-send-buffer", f.socket_send_buffer, cfg.socket_send_buffer_bytes)})
         if (!e.empty()) return e;
     return {};
 }
@@ -117,6 +118,7 @@ void register_serve(CLI::App& app, registry& reg) {
     cmd->add_option("--slow-soft", f->slow_soft, "Queued bytes past which a connection's events are dropped [1MiB]");
     cmd->add_option("--slow-grace", f->slow_grace, "Time over --slow-soft before close 1008 [5s]");
     cmd->add_option("--slow-hard", f->slow_hard, "Queued bytes that close a connection at once [8MiB]");
+    cmd->add_option("--socket-send-buffer", f->socket_send_buffer, "Kernel send buffer per connection; 0 = kernel autotuning [256KiB]");
     cmd->add_option("--presence-timeout", f->presence_timeout, "Silence after which a presence member is removed [30s]");
     cmd->callback([cmd, f, &reg] {
         reg.action = [cmd, f]() -> int {

@@ -1,6 +1,7 @@
 #pragma once
 // A value or a typed error, without exceptions (C++17 has no std::expected).
 #include <cassert>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -18,6 +19,9 @@ class result {
 public:
     result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
     result(unexpected<E> err) : v_(std::in_place_index<1>, std::move(err.error)) {}
+    // make_unexpected("text") converts to any error type constructible from it.
+    template <class U, class = std::enable_if_t<!std::is_same_v<U, E> && std::is_constructible_v<E, U>>>
+    result(unexpected<U> err) : v_(std::in_place_index<1>, E(std::move(err.error))) {}
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }

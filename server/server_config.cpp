@@ -139,12 +139,13 @@ result<bool, std::string> apply_config_file(server_config& cfg, const std::strin
         else if (key == "slow_soft") r = read_size(node, where, cfg.slow_soft_bytes);
         else if (key == "slow_hard") r = read_size(node, where, cfg.slow_hard_bytes);
         else if (key == "slow_grace") r = read_duration(node, where, cfg.slow_grace);
+        else if (key == "socket_send_buffer") r = read_size(node, where, cfg.socket_send_buffer_bytes);
         else if (key == "presence_timeout") r = read_duration(node, where, cfg.presence_timeout);
         else
             r = make_unexpected(where + " is not a setting (expected spec, listen, path, db, tokens, insecure, "
                                         "log_level, threads, ping_interval, pong_timeout, max_frame, "
                                         "max_subscriptions, rate_limit, rate_burst, abuse_close_after, "
-                                        "replay_events, replay_age, slow_soft, slow_hard, slow_grace, presence_timeout)");
+                                        "replay_events, replay_age, slow_soft, slow_hard, slow_grace, socket_send_buffer, presence_timeout)");
         if (!r) return r;
     }
     return true;

@@ -33,6 +33,7 @@ struct server_config {
     std::uint64_t slow_soft_bytes = 1 << 20;          // queued bytes past which events are dropped
     std::chrono::milliseconds slow_grace{5000};       // time over the soft limit before close 1008
     std::uint64_t slow_hard_bytes = 8 << 20;          // queued bytes that close at once
+    std::uint64_t socket_send_buffer_bytes = 256 * 1024;  // kernel buffer per socket: bounds what a stalled peer pins (autotuning allows 4 MiB)
     std::chrono::milliseconds presence_timeout{30000};// a presence member silent this long is removed
     std::chrono::milliseconds shutdown_grace{1500};   // SIGTERM must exit within 2 s
 };

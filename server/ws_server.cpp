@@ -469,9 +469,15 @@ int ws_server::run() {
     ep_.set_http_handler([this](websocketpp::connection_hdl h) { on_http(h); });
     ep_.set_pong_handler([this](websocketpp::connection_hdl h, std::string) { on_pong(h); });
     ep_.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) { on_pong_timeout(h); });
-    ep_.set_socket_init_handler([](websocketpp::connection_hdl, asio::ip::tcp::socket& s) {
+    // Socket options go on after accept (the socket-init hook runs before the socket is open).
+    ep_.set_tcp_pre_init_handler([this](websocketpp::connection_hdl h) {
         std::error_code e;
+        connection_ptr con = ep_.get_con_from_hdl(h, e);
+        if (e || !con) return;
+        auto& s = con->get_raw_socket();
         s.set_option(asio::ip::tcp::no_delay(true), e);  // events are small and latency-bound
+        if (cfg_.socket_send_buffer_bytes > 0)
+            s.set_option(asio::socket_base::send_buffer_size(static_cast<int>(cfg_.socket_send_buffer_bytes)), e);
     });
 
     asio::ip::tcp::endpoint endpoint(asio::ip::make_address(cfg_.listen_host, ec), cfg_.listen_port);

@@ -1,0 +1,134 @@
+// Black-box: `rt loadgen` against a real `rt serve` on an ephemeral loopback port.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/rt_process.hpp"
+
+using namespace rt::test;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+json read_json(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return json::parse(ss.str(), nullptr, false);
+}
+
+}  // namespace
+
+TEST_CASE("loadgen: 200 connections on boards, thresholds hold, JSON complete", "[loadgen][integration]") {
+    rt_server srv;
+    const std::string path = temp_path("loadgen-boards.json");
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "200", "--rate", "50/s", "--duration", "2s",
+                     "--max-p99", "200ms", "--max-loss", "0", "--json", path},
+                    60s);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("PASS") != std::string::npos);
+    CHECK(r.out.find("latency") != std::string::npos);
+    CHECK(r.err.find("deliveries") != std::string::npos);  // progress lines go to stderr
+
+    json j = read_json(path);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["pass"] == true);
+    CHECK(j["connections"]["subscribed"] == 200);
+    CHECK(j["config"]["boards"] == 20);
+    CHECK(j["publish"]["sent"] == 100);
+    CHECK(j["publish"]["acked"] == 100);
+    // 100 events, each to the 10 connections on its board.
+    CHECK(j["deliveries"]["expected"] == 1000);
+    CHECK(j["deliveries"]["delivered"] == 1000);
+    CHECK(j["deliveries"]["lost"] == 0);
+    CHECK(j["deliveries"]["duplicated"] == 0);
+    CHECK(j["deliveries"]["out_of_order"] == 0);
+    CHECK(j["latency_us"]["count"] == 1000);
+    CHECK(j["latency_us"]["p99"].get<std::int64_t>() <= 200'000);
+    CHECK(j["latency_uncorrected_us"]["count"] == 1000);
+    CHECK(j["server"]["events_dropped"] == 0);
+}
+
+TEST_CASE("loadgen: broadcast workload delivers every event to everyone", "[loadgen][integration]") {
+    rt_server srv;
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "100", "--fanout", "all", "--rate", "10/s",
+                     "--duration", "1s", "--max-loss", "0", "--json", "-", "--quiet"},
+                    60s);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.exit_code == 0);
+    json j = json::parse(r.out, nullptr, false);  // --json -: only JSON on stdout
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["config"]["workload"] == "broadcast");
+    CHECK(j["deliveries"]["expected"] == 1000);
+    CHECK(j["deliveries"]["delivered"] == 1000);
+    CHECK(r.err.find("PASS") != std::string::npos);  // the table went to stderr
+}
+
+TEST_CASE("loadgen: a breached threshold exits 1 and names it", "[loadgen][integration]") {
+    rt_server srv;
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "50", "--rate", "20/s", "--duration", "1s",
+                     "--max-p99", "1us", "--max-loss", "0", "--quiet"},
+                    60s);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("FAIL: max-p99") != std::string::npos);
+    CHECK(r.err.find("max-loss") == std::string::npos);  // only the breached one is named
+    CHECK(r.out.find("BREACHED") != std::string::npos);
+}
+
+TEST_CASE("loadgen: fewer connections than asked is a failure", "[loadgen][integration]") {
+    // The token may watch boards b0 and b1 only: the other 16 of 20 subscribes are refused.
+    const std::string tokens = temp_path("loadgen-tokens.toml");
+    {
+        std::ofstream out(tokens);
+        out << "[tokens.lg-secret]\nuser = \"lg\"\nsubscribe = [\"TaskUpdates\"]\npublish = [\"Task\"]\n"
+               "[tokens.lg-secret.filters.TaskUpdates]\nboard = [\"b0\", \"b1\"]\n";
+    }
+    rt_server srv({"--tokens", tokens});
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--token", "lg-secret", "--conns", "20", "--boards", "10",
+                     "--rate", "10/s", "--duration", "500ms", "--quiet", "--json", "-"},
+                    60s);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("FAIL: min-conns 4 < 20") != std::string::npos);
+    json j = json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["connections"]["subscribed"] == 4);
+    CHECK(j["connections"]["failed"] == 16);
+    CHECK(j["deliveries"]["lost"] == 0);  // the 4 that subscribed got everything for b0 and b1
+}
+
+TEST_CASE("loadgen: usage errors exit 2", "[loadgen][cli]") {
+    struct row {
+        std::vector<std::string> args;
+        const char* mentions;
+    };
+    const std::vector<row> rows = {
+        {{"loadgen", "--no-such-flag"}, "--no-such-flag"},
+        {{"loadgen", "--conns", "lots"}, "conns"},
+        {{"loadgen", "--rate", "fast"}, "rate"},
+        {{"loadgen", "--threshold", "max-p98=1ms"}, "unknown threshold 'max-p98'"},
+        {{"loadgen", "--max-p99", "100"}, "max-p99"},
+        {{"loadgen", "--boards", "10", "--fanout", "all"}, "exclude"},
+        {{"loadgen", "--scenario", "/nonexistent/x.toml"}, "/nonexistent/x.toml"},
+    };
+    for (const auto& rw : rows) {
+        auto r = run_rt(rw.args, 10s);
+        INFO(rw.args[1] << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(rw.mentions) != std::string::npos);
+    }
+}
+
+TEST_CASE("loadgen: an unreachable server is a runtime failure", "[loadgen][cli]") {
+    // Port 1 on loopback: nothing listens there, the connect is refused at once.
+    auto r = run_rt({"loadgen", "--url", "ws://127.0.0.1:1/live", "--conns", "5", "--duration", "1s", "--quiet"}, 20s);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("rt loadgen: error:") != std::string::npos);
+}

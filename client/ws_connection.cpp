@@ -21,6 +21,42 @@ struct ws_connection::impl {
     std::atomic<bool> close_reported{false};
     std::atomic<bool> abandoned{false};  // the ws_connection is gone: report nothing more
 
+    // Pause bookkeeping, touched only on the connection's strand. websocketpp's resume_reading()
+    // starts a read unconditionally, so calling it while the read issued before the pause is still
+    // pending would run two reads into one buffer. So a resume happens only once that read is known
+    // to have completed: a message was delivered after the pause, or bytes have sat in the kernel's
+    // receive queue across two checks (a pending read would have taken them at once).
+    bool paused = false;
+    bool message_since_pause = false;
+    bool resume_wanted = false;
+    std::size_t queued_at_last_check = 0;
+    std::unique_ptr<asio::steady_timer> resume_timer;
+
+    // Strand only, and never from inside websocketpp's read processing (post to get here).
+    void do_resume() {
+        paused = false;
+        resume_wanted = false;
+        if (resume_timer) resume_timer->cancel();
+        con->resume_reading();
+    }
+
+    // Strand only: resumes now if it is safe, or checks again shortly (bounded by the connection's
+    // life: a closed connection ends the polling).
+    static void try_resume(const std::shared_ptr<impl>& s) {
+        if (!s->paused || !s->resume_wanted || s->state == con_state::closed) return;
+        if (s->message_since_pause) return s->do_resume();
+        std::error_code ec;
+        std::size_t queued = s->con->get_raw_socket().available(ec);
+        if (ec) return;
+        if (queued > 0 && s->queued_at_last_check > 0 && queued >= s->queued_at_last_check) return s->do_resume();
+        s->queued_at_last_check = queued;
+        if (!s->resume_timer) s->resume_timer = std::make_unique<asio::steady_timer>(s->con->get_raw_socket().get_executor());
+        s->resume_timer->expires_after(std::chrono::milliseconds(20));  // short: resuming is usually urgent
+        s->resume_timer->async_wait(s->con->get_strand()->wrap([s](const std::error_code& tec) {
+            if (!tec) try_resume(s);
+        }));
+    }
+
     std::mutex close_mutex;  // guards the deferred close below
     bool close_requested = false;
     int close_code = close_normal;
@@ -117,6 +153,13 @@ result<std::shared_ptr<ws_connection>, std::string> ws_connection::connect(io_lo
     con->set_message_handler([weak](ws::connection_hdl, detail::ws_endpoint::message_ptr msg) {
         auto s = weak.lock();
         if (!s || s->abandoned) return;
+        if (s->paused) {
+            s->message_since_pause = true;
+            if (s->resume_wanted) {
+                s->resume_wanted = false;
+                asio::post(*s->con->get_strand(), [s] { s->do_resume(); });
+            }
+        }
         if (s->handlers.on_message) s->handlers.on_message(msg->get_payload());
     });
     con->set_close_handler([weak](ws::connection_hdl) {
@@ -173,8 +216,30 @@ void ws_connection::close(int code, std::string reason) {
 
 std::size_t ws_connection::buffered_amount() const { return impl_->con->get_buffered_amount(); }
 
-std::error_code ws_connection::pause_reading() { return impl_->con->pause_reading(); }
-std::error_code ws_connection::resume_reading() { return impl_->con->resume_reading(); }
+std::error_code ws_connection::pause_reading() {
+    if (impl_->state != con_state::open) return std::make_error_code(std::errc::not_connected);
+    auto s = impl_;
+    asio::dispatch(*s->con->get_strand(), [s] {
+        if (s->paused) return;
+        s->paused = true;
+        s->message_since_pause = false;
+        s->resume_wanted = false;
+        s->con->pause_reading();
+    });
+    return {};
+}
+
+std::error_code ws_connection::resume_reading() {
+    if (impl_->state != con_state::open) return std::make_error_code(std::errc::not_connected);
+    auto s = impl_;
+    asio::post(*s->con->get_strand(), [s] {
+        if (!s->paused || s->resume_wanted) return;
+        s->resume_wanted = true;
+        s->queued_at_last_check = 0;
+        impl::try_resume(s);
+    });
+    return {};
+}
 
 bool ws_connection::is_open() const { return impl_->state == con_state::open; }
 

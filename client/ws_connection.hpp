@@ -61,6 +61,10 @@ public:
     // Bytes queued for sending and not yet written to the socket. Any thread; approximate.
     std::size_t buffered_amount() const;
     // Stop/resume reading from the socket: the peer then sees its sends back up (slow consumer).
+    // Both act asynchronously on the connection's strand. A read already in flight at the pause
+    // still completes (up to one 4 KiB buffer is consumed). The resume itself waits until that read
+    // is known to be done (a message arrived, or bytes wait in the socket): websocketpp cannot
+    // restart reading safely before that. Any thread; not_connected unless open.
     std::error_code pause_reading();
     std::error_code resume_reading();
 

@@ -48,9 +48,12 @@ public:
         thread_ = std::thread([this] { srv_.run(); });
     }
     ~echo_server() {
-        std::error_code ec;
-        srv_.stop_listening(ec);
-        srv_.stop();
+        // The acceptor belongs to the server thread: close it there, then end the run loop.
+        asio::post(srv_.get_io_service(), [this] {
+            std::error_code ec;
+            srv_.stop_listening(ec);
+            srv_.stop();
+        });
         thread_.join();
     }
 

@@ -146,6 +146,7 @@ void control_api::stop() {
     asio::post(io_, [this] {
         std::error_code ignored;
         acceptor_.close(ignored);
+        accept_retry_.cancel();
         io_.stop();
     });
     thread_.join();
@@ -154,7 +155,15 @@ void control_api::stop() {
 void control_api::do_accept() {
     acceptor_.async_accept([this](const std::error_code& ec, asio::ip::tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) std::make_shared<control_session>(std::move(socket), proxy_)->start();
+        if (ec) {
+            // Out of descriptors and the like: 100 ms back-off instead of a hot loop.
+            accept_retry_.expires_after(std::chrono::milliseconds(100));
+            accept_retry_.async_wait([this](const std::error_code& wait_ec) {
+                if (!wait_ec) do_accept();
+            });
+            return;
+        }
+        std::make_shared<control_session>(std::move(socket), proxy_)->start();
         do_accept();
     });
 }

@@ -31,7 +31,7 @@ public:
 
     // Binds and starts serving on a thread of its own; on failure sets `ec` and starts nothing.
     void start(std::error_code& ec);
-    void stop();  // idempotent
+    void stop();  // idempotent; not from a handler of this API
     asio::ip::tcp::endpoint local_endpoint() const { return bound_; }
 
     // Request heads above 16 KiB and bodies above 64 KiB are refused: fault specs are short.
@@ -46,6 +46,7 @@ private:
     asio::ip::tcp::endpoint bound_;
     asio::io_context io_{1};
     asio::ip::tcp::acceptor acceptor_{io_};
+    asio::steady_timer accept_retry_{io_};
     std::thread thread_;
 };
 

@@ -140,7 +140,9 @@ result<fault_command, std::string> parse_fault(std::string_view spec) {
             continue;
         }
         bool takes_value = (w == "fraction" || w == "seed" || (w == "jitter" && f.kind == fault_kind::latency));
-        if (!takes_value) return make_unexpected("unexpected token " + quote_token(w) + " in fault spec");
+        if (!takes_value) return make_unexpected("unexpected token " + quote_token(w) +
+                                   " in fault spec (expected up, down, both, fraction F, seed N" +
+                                   (f.kind == fault_kind::latency ? ", jitter D)" : ")"));
         if (i + 1 >= words.size()) return make_unexpected(quote_token(w) + " needs a value");
         std::string_view v = words[++i];
         if (w == "fraction") {
@@ -233,7 +235,8 @@ std::string_view fault_syntax_help() {
            "  blackhole                 keep connections open, silently drop bytes\n"
            "  reset                     RST every current connection (one-shot)\n"
            "  refuse                    accept then RST every new connection\n"
-           "  latency 200ms [jitter 50ms]  delay each chunk, order preserved\n"
+           "  latency 200ms [jitter 50ms]\n"
+           "                            delay each chunk, order preserved\n"
            "  bandwidth 10KiB/s         throttle each connection, per direction\n"
            "  heal                      clear every fault\n"
            "  up = client->server, down = server->client, both (default)\n"

@@ -27,7 +27,8 @@ public:
     // Binds the listen address and starts the proxy thread. Call once. On failure sets `ec`
     // (e.g. address_in_use) and starts nothing.
     void start(std::error_code& ec);
-    // Closes the listener and every connection, then joins the thread. Idempotent.
+    // Closes the listener and every connection, then joins the thread. Idempotent. Not from a handler
+    // of this proxy (it would wait for itself).
     void stop();
 
     // The bound address (the real port when the config asked for port 0). Valid after start().

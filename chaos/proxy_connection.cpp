@@ -74,6 +74,7 @@ void proxy_connection::on_read(pipe& p, const std::error_code& ec, std::size_t n
         c.due = std::max(clock::now() + delay_for(policy), p.last_due);
         p.last_due = c.due;
         p.queued_bytes += n;
+        shared_.stats.queued_bytes += n;
         p.queue.push_back(std::move(c));
     }
     pump(p);
@@ -138,6 +139,7 @@ void proxy_connection::on_write(pipe& p, const std::error_code& ec, std::size_t 
     chunk& c = p.queue.front();
     c.offset += n;
     p.queued_bytes -= n;
+    shared_.stats.queued_bytes -= n;
     if (c.offset == c.bytes.size()) p.queue.pop_front();
     pump(p);
     do_read(p);  // resumes a read paused by the queue cap
@@ -147,6 +149,7 @@ void proxy_connection::drop_queue(pipe& p) {
     std::size_t n = 0;
     for (const auto& c : p.queue) n += c.bytes.size() - c.offset;
     dropped(p) += n;
+    shared_.stats.queued_bytes -= n;
     p.queue.clear();
     p.queued_bytes = 0;
 }
@@ -165,6 +168,7 @@ void proxy_connection::close_now(bool with_rst) {
     }
     up_.timer.cancel();
     down_.timer.cancel();
+    shared_.stats.queued_bytes -= up_.queued_bytes + down_.queued_bytes;
     --shared_.stats.active;
     if (on_closed_) on_closed_(conn_no_);
 }

@@ -17,6 +17,7 @@ struct proxy_stats {
     std::atomic<std::uint64_t> bytes_down{0};         // delivered server → client
     std::atomic<std::uint64_t> dropped_up{0};         // discarded by a blackhole, client → server
     std::atomic<std::uint64_t> dropped_down{0};       // discarded by a blackhole, server → client
+    std::atomic<std::uint64_t> queued_bytes{0};       // held back now (latency, bandwidth), all connections
 
     nlohmann::json to_json() const {
         auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -29,7 +30,8 @@ struct proxy_stats {
                               {"bytes_down", get(bytes_down)},
                               {"bytes_dropped_up", get(dropped_up)},
                               {"bytes_dropped_down", get(dropped_down)},
-                              {"bytes_dropped", get(dropped_up) + get(dropped_down)}};
+                              {"bytes_dropped", get(dropped_up) + get(dropped_down)},
+                              {"bytes_queued", get(queued_bytes)}};
     }
 };
 

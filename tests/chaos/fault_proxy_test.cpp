@@ -241,3 +241,39 @@ TEST_CASE("timeline runner applies steps in order", "[chaos][timeline]") {
     CHECK(seen == std::vector<std::string>{"latency 10ms", "blackhole up", "heal"});
     CHECK(r.proxy.list_faults().empty());
 }
+
+TEST_CASE("proxy: queued bytes stay bounded under latency", "[chaos][proxy]") {
+    echo_server echo;
+    fault_proxy_config cfg;
+    cfg.upstream = echo.endpoint();
+    cfg.max_queued_bytes = 64 * 1024;
+    fault_proxy proxy(cfg);
+    std::error_code ec;
+    proxy.start(ec);
+    REQUIRE_FALSE(ec);
+    proxy.set_fault(parsed("latency 30s up"));  // nothing reaches the server during the test
+    test_client c(proxy.local_endpoint());
+    REQUIRE_FALSE(c.connect_ec);
+
+    // Push without blocking until the kernel buffers and the proxy's queue are full (bounded: 16 MiB, 3 s).
+    c.socket().non_blocking(true);
+    std::string block(64 * 1024, 'q');
+    std::size_t sent = 0;
+    auto deadline = std::chrono::steady_clock::now() + 3000ms;
+    while (sent < 16 * 1024 * 1024 && std::chrono::steady_clock::now() < deadline) {
+        std::error_code wec;
+        sent += c.socket().write_some(asio::buffer(block), wec);
+        if (wec == asio::error::would_block) {
+            if (proxy.counters().queued_bytes >= cfg.max_queued_bytes) break;
+            std::this_thread::sleep_for(1ms);
+        } else {
+            REQUIRE_FALSE(wec);
+        }
+    }
+    CHECK(proxy.counters().queued_bytes >= cfg.max_queued_bytes);
+    CHECK(sent > cfg.max_queued_bytes);  // the rest waits in kernel buffers, not in the proxy
+    for (int i = 0; i < 50; ++i) {
+        CHECK(proxy.counters().queued_bytes < cfg.max_queued_bytes + cfg.read_chunk_bytes);
+        std::this_thread::sleep_for(2ms);
+    }
+}

@@ -101,6 +101,7 @@ private:
     std::set<const void*> handshaking_;  // validated, not yet open: shutdown waits for them too
     std::atomic<std::uint64_t> next_id_{1};
     std::atomic<bool> stopping_{false};
+    std::uint64_t ping_slice_ = 0;  // touched only by the ping timer's handler
 };
 
 std::shared_ptr<conn_context> ws_server::find(const websocketpp::connection_hdl& hdl) {
@@ -411,14 +412,19 @@ void ws_server::schedule_sweep() {
 }
 
 void ws_server::schedule_ping() {
-    ping_timer_.expires_after(cfg_.ping_interval);
+    // Each connection is pinged once per interval, but in k_ping_slices groups spread over it, so
+    // 10k pings (and 10k pongs) never land in one burst that stalls event delivery.
+    constexpr int k_ping_slices = 20;
+    ping_timer_.expires_after(cfg_.ping_interval / k_ping_slices);
     ping_timer_.async_wait([this](const std::error_code& ec) {
         if (ec) return;
+        const std::uint64_t slice = ping_slice_++ % k_ping_slices;
         std::vector<std::weak_ptr<void>> hdls;
         {
             std::lock_guard<std::mutex> lock(conns_mu_);
-            hdls.reserve(conns_.size());
-            for (auto& [k, c] : conns_) hdls.push_back(c->handle);
+            hdls.reserve(conns_.size() / k_ping_slices + 1);
+            for (auto& [k, c] : conns_)
+                if (c->id % k_ping_slices == slice) hdls.push_back(c->handle);
         }
         for (auto& h : hdls) {
             std::error_code e;

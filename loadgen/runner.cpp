@@ -143,13 +143,19 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     std::atomic<bool> stop{false};
     std::thread publishing([&] { pub.run(schedule, stop); });
     std::int64_t last_send_us = 0;
+    bool server_gone = false;
     while (now_us() < schedule.end_us()) {
         meter.poll("publish");
-        nap_until(schedule.end_us());
+        // Every subscriber dropped: the server is gone or refusing us; the rest would only wait.
+        if (pool.subscribed() > 0 && pool.open_now() == 0) {
+            server_gone = true;
+            break;
+        }
+        nap_until(std::min(schedule.end_us(), now_us() + 100'000));
     }
     // The publisher may still be catching up if it fell behind: wait for it (bounded by drain).
     const std::int64_t catch_up_deadline = now_us() + config.drain_us.count();
-    while (stats.published_sent < schedule.count() && now_us() < catch_up_deadline) {
+    while (!server_gone && stats.published_sent < schedule.count() && now_us() < catch_up_deadline) {
         meter.poll("catch-up");
         nap_until(now_us() + 10'000);
     }
@@ -162,7 +168,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     pub.wait_acks(std::chrono::duration_cast<std::chrono::milliseconds>(config.drain_us));
     std::uint64_t expected = 0;
     for (std::uint32_t b = 0; b < config.boards; ++b) expected += pub.acked(b) * members_per_board[b];
-    while (stats.deliveries < expected && now_us() < drain_deadline) {
+    while (!server_gone && stats.deliveries < expected && now_us() < drain_deadline) {
         meter.poll("drain");
         nap_until(now_us() + 5'000);
     }
@@ -227,7 +233,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
         d.rate_limited = after->rate_limited - before->rate_limited;
         r.server = d;
     }
-    r.first_error = pool.first_error();
+    if (server_gone) r.first_error = "every subscriber connection was closed: run stopped early; ";
+    r.first_error += pool.first_error();
     if (r.first_error.empty()) r.first_error = pub.first_error();
     apply_thresholds(r, config.thresholds);
     return r;

@@ -28,9 +28,9 @@ namespace {
 
 struct ws_config : websocketpp::config::asio {
     typedef ws_config type;
-    // 10k idle connections: a small read buffer keeps per-connection memory low; larger frames
-    // are read in several steps.
-    static const size_t connection_read_buffer_size = 4096;
+    // 10k idle connections: a small read buffer keeps per-connection memory low. Client messages
+    // are ~100 bytes; the rare large frame (up to --max-frame) is read in several steps.
+    static const size_t connection_read_buffer_size = 1024;
     static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
     static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
 };

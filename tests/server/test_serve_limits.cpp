@@ -12,7 +12,7 @@ TEST_CASE("a frame over --max-frame closes with 1009", "[serve][limits]") {
     CHECK(c->close_code() == 1009);
 }
 
-TEST_CASE("--max-subscriptions is enforced with TOO_MANY_SUBSCRIPTIONS", "[serve][limits]") {
+TEST_CASE("the subscription limit per connection answers TOO_MANY_SUBSCRIPTIONS", "[serve][limits]") {
     rt_server srv({"--max-subscriptions", "2"});
     auto c = connect_ws(srv.ws_url());
     CHECK(subscribe(*c, "AllTasks", json::object(), "a")["type"] == "subscribed");

@@ -1,0 +1,32 @@
+#pragma once
+// The flags every client command shares (subscribe, publish; loadgen and partition may too):
+// --url (env RT_URL) and --token (env RT_TOKEN), registered and checked in one place.
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "client/ws_connection.hpp"
+
+namespace rt::cli {
+
+// The dev server's address (`rt serve` with no --listen): works out of the box locally.
+constexpr const char* k_default_url = "ws://127.0.0.1:8080/live";
+
+struct client_flags {
+    std::string url = k_default_url;
+    std::string token;
+};
+
+// Adds --url and --token (with their environment variables) to `cmd`. `f` must outlive parsing.
+void add_client_flags(CLI::App& cmd, client_flags& f);
+
+// The URL's problem ("--url: expected ws://HOST[:PORT]/PATH ..."), or "" when it is usable.
+std::string check_client_flags(const client_flags& f);
+
+// Transport options carrying the token (never put in the URL text we print).
+client::ws_options ws_options_of(const client_flags& f);
+
+// The help text both commands put in their footer about these flags.
+extern const char* const k_client_flags_help;
+
+}  // namespace rt::cli

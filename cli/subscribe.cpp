@@ -1,0 +1,287 @@
+// `rt subscribe`: flags → client::session_runner (reconnect, resume, dedup) → lines on stdout.
+// Formatting lives in client/event_format, parsing in client/client_args; this file wires them
+// to the process: stdout/stderr, --count/--timeout, SIGINT/SIGTERM, exit codes.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/client_flags.hpp"
+#include "cli/commands.hpp"
+#include "client/client_args.hpp"
+#include "client/event_format.hpp"
+#include "client/session_runner.hpp"
+#include "protocol/units.hpp"
+
+namespace rt::cli {
+
+namespace {
+
+constexpr int exit_done = 0;
+constexpr int exit_gave_up = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_refused = 3;
+
+struct subscribe_flags {
+    client_flags client;
+    std::vector<std::string> subscriptions;
+    std::string filter, since, timeout;
+    std::string format = "json";
+    std::uint64_t count = 0;
+    int max_retries = -1;
+    bool snapshot = false;
+};
+
+int usage_error(const std::string& why) {
+    std::fprintf(stderr, "rt subscribe: error: %s\n", why.c_str());
+    return exit_usage;
+}
+
+void status_line(const std::string& line) {
+    std::fprintf(stderr, "rt subscribe: %s\n", line.c_str());
+}
+
+// What the loop thread's callbacks and the signal thread tell the main thread. The first
+// finish() decides the exit code.
+struct tail_state {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool finished = false;
+    int exit_code = exit_done;
+    std::string message;
+    std::uint64_t printed = 0;  // events written to stdout (loop thread only)
+
+    void finish(int code, std::string why) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (finished) return;
+        finished = true;
+        exit_code = code;
+        message = std::move(why);
+        cv.notify_all();
+    }
+    bool is_finished() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return finished;
+    }
+};
+
+// Writes one line and flushes, so a pipe reader (jq, grep) sees each event as it comes. A closed
+// stdout (`| head -3`) ends the command normally.
+bool write_line(const std::string& line) {
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fputc('\n', stdout) == EOF ||
+        std::fflush(stdout) != 0)
+        return false;
+    return true;
+}
+
+// Waits for SIGINT/SIGTERM (blocked in every other thread) and turns it into finish(0). The
+// main thread ends it by setting `done` and sending the thread a SIGTERM of its own.
+class signal_watcher {
+public:
+    explicit signal_watcher(std::shared_ptr<tail_state> st) : st_(std::move(st)) {
+        thread_ = std::thread([this] {
+            sigset_t set = signals();
+            for (;;) {
+                int sig = 0;
+                if (sigwait(&set, &sig) != 0) continue;
+                if (done_) return;
+                st_->finish(exit_done, sig == SIGINT ? "interrupted" : "terminated");
+            }
+        });
+    }
+    ~signal_watcher() {
+        done_ = true;
+        pthread_kill(thread_.native_handle(), SIGTERM);
+        thread_.join();
+    }
+    // Blocks the signals in the calling thread; call before starting any other thread so that
+    // they all inherit the mask.
+    static void block() {
+        sigset_t set = signals();
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    }
+
+private:
+    static sigset_t signals() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        return set;
+    }
+    std::shared_ptr<tail_state> st_;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
+int run(const subscribe_flags& f) {
+    if (auto e = check_client_flags(f.client); !e.empty()) return usage_error(e);
+    proto::json filter = proto::json::object();
+    if (!f.filter.empty()) {
+        auto r = client::parse_json_object(f.filter, "--filter");
+        if (!r) return usage_error(r.error());
+        filter = std::move(*r);
+    }
+    std::optional<proto::stream_position> since;
+    if (!f.since.empty()) {
+        if (f.subscriptions.size() != 1)
+            return usage_error("--since: a position belongs to one stream; give exactly one SUBSCRIPTION");
+        auto r = client::parse_since(f.since);
+        if (!r) return usage_error("--since: " + r.error());
+        since = *r;
+    }
+    std::optional<std::chrono::milliseconds> timeout;
+    if (!f.timeout.empty()) {
+        auto r = proto::parse_duration(f.timeout);
+        if (!r) return usage_error("--timeout: " + r.error());
+        timeout = *r;
+    }
+    if (f.max_retries < -1) return usage_error("--max-retries: expected -1 (never give up) or a count >= 0");
+
+    const bool pretty = f.format == "pretty";
+    const bool color = pretty && client::use_color(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"));
+
+    std::vector<proto::subscription_request> subs;
+    for (const auto& name : f.subscriptions) subs.push_back(proto::subscription_request{name, filter, since});
+
+    client::runner_options options;
+    options.url = f.client.url;
+    options.ws = ws_options_of(f.client);
+    options.max_retries = f.max_retries;
+    // Each process its own jitter, so many subscribers restarted together do not reconnect in step.
+    options.session.seed = static_cast<std::uint64_t>(getpid()) ^
+                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+
+    signal_watcher::block();
+    std::signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as a write error instead
+    auto st = std::make_shared<tail_state>();
+    std::weak_ptr<client::session_runner> runner_ref;  // set before start(); read by callbacks
+
+    client::runner_callbacks cb;
+    cb.on_status = [st](const std::string& line) {
+        if (!st->is_finished()) status_line(line);
+    };
+    cb.on_event = [st, &f, pretty, color](const proto::event_msg& e) {
+        if (f.count > 0 && st->printed >= f.count) return;  // past --count while the stop is on its way
+        if (!write_line(pretty ? client::event_pretty_line(e, color) : client::event_json_line(e))) {
+            st->finish(exit_done, "stdout closed");
+            return;
+        }
+        ++st->printed;
+        if (f.count > 0 && st->printed == f.count) st->finish(exit_done, "");
+    };
+    cb.on_update = [st, &f, &runner_ref, pretty, color](const proto::session_update& u) {
+        if (u.kind == proto::update_kind::error && u.fatal) {
+            std::string what = u.error ? std::string(proto::to_wire(u.error->code)) + ": " + u.error->message : "refused";
+            st->finish(exit_refused, "server refused " + (u.subscription.empty() ? "the connection" : u.subscription) +
+                                         ": " + what);
+            return;
+        }
+        if (u.kind != proto::update_kind::snapshot || !f.snapshot) return;
+        auto runner = runner_ref.lock();
+        if (!runner) return;
+        const auto pos = runner->position(u.subscription).value_or(proto::stream_position{});
+        for (const auto& [id, row] : runner->rows(u.subscription)) {
+            const std::string line = pretty ? client::snapshot_pretty_line(u.subscription, row, pos, color)
+                                            : client::snapshot_json_line(u.subscription, row, pos);
+            if (!write_line(line)) {
+                st->finish(exit_done, "stdout closed");
+                return;
+            }
+        }
+    };
+    cb.on_stopped = [st](client::stop_reason why, const std::string& detail) {
+        switch (why) {
+            case client::stop_reason::stopped: st->finish(exit_done, ""); break;
+            case client::stop_reason::gave_up: st->finish(exit_gave_up, "gave up: " + detail); break;
+            case client::stop_reason::refused: st->finish(exit_refused, "server refused: " + detail); break;
+        }
+    };
+
+    client::io_loop loop;
+    loop.start(1);
+    auto created = client::session_runner::create(loop, options, std::move(subs), std::move(cb));
+    if (!created) {
+        loop.stop();
+        return usage_error("--url: " + created.error());
+    }
+    std::shared_ptr<client::session_runner> runner = std::move(created.value());
+    runner_ref = runner;
+
+    int code = exit_done;
+    std::string message;
+    {
+        signal_watcher watcher(st);
+        runner->start();
+        std::unique_lock<std::mutex> lock(st->mutex);
+        if (timeout) {
+            if (!st->cv.wait_for(lock, *timeout, [&] { return st->finished; })) {
+                st->finished = true;
+                st->exit_code = exit_done;
+                st->message = "timeout after " + f.timeout;
+            }
+        } else {
+            st->cv.wait(lock, [&] { return st->finished; });
+        }
+        code = st->exit_code;
+        message = st->message;
+    }
+    runner->stop();  // no callback prints after this returns
+    runner.reset();
+    loop.stop();
+    std::fflush(stdout);
+    if (!message.empty()) status_line(message + " (" + std::to_string(st->printed) + " events)");
+    return code;
+}
+
+}  // namespace
+
+void register_subscribe(CLI::App& app, registry& reg) {
+    auto f = std::make_shared<subscribe_flags>();
+    CLI::App* cmd = app.add_subcommand("subscribe", "Tail live events of one or more subscriptions; reconnects and resumes by itself");
+    cmd->footer(std::string(
+        "Examples:\n"
+        "  rt subscribe AllTasks                                   # every change, one JSON line each\n"
+        "  rt subscribe TaskUpdates --filter '{\"board\":\"b1\"}' --format pretty\n"
+        "  rt subscribe TaskDetail --filter '{\"id\":\"t1\"}' --count 1   # wait for the next change to t1\n"
+        "  rt subscribe AllTasks --since 9f2c:41                   # resume from an event seen earlier\n"
+        "  rt subscribe AllTasks | jq -r '.data.title'\n"
+        "\nstdout: one line per event: the server's event object as JSON ({\"type\":\"event\",\"subscription\",\n"
+        "\"operation\",\"data\",\"epoch\",\"seq\",\"ts\"}), or with --format pretty a readable line (colored on a\n"
+        "terminal unless NO_COLOR is set). --snapshot adds the initial rows (and those of any resync after\n"
+        "lost history) as {\"type\":\"snapshot\",\"operation\":\"snapshot\",\"data\":ROW,...} lines.\n"
+        "stderr: status (connected, snapshot of N rows, reconnecting in 1.6 s (attempt 3), resumed with K\n"
+        "replayed events, resynced from snapshot). Each event is printed once and in order, also across\n"
+        "reconnects: the client resumes from the last seq it printed.\n") +
+        k_client_flags_help +
+        "Exit codes: 0 done (--count reached, --timeout expired, SIGINT/SIGTERM, or stdout closed);\n"
+        "1 gave up connecting (--max-retries reconnects failed in a row); 2 usage error (bad flag, JSON,\n"
+        "--since or URL); 3 the server refused (AUTH_REQUIRED, FORBIDDEN, UNKNOWN_SUBSCRIPTION,\n"
+        "INVALID_FILTER), for any listed subscription.");
+    add_client_flags(*cmd, f->client);
+    cmd->add_option("SUBSCRIPTION", f->subscriptions, "Subscriptions declared in the server's spec (TaskUpdates ...)")
+        ->required();
+    cmd->add_option("--filter", f->filter, "Filter as a JSON object, for every listed subscription: '{\"board\":\"b1\"}'");
+    cmd->add_option("--since", f->since, "Resume from EPOCH:SEQ (one subscription only); missed events are replayed");
+    cmd->add_option("--count", f->count, "Exit 0 after N events (snapshot rows do not count)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--timeout", f->timeout, "Exit 0 after DURATION (250ms, 5s, 2m) whatever happened");
+    cmd->add_option("--format", f->format, "json (one line per event, for jq) or pretty [json]")
+        ->check(CLI::IsMember({"json", "pretty"}));
+    cmd->add_option("--max-retries", f->max_retries,
+                    "Failed reconnects in a row before giving up with exit 1; -1 never gives up [-1]");
+    cmd->add_flag("--snapshot", f->snapshot, "Also print the initial rows as JSON lines with operation \"snapshot\"");
+    cmd->callback([f, &reg] { reg.action = [f] { return run(*f); }; });
+}
+
+}  // namespace rt::cli

@@ -1,0 +1,102 @@
+#pragma once
+// A chaos scenario (scenarios/NAME.toml): which server to start, how many subscribers and how they
+// filter, how fast to publish, the fault timeline, and what the run must show. Parsing only; the
+// scenario_runner plays it.
+//
+//   description = "3 s blackhole inside the replay window: every subscriber resumes"
+//   spec = "kanban.spec"                 # relative to the scenario file
+//   server_args = ["--ping-interval", "1s", "--pong-timeout", "500ms"]
+//   durable = false                      # true: the server gets --db (a temp file), kept across restarts
+//   subscribers = 100
+//   boards = 10                          # tasks live on boards b0..b9
+//   filter = "board"                     # "board": subscriber i watches board i % boards; "none": all
+//   tasks_per_board = 2
+//   rate = "20/s"                        # publishes per second, direct to the server
+//   duration = "8s"                      # publishing time; the timeline's offsets count from its start
+//   timeline = "2s blackhole; 5s heal"   # fault specs as for `rt partition proxy`, plus
+//                                        # kill_server (SIGKILL) and restart_server (same port, same --db)
+//   drain_timeout = "10s"                # after publishing: how long subscribers may take to catch up
+//   [client]   backoff_base = "100ms", backoff_cap = "2s", threads = 2
+//   [proxy]    max_queued = "4MiB"
+//   [expect]   max_resyncs = 0, min_resyncs = 1, min_reconnects = 100, min_resumed = 100
+//
+// Errors name file:line, the key and what was expected; unknown keys are errors.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chaos/fault.hpp"
+#include "protocol/result.hpp"
+
+namespace rt::chaos {
+
+enum class step_action {
+    fault,           // apply `command` to the proxy (heal included)
+    kill_server,     // SIGKILL the server the runner started
+    restart_server,  // start it again on the same port, with the same arguments and --db
+};
+
+struct scenario_step {
+    std::chrono::milliseconds at_ms{0};  // from the start of publishing
+    step_action action = step_action::fault;
+    fault_command command;  // action fault only
+    std::string text;       // as written, for the report
+};
+
+struct scenario_expect {
+    std::optional<std::uint64_t> max_resyncs;     // e.g. 0: every subscriber must resume recovered:true
+    std::optional<std::uint64_t> min_resyncs;     // e.g. 1: the fault must outlast the replay window
+    std::optional<std::uint64_t> min_reconnects;  // total over all subscribers: the fault must bite
+    std::optional<std::uint64_t> min_resumed;     // total resumes with recovered:true
+};
+
+struct scenario {
+    std::string name;         // the file's stem
+    std::string source;       // the path it was read from
+    std::string description;
+    std::string spec_path;    // resolved against the scenario file's folder
+    std::vector<std::string> server_args;
+    bool durable = false;
+    std::uint32_t subscribers = 100;
+    std::uint32_t boards = 10;
+    bool filter_by_board = true;
+    std::uint32_t tasks_per_board = 2;
+    double rate_per_s = 20;
+    std::chrono::milliseconds duration_ms{8000};
+    std::vector<scenario_step> timeline;  // sorted by offset
+    std::chrono::milliseconds drain_timeout_ms{10000};
+    std::chrono::milliseconds connect_timeout_ms{15000};  // all subscribers subscribed before publishing
+    std::chrono::milliseconds backoff_base_ms{100};       // first retry within 0.1 s: a blip costs little
+    std::chrono::milliseconds backoff_cap_ms{2000};       // short runs: no client may sleep past the drain window
+    unsigned client_threads = 2;
+    std::uint64_t proxy_max_queued_bytes = 4 * 1024 * 1024;  // the proxy's default
+    scenario_expect expect;
+};
+
+// Limits that keep a run bounded (a scenario asking for more is an error).
+constexpr std::uint32_t max_scenario_subscribers = 10000;
+constexpr double max_scenario_rate_per_s = 1000;                     // publishes wait for replies
+constexpr std::chrono::milliseconds max_scenario_duration_ms{600000};  // 10 min
+
+// Parses scenario TOML. `source_name` is used in errors and `base_dir` resolves `spec`.
+result<scenario, std::string> parse_scenario_text(std::string_view toml_text, const std::string& source_name,
+                                                  const std::string& base_dir = ".");
+
+// Reads and parses `path`; the name is the file's stem, `spec` is relative to its folder.
+result<scenario, std::string> load_scenario(const std::string& path);
+
+// Parses a scenario timeline ("2s blackhole; 5s heal; 6s kill_server; 7s restart_server"): sorted by
+// offset, restart_server only after a kill_server. Errors name the step.
+result<std::vector<scenario_step>, std::string> parse_scenario_timeline(std::string_view text);
+
+// Whether any step kills or restarts the server (then the runner must start the server itself).
+bool touches_server(const std::vector<scenario_step>& steps);
+
+nlohmann::json to_json(const scenario& s);
+
+}  // namespace rt::chaos

@@ -1,0 +1,109 @@
+#include "chaos/scenario_publisher.hpp"
+
+#include <thread>
+
+#include "chaos/change_key.hpp"
+
+namespace rt::chaos {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+// A reply on loopback takes well under a millisecond; 2 s means the server or the link is gone.
+constexpr std::chrono::milliseconds reply_timeout{2000};
+// Reconnect attempts are short so a dead server costs a few ticks, not the run.
+constexpr std::chrono::milliseconds reconnect_timeout{500};
+
+}  // namespace
+
+scenario_publisher::scenario_publisher(publisher_plan plan) : plan_(std::move(plan)) {}
+
+scenario_publisher::~scenario_publisher() = default;
+
+std::string scenario_publisher::task_id(std::uint32_t board, std::uint32_t task) const {
+    return plan_.run_tag + "-b" + std::to_string(board) + "-t" + std::to_string(task);
+}
+
+bool scenario_publisher::ensure_connected(std::chrono::milliseconds timeout) {
+    if (client_ && !client_->is_closed()) return true;
+    client_.reset();
+    auto c = client::sync_client::connect(plan_.url, timeout);
+    if (!c) return false;
+    client_ = std::move(c.value());
+    if (connected_once_) ++counters_.reconnects;
+    connected_once_ = true;
+    return true;
+}
+
+bool scenario_publisher::publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data,
+                                 const std::string& operation) {
+    client_->clear();  // late replies to requests that timed out are of no use now
+    nlohmann::json msg{{"id", id}, {"type", "publish"}, {"entity", "Task"}, {"operation", operation}, {"data", data}};
+    ++counters_.sent;
+    if (client_->send_json(msg)) {
+        ++counters_.unanswered;
+        client_.reset();
+        return false;
+    }
+    auto reply = client_->receive_until(
+        [id](const nlohmann::json& j) { return j.value("id", nlohmann::json()) == nlohmann::json(id); }, reply_timeout);
+    if (!reply) {
+        ++counters_.unanswered;
+        client_.reset();  // a reply that never came: start over on a fresh connection
+        return false;
+    }
+    if (reply->value("type", "") == "published") {
+        ++counters_.acked;
+        acked_.push_back(acked_change{board, change_key(reply->value("data", nlohmann::json()))});
+    } else {
+        ++counters_.refused;
+    }
+    return true;
+}
+
+result<bool, std::string> scenario_publisher::create_tasks(std::chrono::milliseconds timeout) {
+    auto deadline = clock_type::now() + timeout;
+    if (!ensure_connected(timeout)) return make_unexpected("cannot connect to " + plan_.url);
+    std::uint64_t id = 0;
+    for (std::uint32_t b = 0; b < plan_.boards; ++b) {
+        for (std::uint32_t t = 0; t < plan_.tasks_per_board; ++t) {
+            if (clock_type::now() > deadline) return make_unexpected(std::string("timed out creating tasks"));
+            nlohmann::json row{{"id", task_id(b, t)}, {"title", "p0"}, {"status", "todo"},
+                               {"priority", 1},       {"board", board_name(b)}};
+            const std::uint64_t refused_before = counters_.refused;
+            if (!publish(++id, b, row, "insert")) return make_unexpected("lost the connection to " + plan_.url);
+            if (counters_.refused != refused_before)
+                return make_unexpected("the server refused to insert task " + task_id(b, t));
+        }
+    }
+    // The inserts come before anyone subscribes: snapshots carry them, not events.
+    acked_.clear();
+    counters_ = publisher_counters{};
+    return true;
+}
+
+void scenario_publisher::run(const std::atomic<bool>& stop) {
+    const auto start = clock_type::now();
+    const auto end = start + plan_.duration_ms;
+    const std::uint64_t tasks = std::uint64_t{plan_.boards} * plan_.tasks_per_board;
+    std::uint64_t request_id = 1'000'000;  // apart from create_tasks' ids
+    for (std::uint64_t k = 1; !stop.load(); ++k) {
+        const auto due = start + std::chrono::microseconds(static_cast<std::int64_t>(
+                                     static_cast<double>(k - 1) * 1'000'000.0 / plan_.rate_per_s));
+        if (due >= end) break;
+        std::this_thread::sleep_until(due);
+        if (!ensure_connected(reconnect_timeout)) {
+            ++counters_.skipped;
+            continue;
+        }
+        const std::uint64_t n = (k - 1) % tasks;
+        const auto board = static_cast<std::uint32_t>(n / plan_.tasks_per_board);
+        const auto task = static_cast<std::uint32_t>(n % plan_.tasks_per_board);
+        nlohmann::json change{{"id", task_id(board, task)}, {"title", "p" + std::to_string(k)}};
+        publish(++request_id, board, change, "update");
+    }
+    client_.reset();
+}
+
+}  // namespace rt::chaos

@@ -1,0 +1,77 @@
+#pragma once
+// The scenario's publisher: one connection DIRECT to the server (never through the fault proxy),
+// creating the run's tasks, then updating them at a fixed rate. Each update gives a task a new
+// title "p<k>", so every change has a unique key "<task id>@p<k>" that subscribers' events carry
+// back. It reconnects when the server goes away (kill_server) and counts the ticks it missed.
+// Blocking calls: run it on a thread of its own.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "client/sync_client.hpp"
+#include "protocol/result.hpp"
+
+namespace rt::chaos {
+
+struct publisher_plan {
+    std::string url;      // the server's own address, not the proxy's
+    std::string run_tag;  // makes task ids unique on a long-lived server
+    std::uint32_t boards = 1;
+    std::uint32_t tasks_per_board = 1;
+    double rate_per_s = 10;
+    std::chrono::milliseconds duration_ms{5000};
+};
+
+// A change the server acknowledged with `published`.
+struct acked_change {
+    std::uint32_t board = 0;
+    std::string key;
+};
+
+struct publisher_counters {
+    std::uint64_t sent = 0;
+    std::uint64_t acked = 0;
+    std::uint64_t refused = 0;    // error replies
+    std::uint64_t unanswered = 0; // no reply in time (the connection died, or the server did)
+    std::uint64_t skipped = 0;    // ticks with no connection to send on
+    std::uint64_t reconnects = 0;
+};
+
+class scenario_publisher {
+public:
+    explicit scenario_publisher(publisher_plan plan);
+    ~scenario_publisher();
+
+    std::string task_id(std::uint32_t board, std::uint32_t task) const;
+    static std::string board_name(std::uint32_t board) { return "b" + std::to_string(board); }
+
+    // Inserts every task ("todo", title "p0"); returns once all are acknowledged, or the first
+    // error. Blocking, at most `timeout`. Not counted in counters() or acked(): subscribers see
+    // these rows in their first snapshot.
+    result<bool, std::string> create_tasks(std::chrono::milliseconds timeout);
+    // Update k is due at start + k / rate; sends each one and waits for its reply (bounded), until
+    // the plan's duration has passed or `stop` is set. Blocking.
+    void run(const std::atomic<bool>& stop);
+
+    // Read after run() returned.
+    const publisher_counters& counters() const { return counters_; }
+    const std::vector<acked_change>& acked() const { return acked_; }
+
+private:
+    bool ensure_connected(std::chrono::milliseconds timeout);
+    // Sends one publish and waits for its reply; records the ack. False when the connection failed.
+    bool publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data, const std::string& operation);
+
+    publisher_plan plan_;
+    std::unique_ptr<client::sync_client> client_;
+    publisher_counters counters_;
+    std::vector<acked_change> acked_;
+    bool connected_once_ = false;
+};
+
+}  // namespace rt::chaos

@@ -1,0 +1,463 @@
+#include "chaos/scenario_runner.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "chaos/fault_proxy.hpp"
+#include "chaos/host_port.hpp"
+#include "chaos/recording_subscriber.hpp"
+#include "chaos/scenario_publisher.hpp"
+#include "chaos/server_process.hpp"
+#include "chaos/state_diff.hpp"
+#include "client/io_loop.hpp"
+#include "client/sync_client.hpp"
+#include "protocol/client_session.hpp"
+
+namespace rt::chaos {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+// Bounds of the run's own steps; each has its reason.
+constexpr auto server_start_timeout = 10s;    // a server that is not up in 10 s is broken
+constexpr auto setup_timeout = 10s;           // inserting a few hundred tasks takes milliseconds
+constexpr auto reference_catch_up = 5s;       // direct, unfaulted subscribers lag by milliseconds
+constexpr auto view_timeout = 5s;             // one subscribe on loopback
+constexpr auto poll_interval = 50ms;          // progress checks: cheap, and fine-grained enough
+constexpr std::size_t max_examples = 10;      // lines of each kind in the report
+constexpr const char* watched_subscription = "TaskUpdates";
+
+struct stream_info {
+    std::string key;
+    json filter;
+    std::uint32_t board = 0;  // meaningful when filtered by board
+    std::unique_ptr<recording_subscriber> reference;
+    // The server's current view once publishing is over: rows and top position.
+    row_map view_rows;
+    std::optional<proto::stream_position> top;
+};
+
+std::string seconds_text(clock_type::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f s", std::chrono::duration<double>(d).count());
+    return buf;
+}
+
+// A temporary folder for the --db file, removed with its contents at the end.
+class temp_dir {
+public:
+    temp_dir() {
+        char tmpl[] = "/tmp/rt-partition-XXXXXX";
+        if (mkdtemp(tmpl)) path_ = tmpl;
+    }
+    ~temp_dir() {
+        if (path_.empty()) return;
+        for (const char* f : {"/rt.db", "/rt.db-wal", "/rt.db-shm", "/rt.db-journal"}) unlink((path_ + f).c_str());
+        rmdir(path_.c_str());
+    }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+class scenario_run {
+public:
+    scenario_run(const scenario& sc, const run_options& options) : sc_(sc), options_(options) {}
+
+    result<scenario_report, std::string> run() {
+        started_ = clock_type::now();
+        report_.scenario = sc_.name;
+        report_.description = sc_.description;
+        report_.subscribers = sc_.subscribers;
+        if (auto r = start_server(); !r) return make_unexpected(r.error());
+        if (auto r = start_proxy(); !r) return make_unexpected(r.error());
+        if (auto r = setup_tasks(); !r) return make_unexpected(r.error());
+        sub_loop_.start(sc_.client_threads);
+        ref_loop_.start(1);  // a handful of direct subscribers
+        if (auto r = start_subscribers(); !r) {
+            shutdown();
+            return make_unexpected(r.error());
+        }
+        play();
+        settle();
+        drain();
+        compare_states();
+        report_.proxy_stats = proxy_->stats();
+        shutdown();
+        check();
+        report_.elapsed_s = std::chrono::duration<double>(clock_type::now() - started_).count();
+        return std::move(report_);
+    }
+
+private:
+    void progress(const std::string& line) const {
+        if (options_.progress) options_.progress("[" + seconds_text(clock_type::now() - started_) + "] " + line);
+    }
+
+    result<bool, std::string> start_server() {
+        if (!options_.upstream.empty()) {
+            auto ep = parse_host_port(options_.upstream);
+            if (!ep) return make_unexpected("--upstream: " + ep.error());
+            upstream_ = *ep;
+            server_url_ = "ws://" + to_string(upstream_) + "/live";
+            progress("using the server at " + server_url_);
+            return true;
+        }
+        server_launch launch;
+        launch.binary = options_.server_binary.empty() ? std::string("/proc/self/exe") : options_.server_binary;
+        launch.spec_path = sc_.spec_path;
+        launch.extra_args = sc_.server_args;
+        if (sc_.durable) {
+            db_dir_ = std::make_unique<temp_dir>();
+            if (db_dir_->path().empty()) return make_unexpected(std::string("cannot create a temporary folder for --db"));
+            launch.db_path = db_dir_->path() + "/rt.db";
+        }
+        server_ = std::make_unique<server_process>(launch);
+        auto r = server_->start(server_start_timeout);
+        if (!r) return make_unexpected("cannot start rt serve: " + r.error());
+        upstream_ = asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port());
+        server_url_ = server_->ws_url();
+        progress("started rt serve on " + server_url_ + (sc_.durable ? " with --db " + launch.db_path : ""));
+        return true;
+    }
+
+    result<bool, std::string> start_proxy() {
+        fault_proxy_config cfg;
+        cfg.upstream = upstream_;
+        cfg.max_queued_bytes = sc_.proxy_max_queued_bytes;
+        proxy_ = std::make_unique<fault_proxy>(cfg);
+        std::error_code ec;
+        proxy_->start(ec);
+        if (ec) return make_unexpected("cannot start the fault proxy: " + ec.message());
+        proxy_url_ = "ws://" + to_string(proxy_->local_endpoint()) + "/live";
+        progress("fault proxy on " + to_string(proxy_->local_endpoint()));
+        return true;
+    }
+
+    result<bool, std::string> setup_tasks() {
+        publisher_plan plan;
+        plan.url = server_url_;
+        plan.run_tag = "chaos" + std::to_string(getpid()) + "x" +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch()).count() % 100000000);
+        plan.boards = sc_.boards;
+        plan.tasks_per_board = sc_.tasks_per_board;
+        plan.rate_per_s = sc_.rate_per_s;
+        plan.duration_ms = sc_.duration_ms;
+        publisher_ = std::make_unique<scenario_publisher>(plan);
+        auto r = publisher_->create_tasks(setup_timeout);
+        if (!r) return make_unexpected("cannot create the run's tasks: " + r.error());
+        return true;
+    }
+
+    proto::client_session_options session_options(std::uint64_t seed) const {
+        proto::client_session_options o;
+        o.backoff.base = sc_.backoff_base_ms;
+        o.backoff.cap = sc_.backoff_cap_ms;
+        o.seed = seed;  // each client its own: a crowd spreads out
+        return o;
+    }
+
+    result<bool, std::string> start_subscribers() {
+        const std::uint32_t n_streams = sc_.filter_by_board ? sc_.boards : 1;
+        for (std::uint32_t b = 0; b < n_streams; ++b) {
+            stream_info s;
+            s.board = b;
+            s.filter = sc_.filter_by_board ? json{{"board", scenario_publisher::board_name(b)}} : json::object();
+            s.key = stream_key(watched_subscription, s.filter);
+            recorder_options ro{"reference " + s.key, server_url_, watched_subscription, s.filter,
+                                session_options(1'000'000 + b)};
+            auto ref = recording_subscriber::create(ref_loop_, ro);
+            if (!ref) return make_unexpected(ref.error());
+            s.reference = std::move(ref.value());
+            streams_.push_back(std::move(s));
+        }
+        report_.streams = n_streams;
+        for (auto& s : streams_) s.reference->start();
+        if (!wait_until([&] { return count_subscribed(true) == streams_.size(); }, sc_.connect_timeout_ms))
+            return make_unexpected("reference subscribers did not subscribe within " + seconds_text(sc_.connect_timeout_ms));
+
+        const auto t0 = clock_type::now();
+        for (std::uint32_t i = 0; i < sc_.subscribers; ++i) {
+            const stream_info& s = streams_[i % n_streams];
+            recorder_options ro{"sub-" + std::to_string(i), proxy_url_, watched_subscription, s.filter,
+                                session_options(i + 1)};
+            auto sub = recording_subscriber::create(sub_loop_, ro);
+            if (!sub) return make_unexpected(sub.error());
+            stream_of_.push_back(i % n_streams);
+            subscribers_.push_back(std::move(sub.value()));
+        }
+        for (auto& sub : subscribers_) sub->start();
+        if (!wait_until([&] { return count_subscribed(false) == subscribers_.size(); }, sc_.connect_timeout_ms))
+            return make_unexpected("only " + std::to_string(count_subscribed(false)) + " of " +
+                                   std::to_string(subscribers_.size()) + " subscribers subscribed within " +
+                                   seconds_text(sc_.connect_timeout_ms));
+        progress(std::to_string(subscribers_.size()) + " subscribers on " + std::to_string(n_streams) +
+                 " streams subscribed through the proxy in " + seconds_text(clock_type::now() - t0));
+        return true;
+    }
+
+    std::size_t count_subscribed(bool references) const {
+        std::size_t n = 0;
+        if (references) {
+            for (const auto& s : streams_) n += s.reference->has_snapshot();
+        } else {
+            for (const auto& sub : subscribers_) n += sub->has_snapshot();
+        }
+        return n;
+    }
+
+    template <class Pred>
+    bool wait_until(Pred pred, clock_type::duration timeout) const {
+        const auto deadline = clock_type::now() + timeout;
+        while (!pred()) {
+            if (clock_type::now() >= deadline) return pred();
+            std::this_thread::sleep_for(poll_interval);
+        }
+        return true;
+    }
+
+    // Publishes on a thread of its own while this thread plays the timeline.
+    void play() {
+        std::atomic<bool> stop{false};
+        char rate[32];
+        std::snprintf(rate, sizeof rate, "%g/s", sc_.rate_per_s);
+        progress(std::string("publishing at ") + rate + " for " + seconds_text(sc_.duration_ms));
+        const auto start = clock_type::now();
+        std::thread publisher([&] { publisher_->run(stop); });
+        for (const auto& step : sc_.timeline) {
+            std::this_thread::sleep_until(start + step.at_ms);
+            step_record rec{step.at_ms.count(), 0, step.text, "ok"};
+            rec.actual_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start).count();
+            rec.outcome = apply(step);
+            progress("step " + step.text + (rec.outcome == "ok" ? "" : ": " + rec.outcome));
+            report_.steps.push_back(std::move(rec));
+        }
+        publisher.join();  // bounded by the plan's duration plus one reply timeout
+        const auto& c = publisher_->counters();
+        progress("published " + std::to_string(c.acked) + " changes (" + std::to_string(c.skipped) + " ticks skipped)");
+    }
+
+    std::string apply(const scenario_step& step) {
+        switch (step.action) {
+            case step_action::fault:
+                proxy_->apply(step.command);
+                return "ok";
+            case step_action::kill_server:
+                if (!server_) return "no server of ours to kill (--upstream)";
+                server_->kill_hard();
+                server_killed_ = true;
+                return "ok";
+            case step_action::restart_server: {
+                if (!server_) return "no server of ours to restart (--upstream)";
+                auto r = server_->start(server_start_timeout);
+                if (!r) {
+                    report_.errors.push_back("restart_server: " + r.error());
+                    return r.error();
+                }
+                server_killed_ = false;
+                return "ok";
+            }
+        }
+        return "ok";
+    }
+
+    // After publishing: heal whatever is left, bring the server back, and learn each stream's
+    // final state from the server itself.
+    void settle() {
+        if (!proxy_->list_faults().empty()) progress("healing the faults still in force");
+        proxy_->clear_faults();
+        if (server_killed_) {
+            progress("restarting the server the timeline left down");
+            auto r = server_->start(server_start_timeout);
+            if (!r) report_.errors.push_back("final restart: " + r.error());
+            server_killed_ = false;
+        }
+        // Every acknowledged change must reach its stream's (unfaulted) reference subscriber.
+        std::map<std::uint32_t, std::set<std::string>> acked_by_stream;
+        for (const auto& a : publisher_->acked())
+            acked_by_stream[sc_.filter_by_board ? a.board : 0].insert(a.key);
+        auto missing = [&] {
+            std::uint64_t n = 0;
+            for (auto& s : streams_) {
+                std::set<std::string> seen;
+                for (const auto& e : s.reference->history().received) seen.insert(e.key);
+                for (const auto& k : acked_by_stream[s.board]) n += !seen.count(k);
+            }
+            return n;
+        };
+        wait_until([&] { return missing() == 0; }, reference_catch_up);
+        report_.acked_not_delivered = missing();
+        for (auto& s : streams_)
+            if (auto view = fetch_view(s); !view)
+                report_.errors.push_back("reading the server's view of " + s.key + ": " + view.error());
+    }
+
+    // A fresh subscribe, direct to the server: its snapshot is the current view and its seq the top.
+    result<bool, std::string> fetch_view(stream_info& s) {
+        auto c = client::sync_client::connect(server_url_, view_timeout);
+        if (!c) return make_unexpected(c.error());
+        auto& client = *c.value();
+        client.send_json({{"id", "view"}, {"type", "subscribe"}, {"subscription", watched_subscription}, {"filter", s.filter}});
+        auto reply = client.receive_until([](const json& j) { return j.value("id", json()) == "view"; }, view_timeout);
+        if (!reply) return make_unexpected(std::string("no reply to subscribe"));
+        if (reply->value("type", "") != "subscribed") return make_unexpected("refused: " + reply->dump());
+        s.top = proto::stream_position{reply->value("epoch", ""), reply->value("seq", std::uint64_t{0})};
+        s.view_rows.clear();
+        for (const auto& row : reply->value("initial", json::array())) s.view_rows[proto::row_key(row)] = row;
+        return true;
+    }
+
+    bool at_top(const recording_subscriber& sub, const stream_info& s) const {
+        auto pos = sub.position();
+        return s.top && pos && *pos == *s.top;
+    }
+
+    void drain() {
+        const auto t0 = clock_type::now();
+        auto lagging = [&] {
+            std::size_t n = 0;
+            for (std::size_t i = 0; i < subscribers_.size(); ++i) n += !at_top(*subscribers_[i], streams_[stream_of_[i]]);
+            for (const auto& s : streams_) n += !at_top(*s.reference, s);
+            return n;
+        };
+        bool done = wait_until([&] { return lagging() == 0; }, sc_.drain_timeout_ms);
+        progress(done ? "every subscriber drained in " + seconds_text(clock_type::now() - t0)
+                      : std::to_string(lagging()) + " subscribers still behind after " + seconds_text(sc_.drain_timeout_ms));
+        for (std::size_t i = 0; i < subscribers_.size(); ++i) {
+            const auto& s = streams_[stream_of_[i]];
+            if (at_top(*subscribers_[i], s)) continue;
+            ++report_.not_drained;
+            if (report_.not_drained_examples.size() >= max_examples) continue;
+            auto pos = subscribers_[i]->position();
+            std::string detail = subscribers_[i]->name() + " at " +
+                                 (pos ? pos->epoch + "/" + std::to_string(pos->seq) : std::string("no position")) +
+                                 ", top " + (s.top ? s.top->epoch + "/" + std::to_string(s.top->seq) : "unknown") +
+                                 " on " + s.key;
+            std::string why = subscribers_[i]->stop_detail();
+            report_.not_drained_examples.push_back(detail + (why.empty() ? "" : " (stopped: " + why + ")"));
+        }
+        for (const auto& s : streams_)
+            if (!at_top(*s.reference, s)) report_.errors.push_back("reference subscriber of " + s.key + " did not reach the top");
+    }
+
+    // The rows each drained subscriber rebuilt (snapshot + events) must equal the server's view.
+    void compare_states() {
+        for (std::size_t i = 0; i < subscribers_.size(); ++i) {
+            const auto& s = streams_[stream_of_[i]];
+            if (!at_top(*subscribers_[i], s)) continue;  // already reported as not drained
+            ++report_.states_compared;
+            state_diff d = compare_state(subscribers_[i]->rows(), s.view_rows);
+            if (d.equal()) continue;
+            ++report_.state_mismatches;
+            if (report_.state_mismatch_examples.size() < max_examples)
+                report_.state_mismatch_examples.push_back(subscribers_[i]->name() + " on " + s.key + ": " + json(d).dump());
+        }
+    }
+
+    void shutdown() {
+        for (auto& sub : subscribers_) sub->stop();
+        for (auto& s : streams_) s.reference->stop();
+        if (proxy_) proxy_->stop();
+        if (server_) server_->stop(2s);
+    }
+
+    // The published history is what each stream's reference subscriber received: it sits next to
+    // the server, outside every fault, and must itself have seen each stream without a hole.
+    void check() {
+        std::vector<published_event> published;
+        for (const auto& s : streams_) {
+            auto h = s.reference->history();
+            if (s.reference->snapshots_after_first() > 0)
+                report_.errors.push_back("reference subscriber of " + s.key +
+                                         " resynced: the published history has a hole, the check is incomplete");
+            std::string epoch;
+            for (const auto& e : h.received) {
+                if (e.from == delivery_source::snapshot) {
+                    epoch = e.epoch;
+                    continue;
+                }
+                if (e.epoch != epoch && !epoch.empty())
+                    report_.errors.push_back("reference subscriber of " + s.key + " saw the epoch change without a snapshot");
+                epoch = e.epoch;
+                published.push_back(published_event{s.key, e.seq, e.key});
+            }
+        }
+        report_.published_events = published.size();
+        std::vector<subscriber_history> histories;
+        histories.reserve(subscribers_.size());
+        for (const auto& sub : subscribers_) {
+            histories.push_back(sub->history());
+            auto c = sub->counters();
+            report_.reconnects += c.reconnects;
+            report_.resumed += c.resumed;
+            report_.resynced += c.resynced;
+            report_.gaps += c.gaps;
+            report_.subscribers_reconnected += c.reconnects > 0;
+            report_.subscribers_resynced += c.resynced > 0;
+            for (auto us : sub->outage_us()) report_.reconnect_time.record(us);
+        }
+        report_.delivery = check_delivery(published, histories);
+        report_.publisher = publisher_->counters();
+        check_expectations();
+    }
+
+    void check_expectations() {
+        const auto& e = sc_.expect;
+        auto need = [&](bool ok, const std::string& what) {
+            if (!ok) report_.expectation_failures.push_back(what);
+        };
+        if (e.max_resyncs)
+            need(report_.resynced <= *e.max_resyncs, "max_resyncs = " + std::to_string(*e.max_resyncs) + ", but " +
+                                                         std::to_string(report_.resynced) + " resyncs");
+        if (e.min_resyncs)
+            need(report_.resynced >= *e.min_resyncs, "min_resyncs = " + std::to_string(*e.min_resyncs) + ", but " +
+                                                         std::to_string(report_.resynced) + " resyncs");
+        if (e.min_reconnects)
+            need(report_.reconnects >= *e.min_reconnects, "min_reconnects = " + std::to_string(*e.min_reconnects) +
+                                                              ", but " + std::to_string(report_.reconnects) + " reconnects");
+        if (e.min_resumed)
+            need(report_.resumed >= *e.min_resumed, "min_resumed = " + std::to_string(*e.min_resumed) + ", but " +
+                                                        std::to_string(report_.resumed) + " resumes");
+    }
+
+    const scenario& sc_;
+    const run_options& options_;
+    clock_type::time_point started_;
+    scenario_report report_;
+
+    std::unique_ptr<temp_dir> db_dir_;  // durable scenarios only
+    std::unique_ptr<server_process> server_;
+    bool server_killed_ = false;
+    asio::ip::tcp::endpoint upstream_;
+    std::string server_url_;
+    std::unique_ptr<fault_proxy> proxy_;
+    std::string proxy_url_;
+    std::unique_ptr<scenario_publisher> publisher_;
+
+    // Loops before the subscribers: the subscribers (and their connections) must go first.
+    client::io_loop sub_loop_;
+    client::io_loop ref_loop_;
+    std::vector<stream_info> streams_;
+    std::vector<std::unique_ptr<recording_subscriber>> subscribers_;
+    std::vector<std::uint32_t> stream_of_;  // subscriber i watches streams_[stream_of_[i]]
+};
+
+}  // namespace
+
+result<scenario_report, std::string> run_scenario(const scenario& sc, const run_options& options) {
+    scenario_run run(sc, options);
+    return run.run();
+}
+
+}  // namespace rt::chaos

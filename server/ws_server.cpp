@@ -170,6 +170,11 @@ void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>
     }
     metrics_.events_delivered += delivered;
     metrics_.events_dropped += dropped;
+    if (subscribers.size() >= 1000 && log_enabled(log_level::debug)) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - now).count();
+        log_line(log_level::debug, "fan-out of one event to " + std::to_string(subscribers.size()) +
+                                       " subscribers queued in " + std::to_string(us) + " us");
+    }
 }
 
 const rights* ws_server::authenticate(const connection_ptr& con, rights& anonymous) {

@@ -320,7 +320,9 @@ void append_id(std::string& out, const json& id) {
 std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
                          const stream_position& pos, std::int64_t ts_ms) {
     std::string out;
-    out.reserve(96 + subscription.size() + data_json.size() + pos.epoch.size());
+    // Fixed text (~87 bytes) + two numbers (<= 40) + the variable parts: one allocation, no slack
+    // beyond escapes (frames are kept in replay buffers, so capacity is memory).
+    out.reserve(136 + subscription.size() + data_json.size() + pos.epoch.size());
     out += "{\"type\":\"event\",\"subscription\":";
     append_json_string(out, subscription);
     out += ",\"operation\":\"";

@@ -8,7 +8,8 @@ std::string change_key(const nlohmann::json& row) {
         auto it = row.find(name);
         return it != row.end() && it->is_string() ? it->get<std::string>() : std::string("?");
     };
-    return field("id") + "@" + field("title");
+    std::string title = field("title");
+    return field("id") + "@" + title.substr(0, title.find('|'));
 }
 
 }  // namespace rt::chaos

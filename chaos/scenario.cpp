@@ -223,6 +223,15 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
         sc.rate_per_s = *rate;
         return {};
     });
+    r.with("payload", [&](const toml::node& n) -> std::string {
+        auto str = n.as_string();
+        if (!str) return "expected a size string such as \"4KiB\"";
+        auto bytes = parse_size_bytes(str->get());
+        if (!bytes) return bytes.error();
+        if (*bytes > max_scenario_payload_bytes) return "at most 32KiB (the server refuses frames over 64 KiB)";
+        sc.payload_bytes = *bytes;
+        return {};
+    });
     r.duration("duration", sc.duration_ms);
     r.with("timeline", [&](const toml::node& n) -> std::string {
         auto s = n.as_string();
@@ -297,6 +306,7 @@ nlohmann::json to_json(const scenario& s) {
                           {"filter", s.filter_by_board ? "board" : "none"},
                           {"tasks_per_board", s.tasks_per_board},
                           {"rate_per_s", s.rate_per_s},
+                          {"payload_bytes", s.payload_bytes},
                           {"duration_ms", s.duration_ms.count()},
                           {"timeline", steps},
                           {"drain_timeout_ms", s.drain_timeout_ms.count()}};

@@ -12,6 +12,7 @@
 //   filter = "board"                     # "board": subscriber i watches board i % boards; "none": all
 //   tasks_per_board = 2
 //   rate = "20/s"                        # publishes per second, direct to the server
+//   payload = "4KiB"                     # pads each update's title to this size (0: no padding)
 //   duration = "8s"                      # publishing time; the timeline's offsets count from its start
 //   timeline = "2s blackhole; 5s heal"   # fault specs as for `rt partition proxy`, plus
 //                                        # kill_server (SIGKILL) and restart_server (same port, same --db)
@@ -67,6 +68,7 @@ struct scenario {
     bool filter_by_board = true;
     std::uint32_t tasks_per_board = 2;
     double rate_per_s = 20;
+    std::uint64_t payload_bytes = 0;  // title padding: makes a link's bandwidth matter
     std::chrono::milliseconds duration_ms{8000};
     std::vector<scenario_step> timeline;  // sorted by offset
     std::chrono::milliseconds drain_timeout_ms{10000};
@@ -81,6 +83,7 @@ struct scenario {
 // Limits that keep a run bounded (a scenario asking for more is an error).
 constexpr std::uint32_t max_scenario_subscribers = 10000;
 constexpr double max_scenario_rate_per_s = 1000;                     // publishes wait for replies
+constexpr std::uint64_t max_scenario_payload_bytes = 32 * 1024;      // under the server's 64 KiB frame limit
 constexpr std::chrono::milliseconds max_scenario_duration_ms{600000};  // 10 min
 
 // Parses scenario TOML. `source_name` is used in errors and `base_dir` resolves `spec`.

@@ -100,7 +100,12 @@ void scenario_publisher::run(const std::atomic<bool>& stop) {
         const std::uint64_t n = (k - 1) % tasks;
         const auto board = static_cast<std::uint32_t>(n / plan_.tasks_per_board);
         const auto task = static_cast<std::uint32_t>(n % plan_.tasks_per_board);
-        nlohmann::json change{{"id", task_id(board, task)}, {"title", "p" + std::to_string(k)}};
+        std::string title = "p" + std::to_string(k);
+        if (title.size() < plan_.payload_bytes) {
+            title += '|';
+            title.resize(plan_.payload_bytes, 'x');
+        }
+        nlohmann::json change{{"id", task_id(board, task)}, {"title", std::move(title)}};
         publish(++request_id, board, change, "update");
     }
     client_.reset();

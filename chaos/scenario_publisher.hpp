@@ -24,6 +24,7 @@ struct publisher_plan {
     std::uint32_t boards = 1;
     std::uint32_t tasks_per_board = 1;
     double rate_per_s = 10;
+    std::uint64_t payload_bytes = 0;  // updates' titles are padded ("p7|xxx...") to this size
     std::chrono::milliseconds duration_ms{5000};
 };
 

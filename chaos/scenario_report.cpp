@@ -29,7 +29,8 @@ std::string format_report(const scenario_report& r) {
     const auto& h = r.reconnect_time;
     std::string out;
     out += "scenario " + r.scenario + (r.description.empty() ? "" : ": " + r.description) + "\n";
-    out += fmt("  subscribers   %u on %u streams, %.1f s\n", r.subscribers, r.streams, r.elapsed_s);
+    out += fmt("  subscribers   %u on %u stream%s, %.1f s\n", r.subscribers, r.streams, r.streams == 1 ? "" : "s",
+               r.elapsed_s);
     for (const auto& s : r.steps)
         out += fmt("  step          %6.2f s  %s%s\n", static_cast<double>(s.actual_ms) / 1000.0, s.text.c_str(),
                    s.outcome == "ok" ? "" : ("  (" + s.outcome + ")").c_str());

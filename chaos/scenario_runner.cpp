@@ -153,6 +153,7 @@ private:
         plan.boards = sc_.boards;
         plan.tasks_per_board = sc_.tasks_per_board;
         plan.rate_per_s = sc_.rate_per_s;
+        plan.payload_bytes = sc_.payload_bytes;
         plan.duration_ms = sc_.duration_ms;
         publisher_ = std::make_unique<scenario_publisher>(plan);
         auto r = publisher_->create_tasks(setup_timeout);

@@ -32,6 +32,7 @@ public:
         if (error_.empty()) error_ = std::move(e);
     }
     const std::string& error() const { return error_; }
+    const toml::node* node(std::string_view key) const { return table_.get(key); }
 
     // Calls `read(node, where)` if the key is present; it returns an error text or "".
     void with(std::string_view key, const std::function<std::string(const toml::node&)>& read) {
@@ -233,7 +234,9 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
         return {};
     });
     r.duration("duration", sc.duration_ms);
+    std::string timeline_where = source_name + ": timeline: ";
     r.with("timeline", [&](const toml::node& n) -> std::string {
+        timeline_where = r.where(n, "timeline");
         auto s = n.as_string();
         if (!s) return "expected a string such as \"2s blackhole; 5s heal\"";
         auto steps = parse_scenario_timeline(s->get());
@@ -243,9 +246,11 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
     });
     r.duration("drain_timeout", sc.drain_timeout_ms);
     r.duration("connect_timeout", sc.connect_timeout_ms);
+    std::string cap_where = source_name + ": client.backoff_cap: ";
     sub_table(r, source_name, "client", [&](table_reader& c) {
         c.duration("backoff_base", sc.backoff_base_ms);
         c.duration("backoff_cap", sc.backoff_cap_ms);
+        if (const toml::node* cap = c.node("backoff_cap")) cap_where = c.where(*cap, "backoff_cap");
         c.integer("threads", sc.client_threads, 1, 16);
     });
     sub_table(r, source_name, "proxy", [&](table_reader& p) {
@@ -270,9 +275,9 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
     if (sc.duration_ms > max_scenario_duration_ms) return fail{source_name + ": duration: at most 10m"};
     for (const auto& s : sc.timeline)
         if (s.at_ms > sc.duration_ms)
-            return fail{source_name + ": timeline: step \"" + s.text + "\" comes after the end of publishing (duration " +
+            return fail{timeline_where + "step \"" + s.text + "\" comes after the end of publishing (duration " +
                         format_duration(sc.duration_ms) + ")"};
-    if (sc.backoff_cap_ms < sc.backoff_base_ms) return fail{source_name + ": client.backoff_cap: must be >= backoff_base"};
+    if (sc.backoff_cap_ms < sc.backoff_base_ms) return fail{cap_where + "must be >= backoff_base"};
     sc.spec_path = join_path(base_dir, spec);
     return sc;
 }

@@ -299,9 +299,13 @@ private:
         };
         wait_until([&] { return missing() == 0; }, reference_catch_up);
         report_.acked_not_delivered = missing();
-        for (auto& s : streams_)
-            if (auto view = fetch_view(s); !view)
-                report_.errors.push_back("reading the server's view of " + s.key + ": " + view.error());
+        for (auto& s : streams_) {
+            auto view = fetch_view(s);
+            if (view) continue;
+            // One failure means the server is unreachable: stop there rather than wait on each stream.
+            report_.errors.push_back("reading the server's view of " + s.key + ": " + view.error());
+            break;
+        }
     }
 
     // A fresh subscribe, direct to the server: its snapshot is the current view and its seq the top.

@@ -115,8 +115,8 @@ TEST_CASE("scenario: errors name file:line, the key and the problem", "[chaos][s
         {"[expect]\nmax_resyncs = -1", "s.toml:2: expect.max_resyncs: ", ">= 0"},
         {"[proxy]\nmax_queued = \"lots\"", "s.toml:2: proxy.max_queued: ", "lots"},
         {"client = 3", "s.toml:1: client: ", "expected a table"},
-        {"duration = \"5s\"\ntimeline = \"6s heal\"", "s.toml: timeline: ", "after the end of publishing"},
-        {"[client]\nbackoff_base = \"2s\"\nbackoff_cap = \"1s\"", "s.toml: client.backoff_cap: ", ">= backoff_base"},
+        {"duration = \"5s\"\ntimeline = \"6s heal\"", "s.toml:2: timeline: ", "after the end of publishing"},
+        {"[client]\nbackoff_base = \"2s\"\nbackoff_cap = \"1s\"", "s.toml:3: client.backoff_cap: ", ">= backoff_base"},
         {"subscribers = ", "s.toml:1:", ""},  // TOML syntax: line and column
     };
     for (const auto& r : rows) {

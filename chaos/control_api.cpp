@@ -1,5 +1,7 @@
 #include "chaos/control_api.hpp"
 
+#include "chaos/listen_acceptor.hpp"
+
 #include <chrono>
 #include <memory>
 
@@ -127,16 +129,8 @@ control_api::control_api(fault_proxy& proxy, asio::ip::tcp::endpoint listen) : p
 control_api::~control_api() { stop(); }
 
 void control_api::start(std::error_code& ec) {
-    acceptor_.open(listen_.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(listen_, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (!ec) bound_ = acceptor_.local_endpoint(ec);
-    if (ec) {
-        std::error_code ignored;
-        acceptor_.close(ignored);
-        return;
-    }
+    bound_ = listen_acceptor(acceptor_, listen_, ec);
+    if (ec) return;
     do_accept();
     thread_ = std::thread([this] { io_.run(); });
 }

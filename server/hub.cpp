@@ -269,7 +269,7 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
                           proto::encode_event(p.st->sub->name, op, data, pos, ts)});
     }
     // Committed before any event is sent; nothing is sent for a change that was not stored.
-    if (auto e = db_.commit(ent->name, id, a, events, cfg_.replay.max_events))
+    if (auto e = db_.commit(ent->name, id, a, after_json, events, cfg_.replay.max_events))
         return R(make_unexpected(perr(error_code::bad_request, "could not store the change: " + *e)));
     metrics_.mutations++;
     for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -361,7 +361,6 @@ void hub::sweep(std::int64_t now) {
             ++it;
         }
     }
-    (void)now;
 }
 
 void hub::expire_presence(std::int64_t now, std::int64_t timeout_ms) {

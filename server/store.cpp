@@ -87,6 +87,7 @@ std::size_t store::row_count() const {
 }
 
 std::optional<std::string> store::commit(const std::string& entity, const std::string& id, const json* after,
+                                         std::string_view data,
                                          const std::vector<stream_event>& events, std::uint32_t keep_events) {
     if (auto e = exec("BEGIN")) return e;
     auto fail = [&]() -> std::optional<std::string> {
@@ -94,7 +95,6 @@ std::optional<std::string> store::commit(const std::string& entity, const std::s
         exec("ROLLBACK");
         return msg;
     };
-    std::string data = after ? after->dump() : std::string();
     if (after) {
         stmt_reset r{upsert_row_};
         sqlite3_bind_text(upsert_row_, 1, entity.data(), static_cast<int>(entity.size()), SQLITE_STATIC);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,7 +48,9 @@ public:
     // Commits one row change (after == nullptr: delete) together with the stream events it produced
     // (persisted only when durable), in one transaction. On failure nothing changes and the error is
     // returned. `keep_events` bounds the persisted history per stream.
+    // `after_json` is `after` already serialized (the caller has it for the events: not dumped twice).
     std::optional<std::string> commit(const std::string& entity, const std::string& id, const json* after,
+                                      std::string_view after_json,
                                       const std::vector<stream_event>& events, std::uint32_t keep_events);
 
     struct stored_stream {

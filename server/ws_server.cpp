@@ -354,18 +354,10 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
+    // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.
     rights anonymous;
-    const rights* who = nullptr;
-    if (tokens_.empty()) {
-        anonymous = rights::allow_all("anonymous");
-        who = &anonymous;
-    } else {
-        std::string auth = con->get_request_header("Authorization");
-        std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : query["token"];
-        auto it = tokens_.find(token);
-        if (it != tokens_.end()) who = &it->second;
-        else if (path != "/healthz") metrics_.auth_failures++;
-    }
+    const rights* who = authenticate(con, anonymous);
+    if (!who && path != "/healthz") metrics_.auth_failures++;
     http_response r = handle_http(hub_, con->get_request().get_method(), path, con->get_request_body(), who,
                                   [this] { return render_metrics(); });
     con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));

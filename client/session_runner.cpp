@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "client/ws_url.hpp"
+#include "protocol/close_codes.hpp"
 
 namespace rt::client {
 
@@ -57,7 +58,7 @@ void session_runner::drop_connection() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     // 4000 (application range, "dropped by the client"): the server sees a close, we see its echo
     // and go through the same reconnect path as after a network failure.
-    if (con_) con_->close(4000, "dropped by client");
+    if (con_) con_->close(proto::close_code::dropped_by_client, "dropped by client");
 }
 
 std::error_code session_runner::send(std::string_view text) {
@@ -192,7 +193,7 @@ void session_runner::on_close(std::uint64_t gen, int code, std::string reason) {
     const int attempt = session_.attempt();
     std::string why = was_open ? "disconnected (" + std::to_string(code) + (reason.empty() ? "" : " " + reason) + ")"
                                : "cannot connect to " + display_url_ + ": " + reason;
-    if (code == 4001) {  // the server's "authentication failed": asking again cannot help
+    if (code == proto::close_code::auth_failed) {  // the server's "authentication failed": asking again cannot help
         finish_locked(stop_reason::refused, why);
         return;
     }

@@ -16,6 +16,7 @@
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
+#include "protocol/close_codes.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/spec.hpp"
 #include "server/http_api.hpp"
@@ -165,7 +166,7 @@ void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>
                 metrics_.slow_disconnects++;
                 log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + c->who.user +
                                               ": slow consumer over its limit too long, closing 1008");
-                post_close(*c, websocketpp::close::status::policy_violation, "slow consumer");
+                post_close(*c, proto::close_code::policy_violation, "slow consumer");
                 break;
         }
     }
@@ -235,7 +236,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         log_line(log_level::warn, "auth failed from " + remote + " (missing or unknown token)");
         reply(con, proto::encode_error(nullptr, proto::error_code::auth_required,
                                        "a valid token is required: connect with ?token=... or Authorization: Bearer"));
-        con->close(4001, "auth required", ec);
+        con->close(proto::close_code::auth_failed, "auth required", ec);
         return;
     }
     auto ctx = std::make_shared<conn_context>(
@@ -249,7 +250,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         conns_[hdl.lock().get()] = ctx;
     }
     if (stopping_) {  // opened while shutting down: it goes the same way as the others
-        con->close(websocketpp::close::status::going_away, "server shutting down", ec);
+        con->close(proto::close_code::going_away, "server shutting down", ec);
     }
     metrics_.connections++;
     metrics_.connections_total++;
@@ -296,7 +297,7 @@ void ws_server::on_message(websocketpp::connection_hdl hdl, message_ptr msg) {
                 metrics_.abuse_disconnects++;
                 log_line(log_level::warn, "conn " + std::to_string(ctx->id) + " user=" + ctx->who.user +
                                               ": rate limit exceeded " + std::to_string(ctx->violations) + " times, closing 1008");
-                con->close(websocketpp::close::status::policy_violation, "rate limit abuse", ec);
+                con->close(proto::close_code::policy_violation, "rate limit abuse", ec);
             }
             return;
         }
@@ -452,7 +453,7 @@ void ws_server::begin_shutdown(int signo) {
             return;
         }
     }
-    for (auto& h : hdls) ep_.close(h, websocketpp::close::status::going_away, "server shutting down", ec);
+    for (auto& h : hdls) ep_.close(h, proto::close_code::going_away, "server shutting down", ec);
     shutdown_timer_.expires_after(cfg_.shutdown_grace);
     shutdown_timer_.async_wait([this](const std::error_code& e) {
         if (!e) io_.stop();

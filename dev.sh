@@ -25,19 +25,25 @@ install_missing() {
 
 build() {  # build DIR [cmake args...]
     local dir=$1; shift
+    local t0=$SECONDS
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
     cmake --build "$dir" -j"$(nproc)"
+    echo "dev.sh: build took $((SECONDS - t0)) s" >&2
 }
 
 run_tests() {  # run_tests DIR
     local dir=$1
     # Integration tests start real servers; two at a time suits the 2-core reference machine.
     local log="$dir/ctest-last.log"
+    local t0=$SECONDS
     (cd "$dir" && ctest --output-on-failure -j2 --timeout 180) | tee "$log"
+    echo "dev.sh: tests took $((SECONDS - t0)) s" >&2
     local total
     total=$(sed -n 's/.* tests passed, 0 tests failed out of \([0-9]*\)$/\1/p' "$log" | tail -1)
     # The CI load gate: 1,000 connections against a real rt serve, p99 and loss thresholds.
+    t0=$SECONDS
     bench/ci_load.sh "$dir/rt"
+    echo "dev.sh: CI load gate took $((SECONDS - t0)) s" >&2
     echo "rt: $((${total:-0} + 1)) passed, 0 failed (ctest + CI load gate)"
 
 }

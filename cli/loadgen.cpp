@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/client_flags.hpp"
 #include "cli/commands.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/report.hpp"
@@ -20,13 +21,14 @@ namespace {
 
 // Flags that carry a setting of the same name; their text goes to loadgen::apply_setting.
 const char* const k_setting_flags[] = {
-    "url",        "token",   "conns",  "rate",    "duration",       "warmup", "ramp",    "boards",
+    "conns",  "rate",    "duration",       "warmup", "ramp",    "boards",
     "fanout",     "payload", "publishers", "threads", "source-ips", "drain",  "max-connecting", "seed",
     "json",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
 };
 
 struct loadgen_flags {
+    client_flags client;                        // --url, --token (RT_URL, RT_TOKEN), shared with every client command
     std::map<std::string, std::string> values;  // flag name → text as given
     std::vector<std::string> thresholds;        // --threshold NAME=VALUE
     std::string scenario;
@@ -50,6 +52,11 @@ int run(CLI::App& cmd, const loadgen_flags& f) {
         auto r = loadgen::apply_scenario_file(config, f.scenario);
         if (!r) return usage_error(r.error());
     }
+    // Flags win over the scenario file; $RT_URL / $RT_TOKEN count as flags.
+    if (cmd.count("--url"))
+        if (auto r = loadgen::apply_setting(config, "url", f.client.url); !r) return usage_error(r.error());
+    if (cmd.count("--token"))
+        if (auto r = loadgen::apply_setting(config, "token", f.client.token); !r) return usage_error(r.error());
     for (const char* name : k_setting_flags) {
         if (cmd.count(std::string("--") + name) == 0) continue;
         auto r = loadgen::apply_setting(config, name, f.values.at(name));
@@ -111,15 +118,15 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "the same figures as JSON (--json - prints the JSON on stdout and the table on stderr).\n"
         "A --scenario TOML file takes the same settings (keys like the flags, '_' or '-', thresholds also\n"
         "in a [thresholds] table); flags win over it.\n"
+        "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n" +
+        std::string(k_client_flags_help) +
         "Exit codes: 0 every threshold held; 1 a threshold was breached (named on stderr) or the run\n"
-        "could not take place; 2 usage error (bad flag, value, scenario file or threshold name).\n"
-        "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.");
+        "could not take place; 2 usage error (bad flag, value, scenario file or threshold name).");
 
     auto opt = [&](const char* name, const std::string& help) {
         return cmd->add_option(std::string("--") + name, f->values[name], help);
     };
-    opt("url", "Server endpoint [ws://127.0.0.1:8080/live]")->envname("RT_URL");
-    opt("token", "Token for the handshake")->envname("RT_TOKEN");
+    add_client_flags(*cmd, f->client);
     opt("conns", "Subscriber connections [1000]");
     opt("rate", "Publishes per second, all publishers together: 1000/s, 1/s [100/s]");
     opt("duration", "Measured publishing time after the warm-up: 30s [10s]");

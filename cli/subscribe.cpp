@@ -31,6 +31,7 @@ constexpr int exit_done = 0;
 constexpr int exit_gave_up = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_refused = 3;
+constexpr int exit_count_not_reached = 4;  // --timeout expired before --count events: a script must tell
 
 struct subscribe_flags {
     client_flags client;
@@ -227,8 +228,10 @@ int run(const subscribe_flags& f) {
         if (timeout) {
             if (!st->cv.wait_for(lock, *timeout, [&] { return st->finished; })) {
                 st->finished = true;
-                st->exit_code = exit_done;
-                st->message = "timeout after " + f.timeout;
+                const bool short_of_count = f.count > 0 && st->printed < f.count;
+                st->exit_code = short_of_count ? exit_count_not_reached : exit_done;
+                st->message = "timeout after " + f.timeout +
+                              (short_of_count ? " before --count " + std::to_string(f.count) : std::string());
             }
         } else {
             st->cv.wait(lock, [&] { return st->finished; });
@@ -264,10 +267,11 @@ void register_subscribe(CLI::App& app, registry& reg) {
         "replayed events, resynced from snapshot). Each event is printed once and in order, also across\n"
         "reconnects: the client resumes from the last seq it printed.\n") +
         k_client_flags_help +
-        "Exit codes: 0 done (--count reached, --timeout expired, SIGINT/SIGTERM, or stdout closed);\n"
-        "1 gave up connecting (--max-retries reconnects failed in a row); 2 usage error (bad flag, JSON,\n"
-        "--since or URL); 3 the server refused (AUTH_REQUIRED, FORBIDDEN, UNKNOWN_SUBSCRIPTION,\n"
-        "INVALID_FILTER), for any listed subscription.");
+        "Exit codes: 0 done (--count reached, --timeout expired without --count, SIGINT/SIGTERM, or\n"
+        "stdout closed); 1 gave up connecting (--max-retries reconnects failed in a row); 2 usage error\n"
+        "(bad flag, JSON, --since or URL); 3 the server refused (AUTH_REQUIRED, FORBIDDEN,\n"
+        "UNKNOWN_SUBSCRIPTION, INVALID_FILTER), for any listed subscription; 4 --timeout expired before\n"
+        "--count events arrived.");
     add_client_flags(*cmd, f->client);
     cmd->add_option("SUBSCRIPTION", f->subscriptions, "Subscriptions declared in the server's spec (TaskUpdates ...)")
         ->required();
@@ -275,7 +279,7 @@ void register_subscribe(CLI::App& app, registry& reg) {
     cmd->add_option("--since", f->since, "Resume from EPOCH:SEQ (one subscription only); missed events are replayed");
     cmd->add_option("--count", f->count, "Exit 0 after N events (snapshot rows do not count)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--timeout", f->timeout, "Exit 0 after DURATION (250ms, 5s, 2m) whatever happened");
+    cmd->add_option("--timeout", f->timeout, "Stop after DURATION (250ms, 5s, 2m): exit 0, or 4 if --count was given and not reached");
     cmd->add_option("--format", f->format, "json (one line per event, for jq) or pretty [json]")
         ->check(CLI::IsMember({"json", "pretty"}));
     cmd->add_option("--max-retries", f->max_retries,

@@ -10,7 +10,7 @@
 
 #include "client/io_loop.hpp"
 #include "client/ws_url.hpp"
-#include "loadgen/fd_limit.hpp"
+#include "os/fd_limit.hpp"
 #include "loadgen/metrics_probe.hpp"
 #include "loadgen/publish_schedule.hpp"
 #include "loadgen/publisher.hpp"
@@ -89,7 +89,7 @@ void nap_until(std::int64_t until_us) {
 result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress) {
     auto url = client::parse_ws_url(config.url);
     if (!url) return make_unexpected(url.error());
-    auto limit = raise_open_file_limit();
+    auto limit = os::raise_open_file_limit();
     if (!limit) return make_unexpected(limit.error());
     const std::uint64_t fds_needed = std::uint64_t{config.conns} + config.publishers + spare_fds;
     if (*limit < fds_needed)

@@ -1,7 +1,6 @@
 // The only translation unit of the server that includes websocketpp and Asio.
 #include "server/ws_server.hpp"
 
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +15,7 @@
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
+#include "os/fd_limit.hpp"
 #include "protocol/close_codes.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/spec.hpp"
@@ -45,14 +45,6 @@ using steady = std::chrono::steady_clock;
 std::int64_t wall_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-void raise_open_file_limit() {
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
 }
 
 class ws_server final : public delivery_sink {
@@ -558,13 +550,13 @@ int run_server(const server_config& cfg) {
         std::fprintf(stderr, "rt serve: error: %s\n", db.error().c_str());
         return 1;
     }
-    raise_open_file_limit();
-    rlimit rl{};
-    getrlimit(RLIMIT_NOFILE, &rl);
+    // Each connection is a descriptor: 10k clients need the hard limit, not the usual soft 1,024.
+    auto fd_limit = os::raise_open_file_limit();
+    if (!fd_limit) std::fprintf(stderr, "rt serve: warning: cannot raise the open-file limit: %s\n", fd_limit.error().c_str());
     std::signal(SIGPIPE, SIG_IGN);
     std::fprintf(stderr, "rt serve: app %s: %zu entities, %zu views, %zu subscriptions; store %s (%zu rows); open-file limit %llu\n",
                  app->name.c_str(), app->entities.size(), app->views.size(), app->subscriptions.size(),
-                 cfg.db_path.c_str(), (*db)->row_count(), static_cast<unsigned long long>(rl.rlim_cur));
+                 cfg.db_path.c_str(), (*db)->row_count(), static_cast<unsigned long long>(fd_limit ? *fd_limit : 0));
     if (tokens.empty())
         std::fprintf(stderr, "rt serve: no --tokens: development mode, every client may do everything%s\n",
                      cfg.insecure ? " (--insecure)" : "; listening on loopback only");

@@ -20,6 +20,14 @@
 
 namespace rt::test {
 
+// A port with nothing listening: bind one, read its number, close it.
+inline std::uint16_t unused_port() {
+    asio::io_context ctx;
+    asio::ip::tcp::acceptor a(ctx, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+}
+
+
 class echo_server {
 public:
     using server_type = websocketpp::server<websocketpp::config::asio>;

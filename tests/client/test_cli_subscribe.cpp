@@ -111,6 +111,11 @@ TEST_CASE("rt subscribe --timeout and SIGINT end with exit 0", "[cli][subscribe]
         CHECK(r.out.empty());
         CHECK(r.err.find("timeout after 300ms") != std::string::npos);
     }
+    {  // --count not reached when the timeout expires: a distinct exit code a script can test
+        auto r = run_rt(subscribe_args(server.ws_url(), {"--timeout", "300ms", "--count", "2"}), k_cli_wait);
+        CHECK(r.exit_code == 4);
+        CHECK(r.err.find("timeout after 300ms before --count 2") != std::string::npos);
+    }
     {
         rt_process sub(subscribe_args(server.ws_url(), {}));
         REQUIRE(sub.wait_for_output("snapshot of 0 rows", k_cli_wait));

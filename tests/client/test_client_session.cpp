@@ -34,14 +34,14 @@ server_message error(error_code code, json id = json()) {
 
 json frame(const std::string& text) { return json::parse(text); }
 
-json row(const std::string& id, const std::string& title) { return json{{"id", id}, {"title", title}}; }
+json titled_row(const std::string& id, const std::string& title) { return json{{"id", id}, {"title", title}}; }
 
 // A session subscribed to TaskUpdates and live at e1:10 with rows t1, t2.
 client_session live_session(client_session_options opts = {}) {
     client_session s(opts);
     s.subscribe({"TaskUpdates", json{{"board", "b1"}}, std::nullopt});
     s.on_connected();
-    auto u = s.handle(subscribed("TaskUpdates", "e1", 10, false, json::array({row("t1", "a"), row("t2", "b")})));
+    auto u = s.handle(subscribed("TaskUpdates", "e1", 10, false, json::array({titled_row("t1", "a"), titled_row("t2", "b")})));
     REQUIRE(u.kind == update_kind::snapshot);
     return s;
 }
@@ -61,7 +61,7 @@ TEST_CASE("session: fresh subscribe sends no since and takes the snapshot", "[se
     CHECK_FALSE(f.contains("since"));
     CHECK(s.find("TaskUpdates")->phase == subscription_phase::subscribing);
 
-    auto u = s.handle(subscribed("TaskUpdates", "e1", 57, false, json::array({row("t1", "a"), row("t2", "b")})));
+    auto u = s.handle(subscribed("TaskUpdates", "e1", 57, false, json::array({titled_row("t1", "a"), titled_row("t2", "b")})));
     CHECK(u.kind == update_kind::snapshot);
     CHECK(u.rows == 2);
     CHECK_FALSE(u.resync);
@@ -111,7 +111,7 @@ TEST_CASE("session: events in order, duplicates and gaps (table)", "[session]") 
         for (const auto& st : c.steps) {
             INFO("seq " << st.seq);
             // u.event points into the message handled: keep it alive while u is read.
-            const auto msg = event("TaskUpdates", st.seq, row("t" + std::to_string(st.seq), "x"));
+            const auto msg = event("TaskUpdates", st.seq, titled_row("t" + std::to_string(st.seq), "x"));
             auto u = s.handle(msg);
             CHECK(u.kind == st.kind);
             CHECK(s.find("TaskUpdates")->position->seq == st.position_after);
@@ -127,8 +127,8 @@ TEST_CASE("session: events in order, duplicates and gaps (table)", "[session]") 
 
 TEST_CASE("session: a gap resubscribes with since the last position and the replay fills it", "[session]") {
     client_session s = live_session();
-    REQUIRE(s.handle(event("TaskUpdates", 11, row("t3", "c"))).kind == update_kind::event);
-    auto gap = s.handle(event("TaskUpdates", 14, row("t6", "f")));
+    REQUIRE(s.handle(event("TaskUpdates", 11, titled_row("t3", "c"))).kind == update_kind::event);
+    auto gap = s.handle(event("TaskUpdates", 14, titled_row("t6", "f")));
     REQUIRE(gap.kind == update_kind::gap);
     CHECK(gap.expected == stream_position{"e1", 11});
     CHECK(gap.received == stream_position{"e1", 14});
@@ -142,7 +142,7 @@ TEST_CASE("session: a gap resubscribes with since the last position and the repl
     CHECK(resub["since"] == json{{"epoch", "e1"}, {"seq", 11}});
 
     // Still in flight from the old subscription; then the server confirms our unsubscribe.
-    CHECK(s.handle(event("TaskUpdates", 15, row("t7", "g"))).kind == update_kind::discarded);
+    CHECK(s.handle(event("TaskUpdates", 15, titled_row("t7", "g"))).kind == update_kind::discarded);
     CHECK(s.handle(server_message{json("unsub:TaskUpdates"), unsubscribed_msg{"TaskUpdates"}}).kind ==
           update_kind::other);
 
@@ -150,7 +150,7 @@ TEST_CASE("session: a gap resubscribes with since the last position and the repl
     CHECK(res.kind == update_kind::resumed);
     CHECK(res.replayed == 4);
     for (std::uint64_t seq = 12; seq <= 15; ++seq)
-        CHECK(s.handle(event("TaskUpdates", seq, row("t" + std::to_string(seq), "r"))).kind == update_kind::event);
+        CHECK(s.handle(event("TaskUpdates", seq, titled_row("t" + std::to_string(seq), "r"))).kind == update_kind::event);
     const auto& c = s.counters();
     CHECK(c.gaps == 1);
     CHECK(c.resumed == 1);
@@ -162,7 +162,7 @@ TEST_CASE("session: a gap resubscribes with since the last position and the repl
 
 TEST_CASE("session: reconnect resumes with since; recovered:false replaces the state", "[session]") {
     client_session s = live_session();
-    REQUIRE(s.handle(event("TaskUpdates", 11, row("t3", "c"))).kind == update_kind::event);
+    REQUIRE(s.handle(event("TaskUpdates", 11, titled_row("t3", "c"))).kind == update_kind::event);
     s.on_disconnected();
     CHECK(s.find("TaskUpdates")->phase == subscription_phase::idle);
     auto out = s.on_connected();
@@ -178,7 +178,7 @@ TEST_CASE("session: reconnect resumes with since; recovered:false replaces the s
         CHECK(s.counters().resumed == 1);
     }
     SECTION("out of the window: fresh snapshot replaces rows") {
-        auto u = s.handle(subscribed("TaskUpdates", "e1", 500, false, json::array({row("t9", "z")})));
+        auto u = s.handle(subscribed("TaskUpdates", "e1", 500, false, json::array({titled_row("t9", "z")})));
         CHECK(u.kind == update_kind::snapshot);
         CHECK(u.resync);
         const auto* st = s.find("TaskUpdates");
@@ -186,20 +186,20 @@ TEST_CASE("session: reconnect resumes with since; recovered:false replaces the s
         CHECK(st->rows.count("t9") == 1);
         CHECK(st->position == stream_position{"e1", 500});
         CHECK(s.counters().resynced == 1);
-        CHECK(s.handle(event("TaskUpdates", 501, row("t10", "y"))).kind == update_kind::event);
+        CHECK(s.handle(event("TaskUpdates", 501, titled_row("t10", "y"))).kind == update_kind::event);
     }
 }
 
 TEST_CASE("session: an epoch change resyncs from a fresh snapshot", "[session]") {
     client_session s = live_session();
-    auto u = s.handle(event("TaskUpdates", 1, row("t1", "new"), operation::update, "e2"));
+    auto u = s.handle(event("TaskUpdates", 1, titled_row("t1", "new"), operation::update, "e2"));
     REQUIRE(u.kind == update_kind::epoch_changed);
     REQUIRE(u.to_send.size() == 2);
     CHECK(frame(u.to_send[0])["type"] == "unsubscribe");
     json resub = frame(u.to_send[1]);
     CHECK(resub["type"] == "subscribe");
     CHECK_FALSE(resub.contains("since"));
-    auto snap = s.handle(subscribed("TaskUpdates", "e2", 3, false, json::array({row("t5", "q")})));
+    auto snap = s.handle(subscribed("TaskUpdates", "e2", 3, false, json::array({titled_row("t5", "q")})));
     CHECK(snap.kind == update_kind::snapshot);
     CHECK(snap.resync);
     CHECK(s.find("TaskUpdates")->rows.size() == 1);
@@ -222,10 +222,10 @@ TEST_CASE("session: rows follow insert, update (merge) and delete", "[session]")
         json expect;  // null: the row is gone
     };
     const op_case cases[] = {
-        {operation::insert, row("t3", "c"), 3, "t3", row("t3", "c")},
+        {operation::insert, titled_row("t3", "c"), 3, "t3", titled_row("t3", "c")},
         {operation::update, json{{"id", "t1"}, {"status", "doing"}}, 2, "t1",
          json{{"id", "t1"}, {"title", "a"}, {"status", "doing"}}},
-        {operation::update, row("t9", "new"), 3, "t9", row("t9", "new")},  // update of an unknown row inserts
+        {operation::update, titled_row("t9", "new"), 3, "t9", titled_row("t9", "new")},  // update of an unknown row inserts
         {operation::remove, json{{"id", "t2"}}, 1, "t2", json()},
         {operation::remove, json{{"id", "nope"}}, 2, "nope", json()},
     };
@@ -309,14 +309,14 @@ TEST_CASE("session: errors are attributed; permanent refusals stop resubscribing
 
 TEST_CASE("session: unsubscribe, foreign messages, undecodable text", "[session]") {
     client_session s = live_session();
-    CHECK(s.handle(event("Other", 1, row("x", "y"))).kind == update_kind::other);
+    CHECK(s.handle(event("Other", 1, titled_row("x", "y"))).kind == update_kind::other);
     CHECK(s.handle(server_message{json(), pong_msg{5}}).kind == update_kind::other);
     auto out = s.unsubscribe("TaskUpdates");
     REQUIRE(out.size() == 1);
     CHECK(frame(out[0])["type"] == "unsubscribe");
     CHECK(s.find("TaskUpdates") == nullptr);
     CHECK(s.handle(server_message{json(), unsubscribed_msg{"TaskUpdates"}}).kind == update_kind::unsubscribed);
-    CHECK(s.handle(event("TaskUpdates", 11, row("t3", "c"))).kind == update_kind::other);
+    CHECK(s.handle(event("TaskUpdates", 11, titled_row("t3", "c"))).kind == update_kind::other);
 
     server_message storage;
     auto bad = s.handle_text("{not json", storage);

@@ -14,12 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::uint16_t unused_port() {
-    asio::io_context ctx;
-    asio::ip::tcp::acceptor a(ctx, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
-
 // Everything the runner reported, for assertions from the test thread.
 struct observed {
     std::mutex mutex;
@@ -161,7 +155,7 @@ TEST_CASE("runner: gives up after max_retries failed connects", "[runner]") {
     observed obs;
     io_loop loop;
     loop.start(1);
-    auto opts = fast_options("ws://127.0.0.1:" + std::to_string(unused_port()) + "/live");
+    auto opts = fast_options("ws://127.0.0.1:" + std::to_string(rt::test::unused_port()) + "/live");
     opts.max_retries = 2;
     auto runner = session_runner::create(loop, opts, {{"TaskUpdates", json::object(), std::nullopt}}, obs.callbacks());
     REQUIRE(runner.ok());

@@ -16,13 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A port with nothing listening: bind one, read its number, close it.
-std::uint16_t unused_port() {
-    asio::io_context ctx;
-    asio::ip::tcp::acceptor a(ctx, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
-
 // Collects one connection's callbacks for assertions from the test thread.
 struct recorder {
     std::mutex mutex;
@@ -207,7 +200,7 @@ TEST_CASE("ws_connection: refused connect reports on_close 1006 with the error",
     io_loop loop;
     loop.start(1);
     recorder r;
-    auto con = ws_connection::connect(loop, "ws://127.0.0.1:" + std::to_string(unused_port()) + "/live",
+    auto con = ws_connection::connect(loop, "ws://127.0.0.1:" + std::to_string(rt::test::unused_port()) + "/live",
                                       r.handlers());
     REQUIRE(con.ok());
     REQUIRE(r.wait([&] { return r.closed; }));
@@ -319,7 +312,7 @@ TEST_CASE("sync_client: connect errors", "[client][sync]") {
     auto bad = sync_client::connect("ws//nope", 1s);
     REQUIRE_FALSE(bad.ok());
     CHECK_THAT(bad.error(), Catch::Contains("bad URL"));
-    auto refused = sync_client::connect("ws://127.0.0.1:" + std::to_string(unused_port()) + "/live?token=x", 5s);
+    auto refused = sync_client::connect("ws://127.0.0.1:" + std::to_string(rt::test::unused_port()) + "/live?token=x", 5s);
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error(), Catch::Contains("refused"));
     CHECK_THAT(refused.error(), !Catch::Contains("token"));  // tokens never appear in messages

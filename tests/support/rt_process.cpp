@@ -38,25 +38,35 @@ std::string temp_path(const std::string& name) {
     return dir + "/" + std::to_string(getpid()) + "-" + std::to_string(n++) + "-" + name;
 }
 
-rt_process::rt_process(const std::vector<std::string>& args) {
-    int out_pipe[2], err_pipe[2];
-    if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+rt_process::rt_process(const std::vector<std::string>& args, const std::string& stdin_text) {
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> storage;
     auto argv = argv_of(args, storage);
     pid_ = fork();
     if (pid_ == 0) {
+        dup2(in_pipe[0], 0);
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        close(out_pipe[0]); close(err_pipe[0]); close(out_pipe[1]); close(err_pipe[1]);
+        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
         execv(argv[0], argv.data());
         _exit(127);
     }
+    close(in_pipe[0]);
     close(out_pipe[1]);
     close(err_pipe[1]);
     out_fd_ = out_pipe[0];
     err_fd_ = err_pipe[0];
+    // The child's stdin: the given text, then end of file.
+    in_thread_ = std::thread([fd = in_pipe[1], stdin_text] {
+        std::size_t off = 0;
+        while (off < stdin_text.size()) {
+            ssize_t n = write(fd, stdin_text.data() + off, stdin_text.size() - off);
+            if (n <= 0) break;
+            off += static_cast<std::size_t>(n);
+        }
+        close(fd);
+    });
     out_thread_ = std::thread([this] { reader(out_fd_, out_); });
     err_thread_ = std::thread([this] { reader(err_fd_, err_); });
 }
@@ -80,10 +90,15 @@ rt_process::~rt_process() {
         kill(pid_, SIGKILL);
         wait_exit(std::chrono::seconds(5));
     }
-    if (out_thread_.joinable()) out_thread_.join();
-    if (err_thread_.joinable()) err_thread_.join();
+    join_output();
     close(out_fd_);
     close(err_fd_);
+}
+
+void rt_process::join_output() {
+    if (in_thread_.joinable()) in_thread_.join();
+    if (out_thread_.joinable()) out_thread_.join();
+    if (err_thread_.joinable()) err_thread_.join();
 }
 
 bool rt_process::wait_for_output(const std::string& text, std::chrono::milliseconds timeout, bool on_stdout) {
@@ -120,61 +135,19 @@ std::optional<int> rt_process::wait_exit(std::chrono::milliseconds timeout) {
 }
 
 run_result run_rt(const std::vector<std::string>& args, std::chrono::milliseconds timeout, const std::string& stdin_text) {
-    std::string in_path;
-    std::vector<std::string> a = args;
     run_result r;
-    int in_pipe[2];
-    if (pipe(in_pipe) != 0) return r;
-    int out_pipe[2], err_pipe[2];
-    if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return r;
-    std::vector<std::string> storage;
-    auto argv = argv_of(args, storage);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in_pipe[0], 0);
-        dup2(out_pipe[1], 1);
-        dup2(err_pipe[1], 2);
-        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    close(in_pipe[0]);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    std::thread writer([fd = in_pipe[1], stdin_text] {
-        std::size_t off = 0;
-        while (off < stdin_text.size()) {
-            ssize_t n = write(fd, stdin_text.data() + off, stdin_text.size() - off);
-            if (n <= 0) break;
-            off += static_cast<std::size_t>(n);
+    {
+        rt_process p(args, stdin_text);
+        auto code = p.wait_exit(timeout);
+        if (!code) {  // over time: kill it and report -1
+            p.signal(SIGKILL);
+            p.wait_exit(std::chrono::seconds(5));
         }
-        close(fd);
-    });
-    auto drain = [](int fd, std::string& sink) {
-        char buf[4096];
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof buf)) > 0) sink.append(buf, static_cast<std::size_t>(n));
-        close(fd);
-    };
-    std::thread t1(drain, out_pipe[0], std::ref(r.out));
-    std::thread t2(drain, err_pipe[0], std::ref(r.err));
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    bool done = false;
-    while (!done) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) { done = true; break; }
-        if (std::chrono::steady_clock::now() > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        p.join_output();
+        r.exit_code = code ? *code : -1;
+        r.out = p.out();
+        r.err = p.err();
     }
-    writer.join();
-    t1.join();
-    t2.join();
-    r.exit_code = done && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
 }
 

@@ -23,8 +23,9 @@ run_result run_rt(const std::vector<std::string>& args, std::chrono::millisecond
 
 class rt_process {
 public:
-    // Starts `rt ARGS...`, capturing stdout and stderr in the background.
-    explicit rt_process(const std::vector<std::string>& args);
+    // Starts `rt ARGS...` with `stdin_text` on its stdin (then end of file), capturing stdout and
+    // stderr in the background.
+    explicit rt_process(const std::vector<std::string>& args, const std::string& stdin_text = {});
     ~rt_process();
     rt_process(const rt_process&) = delete;
     rt_process& operator=(const rt_process&) = delete;
@@ -38,6 +39,8 @@ public:
     std::optional<int> wait_exit(std::chrono::milliseconds timeout);
     int pid() const { return pid_; }
     bool running();
+    // Waits until the child's stdout and stderr are closed (it exited, or handed them on).
+    void join_output();
 
 private:
     void reader(int fd, std::string& sink);
@@ -48,7 +51,7 @@ private:
     std::string out_, err_;
     int open_streams_ = 2;
     std::optional<int> exit_code_;
-    std::thread out_thread_, err_thread_;
+    std::thread in_thread_, out_thread_, err_thread_;
 };
 
 // `rt serve --spec SPEC --listen 127.0.0.1:0 EXTRA...`, ready to accept when constructed.

@@ -6,10 +6,10 @@
 
 #include "protocol/result.hpp"
 
-namespace rt::loadgen {
+namespace rt::os {
 
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the limit now in force, or the
 // error from getrlimit/setrlimit.
 result<std::uint64_t, std::string> raise_open_file_limit();
 
-}  // namespace rt::loadgen
+}  // namespace rt::os

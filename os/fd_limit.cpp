@@ -1,11 +1,11 @@
-#include "loadgen/fd_limit.hpp"
+#include "os/fd_limit.hpp"
 
 #include <sys/resource.h>
 
 #include <cerrno>
 #include <cstring>
 
-namespace rt::loadgen {
+namespace rt::os {
 
 result<std::uint64_t, std::string> raise_open_file_limit() {
     rlimit lim{};
@@ -18,4 +18,4 @@ result<std::uint64_t, std::string> raise_open_file_limit() {
     return static_cast<std::uint64_t>(lim.rlim_cur);
 }
 
-}  // namespace rt::loadgen
+}  // namespace rt::os

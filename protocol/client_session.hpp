@@ -3,7 +3,7 @@
 // subscriptions the client wants, where each one stands ({epoch, seq}), what to send after a
 // (re)connect, and what each server message means for the caller — deliver, drop a duplicate,
 // resume over a gap, resync from a snapshot. Also keeps each subscription's rows (id → row) so a
-// checker can compare the client's state to the server's. DESIGN.md "Streams, offsets and replay".
+// checker can compare the client's state to the server's. docs/protocol.md §8.
 //
 // Not thread-safe: one owner drives it (session_runner does, under its lock).
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Domain error codes, mapped once to the wire's strings (DESIGN.md "Wire protocol v1").
+// Domain error codes, mapped once to the wire's strings (docs/protocol.md).
 #include <optional>
 #include <string>
 #include <string_view>

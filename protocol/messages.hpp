@@ -1,5 +1,5 @@
 #pragma once
-// Wire protocol v1 message types and their JSON codec (DESIGN.md "Wire protocol v1").
+// Wire protocol v1 message types and their JSON codec (docs/protocol.md).
 // Decoding is strict and exception-free: every failure is a protocol_error naming the field.
 // Encoding of server messages writes JSON text directly; it is on the broadcast hot path.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The spec language's IR: an app's entities, views and subscriptions (DESIGN.md "Spec DSL").
+// The spec language's IR: an app's entities, views and subscriptions (docs/spec-language.md).
 // Built by parse_spec() (spec_parser.cpp); everything here is immutable once parsed.
 #include <cstdint>
 #include <memory>

@@ -1,5 +1,5 @@
 #pragma once
-// Tokens of the spec language (DESIGN.md "Spec DSL"), each with its line:col.
+// Tokens of the spec language (docs/spec-language.md), each with its line:col.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -1,4 +1,4 @@
-// Recursive descent parser for the spec language (DESIGN.md "Spec DSL"):
+// Recursive descent parser for the spec language (docs/spec-language.md):
 //
 //   spec         := 'app' NAME '{' decl* '}'
 //   decl         := entity | view | subscription

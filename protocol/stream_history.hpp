@@ -1,5 +1,5 @@
 #pragma once
-// One stream's offsets and replay buffer (DESIGN.md "Streams, offsets and replay").
+// One stream's offsets and replay buffer (docs/protocol.md §8).
 // The top seq and epoch are kept apart from the buffered events, so an idle stream whose buffer
 // has aged out still recovers a client that missed nothing. Pure: time is passed in (wall-clock
 // ms, so a history persisted across a restart keeps its ages).
@@ -22,8 +22,8 @@ struct replay_entry {
 };
 
 struct replay_limits {
-    std::uint32_t max_events = 100;      // per stream (DESIGN.md default)
-    std::int64_t max_age_ms = 30000;     // per stream (DESIGN.md default)
+    std::uint32_t max_events = 100;      // per stream (docs/protocol.md §8, "The replay buffer")
+    std::int64_t max_age_ms = 30000;     // per stream (docs/protocol.md §8, "The replay buffer")
 };
 
 class stream_history {

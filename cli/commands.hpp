@@ -1,10 +1,19 @@
 #pragma once
 // Each subcommand file registers its flags on the CLI11 app and sets the action to run.
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 namespace rt::cli {
+
+// Exit codes every subcommand shares; each command's --help lists them with its own extra ones.
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;  // a runtime failure, or a threshold / check not met
+constexpr int exit_usage = 2;    // bad flag, value or input file: nothing was done
+
+// Prints "rt COMMAND: error: WHY" on stderr and returns exit_usage.
+int usage_error(const char* command, const std::string& why);
 
 struct registry {
     std::function<int()> action;  // set by the subcommand that was selected

@@ -35,11 +35,6 @@ struct loadgen_flags {
     bool quiet = false;
 };
 
-int usage_error(const std::string& why) {
-    std::fprintf(stderr, "rt loadgen: error: %s\n", why.c_str());
-    return 2;
-}
-
 bool write_file(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
@@ -50,26 +45,26 @@ int run(CLI::App& cmd, const loadgen_flags& f) {
     loadgen::loadgen_config config;
     if (!f.scenario.empty()) {
         auto r = loadgen::apply_scenario_file(config, f.scenario);
-        if (!r) return usage_error(r.error());
+        if (!r) return usage_error("loadgen", r.error());
     }
     // Flags win over the scenario file; $RT_URL / $RT_TOKEN count as flags.
     if (cmd.count("--url"))
-        if (auto r = loadgen::apply_setting(config, "url", f.client.url); !r) return usage_error(r.error());
+        if (auto r = loadgen::apply_setting(config, "url", f.client.url); !r) return usage_error("loadgen", r.error());
     if (cmd.count("--token"))
-        if (auto r = loadgen::apply_setting(config, "token", f.client.token); !r) return usage_error(r.error());
+        if (auto r = loadgen::apply_setting(config, "token", f.client.token); !r) return usage_error("loadgen", r.error());
     for (const char* name : k_setting_flags) {
         if (cmd.count(std::string("--") + name) == 0) continue;
         auto r = loadgen::apply_setting(config, name, f.values.at(name));
-        if (!r) return usage_error(r.error());
+        if (!r) return usage_error("loadgen", r.error());
     }
     if (cmd.count("--boards") && cmd.count("--fanout") && f.values.at("fanout") == "all")
-        return usage_error("--boards and --fanout all exclude each other (broadcast has one stream)");
+        return usage_error("loadgen", "--boards and --fanout all exclude each other (broadcast has one stream)");
     for (const auto& t : f.thresholds) {
         auto r = loadgen::apply_setting(config, "threshold", t);
-        if (!r) return usage_error(r.error());
+        if (!r) return usage_error("loadgen", r.error());
     }
     if (f.quiet) config.quiet = true;
-    if (auto r = loadgen::finalize(config); !r) return usage_error(r.error());
+    if (auto r = loadgen::finalize(config); !r) return usage_error("loadgen", r.error());
 
     const bool json_to_stdout = config.json_path == "-";
     loadgen::progress_fn progress;

@@ -26,21 +26,16 @@ struct run_flags {
     bool quiet = false;
 };
 
-int usage_error(const std::string& message, const char* sub) {
-    std::fprintf(stderr, "rt partition %s: error: %s\n", sub, message.c_str());
-    return 2;
-}
-
 int run_scenario_command(const run_flags& f) {
     auto sc = chaos::load_scenario(f.scenario);
-    if (!sc) return usage_error(sc.error(), "run");
+    if (!sc) return usage_error("partition run", sc.error());
     if (f.subscribers > 0) {
         if (f.subscribers > chaos::max_scenario_subscribers)
-            return usage_error("--subscribers: at most " + std::to_string(chaos::max_scenario_subscribers), "run");
+            return usage_error("partition run", "--subscribers: at most " + std::to_string(chaos::max_scenario_subscribers));
         sc->subscribers = f.subscribers;
     }
     if (!f.upstream.empty() && chaos::touches_server(sc->timeline))
-        return usage_error("the scenario kills or restarts the server: it must start its own (drop --upstream)", "run");
+        return usage_error("partition run", "the scenario kills or restarts the server: it must start its own (drop --upstream)");
     // Each subscriber costs this process three descriptors (its socket and the proxy's two).
     if (auto lim = os::raise_open_file_limit(); !lim)
         std::fprintf(stderr, "rt partition run: warning: %s\n", lim.error().c_str());

@@ -16,9 +16,7 @@ namespace rt::cli {
 
 namespace {
 
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
+constexpr int exit_failed = exit_failure;  // a change failed
 
 struct publish_flags {
     client_flags client;
@@ -28,28 +26,23 @@ struct publish_flags {
     std::size_t window = 64;
 };
 
-int usage_error(const std::string& why) {
-    std::fprintf(stderr, "rt publish: error: %s\n", why.c_str());
-    return exit_usage;
-}
-
 int run(CLI::App& cmd, const publish_flags& f) {
-    if (auto e = check_client_flags(f.client); !e.empty()) return usage_error(e);
+    if (auto e = check_client_flags(f.client); !e.empty()) return usage_error("publish", e);
     std::optional<client::publish_request> single;
     if (f.from_stdin) {
         for (const char* flag : {"ENTITY", "--op", "--id", "--data"})
-            if (cmd.count(flag)) return usage_error(std::string("--stdin reads ENTITY, operation and data from each line; drop ") + flag);
+            if (cmd.count(flag)) return usage_error("publish", std::string("--stdin reads ENTITY, operation and data from each line; drop ") + flag);
     } else {
-        if (f.entity.empty()) return usage_error("ENTITY is required (or --stdin for JSON lines)");
-        if (!cmd.count("--op")) return usage_error("--op insert|update|delete is required");
+        if (f.entity.empty()) return usage_error("publish", "ENTITY is required (or --stdin for JSON lines)");
+        if (!cmd.count("--op")) return usage_error("publish", "--op insert|update|delete is required");
         auto r = client::make_publish_request(f.entity, f.op,
                                               cmd.count("--id") ? std::optional<std::string>(f.id) : std::nullopt, f.data);
-        if (!r) return usage_error(r.error());
+        if (!r) return usage_error("publish", r.error());
         single = std::move(*r);
     }
     client::publish_options options;
     auto rate = proto::parse_rate(f.rate);
-    if (!rate) return usage_error("--rate: " + rate.error());
+    if (!rate) return usage_error("publish", "--rate: " + rate.error());
     options.rate_per_s = *rate;
     options.keep_going = f.keep_going;
     options.window = f.window;

@@ -1,6 +1,13 @@
 #include "cli/commands.hpp"
 
+#include <cstdio>
+
 namespace rt::cli {
+
+int usage_error(const char* command, const std::string& why) {
+    std::fprintf(stderr, "rt %s: error: %s\n", command, why.c_str());
+    return exit_usage;
+}
 
 void register_serve(CLI::App& app, registry& reg);
 void register_loadgen(CLI::App& app, registry& reg);

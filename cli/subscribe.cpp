@@ -29,7 +29,6 @@ namespace {
 
 constexpr int exit_done = 0;
 constexpr int exit_gave_up = 1;
-constexpr int exit_usage = 2;
 constexpr int exit_refused = 3;
 constexpr int exit_count_not_reached = 4;  // --timeout expired before --count events: a script must tell
 
@@ -42,11 +41,6 @@ struct subscribe_flags {
     int max_retries = -1;
     bool snapshot = false;
 };
-
-int usage_error(const std::string& why) {
-    std::fprintf(stderr, "rt subscribe: error: %s\n", why.c_str());
-    return exit_usage;
-}
 
 void status_line(const std::string& line) {
     std::fprintf(stderr, "rt subscribe: %s\n", line.c_str());
@@ -126,28 +120,28 @@ private:
 };
 
 int run(const subscribe_flags& f) {
-    if (auto e = check_client_flags(f.client); !e.empty()) return usage_error(e);
+    if (auto e = check_client_flags(f.client); !e.empty()) return usage_error("subscribe", e);
     proto::json filter = proto::json::object();
     if (!f.filter.empty()) {
         auto r = client::parse_json_object(f.filter, "--filter");
-        if (!r) return usage_error(r.error());
+        if (!r) return usage_error("subscribe", r.error());
         filter = std::move(*r);
     }
     std::optional<proto::stream_position> since;
     if (!f.since.empty()) {
         if (f.subscriptions.size() != 1)
-            return usage_error("--since: a position belongs to one stream; give exactly one SUBSCRIPTION");
+            return usage_error("subscribe", "--since: a position belongs to one stream; give exactly one SUBSCRIPTION");
         auto r = client::parse_since(f.since);
-        if (!r) return usage_error("--since: " + r.error());
+        if (!r) return usage_error("subscribe", "--since: " + r.error());
         since = *r;
     }
     std::optional<std::chrono::milliseconds> timeout;
     if (!f.timeout.empty()) {
         auto r = proto::parse_duration(f.timeout);
-        if (!r) return usage_error("--timeout: " + r.error());
+        if (!r) return usage_error("subscribe", "--timeout: " + r.error());
         timeout = *r;
     }
-    if (f.max_retries < -1) return usage_error("--max-retries: expected -1 (never give up) or a count >= 0");
+    if (f.max_retries < -1) return usage_error("subscribe", "--max-retries: expected -1 (never give up) or a count >= 0");
 
     const bool pretty = f.format == "pretty";
     const bool color = pretty && client::use_color(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"));
@@ -214,7 +208,7 @@ int run(const subscribe_flags& f) {
     auto created = client::session_runner::create(loop, options, std::move(subs), std::move(cb));
     if (!created) {
         loop.stop();
-        return usage_error("--url: " + created.error());
+        return usage_error("subscribe", "--url: " + created.error());
     }
     std::shared_ptr<client::session_runner> runner = std::move(created.value());
     runner_ref = runner;

@@ -5,6 +5,13 @@
 namespace rt::server {
 
 namespace {
+
+// A TEXT column as stored, with its length: ids and values may contain U+0000, which a C string
+// would cut (an acknowledged row must come back whole after a restart).
+std::string column_string(sqlite3_stmt* q, int col) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(q, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(q, col))) : std::string();
+}
 const std::map<std::string, json> k_no_rows;
 
 struct stmt_reset {
@@ -52,10 +59,10 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& path,
     sqlite3_stmt* q = nullptr;
     if (auto e = prep("SELECT entity,id,data FROM rows", q)) return make_unexpected(path + ": " + *e);
     while (sqlite3_step(q) == SQLITE_ROW) {
-        std::string entity = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+        std::string entity = column_string(q, 0);
         if (!app.find_entity(entity)) continue;
-        std::string id = reinterpret_cast<const char*>(sqlite3_column_text(q, 1));
-        json row = json::parse(reinterpret_cast<const char*>(sqlite3_column_text(q, 2)), nullptr, false);
+        std::string id = column_string(q, 1);
+        json row = json::parse(column_string(q, 2), nullptr, false);
         if (row.is_discarded() || !row.is_object()) continue;
         s->rows_[entity][id] = std::move(row);
     }
@@ -149,8 +156,8 @@ std::vector<store::stored_stream> store::load_streams() {
     std::map<std::string, std::size_t> index;
     while (sqlite3_step(q) == SQLITE_ROW) {
         stored_stream s;
-        s.key = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
-        s.epoch = reinterpret_cast<const char*>(sqlite3_column_text(q, 1));
+        s.key = column_string(q, 0);
+        s.epoch = column_string(q, 1);
         s.top_seq = static_cast<std::uint64_t>(sqlite3_column_int64(q, 2));
         index[s.key] = out.size();
         out.push_back(std::move(s));
@@ -159,7 +166,7 @@ std::vector<store::stored_stream> store::load_streams() {
     if (sqlite3_prepare_v2(db_, "SELECT key,seq,ts,frame FROM stream_events ORDER BY key,seq", -1, &q, nullptr) != SQLITE_OK)
         return out;
     while (sqlite3_step(q) == SQLITE_ROW) {
-        std::string key = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+        std::string key = column_string(q, 0);
         auto it = index.find(key);
         if (it == index.end()) continue;
         stream_event ev;
@@ -167,7 +174,7 @@ std::vector<store::stored_stream> store::load_streams() {
         ev.epoch = out[it->second].epoch;
         ev.seq = static_cast<std::uint64_t>(sqlite3_column_int64(q, 1));
         ev.ts_ms = sqlite3_column_int64(q, 2);
-        ev.frame = reinterpret_cast<const char*>(sqlite3_column_text(q, 3));
+        ev.frame = column_string(q, 3);
         out[it->second].events.push_back(std::move(ev));
     }
     sqlite3_finalize(q);

@@ -5,24 +5,12 @@
 #include <vector>
 
 #include "protocol/spec.hpp"
+#include "support/spec_fixtures.hpp"
 
 using namespace rt::spec;
 
-namespace {
-
-const app& kanban() {
-    static const app a = [] {
-        auto r = load_spec_file(std::string(RT_SOURCE_DIR) + "/scenarios/kanban.spec");
-        REQUIRE(r.ok());
-        return std::move(r).value();
-    }();
-    return a;
-}
-
-}  // namespace
-
 TEST_CASE("spec: filter validation table", "[spec][filter]") {
-    const app& a = kanban();
+    const app& a = rt::test::kanban_app();
     struct row {
         const char* subscription;
         const char* filter;   // JSON text; "" for an absent (null) filter

@@ -6,21 +6,9 @@
 #include <vector>
 
 #include "protocol/spec.hpp"
+#include "support/spec_fixtures.hpp"
 
 using namespace rt::spec;
-
-namespace {
-
-const app& kanban() {
-    static const app a = [] {
-        auto r = load_spec_file(std::string(RT_SOURCE_DIR) + "/scenarios/kanban.spec");
-        REQUIRE(r.ok());
-        return std::move(r).value();
-    }();
-    return a;
-}
-
-}  // namespace
 
 TEST_CASE("spec: change names on the wire", "[spec][views]") {
     CHECK(to_wire(change::insert) == "insert");
@@ -30,7 +18,7 @@ TEST_CASE("spec: change names on the wire", "[spec][views]") {
 }
 
 TEST_CASE("spec: view maintenance truth table", "[spec][views]") {
-    const app& a = kanban();
+    const app& a = rt::test::kanban_app();
     const json todo_b1 = {{"id", "t1"}, {"status", "todo"}, {"board", "b1"}, {"assignee", "u1"}, {"priority", 3}};
     json doing_b1 = todo_b1;
     doing_b1["status"] = "doing";

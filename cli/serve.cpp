@@ -6,6 +6,7 @@
 #include "protocol/spec.hpp"
 #include "protocol/units.hpp"
 #include "server/server_config.hpp"
+#include "server/tokens.hpp"
 #include "server/ws_server.hpp"
 
 namespace rt::cli {
@@ -13,7 +14,7 @@ namespace rt::cli {
 namespace {
 
 struct serve_flags {
-    std::string spec, config, listen, path, db, tokens, log_level;
+    std::string spec, config, listen, path, db, tokens, log_level, allowed_origins;
     bool insecure = false, check = false;
     int threads = 0, max_subscriptions = 0, abuse_close_after = 0;
     double rate = 0, burst = 0;
@@ -22,7 +23,8 @@ struct serve_flags {
     std::string max_frame, slow_soft, slow_hard, socket_send_buffer;
 };
 
-int check_spec(const std::string& path) {
+// Checks the spec and, when given, the tokens file against it.
+int check_spec(const std::string& path, const std::string& tokens_path) {
     auto app = spec::load_spec_file(path);
     if (!app) {
         for (const auto& e : app.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
@@ -31,6 +33,14 @@ int check_spec(const std::string& path) {
     }
     std::printf("%s", spec::describe(*app).c_str());
     std::fprintf(stderr, "rt serve --check: %s is valid\n", path.c_str());
+    if (tokens_path.empty()) return 0;
+    auto tokens = server::load_tokens_file(tokens_path, *app);
+    if (!tokens) {
+        std::fprintf(stderr, "%s\nrt serve --check: %s does not match %s\n", tokens.error().c_str(),
+                     tokens_path.c_str(), path.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "rt serve --check: %s is valid (%zu tokens)\n", tokens_path.c_str(), tokens->size());
     return 0;
 }
 
@@ -60,6 +70,7 @@ std::string apply_flags(CLI::App& cmd, const serve_flags& f, server::server_conf
     if (given("--db")) cfg.db_path = f.db;
     if (given("--tokens")) cfg.tokens_path = f.tokens;
     if (given("--insecure")) cfg.insecure = true;
+    if (given("--allowed-origins")) cfg.allowed_origins = server::split_list(f.allowed_origins);
     if (given("--log-level")) cfg.log_level = f.log_level;
     if (given("--threads")) cfg.threads = f.threads;
     if (given("--max-subscriptions")) cfg.max_subscriptions = f.max_subscriptions;
@@ -90,20 +101,26 @@ void register_serve(CLI::App& app, registry& reg) {
         "  rt serve --spec scenarios/kanban.spec                 # dev server on 127.0.0.1:8080\n"
         "  rt serve --spec app.spec --listen 127.0.0.1:0         # pick a free port (printed on stderr)\n"
         "  rt serve --spec app.spec --check                      # validate the spec, print what it declares\n"
+        "  rt serve --spec app.spec --check --tokens tokens.toml # ... and the tokens file against it\n"
         "  rt serve --spec app.spec --db rt.db --tokens tokens.toml --listen 0.0.0.0:8080\n"
         "\nEndpoints: ws://HOST:PORT/live (protocol v1), /api/<Entity>[/<id>] (REST), /healthz, /metrics.\n"
+        "SIGHUP reloads the --tokens file (checked first; a bad file keeps the old one and logs why).\n"
         "Every setting may also come from --config FILE (TOML; keys are the flag names with '_' for '-'); flags win.\n"
         "Durations: 250ms, 5s, 2m. Sizes: 64KiB, 1MiB.\n"
         "Exit codes: 0 clean shutdown (SIGINT/SIGTERM) or valid spec with --check; 1 runtime failure or\n"
         "invalid spec with --check; 2 usage error (bad flag, config, tokens or spec).");
     cmd->add_option("--spec", f->spec, "Spec file declaring entities, views and subscriptions");
-    cmd->add_flag("--check", f->check, "Validate the spec, print a summary, and exit (0 valid, 1 errors)");
+    cmd->add_flag("--check", f->check,
+                  "Validate the spec (and --tokens against it), print a summary, and exit (0 valid, 1 errors)");
     cmd->add_option("--config", f->config, "TOML file with any of these settings (flags win)");
     cmd->add_option("--listen", f->listen, "Address to listen on, HOST:PORT; port 0 picks a free one [127.0.0.1:8080]");
     cmd->add_option("--path", f->path, "WebSocket endpoint path [/live]");
     cmd->add_option("--db", f->db, "SQLite database file; also makes replay history survive restarts [:memory:]");
     cmd->add_option("--tokens", f->tokens, "TOML tokens file (token → user and rights); without it: dev mode, loopback only");
     cmd->add_flag("--insecure", f->insecure, "Allow a non-loopback --listen without --tokens");
+    cmd->add_option("--allowed-origins", f->allowed_origins,
+                    "Browser origins allowed to connect, comma-separated: https://app.example.com, http://host:*, or *; "
+                    "others get 403 [http://localhost:*, http://127.0.0.1:*, http://[::1]:*, the server's own]");
     cmd->add_option("--log-level", f->log_level, "debug|info|warn|error|off [info]");
     cmd->add_option("--threads", f->threads, "I/O threads [2]");
     cmd->add_option("--ping-interval", f->ping_interval, "WebSocket ping every DURATION [20s]");
@@ -127,7 +144,7 @@ void register_serve(CLI::App& app, registry& reg) {
                     std::fprintf(stderr, "rt serve --check: error: --spec FILE is required\n");
                     return 2;
                 }
-                return check_spec(f->spec);
+                return check_spec(f->spec, f->tokens);
             }
             server::server_config cfg;
             if (!f->config.empty()) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,7 +36,8 @@ constexpr int exit_count_not_reached = 4;  // --timeout expired before --count e
 struct subscribe_flags {
     client_flags client;
     std::vector<std::string> subscriptions;
-    std::string filter, since, timeout;
+    std::vector<std::string> filters;
+    std::string since, timeout;
     std::string format = "json";
     std::uint64_t count = 0;
     int max_retries = -1;
@@ -121,11 +123,15 @@ private:
 
 int run(const subscribe_flags& f) {
     if (auto e = check_client_flags(f.client); !e.empty()) return usage_error("subscribe", e);
-    proto::json filter = proto::json::object();
-    if (!f.filter.empty()) {
-        auto r = client::parse_json_object(f.filter, "--filter");
+    // One --filter applies to every subscription; N of them (one per SUBSCRIPTION) go in order.
+    if (f.filters.size() > 1 && f.filters.size() != f.subscriptions.size())
+        return usage_error("subscribe", "--filter: give one (for every subscription) or one per SUBSCRIPTION (" +
+                           std::to_string(f.subscriptions.size()) + "), not " + std::to_string(f.filters.size()));
+    std::vector<proto::json> filters;
+    for (const auto& text : f.filters) {
+        auto r = client::parse_json_object(text, "--filter");
         if (!r) return usage_error("subscribe", r.error());
-        filter = std::move(*r);
+        filters.push_back(std::move(*r));
     }
     std::optional<proto::stream_position> since;
     if (!f.since.empty()) {
@@ -146,8 +152,17 @@ int run(const subscribe_flags& f) {
     const bool pretty = f.format == "pretty";
     const bool color = pretty && client::use_color(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"));
 
+    // A name listed twice (two TicketDetail filters) needs a sid per subscription: NAME#POSITION.
+    std::set<std::string> names(f.subscriptions.begin(), f.subscriptions.end());
+    const bool with_sids = names.size() != f.subscriptions.size();
     std::vector<proto::subscription_request> subs;
-    for (const auto& name : f.subscriptions) subs.push_back(proto::subscription_request{name, filter, since});
+    for (std::size_t i = 0; i < f.subscriptions.size(); ++i) {
+        proto::subscription_request r{f.subscriptions[i], proto::json::object(), since, {}};
+        if (filters.size() == 1) r.filter = filters[0];
+        else if (!filters.empty()) r.filter = filters[i];
+        if (with_sids) r.sid = f.subscriptions[i] + "#" + std::to_string(i + 1);
+        subs.push_back(std::move(r));
+    }
 
     client::runner_options options;
     options.url = f.client.url;
@@ -252,6 +267,7 @@ void register_subscribe(CLI::App& app, registry& reg) {
         "  rt subscribe TaskUpdates --filter '{\"board\":\"b1\"}' --format pretty\n"
         "  rt subscribe TaskDetail --filter '{\"id\":\"t1\"}' --count 1   # wait for the next change to t1\n"
         "  rt subscribe AllTasks --since 9f2c:41                   # resume from an event seen earlier\n"
+        "  rt subscribe TaskDetail TaskDetail --filter '{\"id\":\"t1\"}' --filter '{\"id\":\"t2\"}'  # two records\n"
         "  rt subscribe AllTasks | jq -r '.data.title'\n"
         "\nstdout: one line per event: the server's event object as JSON ({\"type\":\"event\",\"subscription\",\n"
         "\"operation\",\"data\",\"epoch\",\"seq\",\"ts\"}), or with --format pretty a readable line (colored on a\n"
@@ -269,7 +285,10 @@ void register_subscribe(CLI::App& app, registry& reg) {
     add_client_flags(*cmd, f->client);
     cmd->add_option("SUBSCRIPTION", f->subscriptions, "Subscriptions declared in the server's spec (TaskUpdates ...)")
         ->required();
-    cmd->add_option("--filter", f->filter, "Filter as a JSON object, for every listed subscription: '{\"board\":\"b1\"}'");
+    cmd->add_option("--filter", f->filters,
+                    "Filter as a JSON object: once for every listed subscription, or once per SUBSCRIPTION in order "
+                    "(a name listed twice gets a sid NAME#POSITION, echoed in its events): '{\"board\":\"b1\"}'")
+        ->allow_extra_args(false);  // each --filter takes one value, so SUBSCRIPTIONs may follow it
     cmd->add_option("--since", f->since, "Resume from EPOCH:SEQ (one subscription only); missed events are replayed");
     cmd->add_option("--count", f->count, "Exit 0 after N events (snapshot rows do not count)")
         ->check(CLI::PositiveNumber);

@@ -66,7 +66,7 @@ std::string pretty(std::string_view subscription, std::string_view op, const pro
 }  // namespace
 
 std::string event_json_line(const proto::event_msg& e) {
-    return proto::encode_event(e.subscription, e.op, e.data.dump(), e.position, e.ts_ms);
+    return proto::encode_event(e.subscription, e.op, e.data.dump(), e.position, e.ts_ms, e.sid);
 }
 
 std::string snapshot_json_line(std::string_view subscription, const proto::json& row,
@@ -84,7 +84,8 @@ std::string snapshot_json_line(std::string_view subscription, const proto::json&
 }
 
 std::string event_pretty_line(const proto::event_msg& e, bool color) {
-    return pretty(e.subscription, proto::to_wire(e.op), e.data, e.position.seq, e.ts_ms, color);
+    // A subscription named by a sid (two of one name) is shown by its sid: NAME#2.
+    return pretty(e.sid.empty() ? e.subscription : e.sid, proto::to_wire(e.op), e.data, e.position.seq, e.ts_ms, color);
 }
 
 std::string snapshot_pretty_line(std::string_view subscription, const proto::json& row,

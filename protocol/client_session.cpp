@@ -36,23 +36,25 @@ std::string row_key(const json& row) {
 client_session::client_session(client_session_options options)
     : options_(std::move(options)), backoff_(options_.backoff, options_.seed) {}
 
-std::string client_session::request_id(std::string_view name) { return "sub:" + std::string(name); }
+std::string client_session::request_id(std::string_view key) { return "sub:" + std::string(key); }
 
 std::string client_session::subscribe_frame(const subscription_state& s, bool with_since) const {
     subscribe_msg m;
     m.subscription = s.request.name;
     m.filter = s.request.filter;
+    m.sid = s.request.sid;
     if (with_since && s.position) m.since = s.position;
-    return encode_client(client_message{json(request_id(s.request.name)), std::move(m)});
+    return encode_client(client_message{json(request_id(s.request.key())), std::move(m)});
 }
 
-std::string client_session::unsubscribe_frame(std::string_view name) const {
-    return encode_client(client_message{json("unsub:" + std::string(name)), unsubscribe_msg{std::string(name)}});
+std::string client_session::unsubscribe_frame(const subscription_request& r) const {
+    return encode_client(client_message{json("unsub:" + r.key()), unsubscribe_msg{r.name, r.sid}});
 }
 
 std::vector<std::string> client_session::subscribe(subscription_request request) {
-    std::string name = request.name;
-    auto& s = subs_[name];
+    std::string key = request.key();
+    auto& s = subs_[key];
+    const subscription_request old = s.request;
     bool was_subscribed = s.phase == subscription_phase::subscribing || s.phase == subscription_phase::live;
     s.position = request.since;
     s.request = std::move(request);
@@ -60,19 +62,20 @@ std::vector<std::string> client_session::subscribe(subscription_request request)
     s.phase = subscription_phase::idle;
     if (!connected_) return {};
     std::vector<std::string> out;
-    if (was_subscribed) out.push_back(unsubscribe_frame(name));  // a new filter replaces the old one
+    if (was_subscribed) out.push_back(unsubscribe_frame(old));  // a new filter replaces the old one
     out.push_back(subscribe_frame(s, true));
     s.phase = subscription_phase::subscribing;
     return out;
 }
 
-std::vector<std::string> client_session::unsubscribe(std::string_view name) {
-    auto it = subs_.find(name);
+std::vector<std::string> client_session::unsubscribe(std::string_view key) {
+    auto it = subs_.find(key);
     if (it == subs_.end()) return {};
     bool active = it->second.phase == subscription_phase::subscribing || it->second.phase == subscription_phase::live;
+    const subscription_request r = it->second.request;
     subs_.erase(it);
     if (!connected_ || !active) return {};
-    return {unsubscribe_frame(name)};
+    return {unsubscribe_frame(r)};
 }
 
 std::vector<std::string> client_session::on_connected() {
@@ -96,8 +99,8 @@ std::chrono::milliseconds client_session::on_disconnected() {
     return backoff_.next();
 }
 
-const subscription_state* client_session::find(std::string_view name) const {
-    auto it = subs_.find(name);
+const subscription_state* client_session::find(std::string_view key) const {
+    auto it = subs_.find(key);
     return it == subs_.end() ? nullptr : &it->second;
 }
 
@@ -135,9 +138,9 @@ session_update client_session::handle(const server_message& m) {
                 return on_error(m, body);
             } else if constexpr (std::is_same_v<T, unsubscribed_msg>) {
                 session_update u;
-                u.subscription = body.subscription;
+                u.subscription = body.sid.empty() ? body.subscription : body.sid;
                 // Our own unsubscribe before a resubscribe is bookkeeping, not news.
-                auto* s = find(body.subscription);
+                auto* s = find(u.subscription);
                 u.kind = s ? update_kind::other : update_kind::unsubscribed;
                 return u;
             } else {
@@ -162,8 +165,8 @@ session_update client_session::handle_text(std::string_view text, server_message
 
 session_update client_session::on_subscribed(const server_message&, const subscribed_msg& msg) {
     session_update u;
-    u.subscription = msg.subscription;
-    auto it = subs_.find(msg.subscription);
+    u.subscription = msg.sid.empty() ? msg.subscription : msg.sid;
+    auto it = subs_.find(u.subscription);
     if (it == subs_.end()) return u;  // not ours (any more): other
     subscription_state& s = it->second;
     backoff_.reset();  // the server is answering: the next outage starts from the base delay
@@ -175,7 +178,7 @@ session_update client_session::on_subscribed(const server_message&, const subscr
             u.expected = s.position.value_or(stream_position{});
             u.received = msg.position;
             s.position.reset();
-            u.to_send = {unsubscribe_frame(s.request.name), subscribe_frame(s, false)};
+            u.to_send = {unsubscribe_frame(s.request), subscribe_frame(s, false)};
             s.phase = subscription_phase::subscribing;
             return u;
         }
@@ -206,9 +209,9 @@ session_update client_session::on_subscribed(const server_message&, const subscr
 
 session_update client_session::on_event(const event_msg& e) {
     session_update u;
-    u.subscription = e.subscription;
+    u.subscription = e.sid.empty() ? e.subscription : e.sid;
     u.received = e.position;
-    auto it = subs_.find(e.subscription);
+    auto it = subs_.find(u.subscription);
     if (it == subs_.end()) return u;  // not ours: other
     subscription_state& s = it->second;
 
@@ -225,7 +228,7 @@ session_update client_session::on_event(const event_msg& e) {
         u.expected = last;
         // Resubscribe without since: the server sends a fresh snapshot. The position stays until
         // then, so that snapshot counts as a resync.
-        u.to_send = {unsubscribe_frame(s.request.name), subscribe_frame(s, false)};
+        u.to_send = {unsubscribe_frame(s.request), subscribe_frame(s, false)};
         s.phase = subscription_phase::subscribing;
         return u;
     }
@@ -238,7 +241,7 @@ session_update client_session::on_event(const event_msg& e) {
         ++counters_.gaps;
         u.kind = update_kind::gap;
         u.expected = last;
-        u.to_send = {unsubscribe_frame(s.request.name), subscribe_frame(s, true)};
+        u.to_send = {unsubscribe_frame(s.request), subscribe_frame(s, true)};
         s.phase = subscription_phase::subscribing;
         return u;
     }

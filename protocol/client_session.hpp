@@ -7,8 +7,10 @@
 //
 // Not thread-safe: one owner drives it (session_runner does, under its lock).
 //
-// Subscriptions are keyed by name: the wire's `subscribed`/`event` carry the subscription name and
-// not the filter, so one session holds at most one filter per subscription name.
+// Subscriptions are keyed by their sid when the request names one (the server echoes it in
+// `subscribed`/`event`/`unsubscribed`), else by the subscription name: several subscriptions of
+// one name (two TicketDetail panes) need a sid each. A sid must not equal another subscription's
+// name in the same session.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -26,6 +28,9 @@ struct subscription_request {
     std::string name;
     json filter = json::object();
     std::optional<stream_position> since;  // resume from here on the first connect (rt subscribe --since)
+    std::string sid;                       // empty: the name-only form
+    // The key this subscription is known by in the session: sid, else name.
+    const std::string& key() const { return sid.empty() ? name : sid; }
 };
 
 struct client_session_options {
@@ -64,7 +69,7 @@ enum class update_kind {
 
 struct session_update {
     update_kind kind = update_kind::other;
-    std::string subscription;
+    std::string subscription;          // the subscription's key (sid, else name)
     const event_msg* event = nullptr;  // kind event: points into the message passed to handle()
     std::size_t rows = 0;              // kind snapshot: rows in the snapshot
     bool resync = false;               // kind snapshot: replaced a position we had (history lost)
@@ -95,11 +100,11 @@ class client_session {
 public:
     explicit client_session(client_session_options options = {});
 
-    // Adds (or replaces the filter of) a wanted subscription. Returns the frames to send now:
-    // the subscribe when connected, nothing otherwise (on_connected() sends it later).
+    // Adds (or replaces the filter of) a wanted subscription, keyed by request.key(). Returns the
+    // frames to send now: the subscribe when connected, nothing otherwise (on_connected() sends it later).
     std::vector<std::string> subscribe(subscription_request request);
-    // Forgets a subscription; returns the unsubscribe frame when connected.
-    std::vector<std::string> unsubscribe(std::string_view name);
+    // Forgets a subscription by key (sid, else name); returns the unsubscribe frame when connected.
+    std::vector<std::string> unsubscribe(std::string_view key);
 
     // The transport is open: returns the subscribe frames, with since where a position is known.
     std::vector<std::string> on_connected();
@@ -116,16 +121,16 @@ public:
     session_update handle_text(std::string_view text, server_message& storage);
 
     const session_counters& counters() const { return counters_; }
-    const subscription_state* find(std::string_view name) const;
+    const subscription_state* find(std::string_view key) const;
     const std::map<std::string, subscription_state, std::less<>>& subscriptions() const { return subs_; }
 
-    // The id a subscribe frame carries, so errors can be attributed ("sub:NAME"; unsubscribe
-    // frames carry "unsub:NAME", and errors about those are reported but change nothing).
-    static std::string request_id(std::string_view name);
+    // The id a subscribe frame carries, so errors can be attributed ("sub:KEY"; unsubscribe
+    // frames carry "unsub:KEY", and errors about those are reported but change nothing).
+    static std::string request_id(std::string_view key);
 
 private:
     std::string subscribe_frame(const subscription_state& s, bool with_since) const;
-    std::string unsubscribe_frame(std::string_view name) const;
+    std::string unsubscribe_frame(const subscription_request& r) const;
     session_update on_subscribed(const server_message& m, const subscribed_msg& s);
     session_update on_event(const event_msg& e);
     session_update on_error(const server_message& m, const error_msg& e);

@@ -22,7 +22,9 @@ constexpr std::uint16_t message_too_big = 1009;    // a frame larger than --max-
 constexpr std::uint16_t internal_error = 1011;     // an unexpected framing-layer error (sent by the WebSocket library)
 // Application range (4000-4999), rt's own.
 constexpr std::uint16_t dropped_by_client = 4000;  // a client dropped the connection on purpose; it will reconnect
-constexpr std::uint16_t auth_failed = 4001;        // the handshake carried no valid token (after error AUTH_REQUIRED)
+constexpr std::uint16_t auth_failed = 4001;        // the handshake carried no valid token (after error AUTH_REQUIRED),
+                                                   // or a tokens reload (SIGHUP) removed the connection's token
+constexpr std::uint16_t rights_changed = 4003;     // a tokens reload changed the token's rights: reconnect to get them
 }  // namespace close_code
 
 struct close_code_info {
@@ -31,7 +33,7 @@ struct close_code_info {
 };
 
 // Every close code above, in ascending order.
-inline constexpr std::array<close_code_info, 10> all_close_codes{{
+inline constexpr std::array<close_code_info, 11> all_close_codes{{
     {close_code::normal, "normal"},
     {close_code::going_away, "going_away"},
     {close_code::protocol_error, "protocol_error"},
@@ -42,6 +44,7 @@ inline constexpr std::array<close_code_info, 10> all_close_codes{{
     {close_code::internal_error, "internal_error"},
     {close_code::dropped_by_client, "dropped_by_client"},
     {close_code::auth_failed, "auth_failed"},
+    {close_code::rights_changed, "rights_changed"},
 }};
 
 // The name of a close code in the table above; "" for a code rt does not use.

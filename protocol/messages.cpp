@@ -103,8 +103,9 @@ struct reader {
 
 result<subscribe_msg, std::string> read_subscribe(const reader& r) {
     subscribe_msg m;
-    std::string e = r.check_known({"subscription", "filter", "since"});
+    std::string e = r.check_known({"subscription", "filter", "since", "sid"});
     if (e.empty()) e = r.name("subscription", m.subscription);
+    if (e.empty()) e = r.name("sid", m.sid, /*required=*/false);
     if (e.empty()) e = r.object("filter", m.filter);
     if (e.empty()) {
         auto it = r.obj.find("since");
@@ -220,9 +221,10 @@ result<client_message, decode_error> decode_client(std::string_view text, const 
         out.body = std::move(*m);
     } else if (type == "unsubscribe") {
         unsubscribe_msg m;
-        std::string e = r.check_known({"subscription"});
-        if (e.empty()) e = r.name("subscription", m.subscription);
-        if (!e.empty()) return fail(e);
+        std::string e = r.check_known({"subscription", "sid"});
+        if (e.empty()) e = r.name("sid", m.sid, /*required=*/false);
+        if (e.empty()) e = r.name("subscription", m.subscription, /*required=*/m.sid.empty());
+        if (!e.empty()) return fail(m.sid.empty() && e.rfind("missing", 0) == 0 ? e + " (or 'sid')" : e);
         out.body = std::move(m);
     } else if (type == "publish") {
         auto m = read_publish(r);
@@ -258,11 +260,13 @@ std::string encode_client(const client_message& m) {
             if constexpr (std::is_same_v<T, subscribe_msg>) {
                 j["type"] = "subscribe";
                 j["subscription"] = b.subscription;
+                if (!b.sid.empty()) j["sid"] = b.sid;
                 if (!b.filter.empty()) j["filter"] = b.filter;
                 if (b.since) j["since"] = {{"epoch", b.since->epoch}, {"seq", b.since->seq}};
             } else if constexpr (std::is_same_v<T, unsubscribe_msg>) {
                 j["type"] = "unsubscribe";
-                j["subscription"] = b.subscription;
+                if (!b.subscription.empty()) j["subscription"] = b.subscription;
+                if (!b.sid.empty()) j["sid"] = b.sid;
             } else if constexpr (std::is_same_v<T, publish_msg>) {
                 j["type"] = "publish";
                 j["entity"] = b.entity;
@@ -317,13 +321,23 @@ void append_id(std::string& out, const json& id) {
 }
 }  // namespace
 
+namespace {
+constexpr std::string_view k_event_prefix = "{\"type\":\"event\",";
+}  // namespace
+
 std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
-                         const stream_position& pos, std::int64_t ts_ms) {
+                         const stream_position& pos, std::int64_t ts_ms, std::string_view sid) {
     std::string out;
     // Fixed text (~87 bytes) + two numbers (<= 40) + the variable parts: one allocation, no slack
     // beyond escapes (frames are kept in replay buffers, so capacity is memory).
-    out.reserve(136 + subscription.size() + data_json.size() + pos.epoch.size());
-    out += "{\"type\":\"event\",\"subscription\":";
+    out.reserve(136 + subscription.size() + data_json.size() + pos.epoch.size() + (sid.empty() ? 0 : sid.size() + 9));
+    out += k_event_prefix;
+    if (!sid.empty()) {
+        out += "\"sid\":";
+        append_json_string(out, sid);
+        out.push_back(',');
+    }
+    out += "\"subscription\":";
     append_json_string(out, subscription);
     out += ",\"operation\":\"";
     out += to_wire(op);
@@ -339,11 +353,27 @@ std::string encode_event(std::string_view subscription, operation op, std::strin
     return out;
 }
 
+std::string event_with_sid(std::string_view frame, std::string_view sid) {
+    if (sid.empty() || frame.substr(0, k_event_prefix.size()) != k_event_prefix) return std::string(frame);
+    std::string out;
+    out.reserve(frame.size() + sid.size() + 9);
+    out += k_event_prefix;
+    out += "\"sid\":";
+    append_json_string(out, sid);
+    out.push_back(',');
+    out += frame.substr(k_event_prefix.size());
+    return out;
+}
+
 std::string encode_subscribed(const json& id, const subscribed_msg& m) {
     std::string out = "{";
     append_id(out, id);
     out += "\"type\":\"subscribed\",\"subscription\":";
     append_json_string(out, m.subscription);
+    if (!m.sid.empty()) {
+        out += ",\"sid\":";
+        append_json_string(out, m.sid);
+    }
     out += ",\"epoch\":";
     append_json_string(out, m.position.epoch);
     out += ",\"seq\":" + std::to_string(m.position.seq);
@@ -356,11 +386,15 @@ std::string encode_subscribed(const json& id, const subscribed_msg& m) {
     return out;
 }
 
-std::string encode_unsubscribed(const json& id, std::string_view subscription) {
+std::string encode_unsubscribed(const json& id, std::string_view subscription, std::string_view sid) {
     std::string out = "{";
     append_id(out, id);
     out += "\"type\":\"unsubscribed\",\"subscription\":";
     append_json_string(out, subscription);
+    if (!sid.empty()) {
+        out += ",\"sid\":";
+        append_json_string(out, sid);
+    }
     out.push_back('}');
     return out;
 }
@@ -412,8 +446,9 @@ std::string encode_server(const server_message& m) {
             using T = std::decay_t<decltype(b)>;
             if constexpr (std::is_same_v<T, subscribed_msg>) return encode_subscribed(m.id, b);
             else if constexpr (std::is_same_v<T, event_msg>)
-                return encode_event(b.subscription, b.op, b.data.dump(), b.position, b.ts_ms);
-            else if constexpr (std::is_same_v<T, unsubscribed_msg>) return encode_unsubscribed(m.id, b.subscription);
+                return encode_event(b.subscription, b.op, b.data.dump(), b.position, b.ts_ms, b.sid);
+            else if constexpr (std::is_same_v<T, unsubscribed_msg>)
+                return encode_unsubscribed(m.id, b.subscription, b.sid);
             else if constexpr (std::is_same_v<T, published_msg>) return encode_published(m.id, b.entity, b.data);
             else if constexpr (std::is_same_v<T, presence_state_msg>) return encode_presence(b);
             else if constexpr (std::is_same_v<T, pong_msg>) return encode_pong(m.id, b.timestamp);
@@ -441,6 +476,10 @@ std::string str_field(const json& j, const char* f, bool& ok) {
     if (it == j.end() || !it->is_string()) { ok = false; return {}; }
     return it->get<std::string>();
 }
+std::string optional_str(const json& j, const char* f) {
+    auto it = j.find(f);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 }  // namespace
 
 result<server_message, protocol_error> decode_server(std::string_view text) {
@@ -454,6 +493,7 @@ result<server_message, protocol_error> decode_server(std::string_view text) {
     if (type == "event") {
         event_msg m;
         m.subscription = str_field(doc, "subscription", ok);
+        m.sid = optional_str(doc, "sid");
         auto op = operation_from_wire(str_field(doc, "operation", ok));
         if (!op) ok = false; else m.op = *op;
         if (auto d = doc.find("data"); d != doc.end()) m.data = std::move(*d); else ok = false;
@@ -464,13 +504,14 @@ result<server_message, protocol_error> decode_server(std::string_view text) {
     } else if (type == "subscribed") {
         subscribed_msg m;
         m.subscription = str_field(doc, "subscription", ok);
+        m.sid = optional_str(doc, "sid");
         ok = ok && read_position(doc, m.position);
         if (auto r = doc.find("recovered"); r != doc.end() && r->is_boolean()) m.recovered = r->get<bool>();
         if (auto i = doc.find("initial"); i != doc.end() && i->is_array()) m.initial = std::move(*i);
         if (!ok) return serr{sbad("malformed subscribed")};
         out.body = std::move(m);
     } else if (type == "unsubscribed") {
-        out.body = unsubscribed_msg{str_field(doc, "subscription", ok)};
+        out.body = unsubscribed_msg{str_field(doc, "subscription", ok), optional_str(doc, "sid")};
     } else if (type == "published") {
         published_msg m;
         m.entity = str_field(doc, "entity", ok);

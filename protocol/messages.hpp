@@ -37,13 +37,21 @@ std::optional<operation> operation_from_wire(std::string_view s);
 
 // ---- client → server -----------------------------------------------------------------------
 
+// `sid` (optional) is a name the client gives one subscription so that it may hold several of
+// the same subscription name on one connection (two TicketDetail panes). The server echoes it in
+// `subscribed`, `event` and `unsubscribed`. Without it a subscription is known by its name, and
+// subscribing again to the same name replaces the old filter (the compatible default).
 struct subscribe_msg {
     std::string subscription;
     json filter = json::object();  // always an object ({} when absent)
     std::optional<stream_position> since;
+    std::string sid;  // empty: the name-only form
 };
+// Unsubscribes by `sid` when given (then `subscription` may be omitted), else by name (the
+// name-only subscription of that name).
 struct unsubscribe_msg {
     std::string subscription;
+    std::string sid;
 };
 struct publish_msg {
     std::string entity;
@@ -84,6 +92,7 @@ struct subscribed_msg {
     stream_position position;
     bool recovered = false;
     json initial = json::array();  // rows; empty when recovered
+    std::string sid;               // echoed when the subscribe carried one
 };
 struct event_msg {
     std::string subscription;
@@ -91,9 +100,11 @@ struct event_msg {
     json data;
     stream_position position;
     std::int64_t ts_ms = 0;
+    std::string sid;  // the subscriber's sid for this stream, when it subscribed with one
 };
 struct unsubscribed_msg {
     std::string subscription;
+    std::string sid;
 };
 struct published_msg {
     std::string entity;
@@ -127,9 +138,13 @@ result<server_message, protocol_error> decode_server(std::string_view text);
 // Encoders. `id` is omitted when null. Rows are passed pre-serialized where a frame is built once
 // for many receivers (an event's `data_json` is the row's JSON text).
 std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
-                         const stream_position& pos, std::int64_t ts_ms);
+                         const stream_position& pos, std::int64_t ts_ms, std::string_view sid = {});
+// The same event frame (as encode_event made it, without sid) for a subscriber that named its
+// subscription `sid`: `"sid":...` spliced in after the type. Frames are built once per stream and
+// kept in the replay buffer without a sid; only sid subscribers pay for this copy.
+std::string event_with_sid(std::string_view event_frame, std::string_view sid);
 std::string encode_subscribed(const json& id, const subscribed_msg& m);
-std::string encode_unsubscribed(const json& id, std::string_view subscription);
+std::string encode_unsubscribed(const json& id, std::string_view subscription, std::string_view sid = {});
 std::string encode_published(const json& id, std::string_view entity, const json& data);
 std::string encode_presence(const presence_state_msg& m);
 std::string encode_pong(const json& id, std::int64_t timestamp);

@@ -68,13 +68,27 @@ void split_resource(std::string_view resource, std::string& path, std::map<std::
     }
 }
 
-http_response handle_http(hub& h, std::string_view method, std::string_view path, std::string_view body,
-                          const rights* who, const std::function<std::string()>& metrics_text) {
+bool is_json_content_type(std::string_view ct) {
+    auto semi = ct.find(';');
+    std::string_view media = ct.substr(0, semi);
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+    while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+    constexpr std::string_view want = "application/json";
+    if (media.size() != want.size()) return false;
+    for (std::size_t i = 0; i < want.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(media[i])) != want[i]) return false;
+    return true;
+}
+
+http_response handle_http(hub& h, const http_call& call) {
+    const std::string_view method = call.method, path = call.path, body = call.body;
+    const rights* who = call.who;
     if (path == "/healthz") return {200, "application/json", "{\"status\":\"ok\"}"};
     if (!who) return json_error(401, proto::error_code::auth_required, "send Authorization: Bearer <token>");
     if (path == "/metrics") {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /metrics");
-        return {200, "text/plain; version=0.0.4", metrics_text()};
+        if (auto d = authorize(*who, h.app(), metrics_action{}); !d) return json_error(403, d.code, d.reason);
+        return {200, "text/plain; version=0.0.4", call.metrics_text()};
     }
     const std::string_view prefix = "/api/";
     if (path.substr(0, prefix.size()) != prefix)
@@ -95,7 +109,20 @@ http_response handle_http(hub& h, std::string_view method, std::string_view path
         return std::nullopt;
     };
 
-    if (method == "GET") return id.empty() ? from_result(h.list_rows(entity), 200) : from_result(h.get_row(entity, id), 200);
+    if (method == "GET")
+        return id.empty() ? from_result(h.list_rows(*who, entity), 200) : from_result(h.get_row(*who, entity, id), 200);
+    const bool mutation = (method == "POST" && id.empty()) || ((method == "PATCH" || method == "DELETE") && !id.empty());
+    if (mutation) {
+        // DELETE has no body: it only must not claim a non-JSON one (it is never a "simple" request).
+        if (method == "DELETE" ? !call.content_type.empty() && !is_json_content_type(call.content_type)
+                               : !is_json_content_type(call.content_type))
+            return json_error(415, proto::error_code::bad_request,
+                              std::string(method) + " needs Content-Type: application/json" +
+                                  (call.content_type.empty() ? std::string(" (none was sent)") : std::string()));
+        if (call.take_mutation && !call.take_mutation())
+            return json_error(429, proto::error_code::rate_limited,
+                              "too many changes: REST mutations and WebSocket publishes share one rate limit; slow down");
+    }
     proto::publish_msg m;
     m.entity = entity;
     if (method == "POST" && id.empty()) {

@@ -19,9 +19,22 @@ struct http_response {
 // "/live?token=a%20b&x=1" → path "/live", query {token: "a b", x: "1"}.
 void split_resource(std::string_view resource, std::string& path, std::map<std::string, std::string>& query);
 
-// Handles one request. `who` is nullptr when the request carried no valid token (the API then
-// answers 401 except for /healthz). `metrics_text` renders /metrics.
-http_response handle_http(hub& h, std::string_view method, std::string_view path, std::string_view body,
-                          const rights* who, const std::function<std::string()>& metrics_text);
+struct http_call {
+    std::string_view method, path, body;
+    std::string_view content_type;  // the request's Content-Type header ("" when absent)
+    const rights* who = nullptr;    // nullptr: no valid token (401 except for /healthz)
+    // Takes one mutation from the caller's budget (shared with its WebSocket publishes); false: 429.
+    std::function<bool()> take_mutation;
+    std::function<std::string()> metrics_text;  // renders /metrics
+};
+
+// Handles one request (the transport has already checked the Origin). Reads and writes are
+// decided by authorize() through the hub; /metrics needs the admin right; mutations need
+// Content-Type: application/json (a cross-site "simple" request cannot send it without a
+// preflight) and a mutation budget.
+http_response handle_http(hub& h, const http_call& call);
+
+// True when a Content-Type header value names application/json (parameters such as charset allowed).
+bool is_json_content_type(std::string_view content_type);
 
 }  // namespace rt::server

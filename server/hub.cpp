@@ -57,7 +57,7 @@ hub::hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_s
         const spec::subscription* sub = app_.find_subscription(s.key.substr(0, sep));
         json filter = json::parse(s.key.substr(sep + 1), nullptr, false);
         if (!sub || filter.is_discarded() || !filter.is_object()) continue;
-        auto st = std::make_unique<stream>(stream{s.key, sub, filter, {}, proto::stream_history(s.epoch, 0, cfg_.replay), {}, now});
+        auto st = std::make_unique<stream>(stream{s.key, sub, filter, {}, proto::stream_history(s.epoch, 0, cfg_.replay), {}, {}, now});
         // Events persisted before a gap (trimmed) are skipped: the history starts after them.
         std::uint64_t top = 0;
         std::vector<proto::replay_entry> entries;
@@ -94,7 +94,7 @@ stream& hub::stream_for(const spec::subscription& s, const json& canonical) {
     auto it = streams_.find(key);
     if (it != streams_.end()) return *it->second;
     auto st = std::make_unique<stream>(
-        stream{key, &s, canonical, {}, proto::stream_history(proto::random_epoch(rng_), 0, cfg_.replay), {}, now_ms()});
+        stream{key, &s, canonical, {}, proto::stream_history(proto::random_epoch(rng_), 0, cfg_.replay), {}, {}, now_ms()});
     for (auto f = canonical.begin(); f != canonical.end(); ++f) st->filter_keys.push_back(f.key());
     stream* raw = st.get();
     index_[s.name][raw->filter_keys][canonical.dump()] = raw;
@@ -121,32 +121,41 @@ json hub::snapshot(const stream& st) const {
     return rows;
 }
 
-void hub::remove_subscriber(stream& st, conn_context& c, std::int64_t now) {
-    auto& subs = st.subscribers;
-    auto it = std::find(subs.begin(), subs.end(), &c);
-    if (it != subs.end()) {
-        *it = subs.back();
-        subs.pop_back();
+void hub::remove_subscriber(stream& st, conn_context& c, const std::string& sid, std::int64_t now) {
+    auto drop = [&](std::vector<conn_context*>& subs) {
+        auto it = std::find(subs.begin(), subs.end(), &c);
+        if (it != subs.end()) {
+            *it = subs.back();
+            subs.pop_back();
+        }
+    };
+    if (sid.empty()) {
+        drop(st.subscribers);
+    } else if (auto g = st.sid_subscribers.find(sid); g != st.sid_subscribers.end()) {
+        drop(g->second);
+        if (g->second.empty()) st.sid_subscribers.erase(g);
     }
-    if (subs.empty()) st.idle_since_ms = now;
+    if (st.idle()) st.idle_since_ms = now;
 }
 
 std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m) {
     const spec::subscription* sub = app_.find_subscription(m.subscription);
     if (!sub) return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
-    if (!c.who.may_subscribe(sub->name))
-        return perr(error_code::forbidden, "your token does not allow subscribing to '" + sub->name + "'");
+    // The stream (its snapshot, replay and every later event) lies inside what the token may
+    // read: the one check covers all three.
+    if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return perr(d.code, d.reason);
     if (auto e = spec::validate_filter(app_, *sub, m.filter)) return perr(error_code::invalid_filter, *e);
-    if (auto e = c.who.check_pinned(sub->name, m.filter); !e.empty()) return perr(error_code::forbidden, e);
 
     std::lock_guard<std::mutex> lock(mu_);
     std::int64_t now = now_ms();
-    auto existing = c.subscriptions.find(sub->name);
+    const std::string key = conn_context::subscription_key(sub->name, m.sid);
+    auto existing = c.subscriptions.find(key);
     if (existing == c.subscriptions.end() && c.subscriptions.size() >= static_cast<std::size_t>(cfg_.max_subscriptions))
         return perr(error_code::too_many_subscriptions,
-                    "a connection may hold at most " + std::to_string(cfg_.max_subscriptions) + " subscriptions");
+                    "a connection may hold at most " + std::to_string(cfg_.max_subscriptions) +
+                        " subscriptions (give each its own sid to hold several of one name)");
     if (existing != c.subscriptions.end()) {  // resubscribing replaces the old filter/position
-        remove_subscriber(*existing->second, c, now);
+        remove_subscriber(*existing->second.st, c, existing->second.sid, now);
         c.subscriptions.erase(existing);
     }
     stream& st = stream_for(*sub, canonical_filter(*sub, m.filter));
@@ -154,6 +163,7 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
 
     proto::subscribed_msg reply;
     reply.subscription = sub->name;
+    reply.sid = m.sid;
     std::optional<std::vector<proto::replay_entry>> missed;
     if (m.since) missed = st.history.missed_since(*m.since, now);
     reply.position = st.history.position();
@@ -163,24 +173,31 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
 
     sink_.send_to(c, std::make_shared<const std::string>(proto::encode_subscribed(id, reply)));
     if (missed) {
-        for (const auto& e : *missed) sink_.send_to(c, e.frame);
+        for (const auto& e : *missed)
+            sink_.send_to(c, m.sid.empty() ? e.frame : std::make_shared<const std::string>(proto::event_with_sid(*e.frame, m.sid)));
         metrics_.replayed_events += missed->size();
     }
-    st.subscribers.push_back(&c);
-    c.subscriptions[sub->name] = &st;
+    if (m.sid.empty()) st.subscribers.push_back(&c);
+    else st.sid_subscribers[m.sid].push_back(&c);
+    c.subscriptions[key] = conn_subscription{&st, m.sid};
     return std::nullopt;
 }
 
 std::optional<protocol_error> hub::unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
-    if (!app_.find_subscription(m.subscription))
+    if (!m.subscription.empty() && !app_.find_subscription(m.subscription))
         return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = c.subscriptions.find(m.subscription);
+    std::string name = m.subscription;
+    auto it = c.subscriptions.find(conn_context::subscription_key(m.subscription, m.sid));
     if (it != c.subscriptions.end()) {
-        remove_subscriber(*it->second, c, now_ms());
+        if (!m.subscription.empty() && it->second.st->sub->name != m.subscription)
+            return perr(error_code::bad_request, "sid '" + m.sid + "' is a subscription to '" + it->second.st->sub->name +
+                                                     "', not '" + m.subscription + "'");
+        name = it->second.st->sub->name;
+        remove_subscriber(*it->second.st, c, it->second.sid, now_ms());
         c.subscriptions.erase(it);
     }
-    sink_.send_to(c, std::make_shared<const std::string>(proto::encode_unsubscribed(id, m.subscription)));
+    sink_.send_to(c, std::make_shared<const std::string>(proto::encode_unsubscribed(id, name, m.sid)));
     return std::nullopt;
 }
 
@@ -188,8 +205,8 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
     using R = result<json, protocol_error>;
     const spec::entity* ent = app_.find_entity(m.entity);
     if (!ent) return R(make_unexpected(perr(error_code::bad_request, "no entity named '" + m.entity + "' in the spec")));
-    if (!who.may_publish(ent->name))
-        return R(make_unexpected(perr(error_code::forbidden, "your token does not allow publishing to '" + ent->name + "'")));
+    // Entity-level refusal before touching the store; the rows are checked below.
+    if (auto d = authorize(who, app_, write_action{ent, nullptr, nullptr}); !d) return R(make_unexpected(perr(d.code, d.reason)));
 
     std::lock_guard<std::mutex> lock(mu_);
     std::optional<json> before, after;
@@ -225,6 +242,9 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
             for (auto it = m.data.begin(); it != m.data.end(); ++it) (*after)[it.key()] = it.value();
         }
     }
+    // Row-level: the row before and after the change must both lie inside the token's scopes.
+    if (auto d = authorize(who, app_, write_action{ent, before ? &*before : nullptr, after ? &*after : nullptr}); !d)
+        return R(make_unexpected(perr(d.code, d.reason)));
 
     // Which streams see this change: per subscription on the entity, look up the streams the row
     // belonged to before and belongs to after, for each filter key set in use.
@@ -262,8 +282,9 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
     events.reserve(changes.size());
     for (const auto& p : changes) {
         proto::operation op = to_op(p.ch);
-        // A row that leaves the view is sent as it is now (it says why it left); a deleted row as it was.
-        const std::string& data = a ? after_json : before_json;
+        // A row that leaves a stream (deleted, or no longer matching) is sent as it was BEFORE
+        // the change: the stream's audience was entitled to that row, not to its new contents.
+        const std::string& data = p.ch == spec::change::remove ? before_json : after_json;
         proto::stream_position pos{p.st->history.epoch(), p.st->history.next_seq()};
         events.push_back({p.st->key, pos.epoch, pos.seq, ts,
                           proto::encode_event(p.st->sub->name, op, data, pos, ts)});
@@ -278,13 +299,16 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
         st.history.append({events[i].seq, ts, frame});
         metrics_.events_published++;
         if (!st.subscribers.empty()) sink_.fan_out(frame, st.subscribers);
+        for (const auto& [sid, conns] : st.sid_subscribers)
+            sink_.fan_out(std::make_shared<const std::string>(proto::event_with_sid(*frame, sid)), conns);
     }
-    return a ? *a : *b;
+    const json& row = a ? *a : *b;
+    if (authorize(who, app_, read_row_action{ent, &row})) return row;
+    return json{{"id", id}};  // a write-only token, or a row it may not read: the echo names the id only
 }
 
 std::optional<protocol_error> hub::presence(conn_context& c, const proto::presence_msg& m) {
-    if (!c.who.may_see_presence(m.resource))
-        return perr(error_code::forbidden, "your token does not allow presence on '" + m.resource + "'");
+    if (auto d = authorize(c.who, app_, presence_action_check{m.resource}); !d) return perr(d.code, d.reason);
     std::lock_guard<std::mutex> lock(mu_);
     std::int64_t now = now_ms();
     if (m.action == proto::presence_action::join) {
@@ -317,27 +341,33 @@ void hub::touch_presence(conn_context& c, std::int64_t now) {
 void hub::disconnect(conn_context& c) {
     std::lock_guard<std::mutex> lock(mu_);
     std::int64_t now = now_ms();
-    for (auto& [name, st] : c.subscriptions) remove_subscriber(*st, c, now);
+    for (auto& [key, s] : c.subscriptions) remove_subscriber(*s.st, c, s.sid, now);
     c.subscriptions.clear();
     for (const auto& r : presence_.leave_all(&c)) broadcast_presence(r);
     c.presence.clear();
 }
 
-result<json, protocol_error> hub::get_row(const std::string& entity, const std::string& id) {
+result<json, protocol_error> hub::get_row(const rights& who, const std::string& entity, const std::string& id) {
     using R = result<json, protocol_error>;
-    if (!app_.find_entity(entity)) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
+    const spec::entity* ent = app_.find_entity(entity);
+    if (!ent) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
+    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(perr(d.code, d.reason)));
     std::lock_guard<std::mutex> lock(mu_);
     const json* row = db_.find(entity, id);
     if (!row) return R(make_unexpected(perr(error_code::not_found, entity + " '" + id + "' does not exist")));
+    if (auto d = authorize(who, app_, read_row_action{ent, row}); !d) return R(make_unexpected(perr(d.code, d.reason)));
     return *row;
 }
 
-result<json, protocol_error> hub::list_rows(const std::string& entity) {
+result<json, protocol_error> hub::list_rows(const rights& who, const std::string& entity) {
     using R = result<json, protocol_error>;
-    if (!app_.find_entity(entity)) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
+    const spec::entity* ent = app_.find_entity(entity);
+    if (!ent) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
+    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(perr(d.code, d.reason)));
     std::lock_guard<std::mutex> lock(mu_);
     json out = json::array();
-    for (const auto& [id, row] : db_.rows(entity)) out.push_back(row);
+    for (const auto& [id, row] : db_.rows(entity))
+        if (authorize(who, app_, read_row_action{ent, &row})) out.push_back(row);
     return out;
 }
 
@@ -346,7 +376,7 @@ void hub::sweep(std::int64_t now) {
     for (auto it = streams_.begin(); it != streams_.end();) {
         stream& st = *it->second;
         st.history.prune(now);
-        if (st.subscribers.empty() && now - st.idle_since_ms > cfg_.replay.max_age_ms) {
+        if (st.idle() && now - st.idle_since_ms > cfg_.replay.max_age_ms) {
             auto idx = index_.find(st.sub->name);
             if (idx != index_.end()) {
                 auto ks = idx->second.find(st.filter_keys);
@@ -376,7 +406,9 @@ hub::stats hub::snapshot_stats() {
     for (const auto& [k, st] : streams_) {
         s.buffered_events += st->history.buffered();
         s.buffered_bytes += st->history.buffered_bytes();
-        s.subscribers_by_name[st->sub->name] += st->subscribers.size();
+        std::size_t n = st->subscribers.size();
+        for (const auto& [sid, conns] : st->sid_subscribers) n += conns.size();
+        s.subscribers_by_name[st->sub->name] += n;
     }
     return s;
 }

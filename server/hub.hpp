@@ -46,8 +46,11 @@ struct stream {
     json filter;                        // canonical (object, values normalized to attribute types)
     std::vector<std::string> filter_keys;  // sorted attribute names of the filter
     proto::stream_history history;
-    std::vector<conn_context*> subscribers;
+    std::vector<conn_context*> subscribers;  // name-only subscribers: all get the same frame
+    // Subscribers that named their subscription: sid → connections; each sid its own frame.
+    std::map<std::string, std::vector<conn_context*>> sid_subscribers;
     std::int64_t idle_since_ms = 0;     // when the last subscriber left
+    bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
 };
 
 struct hub_config {
@@ -59,20 +62,26 @@ class hub {
 public:
     hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_sink& sink);
 
+    // Every read and write below is decided by authorize() (server/rights.hpp) for the caller's rights.
+
     // subscribe: replies `subscribed` (+ replayed events) through the sink, or returns the error.
+    // A subscribe with a sid adds a subscription (or replaces that sid's); without one it replaces
+    // the connection's name-only subscription of that name.
     std::optional<proto::protocol_error> subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m);
-    // unsubscribe: replies `unsubscribed` through the sink (idempotent), or returns the error.
+    // unsubscribe (by sid, else by name): replies `unsubscribed` through the sink (idempotent), or
+    // returns the error.
     std::optional<proto::protocol_error> unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
-    // Commits a change, then fans its events out. Returns the stored row (the deleted row for delete).
+    // Commits a change, then fans its events out. Returns what the reply may echo: the stored row
+    // (the deleted row for delete) when `who` may read it, else only {"id": ...}.
     result<json, proto::protocol_error> publish(const rights& who, const proto::publish_msg& m);
     // presence join/leave; the presence state goes to everyone on the resource.
     std::optional<proto::protocol_error> presence(conn_context& c, const proto::presence_msg& m);
     // Forgets a connection: its subscriptions and presence. Must be called before it is destroyed.
     void disconnect(conn_context& c);
 
-    // REST reads.
-    result<json, proto::protocol_error> get_row(const std::string& entity, const std::string& id);
-    result<json, proto::protocol_error> list_rows(const std::string& entity);
+    // REST reads: only rows `who` may read (others are NOT_FOUND / left out of the list).
+    result<json, proto::protocol_error> get_row(const rights& who, const std::string& entity, const std::string& id);
+    result<json, proto::protocol_error> list_rows(const rights& who, const std::string& entity);
 
     // Periodic upkeep: ages replay buffers out and reclaims idle streams.
     void sweep(std::int64_t now_ms);
@@ -95,7 +104,7 @@ private:
     stream& stream_for(const spec::subscription& s, const json& canonical_filter);
     json canonical_filter(const spec::subscription& s, const json& filter) const;
     json snapshot(const stream& st) const;
-    void remove_subscriber(stream& st, conn_context& c, std::int64_t now_ms);
+    void remove_subscriber(stream& st, conn_context& c, const std::string& sid, std::int64_t now_ms);
     void broadcast_presence(const std::string& resource);
     std::int64_t now_ms() const;
 

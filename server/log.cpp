@@ -1,5 +1,6 @@
 #include "server/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -44,6 +45,26 @@ void log_line(log_level l, const std::string& text) {
     std::strftime(ts, sizeof ts, "%H:%M:%S", &tm);
     std::lock_guard<std::mutex> lock(g_mu);
     std::fprintf(stderr, "%s.%03dZ %-5s %s\n", ts, ms, name(l), text.c_str());
+}
+
+std::string log_text(std::string_view s, std::size_t max_chars) {
+    std::string out;
+    out.reserve(std::min(s.size(), max_chars) + 8);
+    for (char ch : s) {
+        if (out.size() >= max_chars) {
+            out += "...";
+            break;
+        }
+        auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f || c == '\\') {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out.push_back(ch);
+        }
+    }
+    return out;
 }
 
 }  // namespace rt::server

@@ -24,6 +24,9 @@ struct metrics {
     std::atomic<std::uint64_t> replayed_events{0};
     std::atomic<std::uint64_t> resumes_recovered{0};
     std::atomic<std::uint64_t> resumes_resynced{0};
+    std::atomic<std::uint64_t> origin_refusals{0};       // upgrades and requests refused for their Origin
+    std::atomic<std::uint64_t> token_reloads{0};         // SIGHUP reloads that took effect
+    std::atomic<std::uint64_t> token_reload_failures{0}; // SIGHUP reloads refused (old tokens kept)
 };
 
 struct metrics_extra {

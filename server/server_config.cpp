@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "protocol/units.hpp"
+#include "server/origin_policy.hpp"
 
 namespace rt::server {
 
@@ -40,6 +41,23 @@ result<bool, std::string> read_size(const toml::node& n, const std::string& wher
 }
 
 }  // namespace
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::string cur;
+    auto flush = [&] {
+        auto b = cur.find_first_not_of(" \t");
+        auto e = cur.find_last_not_of(" \t");
+        if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+        cur.clear();
+    };
+    for (char c : text) {
+        if (c == ',') flush();
+        else cur.push_back(c);
+    }
+    flush();
+    return out;
+}
 
 bool is_loopback(const std::string& host) {
     return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -77,6 +95,7 @@ result<bool, std::string> validate(const server_config& cfg) {
     if (cfg.pong_timeout >= cfg.ping_interval)
         return make_unexpected(std::string("--pong-timeout must be shorter than --ping-interval (each ping restarts the pong timer)"));
     if (cfg.ws_path.empty() || cfg.ws_path[0] != '/') return make_unexpected(std::string("--path must start with '/'"));
+    if (auto o = origin_policy::parse(cfg.allowed_origins); !o) return make_unexpected(o.error());
     return true;
 }
 
@@ -125,6 +144,20 @@ result<bool, std::string> apply_config_file(server_config& cfg, const std::strin
             auto b = node.value<bool>();
             if (!b || !node.is_boolean()) r = make_unexpected(where + " must be true or false");
             else cfg.insecure = *b;
+        } else if (key == "allowed_origins") {
+            // A list of patterns, or one string of comma-separated patterns like the flag.
+            cfg.allowed_origins.clear();
+            if (const toml::array* a = node.as_array()) {
+                for (const auto& e : *a) {
+                    auto s = e.value<std::string>();
+                    if (!s || !e.is_string()) { r = make_unexpected(where + " must be a list of strings"); break; }
+                    cfg.allowed_origins.push_back(*s);
+                }
+            } else {
+                std::string v;
+                r = str(v);
+                if (r) cfg.allowed_origins = split_list(v);
+            }
         } else if (key == "log_level") r = str(cfg.log_level);
         else if (key == "threads") r = integer(cfg.threads, 1, 64);
         else if (key == "ping_interval") r = read_duration(node, where, cfg.ping_interval);
@@ -142,7 +175,7 @@ result<bool, std::string> apply_config_file(server_config& cfg, const std::strin
         else if (key == "socket_send_buffer") r = read_size(node, where, cfg.socket_send_buffer_bytes);
         else if (key == "presence_timeout") r = read_duration(node, where, cfg.presence_timeout);
         else
-            r = make_unexpected(where + " is not a setting (expected spec, listen, path, db, tokens, insecure, "
+            r = make_unexpected(where + " is not a setting (expected spec, listen, path, db, tokens, insecure, allowed_origins, "
                                         "log_level, threads, ping_interval, pong_timeout, max_frame, "
                                         "max_subscriptions, rate_limit, rate_burst, abuse_close_after, "
                                         "replay_events, replay_age, slow_soft, slow_hard, slow_grace, socket_send_buffer, presence_timeout)");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "protocol/result.hpp"
 
@@ -17,6 +18,9 @@ struct server_config {
     std::string db_path = ":memory:";        // the first README command needs no set-up
     std::string tokens_path;                 // empty: no auth, loopback only
     bool insecure = false;                   // listen beyond loopback without tokens
+    // Browser origins allowed to upgrade or send requests; empty: the local default (loopback
+    // origins and the server's own), so a web page elsewhere cannot drive a dev server.
+    std::vector<std::string> allowed_origins;
     std::string log_level = "info";
     int threads = 2;                          // one per core on the reference 2-core machine
 
@@ -49,5 +53,8 @@ result<bool, std::string> parse_listen(const std::string& text, std::string& hos
 result<bool, std::string> validate(const server_config& cfg);
 
 bool is_loopback(const std::string& host);
+
+// "a, b,c" → {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& text);
 
 }  // namespace rt::server

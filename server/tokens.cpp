@@ -1,112 +1,324 @@
 #include "server/tokens.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <tuple>
 
 #include <toml++/toml.h>
+
+#include "protocol/spec_json_text.hpp"
+#include "protocol/spec_value_check.hpp"
 
 namespace rt::server {
 
 namespace {
 
-// Reads a list of strings; returns false (and sets err) on a wrong type.
-bool read_names(const toml::table& t, const char* key, std::set<std::string>& out, bool& any,
-                std::string& err, const std::string& where) {
+using json = nlohmann::json;
+
+// Errors past this many are dropped: a file that wrong needs its first screenful fixed first.
+constexpr std::size_t max_errors = 50;
+
+std::string join(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+std::optional<json> to_json(const toml::node& n) {
+    if (n.is_string()) return json(*n.value<std::string>());
+    if (n.is_integer()) return json(*n.value<std::int64_t>());
+    if (n.is_floating_point()) return json(*n.value<double>());
+    if (n.is_boolean()) return json(*n.value<bool>());
+    return std::nullopt;
+}
+
+// Checks one file; collects every error with its position.
+class checker {
+public:
+    checker(const spec::app& app, std::string source) : app_(app), source_(std::move(source)) {}
+
+    void error(const toml::source_region& at, const std::string& msg) {
+        errors_.emplace_back(static_cast<int>(at.begin.line), static_cast<int>(at.begin.column), msg);
+    }
+    bool failed() const { return !errors_.empty(); }
+    std::string report() {
+        std::sort(errors_.begin(), errors_.end());
+        errors_.erase(std::unique(errors_.begin(), errors_.end()), errors_.end());
+        std::string out;
+        std::size_t n = 0;
+        for (const auto& [line, col, msg] : errors_) {
+            if (n++ == max_errors) {
+                out += source_ + ": error: " + std::to_string(errors_.size() - max_errors) + " more errors not shown\n";
+                break;
+            }
+            out += source_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + msg + "\n";
+        }
+        if (!out.empty()) out.pop_back();
+        return out;
+    }
+
+    std::optional<rights> token(const toml::table& t, const std::string& key_text);
+
+private:
+    std::string subscription_names() const {
+        std::vector<std::string> v;
+        for (const auto& s : app_.subscriptions) v.push_back(s.name);
+        return join(v);
+    }
+    std::string entity_names() const {
+        std::vector<std::string> v;
+        for (const auto& e : app_.entities) v.push_back(e.name);
+        return join(v);
+    }
+    static std::string attribute_names(const spec::entity& e) {
+        std::vector<std::string> v{"id"};
+        for (const auto& a : e.attrs) v.push_back(a.name);
+        return join(v);
+    }
+    // A list of strings; each element with its position. False (and an error) when it is not one.
+    bool names(const toml::table& t, const char* key, const std::string& who, const std::string& example,
+               std::vector<std::pair<std::string, toml::source_region>>& out);
+    void scope_table(const std::string& who, const std::string& path, const spec::entity& e, const toml::table& t,
+                     row_scope& out);
+
+    const spec::app& app_;
+    std::string source_;
+    std::vector<std::tuple<int, int, std::string>> errors_;
+};
+
+bool checker::names(const toml::table& t, const char* key, const std::string& who, const std::string& example,
+                    std::vector<std::pair<std::string, toml::source_region>>& out) {
     const toml::node* n = t.get(key);
     if (!n) return true;
     const toml::array* a = n->as_array();
-    if (!a) { err = where + ": '" + key + "' must be a list of names"; return false; }
+    if (!a) {
+        error(n->source(), who + ": '" + key + "' must be a list, e.g. " + key + " = " + example);
+        return false;
+    }
     for (const auto& e : *a) {
         auto s = e.value<std::string>();
-        if (!s) { err = where + ": '" + key + "' must contain only strings"; return false; }
-        if (*s == "*") any = true; else out.insert(*s);
+        if (!s || !e.is_string()) {
+            error(e.source(), who + ": '" + key + "' must contain only strings, e.g. " + key + " = " + example);
+            continue;
+        }
+        out.emplace_back(*s, e.source());
     }
     return true;
 }
 
-nlohmann::json to_json(const toml::node& n) {
-    if (auto s = n.value<std::string>()) return *s;
-    if (n.is_integer()) return *n.value<std::int64_t>();
-    if (n.is_floating_point()) return *n.value<double>();
-    if (auto b = n.value<bool>()) return *b;
-    return nullptr;
+void checker::scope_table(const std::string& who, const std::string& path, const spec::entity& e,
+                          const toml::table& t, row_scope& out) {
+    if (t.empty()) error(t.source(), who + ": " + path + " pins nothing: list attribute = [values] under it");
+    for (const auto& [k, node] : t) {
+        std::string attr(k.str());
+        const spec::attribute* at = e.find(attr);
+        if (!at) {
+            error(k.source(), who + ": " + path + "." + attr + ": entity " + e.name + " has no attribute '" + attr +
+                                  "' (it has: " + attribute_names(e) + ")");
+            continue;
+        }
+        const toml::array* values = node.as_array();
+        if (!values) {
+            std::string example = at->type.kind == spec::attr_kind::enumeration && !at->type.choices.empty()
+                                      ? "\"" + at->type.choices.front() + "\""
+                                      : "...";
+            error(node.source(), who + ": " + path + "." + attr + " must be a list of values, e.g. " + attr + " = [" +
+                                     example + "]");
+            continue;
+        }
+        if (values->empty()) {
+            error(node.source(), who + ": " + path + "." + attr + " = [] allows no row; list at least one value");
+            continue;
+        }
+        std::vector<json> allowed;
+        for (const auto& v : *values) {
+            auto j = to_json(v);
+            if (!j) {
+                error(v.source(), who + ": " + path + "." + attr + ": values must be strings, numbers or booleans");
+                continue;
+            }
+            if (auto problem = spec::check_value(at->type, *j)) {
+                error(v.source(), who + ": " + path + "." + attr + ": " + *problem);
+                continue;
+            }
+            allowed.push_back(std::move(*j));
+        }
+        out[attr] = std::move(allowed);
+    }
+}
+
+std::optional<rights> checker::token(const toml::table& t, const std::string& key_text) {
+    rights r;
+    std::string who = "token " + key_text;
+    auto user = t["user"].value<std::string>();
+    if (!user || user->empty() || !t["user"].is_string()) {
+        error(t.source(), who + ": missing 'user' (a non-empty string naming the user)");
+    } else {
+        r.user = *user;
+    }
+    who = r.user.empty() ? who : "token of user '" + r.user + "'";
+
+    for (const auto& [k, v] : t) {
+        std::string_view name = k.str();
+        if (name != "user" && name != "subscribe" && name != "publish" && name != "presence" && name != "admin" &&
+            name != "filters" && name != "publish_filters")
+            error(k.source(), who + ": unknown key '" + std::string(name) +
+                                  "' (expected user, subscribe, publish, presence, admin, filters, publish_filters)");
+    }
+
+    std::vector<std::pair<std::string, toml::source_region>> list;
+    if (names(t, "subscribe", who, "[\"" + (app_.subscriptions.empty() ? std::string("Name") : app_.subscriptions[0].name) + "\"]", list)) {
+        for (const auto& [name, at] : list) {
+            if (name == "*") r.any_subscription = true;
+            else if (app_.find_subscription(name)) r.subscriptions.insert(name);
+            else error(at, who + ": subscribe: no subscription named '" + name + "' in the spec (it has: " +
+                               subscription_names() + "; or \"*\")");
+        }
+    }
+    list.clear();
+    if (names(t, "publish", who, "[\"" + (app_.entities.empty() ? std::string("Entity") : app_.entities[0].name) + "\"]", list)) {
+        for (const auto& [name, at] : list) {
+            if (name == "*") r.any_entity = true;
+            else if (app_.find_entity(name)) r.publish.insert(name);
+            else error(at, who + ": publish: no entity named '" + name + "' in the spec (it has: " + entity_names() +
+                               "; or \"*\")");
+        }
+    }
+    list.clear();
+    if (names(t, "presence", who, "[\"board:*\"]", list))
+        for (const auto& [name, at] : list) r.presence.push_back(name);
+    if (const toml::node* a = t.get("admin")) {
+        if (!a->is_boolean()) error(a->source(), who + ": 'admin' must be true or false");
+        else r.admin = *a->value<bool>();
+    }
+
+    // filters.<Subscription or Entity>: the entity's read scope. Keyed by subscription for
+    // compatibility; either way it applies to every path to the entity's rows.
+    std::map<std::string, std::string> scope_origin;  // entity → the filters key that set its scope
+    if (const toml::node* f = t.get("filters")) {
+        const toml::table* ft = f->as_table();
+        if (!ft) {
+            error(f->source(), who + ": 'filters' must be tables: [tokens.<TOKEN>.filters.<Subscription or Entity>]");
+        } else {
+            for (const auto& [k, node] : *ft) {
+                std::string key(k.str());
+                std::string path = "filters." + key;
+                const spec::subscription* sub = app_.find_subscription(key);
+                const spec::entity* ent = sub ? app_.find_entity(sub->entity) : app_.find_entity(key);
+                if (!sub && !ent) {
+                    error(k.source(), who + ": " + path + ": no subscription or entity named '" + key +
+                                          "' in the spec (subscriptions: " + subscription_names() +
+                                          "; entities: " + entity_names() + ")");
+                    continue;
+                }
+                if (sub && !r.may_subscribe(key)) {
+                    error(k.source(), who + ": " + path + ": the token may not subscribe to '" + key +
+                                          "' (add it to subscribe, or remove this table)");
+                    continue;
+                }
+                if (!sub) {
+                    bool any = false;
+                    for (const auto& s : app_.subscriptions) any = any || (s.entity == key && r.may_subscribe(s.name));
+                    if (!any) {
+                        error(k.source(), who + ": " + path + ": the token may not subscribe to any subscription of " +
+                                              key + " (add one to subscribe, or remove this table)");
+                        continue;
+                    }
+                }
+                const toml::table* at = node.as_table();
+                if (!at) {
+                    error(node.source(), who + ": " + path + " must be a table of attribute = [values]");
+                    continue;
+                }
+                row_scope scope;
+                scope_table(who, path, *ent, *at, scope);
+                auto prev = scope_origin.find(ent->name);
+                if (prev != scope_origin.end() && r.read_scope[ent->name] != scope) {
+                    error(k.source(), who + ": " + path + " pins entity " + ent->name + " differently from filters." +
+                                          prev->second + ": a row scope is one per entity (write it once, as [... .filters." +
+                                          ent->name + "])");
+                    continue;
+                }
+                scope_origin.emplace(ent->name, key);
+                r.read_scope[ent->name] = std::move(scope);
+            }
+        }
+    }
+    if (const toml::node* f = t.get("publish_filters")) {
+        const toml::table* ft = f->as_table();
+        if (!ft) {
+            error(f->source(), who + ": 'publish_filters' must be tables: [tokens.<TOKEN>.publish_filters.<Entity>]");
+        } else {
+            for (const auto& [k, node] : *ft) {
+                std::string key(k.str());
+                std::string path = "publish_filters." + key;
+                const spec::entity* ent = app_.find_entity(key);
+                if (!ent) {
+                    error(k.source(), who + ": " + path + ": no entity named '" + key + "' in the spec (it has: " +
+                                          entity_names() + ")");
+                    continue;
+                }
+                if (!r.may_publish(key)) {
+                    error(k.source(), who + ": " + path + ": the token may not publish to '" + key +
+                                          "' (add it to publish, or remove this table)");
+                    continue;
+                }
+                const toml::table* at = node.as_table();
+                if (!at) {
+                    error(node.source(), who + ": " + path + " must be a table of attribute = [values]");
+                    continue;
+                }
+                scope_table(who, path, *ent, *at, r.write_scope[key]);
+            }
+        }
+    }
+    return r;
 }
 
 }  // namespace
 
-result<token_table, std::string> parse_tokens(std::string_view text, const std::string& source) {
+result<token_table, std::string> parse_tokens(std::string_view text, const std::string& source, const spec::app& app) {
     toml::table root;
-    try {  // toml++ is built with exceptions here; start-up only
+    try {  // toml++ is built with exceptions here; start-up and reload only
         root = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
         std::ostringstream os;
-        os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+        os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": error: " << e.description();
         return make_unexpected(os.str());
     }
+    checker check(app, source);
+    for (const auto& [k, v] : root)
+        if (k.str() != "tokens") check.error(k.source(), "unknown table '" + std::string(k.str()) + "' (expected [tokens.<TOKEN>])");
     const toml::table* tokens = root["tokens"].as_table();
-    if (!tokens) return make_unexpected(source + ": expected a [tokens.<TOKEN>] table");
+    if (!tokens) return make_unexpected(source + ":1:1: error: expected a [tokens.<TOKEN>] table");
     token_table out;
-    int n = 0;
     for (const auto& [key, node] : *tokens) {
-        ++n;
-        std::string where = source + ": token #" + std::to_string(n);
+        // Named by where it is (the token itself never appears in a message).
+        std::string key_text = "at line " + std::to_string(key.source().begin.line);
         const toml::table* t = node.as_table();
-        if (!t) return make_unexpected(where + ": must be a table");
-        rights r;
-        auto user = (*t)["user"].value<std::string>();
-        if (!user || user->empty()) return make_unexpected(where + ": missing 'user' (a string)");
-        r.user = *user;
-        where = source + ": token of user '" + r.user + "'";
-        std::string err;
-        if (!read_names(*t, "subscribe", r.subscriptions, r.any_subscription, err, where) ||
-            !read_names(*t, "publish", r.publish, r.any_entity, err, where))
-            return make_unexpected(err);
-        if (const toml::node* p = t->get("presence")) {
-            const toml::array* a = p->as_array();
-            if (!a) return make_unexpected(where + ": 'presence' must be a list of resource patterns");
-            r.presence.clear();
-            for (const auto& e : *a) {
-                auto s = e.value<std::string>();
-                if (!s) return make_unexpected(where + ": 'presence' must contain only strings");
-                r.presence.push_back(*s);
-            }
+        if (key.str().empty()) {
+            check.error(key.source(), "token " + key_text + ": a token must not be empty");
+            continue;
         }
-        if (const toml::node* f = t->get("filters")) {
-            const toml::table* ft = f->as_table();
-            if (!ft) return make_unexpected(where + ": 'filters' must be a table of subscription → {attr = [values]}");
-            for (const auto& [sub, attrs] : *ft) {
-                const toml::table* at = attrs.as_table();
-                if (!at) return make_unexpected(where + ": filters." + std::string(sub.str()) + " must be a table");
-                for (const auto& [attr, values] : *at) {
-                    std::vector<nlohmann::json> allowed;
-                    if (const toml::array* va = values.as_array()) {
-                        for (const auto& v : *va) allowed.push_back(to_json(v));
-                    } else {
-                        allowed.push_back(to_json(values));
-                    }
-                    r.pinned_filters[std::string(sub.str())][std::string(attr.str())] = std::move(allowed);
-                }
-            }
+        if (!t) {
+            check.error(node.source(), "token " + key_text + ": must be a table [tokens.<TOKEN>] with user = \"...\"");
+            continue;
         }
-        for (const auto& [k, v] : *t) {
-            std::string_view name = k.str();
-            if (name != "user" && name != "subscribe" && name != "publish" && name != "presence" && name != "filters")
-                return make_unexpected(where + ": unknown key '" + std::string(name) +
-                                       "' (expected user, subscribe, publish, presence, filters)");
-            (void)v;
-        }
-        out.emplace(std::string(key.str()), std::move(r));
+        if (auto r = check.token(*t, key_text)) out.emplace(std::string(key.str()), std::move(*r));
     }
-    if (out.empty()) return make_unexpected(source + ": no tokens defined");
+    if (check.failed()) return make_unexpected(check.report());
+    if (out.empty()) return make_unexpected(source + ":1:1: error: no tokens defined");
     return out;
 }
 
-result<token_table, std::string> load_tokens_file(const std::string& path) {
+result<token_table, std::string> load_tokens_file(const std::string& path, const spec::app& app) {
     std::ifstream in(path);
-    if (!in) return make_unexpected(path + ": cannot open tokens file");
+    if (!in) return make_unexpected(path + ": error: cannot open tokens file");
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_tokens(ss.str(), path);
+    return parse_tokens(ss.str(), path, app);
 }
 
 }  // namespace rt::server

@@ -1,25 +1,35 @@
 #pragma once
-// The tokens file (TOML): token → user and rights. Example:
+// The tokens file (TOML): token → user and rights, checked against the spec. Example:
 //   [tokens.s3cret-alice]
 //   user = "alice"
 //   subscribe = ["TaskUpdates", "TaskDetail"]   # or ["*"]
 //   publish = ["Task"]                          # or ["*"]
-//   presence = ["board:*"]
-//   [tokens.s3cret-alice.filters.TaskUpdates]
+//   presence = ["board:*"]                      # none unless listed
+//   admin = false                               # true: may read /metrics
+//   [tokens.s3cret-alice.filters.Task]          # row scope per entity (or filters.<Subscription>)
 //   board = ["b1", "b2"]
+//   [tokens.s3cret-alice.publish_filters.Task]  # rows alice may write (before and after a change)
+//   board = ["b1"]
+// docs/operations.md "Tokens file" is the reference.
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "protocol/result.hpp"
+#include "protocol/spec.hpp"
 #include "server/rights.hpp"
 
 namespace rt::server {
 
 using token_table = std::map<std::string, rights>;
 
-// Loads and validates a tokens file; the error names the file, the token's user (never the token)
-// and what is wrong.
-result<token_table, std::string> load_tokens_file(const std::string& path);
-result<token_table, std::string> parse_tokens(std::string_view toml_text, const std::string& source);
+// Parses a tokens file and checks it against the spec: unknown subscription, entity and
+// attribute names, values not of the attribute's type, scalars where a list is meant, filter
+// tables for subscriptions or entities the token may not use, and two tables pinning one entity
+// differently are errors. On failure returns every error found, one per line, in file order, as
+// "FILE:LINE:COL: error: WHAT (the valid choices)". Errors name the token's user, never the token.
+result<token_table, std::string> parse_tokens(std::string_view toml_text, const std::string& source,
+                                              const spec::app& app);
+result<token_table, std::string> load_tokens_file(const std::string& path, const spec::app& app);
 
 }  // namespace rt::server

@@ -22,6 +22,8 @@
 #include "server/http_api.hpp"
 #include "server/hub.hpp"
 #include "server/log.hpp"
+#include "server/mutation_budget.hpp"
+#include "server/origin_policy.hpp"
 #include "server/tokens.hpp"
 
 namespace rt::server {
@@ -42,6 +44,20 @@ using connection_ptr = ws_endpoint::connection_ptr;
 using message_ptr = ws_endpoint::message_ptr;
 using steady = std::chrono::steady_clock;
 
+// Who a request is, once its token is looked up.
+struct identity {
+    rights who;
+    std::string token;  // "" in development mode
+};
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+            return false;
+    return true;
+}
+
 std::int64_t wall_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -50,11 +66,12 @@ std::int64_t wall_ms() {
 class ws_server final : public delivery_sink {
 public:
     ws_server(const server_config& cfg, const spec::app& app, store& db, token_table tokens)
-        : cfg_(cfg), app_(app), tokens_(std::move(tokens)), signals_(io_),
+        : cfg_(cfg), app_(app), dev_mode_(cfg.tokens_path.empty()),
+          tokens_(std::make_shared<const token_table>(std::move(tokens))), signals_(io_),
           hub_(app, db, hub_config{proto::replay_limits{cfg.replay_max_events, cfg.replay_max_age.count()},
                                    cfg.max_subscriptions},
                metrics_, *this),
-          sweep_timer_(io_), ping_timer_(io_), shutdown_timer_(io_) {}
+          mutations_(cfg.rate_per_s, cfg.rate_burst), sweep_timer_(io_), ping_timer_(io_), shutdown_timer_(io_) {}
 
     int run();
 
@@ -75,7 +92,12 @@ private:
     void reply(const connection_ptr& con, const std::string& text);
     void post_close(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
     std::shared_ptr<conn_context> find(const websocketpp::connection_hdl& hdl);
-    const rights* authenticate(const connection_ptr& con, rights& anonymous);
+    std::optional<identity> authenticate(const connection_ptr& con);
+    bool origin_allowed(const connection_ptr& con, const char* what);
+    std::string mutation_key(const identity& id, const std::string& remote_ip) const;
+    void wait_signal();
+    void reload_tokens();
+    std::shared_ptr<const token_table> tokens() const;
     void schedule_sweep();
     void schedule_ping();
     void begin_shutdown(int signo);
@@ -83,12 +105,16 @@ private:
 
     const server_config& cfg_;
     const spec::app& app_;
-    token_table tokens_;
+    const bool dev_mode_;  // no tokens file: everyone may do everything (loopback only)
+    mutable std::mutex tokens_mu_;
+    std::shared_ptr<const token_table> tokens_;  // swapped whole by a SIGHUP reload
+    origin_policy origins_;                      // set in run() before accepting
     asio::io_context io_;
     asio::signal_set signals_;
     ws_endpoint ep_;
     metrics metrics_;
     hub hub_;
+    mutation_budget mutations_;
     asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
     std::mutex conns_mu_;
     std::unordered_map<const void*, std::shared_ptr<conn_context>> conns_;
@@ -149,14 +175,14 @@ void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>
             case proto::send_verdict::drop:
                 ++dropped;
                 if (c->out_limit.should_log_drop(now))
-                    log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + c->who.user +
+                    log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + log_text(c->who.user) +
                                                   ": slow consumer, dropping events (" +
                                                   std::to_string(con->get_buffered_amount()) + " bytes queued)");
                 break;
             case proto::send_verdict::disconnect:
                 ++dropped;
                 metrics_.slow_disconnects++;
-                log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + c->who.user +
+                log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + log_text(c->who.user) +
                                               ": slow consumer over its limit too long, closing 1008");
                 post_close(*c, proto::close_code::policy_violation, "slow consumer");
                 break;
@@ -171,26 +197,57 @@ void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>
     }
 }
 
-const rights* ws_server::authenticate(const connection_ptr& con, rights& anonymous) {
+std::shared_ptr<const token_table> ws_server::tokens() const {
+    std::lock_guard<std::mutex> lock(tokens_mu_);
+    return tokens_;
+}
+
+std::optional<identity> ws_server::authenticate(const connection_ptr& con) {
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
-    if (tokens_.empty()) {
+    if (dev_mode_) {
         // Development mode: anyone on loopback may do everything; `?user=` names them for presence.
         auto u = query.find("user");
-        anonymous = rights::allow_all(u != query.end() && !u->second.empty() ? u->second : "anonymous");
-        return &anonymous;
+        return identity{rights::allow_all(u != query.end() && !u->second.empty() ? u->second : "anonymous"), ""};
     }
     std::string token;
     if (auto t = query.find("token"); t != query.end()) token = t->second;
     std::string auth = con->get_request_header("Authorization");
-    if (token.empty() && auth.rfind("Bearer ", 0) == 0) token = auth.substr(7);
-    auto it = tokens_.find(token);
-    return it == tokens_.end() ? nullptr : &it->second;
+    // The scheme is case-insensitive (RFC 7235): "Bearer", "bearer", "BEARER".
+    if (token.empty() && iequals_prefix(auth, "bearer ")) {
+        token = auth.substr(7);
+        while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+    }
+    auto table = tokens();
+    auto it = table->find(token);
+    if (token.empty() || it == table->end()) return std::nullopt;
+    return identity{it->second, token};
+}
+
+bool ws_server::origin_allowed(const connection_ptr& con, const char* what) {
+    const std::string origin = con->get_request_header("Origin");
+    if (origins_.allows(origin)) return true;
+    metrics_.origin_refusals++;
+    log_line(log_level::warn, std::string("refused ") + what + " from " + con->get_remote_endpoint() + ": Origin '" +
+                                  log_text(origin) + "' is not in --allowed-origins (" + origins_.describe() + ")");
+    con->set_status(websocketpp::http::status_code::forbidden);
+    con->replace_header("Content-Type", "application/json");
+    con->set_body("{\"error\":\"FORBIDDEN\",\"message\":\"this Origin is not allowed; see --allowed-origins\"}");
+    return false;
+}
+
+// With tokens, one budget per token: every connection and REST request of the token shares it.
+// Without, WebSocket publishes keep their connection's own message limit only (the load generator
+// publishes from many connections of one address), and REST is limited per client address.
+std::string ws_server::mutation_key(const identity& id, const std::string& remote_ip) const {
+    if (!id.token.empty()) return "token:" + id.token;
+    return "addr:" + remote_ip;
 }
 
 bool ws_server::on_validate(websocketpp::connection_hdl hdl) {
     connection_ptr con = ep_.get_con_from_hdl(hdl);
+    if (!origin_allowed(con, "WebSocket upgrade")) return false;
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
@@ -216,8 +273,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     std::error_code ec;
     connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
     if (ec) return;
-    rights anonymous;
-    const rights* who = authenticate(con, anonymous);
+    std::optional<identity> who = authenticate(con);
     std::string remote = con->get_remote_endpoint();
     if (!who) {
         {
@@ -232,7 +288,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         return;
     }
     auto ctx = std::make_shared<conn_context>(
-        next_id_++, *who, proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
+        next_id_++, std::move(who->who), std::move(who->token), proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
         proto::output_limit(proto::output_limit_config{cfg_.slow_soft_bytes, cfg_.slow_grace, cfg_.slow_hard_bytes}));
     ctx->handle = hdl;
     ctx->remote = remote;
@@ -246,7 +302,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     }
     metrics_.connections++;
     metrics_.connections_total++;
-    log_line(log_level::debug, "connect conn " + std::to_string(ctx->id) + " user=" + ctx->who.user + " from " + remote);
+    log_line(log_level::debug, "connect conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + " from " + remote);
 }
 
 void ws_server::on_close(websocketpp::connection_hdl hdl) {
@@ -267,7 +323,7 @@ void ws_server::on_close(websocketpp::connection_hdl hdl) {
         std::string why = con ? " code=" + std::to_string(con->get_remote_close_code()) + " local=" +
                                     std::to_string(con->get_local_close_code())
                               : "";
-        log_line(log_level::debug, "disconnect conn " + std::to_string(ctx->id) + " user=" + ctx->who.user + why);
+        log_line(log_level::debug, "disconnect conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + why);
     }
     if (stopping_) {
         std::lock_guard<std::mutex> lock(conns_mu_);
@@ -287,7 +343,7 @@ void ws_server::on_message(websocketpp::connection_hdl hdl, message_ptr msg) {
         if (++ctx->violations >= cfg_.abuse_close_after) {
             if (ctx->violations == cfg_.abuse_close_after) {
                 metrics_.abuse_disconnects++;
-                log_line(log_level::warn, "conn " + std::to_string(ctx->id) + " user=" + ctx->who.user +
+                log_line(log_level::warn, "conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) +
                                               ": rate limit exceeded " + std::to_string(ctx->violations) + " times, closing 1008");
                 con->close(proto::close_code::policy_violation, "rate limit abuse", ec);
             }
@@ -326,6 +382,13 @@ void ws_server::handle_message(conn_context& ctx, const connection_ptr& con, std
             } else if constexpr (std::is_same_v<T, proto::unsubscribe_msg>) {
                 err = hub_.unsubscribe(ctx, m.id, b);
             } else if constexpr (std::is_same_v<T, proto::publish_msg>) {
+                // With tokens, publishes also draw from the token's budget, shared with REST.
+                if (!ctx.token.empty() && !mutations_.try_take("token:" + ctx.token, steady::now())) {
+                    metrics_.rate_limited++;
+                    err = proto::protocol_error{proto::error_code::rate_limited,
+                                                "too many changes for this token (WebSocket and REST share one limit); slow down"};
+                    return;
+                }
                 auto r = hub_.publish(ctx.who, b);
                 if (r) reply(con, proto::encode_published(m.id, b.entity, r.value()));
                 else err = r.error();
@@ -344,15 +407,30 @@ void ws_server::handle_message(conn_context& ctx, const connection_ptr& con, std
 
 void ws_server::on_http(websocketpp::connection_hdl hdl) {
     connection_ptr con = ep_.get_con_from_hdl(hdl);
+    if (!origin_allowed(con, "HTTP request")) return;
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
     // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.
-    rights anonymous;
-    const rights* who = authenticate(con, anonymous);
+    std::optional<identity> who = authenticate(con);
     if (!who && path != "/healthz") metrics_.auth_failures++;
-    http_response r = handle_http(hub_, con->get_request().get_method(), path, con->get_request_body(), who,
-                                  [this] { return render_metrics(); });
+    std::error_code ec;
+    std::string remote_ip;
+    if (auto ep = con->get_raw_socket().remote_endpoint(ec); !ec) remote_ip = ep.address().to_string();
+    http_call call;
+    call.method = con->get_request().get_method();
+    call.path = path;
+    call.body = con->get_request_body();
+    const std::string content_type = con->get_request_header("Content-Type");
+    call.content_type = content_type;
+    call.who = who ? &who->who : nullptr;
+    call.take_mutation = [&] {
+        if (mutations_.try_take(mutation_key(*who, remote_ip), steady::now())) return true;
+        metrics_.rate_limited++;
+        return false;
+    };
+    call.metrics_text = [this] { return render_metrics(); };
+    http_response r = handle_http(hub_, call);
     con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));
     con->replace_header("Content-Type", r.content_type);
     con->set_body(r.body);
@@ -366,7 +444,7 @@ void ws_server::on_pong(websocketpp::connection_hdl hdl) {
 void ws_server::on_pong_timeout(websocketpp::connection_hdl hdl) {
     metrics_.heartbeat_timeouts++;
     auto ctx = find(hdl);
-    if (ctx) log_line(log_level::info, "conn " + std::to_string(ctx->id) + " user=" + ctx->who.user + ": no pong, closing");
+    if (ctx) log_line(log_level::info, "conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + ": no pong, closing");
     std::error_code ec;
     connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
     // The peer is gone: don't wait for a close handshake it will never answer.
@@ -398,6 +476,7 @@ void ws_server::schedule_sweep() {
         if (ec) return;
         std::int64_t now = wall_ms();
         hub_.sweep(now);
+        mutations_.sweep(steady::now());
         hub_.expire_presence(now, cfg_.presence_timeout.count());
         schedule_sweep();
     });
@@ -426,6 +505,65 @@ void ws_server::schedule_ping() {
         }
         schedule_ping();
     });
+}
+
+void ws_server::wait_signal() {
+    signals_.async_wait([this](const std::error_code& e, int signo) {
+        if (e) return;
+        if (signo == SIGHUP) {
+            reload_tokens();
+            wait_signal();
+            return;
+        }
+        begin_shutdown(signo);
+    });
+}
+
+// SIGHUP: the tokens file is read and checked against the spec; a bad file changes nothing.
+// Then every connection is held to the new table: its token gone → close 4001; its rights
+// changed → close 4003 (the client reconnects and gets the new rights). Others stay untouched.
+void ws_server::reload_tokens() {
+    if (dev_mode_) {
+        log_line(log_level::warn, "SIGHUP: no --tokens file to reload (development mode); nothing changed");
+        return;
+    }
+    auto loaded = load_tokens_file(cfg_.tokens_path, app_);
+    if (!loaded) {
+        metrics_.token_reload_failures++;
+        log_line(log_level::error, "SIGHUP: tokens file rejected, keeping the previous tokens:");
+        std::string_view rest = loaded.error();
+        while (!rest.empty()) {
+            auto nl = rest.find('\n');
+            log_line(log_level::error, "  " + std::string(rest.substr(0, nl)));
+            if (nl == std::string_view::npos) break;
+            rest.remove_prefix(nl + 1);
+        }
+        return;
+    }
+    auto table = std::make_shared<const token_table>(std::move(*loaded));
+    {
+        std::lock_guard<std::mutex> lock(tokens_mu_);
+        tokens_ = table;
+    }
+    metrics_.token_reloads++;
+    std::vector<std::pair<std::weak_ptr<void>, websocketpp::close::status::value>> to_close;
+    {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        for (auto& [k, c] : conns_) {
+            auto it = table->find(c->token);
+            if (it == table->end()) to_close.emplace_back(c->handle, proto::close_code::auth_failed);
+            else if (it->second != c->who) to_close.emplace_back(c->handle, proto::close_code::rights_changed);
+        }
+    }
+    std::size_t revoked = 0, changed = 0;
+    for (auto& [hdl, code] : to_close) {
+        (code == proto::close_code::auth_failed ? revoked : changed)++;
+        std::error_code ec;
+        ep_.close(hdl, code, code == proto::close_code::auth_failed ? "token revoked" : "token rights changed; reconnect", ec);
+    }
+    log_line(log_level::info, "SIGHUP: reloaded " + cfg_.tokens_path + " (" + std::to_string(table->size()) +
+                                  " tokens); closed " + std::to_string(revoked) + " connections with 4001 (token revoked), " +
+                                  std::to_string(changed) + " with 4003 (rights changed)");
 }
 
 void ws_server::begin_shutdown(int signo) {
@@ -491,6 +629,15 @@ int ws_server::run() {
                      cfg_.listen_port, ec.message().c_str());
         return 1;
     }
+    {
+        // The own origin is the address as bound (a wildcard address has no single own origin).
+        auto at = ep_.get_local_endpoint(ec);
+        std::string own;
+        if (!ec && !at.address().is_unspecified())
+            own = "http://" + (at.address().is_v6() ? "[" + at.address().to_string() + "]" : at.address().to_string()) +
+                  ":" + std::to_string(at.port());
+        origins_ = cfg_.allowed_origins.empty() ? origin_policy::local_default(own) : *origin_policy::parse(cfg_.allowed_origins);
+    }
     ep_.start_accept(ec);
     if (ec) { std::fprintf(stderr, "rt serve: error: accept: %s\n", ec.message().c_str()); return 1; }
     auto bound = ep_.get_local_endpoint(ec);
@@ -498,14 +645,14 @@ int ws_server::run() {
 
     signals_.add(SIGINT);
     signals_.add(SIGTERM);
-    signals_.async_wait([this](const std::error_code& e, int signo) {
-        if (!e) begin_shutdown(signo);
-    });
+    signals_.add(SIGHUP);
+    wait_signal();
     schedule_sweep();
     schedule_ping();
 
     std::fprintf(stderr, "rt serve: listening on ws://%s:%u%s (REST on http://%s:%u/api, %d threads)\n", host.c_str(),
                  bound.port(), cfg_.ws_path.c_str(), host.c_str(), bound.port(), cfg_.threads);
+    std::fprintf(stderr, "rt serve: allowed browser origins: %s\n", origins_.describe().c_str());
     std::fflush(stderr);
 
     std::vector<std::thread> threads;
@@ -538,9 +685,10 @@ int run_server(const server_config& cfg) {
     }
     token_table tokens;
     if (!cfg.tokens_path.empty()) {
-        auto t = load_tokens_file(cfg.tokens_path);
+        auto t = load_tokens_file(cfg.tokens_path, *app);
         if (!t) {
-            std::fprintf(stderr, "rt serve: error: %s\n", t.error().c_str());
+            std::fprintf(stderr, "%s\nrt serve: error: tokens file %s does not match the spec\n", t.error().c_str(),
+                         cfg.tokens_path.c_str());
             return 2;
         }
         tokens = std::move(*t);

@@ -32,7 +32,7 @@ server_message roundtrip(const server_message& m) {
 
 TEST_CASE("client messages round-trip through the codec", "[messages]") {
     SECTION("subscribe with filter and since") {
-        client_message m{json("s1"), subscribe_msg{"TaskUpdates", {{"board", "b7"}}, stream_position{"9f2c", 41}}};
+        client_message m{json("s1"), subscribe_msg{"TaskUpdates", {{"board", "b7"}}, stream_position{"9f2c", 41}, {}}};
         auto b = std::get<subscribe_msg>(roundtrip(m).body);
         CHECK(b.subscription == "TaskUpdates");
         CHECK(b.filter == json{{"board", "b7"}});
@@ -40,14 +40,14 @@ TEST_CASE("client messages round-trip through the codec", "[messages]") {
         CHECK(*b.since == stream_position{"9f2c", 41});
     }
     SECTION("subscribe without filter") {
-        auto r = roundtrip(client_message{json(7), subscribe_msg{"AllTasks", json::object(), std::nullopt}});
+        auto r = roundtrip(client_message{json(7), subscribe_msg{"AllTasks", json::object(), std::nullopt, {}}});
         CHECK(r.id == json(7));
         auto b = std::get<subscribe_msg>(r.body);
         CHECK(b.filter == json::object());
         CHECK_FALSE(b.since);
     }
     SECTION("unsubscribe") {
-        auto b = std::get<unsubscribe_msg>(roundtrip(client_message{nullptr, unsubscribe_msg{"TaskUpdates"}}).body);
+        auto b = std::get<unsubscribe_msg>(roundtrip(client_message{nullptr, unsubscribe_msg{"TaskUpdates", {}}}).body);
         CHECK(b.subscription == "TaskUpdates");
     }
     SECTION("publish, each operation") {
@@ -74,9 +74,34 @@ TEST_CASE("client messages round-trip through the codec", "[messages]") {
     }
 }
 
+TEST_CASE("sid: a client-named subscription round-trips and is echoed", "[messages][sid]") {
+    auto s = std::get<subscribe_msg>(roundtrip(client_message{json("a"), subscribe_msg{"TicketDetail", {{"id", "X1"}}, std::nullopt, "left"}}).body);
+    CHECK(s.sid == "left");
+    auto u = decode_client(R"({"type":"unsubscribe","sid":"left"})");
+    REQUIRE(u.ok());
+    CHECK(std::get<unsubscribe_msg>(u->body).sid == "left");
+    CHECK(std::get<unsubscribe_msg>(u->body).subscription.empty());
+    auto none = decode_client(R"({"type":"unsubscribe"})");
+    REQUIRE_FALSE(none.ok());
+    CHECK_THAT(none.error().error.message, Catch::Contains("'subscription' (or 'sid')"));
+    CHECK_FALSE(decode_client(R"({"type":"subscribe","subscription":"S","sid":""})").ok());
+    CHECK_FALSE(decode_client(R"({"type":"subscribe","subscription":"S","sid":7})").ok());
+
+    subscribed_msg sm{"TicketDetail", {"e", 1}, false, json::array(), "left"};
+    CHECK(std::get<subscribed_msg>(roundtrip(server_message{nullptr, sm}).body).sid == "left");
+    event_msg em{"TicketDetail", operation::update, {{"id", "X1"}}, {"e", 2}, 5, "le\"ft"};
+    CHECK(std::get<event_msg>(roundtrip(server_message{nullptr, em}).body).sid == "le\"ft");
+    CHECK(std::get<unsubscribed_msg>(roundtrip(server_message{nullptr, unsubscribed_msg{"S", "left"}}).body).sid == "left");
+    // The shared frame, with the sid spliced in, is exactly the frame encoded with it.
+    std::string plain = encode_event("TicketDetail", operation::update, R"({"id":"X1"})", {"e", 2}, 5);
+    CHECK(event_with_sid(plain, "le\"ft") == encode_event("TicketDetail", operation::update, R"({"id":"X1"})", {"e", 2}, 5, "le\"ft"));
+    CHECK(event_with_sid(plain, "") == plain);
+    CHECK_FALSE(json::parse(plain).contains("sid"));
+}
+
 TEST_CASE("server messages round-trip through the codec", "[messages]") {
     SECTION("subscribed with initial rows") {
-        subscribed_msg m{"TaskUpdates", {"9f2c", 57}, false, json::array({{{"id", "t1"}}})};
+        subscribed_msg m{"TaskUpdates", {"9f2c", 57}, false, json::array({{{"id", "t1"}}}), {}};
         auto r = roundtrip(server_message{json(3), m});
         CHECK(r.id == json(3));
         auto b = std::get<subscribed_msg>(r.body);
@@ -86,13 +111,13 @@ TEST_CASE("server messages round-trip through the codec", "[messages]") {
         CHECK(b.initial.size() == 1);
     }
     SECTION("subscribed recovered carries no initial") {
-        auto text = encode_subscribed(nullptr, subscribed_msg{"S", {"e", 3}, true, json::array()});
+        auto text = encode_subscribed(nullptr, subscribed_msg{"S", {"e", 3}, true, json::array(), {}});
         CHECK(json::parse(text).contains("initial") == false);
-        CHECK(std::get<subscribed_msg>(roundtrip(server_message{nullptr, subscribed_msg{"S", {"e", 3}, true, {}}}).body).recovered);
+        CHECK(std::get<subscribed_msg>(roundtrip(server_message{nullptr, subscribed_msg{"S", {"e", 3}, true, {}, {}}}).body).recovered);
     }
     SECTION("event, each operation, with escaping") {
         for (auto op : {operation::insert, operation::update, operation::remove}) {
-            event_msg m{"Task\"Updates", op, {{"id", "t\n1"}, {"title", "é \"q\""}}, {"ep", 58}, 1732230000123};
+            event_msg m{"Task\"Updates", op, {{"id", "t\n1"}, {"title", "é \"q\""}}, {"ep", 58}, 1732230000123, {}};
             auto b = std::get<event_msg>(roundtrip(server_message{nullptr, m}).body);
             CHECK(b.subscription == m.subscription);
             CHECK(b.op == op);
@@ -102,7 +127,7 @@ TEST_CASE("server messages round-trip through the codec", "[messages]") {
         }
     }
     SECTION("unsubscribed, published, presence, pong, error") {
-        CHECK(std::get<unsubscribed_msg>(roundtrip(server_message{nullptr, unsubscribed_msg{"S"}}).body).subscription == "S");
+        CHECK(std::get<unsubscribed_msg>(roundtrip(server_message{nullptr, unsubscribed_msg{"S", {}}}).body).subscription == "S");
         auto p = std::get<published_msg>(roundtrip(server_message{json("a"), published_msg{"Task", {{"id", "t1"}}}}).body);
         CHECK(p.entity == "Task");
         CHECK(p.data == json{{"id", "t1"}});

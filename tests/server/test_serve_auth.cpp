@@ -20,6 +20,7 @@ board = ["b1", "b2"]
 user = "viewer"
 subscribe = ["*"]
 publish = []
+admin = true
 )";
     return path;
 }
@@ -63,9 +64,9 @@ TEST_CASE("REST needs a bearer token when tokens are configured", "[serve][auth]
     CHECK(http_request(srv.port(), "GET", "/healthz").status == 200);
     CHECK(http_request(srv.port(), "GET", "/api/Task", "", {"Authorization: Bearer viewer-secret"}).status == 200);
     CHECK(http_request(srv.port(), "POST", "/api/Task", task("t1", "todo").dump(),
-                       {"Authorization: Bearer viewer-secret"}).status == 403);
+                       {"Authorization: Bearer viewer-secret", "Content-Type: application/json"}).status == 403);
     CHECK(http_request(srv.port(), "POST", "/api/Task", task("t1", "todo").dump(),
-                       {"Authorization: Bearer alice-secret"}).status == 201);
+                       {"Authorization: Bearer alice-secret", "Content-Type: application/json"}).status == 201);
 }
 
 TEST_CASE("a non-loopback address without tokens is refused at start", "[serve][auth]") {

@@ -3,6 +3,10 @@
 
 using namespace rt::test;
 
+namespace {
+const std::string k_json = "Content-Type: application/json";  // REST mutations need it
+}  // namespace
+
 TEST_CASE("subscribe gets the snapshot, then insert, update and delete-on-leave", "[serve]") {
     rt_server srv;
     auto pub = connect_ws(srv.ws_url());
@@ -115,14 +119,14 @@ TEST_CASE("REST mutations produce events and validate input", "[serve][rest]") {
     rt_server srv;
     auto sub = connect_ws(srv.ws_url());
     REQUIRE(subscribe(*sub, "AllTasks")["type"] == "subscribed");
-    auto created = http_request(srv.port(), "POST", "/api/Task", task("r1", "todo").dump());
+    auto created = http_request(srv.port(), "POST", "/api/Task", task("r1", "todo").dump(), {k_json});
     REQUIRE(created.status == 201);
     CHECK(json::parse(created.body)["id"] == "r1");
     json ev = next_of_type(*sub, "event");
     CHECK(ev["operation"] == "insert");
     CHECK(ev["data"]["id"] == "r1");
 
-    auto patched = http_request(srv.port(), "PATCH", "/api/Task/r1", R"({"priority":5})");
+    auto patched = http_request(srv.port(), "PATCH", "/api/Task/r1", R"({"priority":5})", {k_json});
     REQUIRE(patched.status == 200);
     CHECK(json::parse(patched.body)["priority"] == 5);
     CHECK(next_of_type(*sub, "event")["operation"] == "update");
@@ -133,10 +137,10 @@ TEST_CASE("REST mutations produce events and validate input", "[serve][rest]") {
     auto list = http_request(srv.port(), "GET", "/api/Task");
     CHECK(json::parse(list.body).size() == 1);
 
-    auto bad_type = http_request(srv.port(), "POST", "/api/Task", R"({"title":"x","priority":"high"})");
+    auto bad_type = http_request(srv.port(), "POST", "/api/Task", R"({"title":"x","priority":"high"})", {k_json});
     CHECK(bad_type.status == 400);
     CHECK(json::parse(bad_type.body)["field"] == "priority");
-    auto bad_json = http_request(srv.port(), "POST", "/api/Task", "{oops");
+    auto bad_json = http_request(srv.port(), "POST", "/api/Task", "{oops", {k_json});
     CHECK(bad_json.status == 400);
     CHECK_THAT(bad_json.body, Catch::Contains("not valid JSON"));
     CHECK(http_request(srv.port(), "GET", "/api/Nope").status == 404);

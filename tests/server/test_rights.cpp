@@ -1,0 +1,96 @@
+// authorize(): the one decision for every read and write, as a table of cases (no sockets).
+#include <catch2/catch.hpp>
+
+#include "server/rights.hpp"
+#include "server/tokens.hpp"
+
+using namespace rt::server;
+using json = nlohmann::json;
+
+namespace {
+
+const rt::spec::app& app() {
+    static const rt::spec::app a = *rt::spec::parse_spec(R"(app Helpdesk {
+  entity Ticket { attr subject: string  attr team: "A" | "B"  attr status: "open" | "closed" }
+  entity Note { attr text: string }
+  view OpenTickets: Ticket where status == "open"
+  subscription TeamOpen: view OpenTickets
+  subscription TicketDetail: Ticket by id
+  subscription Notes: Note
+})", "t.spec");
+    return a;
+}
+
+rights token(const std::string& toml) {
+    auto t = parse_tokens("[tokens.t]\nuser = \"u\"\n" + toml, "t.toml", app());
+    INFO((t ? std::string() : t.error()));
+    REQUIRE(t.ok());
+    return t->at("t");
+}
+
+json tk(const std::string& team, const std::string& status = "open") {
+    return {{"id", "T-" + team}, {"subject", "s"}, {"team", team}, {"status", status}};
+}
+
+}  // namespace
+
+TEST_CASE("authorize: subscribe needs the right and a filter inside the entity's scope", "[rights]") {
+    rights r = token("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t.filters.TeamOpen]\nteam = [\"A\"]\n");
+    const auto* open = app().find_subscription("TeamOpen");
+    const auto* detail = app().find_subscription("TicketDetail");
+    const auto* notes = app().find_subscription("Notes");
+    struct row { const rt::spec::subscription* sub; json filter; bool allowed; };
+    for (const auto& c : std::vector<row>{
+             {open, json::object(), false},
+             {open, {{"team", "A"}}, true},
+             {open, {{"team", "B"}}, false},
+             {detail, {{"id", "T1"}}, false},                  // the scope is per entity: by-id too
+             {detail, {{"id", "T1"}, {"team", "A"}}, true},
+             {notes, json::object(), false},                   // no right
+         }) {
+        INFO(c.sub->name << " " << c.filter.dump());
+        CHECK(bool(authorize(r, app(), subscribe_action{c.sub, &c.filter})) == c.allowed);
+    }
+}
+
+TEST_CASE("authorize: reads are the rows an allowed subscription could deliver", "[rights]") {
+    const auto* ticket = app().find_entity("Ticket");
+    const auto* note = app().find_entity("Note");
+    rights only_view = token("subscribe = [\"TeamOpen\"]\n");
+    rights pinned = token("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n");
+    json a_open = tk("A"), a_closed = tk("A", "closed"), b_open = tk("B");
+    CHECK(authorize(only_view, app(), read_row_action{ticket, &a_open}));
+    CHECK_FALSE(authorize(only_view, app(), read_row_action{ticket, &a_closed}));  // not in the view
+    CHECK(authorize(pinned, app(), read_row_action{ticket, &a_closed}));           // by id: any status
+    auto d = authorize(pinned, app(), read_row_action{ticket, &b_open});
+    CHECK_FALSE(d);
+    CHECK(d.code == rt::proto::error_code::not_found);
+    CHECK_FALSE(authorize(pinned, app(), read_entity_action{note}));
+    CHECK(authorize(rights::allow_all("dev"), app(), read_row_action{ticket, &b_open}));
+}
+
+TEST_CASE("authorize: writes need the row before and after inside the write and read scopes", "[rights]") {
+    const auto* ticket = app().find_entity("Ticket");
+    rights r = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
+    rights read_pinned = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"B\"]\n");
+    json a = tk("A"), b = tk("B");
+    struct row { const rights* who; const json* before; const json* after; bool allowed; };
+    for (const auto& c : std::vector<row>{
+             {&r, nullptr, &a, true}, {&r, nullptr, &b, false},  // insert
+             {&r, &a, &a, true},      {&r, &a, &b, false},       // move out
+             {&r, &b, &a, false},     {&r, &b, nullptr, false},  // someone else's row
+             {&read_pinned, nullptr, &a, false}, {&read_pinned, &b, &b, true},
+         }) {
+        CHECK(bool(authorize(*c.who, app(), write_action{ticket, c.before, c.after})) == c.allowed);
+    }
+}
+
+TEST_CASE("authorize: presence and metrics are denied unless granted", "[rights]") {
+    rights none = token("subscribe = [\"TeamOpen\"]\n");
+    rights some = token("presence = [\"ticket:*\"]\nadmin = true\n");
+    CHECK_FALSE(authorize(none, app(), presence_action_check{"ticket:1"}));
+    CHECK(authorize(some, app(), presence_action_check{"ticket:1"}));
+    CHECK_FALSE(authorize(some, app(), presence_action_check{"board:1"}));
+    CHECK_FALSE(authorize(none, app(), metrics_action{}));
+    CHECK(authorize(some, app(), metrics_action{}));
+}

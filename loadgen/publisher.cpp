@@ -163,7 +163,12 @@ void publisher::on_reply(std::string_view text) {
     if (type == "published") {
         const json& data = j["data"];
         std::string board = data.is_object() ? data.value("board", "") : "";
-        std::uint32_t b = 0;
+        if (board.empty() && data.is_object()) {
+            // A token that may not read the row gets only its id back: the id ends in "-b<board>".
+            const std::string id = data.value("id", "");
+            if (auto at = id.rfind("-b"); at != std::string::npos) board = id.substr(at + 1);
+        }
+        std::uint32_t b = config_.boards;  // unknown: counted as acknowledged, for no board
         if (board.size() > 1 && board[0] == 'b') b = static_cast<std::uint32_t>(std::strtoul(board.c_str() + 1, nullptr, 10));
         if (b < config_.boards) ++acked_[b];
         ++stats_.published_acked;

@@ -28,7 +28,7 @@ struct subscription_request {
     std::string name;
     json filter = json::object();
     std::optional<stream_position> since;  // resume from here on the first connect (rt subscribe --since)
-    std::string sid;                       // empty: the name-only form
+    std::string sid{};                     // empty: the name-only form
     // The key this subscription is known by in the session: sid, else name.
     const std::string& key() const { return sid.empty() ? name : sid; }
 };

@@ -45,13 +45,13 @@ struct subscribe_msg {
     std::string subscription;
     json filter = json::object();  // always an object ({} when absent)
     std::optional<stream_position> since;
-    std::string sid;  // empty: the name-only form
+    std::string sid{};  // empty: the name-only form
 };
 // Unsubscribes by `sid` when given (then `subscription` may be omitted), else by name (the
 // name-only subscription of that name).
 struct unsubscribe_msg {
     std::string subscription;
-    std::string sid;
+    std::string sid{};
 };
 struct publish_msg {
     std::string entity;
@@ -92,7 +92,7 @@ struct subscribed_msg {
     stream_position position;
     bool recovered = false;
     json initial = json::array();  // rows; empty when recovered
-    std::string sid;               // echoed when the subscribe carried one
+    std::string sid{};             // echoed when the subscribe carried one
 };
 struct event_msg {
     std::string subscription;
@@ -100,11 +100,11 @@ struct event_msg {
     json data;
     stream_position position;
     std::int64_t ts_ms = 0;
-    std::string sid;  // the subscriber's sid for this stream, when it subscribed with one
+    std::string sid{};  // the subscriber's sid for this stream, when it subscribed with one
 };
 struct unsubscribed_msg {
     std::string subscription;
-    std::string sid;
+    std::string sid{};
 };
 struct published_msg {
     std::string entity;

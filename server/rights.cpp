@@ -130,24 +130,21 @@ decision check_read_row(const rights& who, const spec::app& app, const read_row_
 decision check_write(const rights& who, const spec::app& app, const write_action& a) {
     const std::string& e = a.entity->name;
     if (!who.may_publish(e)) return refuse(error_code::forbidden, "your token does not allow publishing to '" + e + "'");
-    (void)app;
-    const row_scope* read = scope_of(who.read_scope, e);
     const row_scope* write = scope_of(who.write_scope, e);
-    // The row before the change: a row the token may not read is reported as missing.
-    if (a.before && read && !scope_miss(*read, *a.before).empty())
-        return refuse(error_code::not_found, e + " '" + row_id(a.before) + "' does not exist");
-    if (a.before && write) {
-        if (auto m = scope_miss(*write, *a.before); !m.empty())
+    if (!write) return {};
+    // The row before the change: one the token may not even read is reported as missing.
+    if (a.before) {
+        if (auto m = scope_miss(*write, *a.before); !m.empty()) {
+            if (!check_read_row(who, app, read_row_action{a.entity, a.before}))
+                return refuse(error_code::not_found, e + " '" + row_id(a.before) + "' does not exist");
             return refuse(error_code::forbidden, e + " '" + row_id(a.before) + "' is outside your write scope (" + m + ")");
+        }
     }
     // The row after it: no inserting into, or moving a row to, another's scope.
-    for (const row_scope* scope : {read, write}) {
-        if (!a.after || !scope) continue;
-        if (auto m = scope_miss(*scope, *a.after); !m.empty())
-            return refuse(error_code::forbidden,
-                          std::string(a.before ? "the change would move " : "the new row would put ") + e + " '" +
-                              row_id(a.after) + "' outside your " + (scope == read ? "read" : "write") +
-                              " scope (" + m + ")");
+    if (a.after) {
+        if (auto m = scope_miss(*write, *a.after); !m.empty())
+            return refuse(error_code::forbidden, std::string(a.before ? "the change would move " : "the new row would put ") +
+                                                     e + " '" + row_id(a.after) + "' outside your write scope (" + m + ")");
     }
     return {};
 }

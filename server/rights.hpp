@@ -36,7 +36,9 @@ struct rights {
     // entity must pin each scoped attribute in its filter, so every stream it joins lies inside.
     std::map<std::string, row_scope> read_scope;
     // Entity → the rows this token may write (`publish_filters.<Entity>`); the row before and
-    // after a change must lie inside it and inside the read scope.
+    // after a change must lie inside it. Reading and writing are separate rights: without
+    // publish_filters a token with `publish` may change any row of the entity (a reply then
+    // echoes only the id of a row it may not read).
     std::map<std::string, row_scope> write_scope;
     // Presence resources the user may join and see; "*" matches all, a trailing '*' a prefix.
     // Empty (the default in a tokens file): presence is denied.

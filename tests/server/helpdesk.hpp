@@ -29,7 +29,8 @@ inline const char* helpdesk_spec_text() {
 }
 
 // Alice (team A) has her scope under filters.<Subscription> and a write scope; Bob (team B) has his
-// under filters.<Entity> and no publish_filters (his read scope bounds his writes too).
+// under filters.<Entity> and no publish_filters (reading and writing are separate rights: he may
+// change any ticket, but is shown only his team's rows).
 inline const char* helpdesk_tokens_text() {
     return R"([tokens.tok-alice]
 user = "alice"

@@ -69,7 +69,7 @@ TEST_CASE("authorize: reads are the rows an allowed subscription could deliver",
     CHECK(authorize(rights::allow_all("dev"), app(), read_row_action{ticket, &b_open}));
 }
 
-TEST_CASE("authorize: writes need the row before and after inside the write and read scopes", "[rights]") {
+TEST_CASE("authorize: writes need the row before and after inside the write scope", "[rights]") {
     const auto* ticket = app().find_entity("Ticket");
     rights r = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
     rights read_pinned = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"B\"]\n");
@@ -79,10 +79,15 @@ TEST_CASE("authorize: writes need the row before and after inside the write and 
              {&r, nullptr, &a, true}, {&r, nullptr, &b, false},  // insert
              {&r, &a, &a, true},      {&r, &a, &b, false},       // move out
              {&r, &b, &a, false},     {&r, &b, nullptr, false},  // someone else's row
-             {&read_pinned, nullptr, &a, false}, {&read_pinned, &b, &b, true},
+             {&read_pinned, nullptr, &a, true}, {&read_pinned, &a, &b, true},  // reading and writing are separate rights
          }) {
         CHECK(bool(authorize(*c.who, app(), write_action{ticket, c.before, c.after})) == c.allowed);
     }
+    // A row the token may not read is missing rather than forbidden: no probing other teams' ids.
+    rights both = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n"
+                        "[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
+    CHECK(authorize(both, app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::not_found);
+    CHECK(authorize(r, app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::forbidden);
 }
 
 TEST_CASE("authorize: presence and metrics are denied unless granted", "[rights]") {

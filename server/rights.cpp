@@ -107,6 +107,8 @@ decision check_subscribe(const rights& who, const spec::app& app, const subscrib
 // row: the rows a token may read are those it could receive through an allowed subscription.
 bool readable_through_subscription(const rights& who, const spec::app& app, const std::string& entity,
                                    const json* row) {
+    // subscribe = ["*"] (and development mode) reads every entity, also one no subscription carries.
+    if (who.any_subscription) return true;
     for (const auto& s : app.subscriptions) {
         if (s.entity != entity || !who.may_subscribe(s.name)) continue;
         if (!row) return true;

@@ -67,6 +67,9 @@ TEST_CASE("authorize: reads are the rows an allowed subscription could deliver",
     CHECK(d.code == rt::proto::error_code::not_found);
     CHECK_FALSE(authorize(pinned, app(), read_entity_action{note}));
     CHECK(authorize(rights::allow_all("dev"), app(), read_row_action{ticket, &b_open}));
+    // "*" reads every row of every entity (within a row scope, if any), views or not.
+    rights star = token("subscribe = [\"*\"]\n");
+    CHECK(authorize(star, app(), read_row_action{ticket, &a_closed}));
 }
 
 TEST_CASE("authorize: writes need the row before and after inside the write scope", "[rights]") {

@@ -1,9 +1,10 @@
 #pragma once
-// One rate budget for mutations per client, whatever the path: WebSocket publishes and REST
-// POST/PATCH/DELETE of one token draw from the same token bucket (docs/operations.md "Limits").
-// Keys are chosen by the caller ("token:<token>" with a tokens file; "addr:<ip>" for REST in
-// development mode). Thread-safe. Buckets that are full again carry no state and are dropped by
-// sweep(), so memory is bounded by the clients active within one refill period.
+// One rate budget for changes per client, whatever the path: WebSocket publishes and REST
+// POST/PATCH/DELETE of one token draw from the same token bucket (docs/protocol.md "Limits",
+// docs/operations.md `--rate-limit`). Keys are chosen by the caller ("token:<token>" with a
+// tokens file; "addr:<ip>" for REST in development mode). Thread-safe. Buckets that are full again
+// carry no state and are dropped by sweep(), so memory is bounded by the clients active within
+// one refill period.
 #include <chrono>
 #include <mutex>
 #include <string>

@@ -1,7 +1,8 @@
 #pragma once
-// Which browser origins may open a WebSocket or send an HTTP request (docs/operations.md
-// "Allowed origins"). A request without an Origin header is not from a browser page and is
-// allowed (curl, rt's own clients); authentication still applies. Pure: no I/O.
+// Which browser origins may open a WebSocket or send an HTTP request (docs/protocol.md
+// "Browsers: the Origin rule", docs/operations.md `--allowed-origins`). A request without an
+// Origin header is not from a browser page and is allowed (curl, rt's own clients);
+// authentication still applies. Pure: no I/O.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -1,7 +1,7 @@
 #pragma once
 // What one token's user may do, and the one function that decides every read and write
-// (docs/operations.md "Rights"). Pure: no sockets, no locks; the hub and the HTTP layer call
-// authorize() on every path (WebSocket subscribe, snapshot and replay through the stream's
+// (docs/operations.md "The rights model"). Pure: no sockets, no locks; the hub and the HTTP layer
+// call authorize() on every path (WebSocket subscribe, snapshot and replay through the stream's
 // filter, REST GET/list, rows echoed in `published`, publish and REST mutations, presence,
 // /metrics). A path that reads or writes rows and does not go through authorize() is a bug.
 //

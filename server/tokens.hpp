@@ -10,7 +10,7 @@
 //   board = ["b1", "b2"]
 //   [tokens.s3cret-alice.publish_filters.Task]  # rows alice may write (before and after a change)
 //   board = ["b1"]
-// docs/operations.md "Tokens file" is the reference.
+// docs/operations.md "The tokens file" and "Checking the file" are the reference.
 #include <map>
 #include <string>
 #include <string_view>

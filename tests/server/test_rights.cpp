@@ -9,7 +9,7 @@ using json = nlohmann::json;
 
 namespace {
 
-const rt::spec::app& app() {
+const rt::spec::app& rights_app() {
     static const rt::spec::app a = *rt::spec::parse_spec(R"(app Helpdesk {
   entity Ticket { attr subject: string  attr team: "A" | "B"  attr status: "open" | "closed" }
   entity Note { attr text: string }
@@ -21,24 +21,24 @@ const rt::spec::app& app() {
     return a;
 }
 
-rights token(const std::string& toml) {
-    auto t = parse_tokens("[tokens.t]\nuser = \"u\"\n" + toml, "t.toml", app());
+rights rights_token(const std::string& toml) {
+    auto t = parse_tokens("[tokens.t]\nuser = \"u\"\n" + toml, "t.toml", rights_app());
     INFO((t ? std::string() : t.error()));
     REQUIRE(t.ok());
     return t->at("t");
 }
 
-json tk(const std::string& team, const std::string& status = "open") {
+json rights_ticket(const std::string& team, const std::string& status = "open") {
     return {{"id", "T-" + team}, {"subject", "s"}, {"team", team}, {"status", status}};
 }
 
 }  // namespace
 
 TEST_CASE("authorize: subscribe needs the right and a filter inside the entity's scope", "[rights]") {
-    rights r = token("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t.filters.TeamOpen]\nteam = [\"A\"]\n");
-    const auto* open = app().find_subscription("TeamOpen");
-    const auto* detail = app().find_subscription("TicketDetail");
-    const auto* notes = app().find_subscription("Notes");
+    rights r = rights_token("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t.filters.TeamOpen]\nteam = [\"A\"]\n");
+    const auto* open = rights_app().find_subscription("TeamOpen");
+    const auto* detail = rights_app().find_subscription("TicketDetail");
+    const auto* notes = rights_app().find_subscription("Notes");
     struct row { const rt::spec::subscription* sub; json filter; bool allowed; };
     for (const auto& c : std::vector<row>{
              {open, json::object(), false},
@@ -49,34 +49,34 @@ TEST_CASE("authorize: subscribe needs the right and a filter inside the entity's
              {notes, json::object(), false},                   // no right
          }) {
         INFO(c.sub->name << " " << c.filter.dump());
-        CHECK(bool(authorize(r, app(), subscribe_action{c.sub, &c.filter})) == c.allowed);
+        CHECK(bool(authorize(r, rights_app(), subscribe_action{c.sub, &c.filter})) == c.allowed);
     }
 }
 
 TEST_CASE("authorize: reads are the rows an allowed subscription could deliver", "[rights]") {
-    const auto* ticket = app().find_entity("Ticket");
-    const auto* note = app().find_entity("Note");
-    rights only_view = token("subscribe = [\"TeamOpen\"]\n");
-    rights pinned = token("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n");
-    json a_open = tk("A"), a_closed = tk("A", "closed"), b_open = tk("B");
-    CHECK(authorize(only_view, app(), read_row_action{ticket, &a_open}));
-    CHECK_FALSE(authorize(only_view, app(), read_row_action{ticket, &a_closed}));  // not in the view
-    CHECK(authorize(pinned, app(), read_row_action{ticket, &a_closed}));           // by id: any status
-    auto d = authorize(pinned, app(), read_row_action{ticket, &b_open});
+    const auto* ticket = rights_app().find_entity("Ticket");
+    const auto* note = rights_app().find_entity("Note");
+    rights only_view = rights_token("subscribe = [\"TeamOpen\"]\n");
+    rights pinned = rights_token("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n");
+    json a_open = rights_ticket("A"), a_closed = rights_ticket("A", "closed"), b_open = rights_ticket("B");
+    CHECK(authorize(only_view, rights_app(), read_row_action{ticket, &a_open}));
+    CHECK_FALSE(authorize(only_view, rights_app(), read_row_action{ticket, &a_closed}));  // not in the view
+    CHECK(authorize(pinned, rights_app(), read_row_action{ticket, &a_closed}));           // by id: any status
+    auto d = authorize(pinned, rights_app(), read_row_action{ticket, &b_open});
     CHECK_FALSE(d);
     CHECK(d.code == rt::proto::error_code::not_found);
-    CHECK_FALSE(authorize(pinned, app(), read_entity_action{note}));
-    CHECK(authorize(rights::allow_all("dev"), app(), read_row_action{ticket, &b_open}));
+    CHECK_FALSE(authorize(pinned, rights_app(), read_entity_action{note}));
+    CHECK(authorize(rights::allow_all("dev"), rights_app(), read_row_action{ticket, &b_open}));
     // "*" reads every row of every entity (within a row scope, if any), views or not.
-    rights star = token("subscribe = [\"*\"]\n");
-    CHECK(authorize(star, app(), read_row_action{ticket, &a_closed}));
+    rights star = rights_token("subscribe = [\"*\"]\n");
+    CHECK(authorize(star, rights_app(), read_row_action{ticket, &a_closed}));
 }
 
 TEST_CASE("authorize: writes need the row before and after inside the write scope", "[rights]") {
-    const auto* ticket = app().find_entity("Ticket");
-    rights r = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
-    rights read_pinned = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"B\"]\n");
-    json a = tk("A"), b = tk("B");
+    const auto* ticket = rights_app().find_entity("Ticket");
+    rights r = rights_token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
+    rights read_pinned = rights_token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"B\"]\n");
+    json a = rights_ticket("A"), b = rights_ticket("B");
     struct row { const rights* who; const json* before; const json* after; bool allowed; };
     for (const auto& c : std::vector<row>{
              {&r, nullptr, &a, true}, {&r, nullptr, &b, false},  // insert
@@ -84,21 +84,21 @@ TEST_CASE("authorize: writes need the row before and after inside the write scop
              {&r, &b, &a, false},     {&r, &b, nullptr, false},  // someone else's row
              {&read_pinned, nullptr, &a, true}, {&read_pinned, &a, &b, true},  // reading and writing are separate rights
          }) {
-        CHECK(bool(authorize(*c.who, app(), write_action{ticket, c.before, c.after})) == c.allowed);
+        CHECK(bool(authorize(*c.who, rights_app(), write_action{ticket, c.before, c.after})) == c.allowed);
     }
-    // A row the token may not read is missing rather than forbidden: no probing other teams' ids.
-    rights both = token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n"
+    // A row the rights_token may not read is missing rather than forbidden: no probing other teams' ids.
+    rights both = rights_token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n"
                         "[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
-    CHECK(authorize(both, app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::not_found);
-    CHECK(authorize(r, app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::forbidden);
+    CHECK(authorize(both, rights_app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::not_found);
+    CHECK(authorize(r, rights_app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::forbidden);
 }
 
 TEST_CASE("authorize: presence and metrics are denied unless granted", "[rights]") {
-    rights none = token("subscribe = [\"TeamOpen\"]\n");
-    rights some = token("presence = [\"ticket:*\"]\nadmin = true\n");
-    CHECK_FALSE(authorize(none, app(), presence_action_check{"ticket:1"}));
-    CHECK(authorize(some, app(), presence_action_check{"ticket:1"}));
-    CHECK_FALSE(authorize(some, app(), presence_action_check{"board:1"}));
-    CHECK_FALSE(authorize(none, app(), metrics_action{}));
-    CHECK(authorize(some, app(), metrics_action{}));
+    rights none = rights_token("subscribe = [\"TeamOpen\"]\n");
+    rights some = rights_token("presence = [\"ticket:*\"]\nadmin = true\n");
+    CHECK_FALSE(authorize(none, rights_app(), presence_action_check{"ticket:1"}));
+    CHECK(authorize(some, rights_app(), presence_action_check{"ticket:1"}));
+    CHECK_FALSE(authorize(some, rights_app(), presence_action_check{"board:1"}));
+    CHECK_FALSE(authorize(none, rights_app(), metrics_action{}));
+    CHECK(authorize(some, rights_app(), metrics_action{}));
 }

@@ -14,7 +14,7 @@ namespace {
 
 // Sends a WebSocket upgrade with an Origin header; returns the HTTP status line's code (101 on
 // success). Reads only the response head, so an accepted upgrade does not block.
-int upgrade_status(int port, const std::string& origin) {
+int edge_upgrade_status(int port, const std::string& origin) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -42,22 +42,22 @@ int upgrade_status(int port, const std::string& origin) {
     return sp == std::string::npos ? 0 : std::atoi(resp.c_str() + sp + 1);
 }
 
-const std::string json_ct = "Content-Type: application/json";
+const std::string edge_json_ct = "Content-Type: application/json";
 
 }  // namespace
 
 TEST_CASE("finding 9: a foreign Origin is refused on the WebSocket upgrade and on REST, with a log line", "[serve][origin]") {
     rt_server srv({}, helpdesk_spec());  // development mode: the default allowlist
     const std::string own = "http://127.0.0.1:" + std::to_string(srv.port());
-    CHECK(upgrade_status(srv.port(), "https://evil.example") == 403);
-    CHECK(upgrade_status(srv.port(), "null") == 403);
-    CHECK(upgrade_status(srv.port(), "") == 101);  // not a browser
-    CHECK(upgrade_status(srv.port(), "http://localhost:3000") == 101);
-    CHECK(upgrade_status(srv.port(), own) == 101);
+    CHECK(edge_upgrade_status(srv.port(), "https://evil.example") == 403);
+    CHECK(edge_upgrade_status(srv.port(), "null") == 403);
+    CHECK(edge_upgrade_status(srv.port(), "") == 101);  // not a browser
+    CHECK(edge_upgrade_status(srv.port(), "http://localhost:3000") == 101);
+    CHECK(edge_upgrade_status(srv.port(), own) == 101);
 
     auto get = http_request(srv.port(), "GET", "/api/Ticket", "", {"Origin: https://evil.example"});
     CHECK(get.status == 403);
-    auto post = http_request(srv.port(), "POST", "/api/Ticket", ticket("T1", "A").dump(), {"Origin: https://evil.example", json_ct});
+    auto post = http_request(srv.port(), "POST", "/api/Ticket", ticket("T1", "A").dump(), {"Origin: https://evil.example", edge_json_ct});
     CHECK(post.status == 403);
     CHECK(http_request(srv.port(), "GET", "/api/Ticket/T1").status == 404);  // nothing was written
     CHECK(http_request(srv.port(), "GET", "/api/Ticket", "", {"Origin: http://127.0.0.1:5173"}).status == 200);
@@ -66,10 +66,10 @@ TEST_CASE("finding 9: a foreign Origin is refused on the WebSocket upgrade and o
 
 TEST_CASE("the --allowed-origins flag replaces the default allowlist", "[serve][origin]") {
     rt_server srv({"--allowed-origins", "https://app.example.com, http://tools.example:*"}, helpdesk_spec());
-    CHECK(upgrade_status(srv.port(), "https://app.example.com") == 101);
-    CHECK(upgrade_status(srv.port(), "HTTPS://APP.EXAMPLE.COM") == 101);
-    CHECK(upgrade_status(srv.port(), "http://tools.example:8443") == 101);
-    CHECK(upgrade_status(srv.port(), "http://localhost:3000") == 403);
+    CHECK(edge_upgrade_status(srv.port(), "https://app.example.com") == 101);
+    CHECK(edge_upgrade_status(srv.port(), "HTTPS://APP.EXAMPLE.COM") == 101);
+    CHECK(edge_upgrade_status(srv.port(), "http://tools.example:8443") == 101);
+    CHECK(edge_upgrade_status(srv.port(), "http://localhost:3000") == 403);
     auto bad = run_rt({"serve", "--spec", helpdesk_spec(), "--allowed-origins", "app.example.com", "--listen", "127.0.0.1:0"});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.err, Catch::Contains("'app.example.com' is not an origin pattern"));
@@ -93,7 +93,7 @@ TEST_CASE("finding 10: a REST insert flood is rate-limited", "[serve][rest][limi
     rt_server srv({"--rate-limit", "5", "--rate-burst", "10"}, helpdesk_spec());
     int created = 0, limited = 0;
     for (int i = 0; i < 40; ++i) {
-        auto r = http_request(srv.port(), "POST", "/api/Ticket", ticket("F" + std::to_string(i), "A").dump(), {json_ct});
+        auto r = http_request(srv.port(), "POST", "/api/Ticket", ticket("F" + std::to_string(i), "A").dump(), {edge_json_ct});
         if (r.status == 201) ++created;
         if (r.status == 429) {
             ++limited;
@@ -109,13 +109,13 @@ TEST_CASE("finding 10: REST mutations and WebSocket publishes of one token share
     auto srv = helpdesk_server({"--rate-limit", "0.1", "--rate-burst", "5"});  // no refill within the test
     for (int i = 0; i < 5; ++i)
         REQUIRE(http_request(srv.port(), "POST", "/api/Ticket", ticket("S" + std::to_string(i), "A").dump(),
-                             {bearer("tok-sup"), json_ct}).status == 201);
+                             {bearer("tok-sup"), edge_json_ct}).status == 201);
     auto sup = connect_ws(srv.ws_url("token=tok-sup"));  // a new connection: its own message budget is full
     json r = publish(*sup, "Ticket", "insert", ticket("S9", "A"));
     CHECK(r["code"] == "RATE_LIMITED");
-    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("S10", "A").dump(), {bearer("tok-sup"), json_ct}).status == 429);
+    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("S10", "A").dump(), {bearer("tok-sup"), edge_json_ct}).status == 429);
     // Another token has its own budget.
-    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("A1", "A").dump(), {bearer("tok-alice"), json_ct}).status == 201);
+    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("A1", "A").dump(), {bearer("tok-alice"), edge_json_ct}).status == 201);
 }
 
 TEST_CASE("finding 10: the Authorization scheme is matched case-insensitively", "[serve][auth]") {

@@ -6,17 +6,17 @@
 using namespace rt::test;
 
 namespace {
-json body_of(const http_reply& r) {
+json rights_body(const http_reply& r) {
     json j = json::parse(r.body, nullptr, false);
     return j.is_discarded() ? json() : j;
 }
-std::vector<std::string> ids_of(const json& rows) {
+std::vector<std::string> rights_ids(const json& rows) {
     std::vector<std::string> out;
     for (const auto& r : rows) out.push_back(r.value("id", ""));
     std::sort(out.begin(), out.end());
     return out;
 }
-const std::string json_ct = "Content-Type: application/json";
+const std::string rights_json_ct = "Content-Type: application/json";
 }  // namespace
 
 // Finding 1.
@@ -29,17 +29,17 @@ TEST_CASE("finding 1: REST GET by id and list return only the rows a pinned toke
     CHECK(t3.body.find("salary") == std::string::npos);
     auto t1 = http_request(srv.port(), "GET", "/api/Ticket/T1", "", {bearer("tok-alice")});
     CHECK(t1.status == 200);
-    CHECK(body_of(t1)["team"] == "A");
+    CHECK(rights_body(t1)["team"] == "A");
 
     // Alice reads Ticket through TeamOpen (open tickets of team A) and TicketDetail (any ticket of
     // team A): the list is team A's tickets.
     auto list = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-alice")});
     REQUIRE(list.status == 200);
-    CHECK(ids_of(body_of(list)) == std::vector<std::string>{"T1", "T2"});
+    CHECK(rights_ids(rights_body(list)) == std::vector<std::string>{"T1", "T2"});
     auto bob = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-bob")});
-    CHECK(ids_of(body_of(bob)) == std::vector<std::string>{"T3", "T4"});
+    CHECK(rights_ids(rights_body(bob)) == std::vector<std::string>{"T3", "T4"});
     auto sup = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-sup")});
-    CHECK(ids_of(body_of(sup)) == std::vector<std::string>{"T1", "T2", "T3", "T4"});
+    CHECK(rights_ids(rights_body(sup)) == std::vector<std::string>{"T1", "T2", "T3", "T4"});
 }
 
 TEST_CASE("finding 1: REST reads of an entity no allowed subscription carries are refused", "[serve][rights][rest]") {
@@ -59,7 +59,7 @@ subscribe = ["TeamOpen"]
 )");
     seed_tickets(srv);
     auto list = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-viewer")});
-    CHECK(ids_of(body_of(list)) == std::vector<std::string>{"T1", "T2", "T3"});  // T4 is closed
+    CHECK(rights_ids(rights_body(list)) == std::vector<std::string>{"T1", "T2", "T3"});  // T4 is closed
     CHECK(http_request(srv.port(), "GET", "/api/Ticket/T4", "", {bearer("tok-viewer")}).status == 404);
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("finding 2: publish and PATCH outside the publish filter are refused, 
         json r = publish(*alice, "Ticket", "update", {{"id", "T3"}, {"subject", "mine now"}});
         CHECK(r["type"] == "error");
         CHECK(r["code"] == "NOT_FOUND");  // alice may not even read T3
-        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T3", R"({"subject":"mine now"})", {bearer("tok-alice"), json_ct});
+        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T3", R"({"subject":"mine now"})", {bearer("tok-alice"), rights_json_ct});
         CHECK(p.status == 404);
         CHECK(p.body.find("salary") == std::string::npos);
     }
@@ -81,13 +81,13 @@ TEST_CASE("finding 2: publish and PATCH outside the publish filter are refused, 
         json r = publish(*alice, "Ticket", "insert", ticket("T9", "B"));
         CHECK(r["code"] == "FORBIDDEN");
         CHECK_THAT(r["message"].get<std::string>(), Catch::Contains("team must be one of \"A\""));
-        auto p = http_request(srv.port(), "POST", "/api/Ticket", ticket("T10", "B").dump(), {bearer("tok-alice"), json_ct});
+        auto p = http_request(srv.port(), "POST", "/api/Ticket", ticket("T10", "B").dump(), {bearer("tok-alice"), rights_json_ct});
         CHECK(p.status == 403);
     }
     SECTION("moving one's own ticket to another team (after outside)") {
         json r = publish(*alice, "Ticket", "update", {{"id", "T1"}, {"team", "B"}});
         CHECK(r["code"] == "FORBIDDEN");
-        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T1", R"({"team":"B"})", {bearer("tok-alice"), json_ct});
+        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T1", R"({"team":"B"})", {bearer("tok-alice"), rights_json_ct});
         CHECK(p.status == 403);
     }
     SECTION("delete of another team's ticket") {
@@ -97,15 +97,15 @@ TEST_CASE("finding 2: publish and PATCH outside the publish filter are refused, 
     SECTION("within the scope everything works") {
         CHECK(publish(*alice, "Ticket", "update", {{"id", "T1"}, {"subject", "fixed"}})["type"] == "published");
         CHECK(publish(*alice, "Ticket", "insert", ticket("T5", "A"), "ins")["type"] == "published");
-        CHECK(http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {bearer("tok-alice"), json_ct}).status == 200);
+        CHECK(http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {bearer("tok-alice"), rights_json_ct}).status == 200);
         CHECK(http_request(srv.port(), "DELETE", "/api/Ticket/T5", "", {bearer("tok-alice")}).status == 200);
     }
     // Nothing outside the scope changed.
     auto t3 = http_request(srv.port(), "GET", "/api/Ticket/T3", "", {bearer("tok-sup")});
-    CHECK(body_of(t3)["subject"] == "B-only: salary dispute");
-    CHECK(body_of(t3)["team"] == "B");
+    CHECK(rights_body(t3)["subject"] == "B-only: salary dispute");
+    CHECK(rights_body(t3)["team"] == "B");
     CHECK(http_request(srv.port(), "GET", "/api/Ticket/T9", "", {bearer("tok-sup")}).status == 404);
-    CHECK(body_of(http_request(srv.port(), "GET", "/api/Ticket/T1", "", {bearer("tok-sup")}))["team"] == "A");
+    CHECK(rights_body(http_request(srv.port(), "GET", "/api/Ticket/T1", "", {bearer("tok-sup")}))["team"] == "A");
 }
 
 TEST_CASE("finding 8: a write outside the read scope is echoed with the id only", "[serve][rights]") {
@@ -120,9 +120,9 @@ TEST_CASE("finding 8: a write outside the read scope is echoed with the id only"
     json upd = publish(*bob, "Ticket", "update", {{"id", "T1"}, {"priority", 1}}, "u");
     REQUIRE(upd["type"] == "published");
     CHECK(upd["data"] == json{{"id", "T1"}});
-    auto rest = http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {bearer("tok-bob"), json_ct});
+    auto rest = http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {bearer("tok-bob"), rights_json_ct});
     CHECK(rest.status == 200);
-    CHECK(body_of(rest) == json{{"id", "T2"}});
+    CHECK(rights_body(rest) == json{{"id", "T2"}});
     json own = publish(*bob, "Ticket", "update", {{"id", "T3"}, {"priority", 1}}, "v");
     CHECK(own["data"]["subject"] == "B-only: salary dispute");  // his own team's row in full
 }

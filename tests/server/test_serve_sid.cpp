@@ -5,7 +5,7 @@
 using namespace rt::test;
 
 namespace {
-json subscribe_sid(rt::client::sync_client& c, const std::string& sid, const std::string& sub, const json& filter) {
+json sid_subscribe(rt::client::sync_client& c, const std::string& sid, const std::string& sub, const json& filter) {
     return request(c, {{"id", "s-" + sid}, {"type", "subscribe"}, {"subscription", sub}, {"sid", sid}, {"filter", filter}});
 }
 }  // namespace
@@ -17,8 +17,8 @@ TEST_CASE("finding 6: two TicketDetail subscriptions on one socket get their own
     publish(*pub, "Ticket", "insert", ticket("X2", "B"), "p2");
 
     auto ui = connect_ws(srv.ws_url());
-    json a = subscribe_sid(*ui, "left", "TicketDetail", {{"id", "X1"}});
-    json b = subscribe_sid(*ui, "right", "TicketDetail", {{"id", "X2"}});
+    json a = sid_subscribe(*ui, "left", "TicketDetail", {{"id", "X1"}});
+    json b = sid_subscribe(*ui, "right", "TicketDetail", {{"id", "X2"}});
     REQUIRE(a["type"] == "subscribed");
     REQUIRE(b["type"] == "subscribed");
     CHECK(a["sid"] == "left");
@@ -60,11 +60,11 @@ TEST_CASE("finding 6: the subscription limit counts subscriptions, not names", "
     rt_server srv({"--max-subscriptions", "3"}, helpdesk_spec());
     auto c = connect_ws(srv.ws_url());
     for (int i = 0; i < 3; ++i)
-        REQUIRE(subscribe_sid(*c, "d" + std::to_string(i), "TicketDetail", {{"id", "X" + std::to_string(i)}})["type"] == "subscribed");
-    json over = subscribe_sid(*c, "d3", "TicketDetail", {{"id", "X3"}});
+        REQUIRE(sid_subscribe(*c, "d" + std::to_string(i), "TicketDetail", {{"id", "X" + std::to_string(i)}})["type"] == "subscribed");
+    json over = sid_subscribe(*c, "d3", "TicketDetail", {{"id", "X3"}});
     CHECK(over["code"] == "TOO_MANY_SUBSCRIPTIONS");
     // Reusing a sid replaces that subscription and is not counted twice.
-    CHECK(subscribe_sid(*c, "d0", "TicketDetail", {{"id", "X9"}})["type"] == "subscribed");
+    CHECK(sid_subscribe(*c, "d0", "TicketDetail", {{"id", "X9"}})["type"] == "subscribed");
 }
 
 TEST_CASE("a resume by sid replays the missed events with the sid", "[serve][sid][resume]") {
@@ -72,7 +72,7 @@ TEST_CASE("a resume by sid replays the missed events with the sid", "[serve][sid
     auto pub = connect_ws(srv.ws_url());
     publish(*pub, "Ticket", "insert", ticket("X1", "A"), "p1");
     auto c = connect_ws(srv.ws_url());
-    json s = subscribe_sid(*c, "pane", "TicketDetail", {{"id", "X1"}});
+    json s = sid_subscribe(*c, "pane", "TicketDetail", {{"id", "X1"}});
     REQUIRE(s["type"] == "subscribed");
     publish(*pub, "Ticket", "update", {{"id", "X1"}, {"priority", 4}}, "u1");
     auto c2 = connect_ws(srv.ws_url());

@@ -8,45 +8,45 @@ using namespace rt::test;
 
 namespace {
 
-struct mistake {
+struct token_mistake {
     const char* name;
     std::string toml;      // one token's table (its header is line 1)
     int line;              // the line the error must name
     const char* expected;  // a piece of the message (what is wrong, the valid choices)
 };
 
-std::string head(const std::string& extra) { return "[tokens.t1]\nuser = \"u\"\n" + extra; }
+std::string token_head(const std::string& extra) { return "[tokens.t1]\nuser = \"u\"\n" + extra; }
 
-std::vector<mistake> mistakes() {
+std::vector<token_mistake> token_mistakes() {
     return {
-        {"a typo in a filter table's subscription", head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpn]\nteam = [\"A\"]\n"), 4,
+        {"a typo in a filter table's subscription", token_head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpn]\nteam = [\"A\"]\n"), 4,
          "no subscription or entity named 'TeamOpn' in the spec (subscriptions: TeamOpen, TicketDetail, AllTickets, Agents; entities: Agent, Ticket)"},
-        {"an unknown subscription in subscribe", head("subscribe = [\"TeamOpen\", \"Tickets\"]\n"), 3,
+        {"an unknown subscription in subscribe", token_head("subscribe = [\"TeamOpen\", \"Tickets\"]\n"), 3,
          "no subscription named 'Tickets' in the spec (it has: TeamOpen, TicketDetail, AllTickets, Agents; or \"*\")"},
-        {"an unknown entity in publish", head("publish = [\"Tiket\"]\n"), 3, "no entity named 'Tiket' in the spec (it has: Agent, Ticket; or \"*\")"},
-        {"an unknown attribute in a filter", head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpen]\ntem = [\"A\"]\n"), 5,
+        {"an unknown entity in publish", token_head("publish = [\"Tiket\"]\n"), 3, "no entity named 'Tiket' in the spec (it has: Agent, Ticket; or \"*\")"},
+        {"an unknown attribute in a filter", token_head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpen]\ntem = [\"A\"]\n"), 5,
          "entity Ticket has no attribute 'tem' (it has: id, subject, team, status, priority, assignee)"},
-        {"an impossible enum value", head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpen]\nteam = [\"A\", \"C\"]\n"), 5,
+        {"an impossible enum value", token_head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpen]\nteam = [\"A\", \"C\"]\n"), 5,
          "expected one of \"A\" | \"B\""},
-        {"a value of the wrong type", head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.Ticket]\npriority = [\"high\"]\n"), 5, "expected int"},
-        {"a scalar where a list is meant (filter)", head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpen]\nteam = \"A\"\n"), 5,
+        {"a value of the wrong type", token_head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.Ticket]\npriority = [\"high\"]\n"), 5, "expected int"},
+        {"a scalar where a list is meant (filter)", token_head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.TeamOpen]\nteam = \"A\"\n"), 5,
          "must be a list of values, e.g. team = [\"A\"]"},
-        {"a scalar where a list is meant (subscribe)", head("subscribe = \"TeamOpen\"\n"), 3, "'subscribe' must be a list"},
-        {"a filter table for a subscription the token may not use", head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.AllTickets]\nteam = [\"A\"]\n"), 4,
+        {"a scalar where a list is meant (subscribe)", token_head("subscribe = \"TeamOpen\"\n"), 3, "'subscribe' must be a list"},
+        {"a filter table for a subscription the token may not use", token_head("subscribe = [\"TeamOpen\"]\n[tokens.t1.filters.AllTickets]\nteam = [\"A\"]\n"), 4,
          "the token may not subscribe to 'AllTickets'"},
-        {"publish_filters for an entity the token may not publish", head("publish = [\"Agent\"]\n[tokens.t1.publish_filters.Ticket]\nteam = [\"A\"]\n"), 4,
+        {"publish_filters for an entity the token may not publish", token_head("publish = [\"Agent\"]\n[tokens.t1.publish_filters.Ticket]\nteam = [\"A\"]\n"), 4,
          "the token may not publish to 'Ticket'"},
-        {"two tables pinning one entity differently", head("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t1.filters.TeamOpen]\nteam = [\"A\"]\n[tokens.t1.filters.TicketDetail]\nteam = [\"B\"]\n"), 6,
+        {"two tables pinning one entity differently", token_head("subscribe = [\"TeamOpen\", \"TicketDetail\"]\n[tokens.t1.filters.TeamOpen]\nteam = [\"A\"]\n[tokens.t1.filters.TicketDetail]\nteam = [\"B\"]\n"), 6,
          "pins entity Ticket differently from filters.TeamOpen"},
-        {"an unknown key", head("subscibe = [\"TeamOpen\"]\n"), 3, "unknown key 'subscibe' (expected user, subscribe, publish, presence, admin, filters, publish_filters)"},
-        {"admin that is not a boolean", head("admin = \"yes\"\n"), 3, "'admin' must be true or false"},
+        {"an unknown key", token_head("subscibe = [\"TeamOpen\"]\n"), 3, "unknown key 'subscibe' (expected user, subscribe, publish, presence, admin, filters, publish_filters)"},
+        {"admin that is not a boolean", token_head("admin = \"yes\"\n"), 3, "'admin' must be true or false"},
     };
 }
 
 }  // namespace
 
-TEST_CASE("finding 4: each tokens-file mistake is refused by rt serve --check with its line and the valid choices", "[serve][tokens]") {
-    for (const auto& m : mistakes()) {
+TEST_CASE("finding 4: each tokens-file token_mistake is refused by rt serve --check with its line and the valid choices", "[serve][tokens]") {
+    for (const auto& m : token_mistakes()) {
         INFO(m.name);
         std::string path = write_file("bad-tokens.toml", m.toml);
         auto r = run_rt({"serve", "--spec", helpdesk_spec(), "--check", "--tokens", path});

@@ -60,14 +60,14 @@ admin = true
 )";
 }
 
-inline std::string write_file(const std::string& name, const std::string& text) {
+inline std::string write_rights_file(const std::string& name, const std::string& text) {
     std::string path = temp_path(name);
     std::ofstream(path) << text;
     return path;
 }
 
-inline std::string helpdesk_spec() {
-    static const std::string path = write_file("helpdesk.spec", helpdesk_spec_text());
+inline std::string rights_helpdesk_spec() {
+    static const std::string path = write_rights_file("helpdesk.spec", helpdesk_spec_text());
     return path;
 }
 
@@ -79,14 +79,14 @@ inline json ticket(const std::string& id, const std::string& team, const std::st
 // A helpdesk server with the helpdesk tokens (or `tokens_text`), plus `extra` flags.
 inline rt_server helpdesk_server(std::vector<std::string> extra = {}, const std::string& tokens_text = helpdesk_tokens_text(),
                                  std::string* tokens_path = nullptr) {
-    std::string path = write_file("tokens.toml", tokens_text);
+    std::string path = write_rights_file("tokens.toml", tokens_text);
     if (tokens_path) *tokens_path = path;
     std::vector<std::string> args{"--tokens", path};
     for (auto& e : extra) args.push_back(e);
-    return rt_server(args, helpdesk_spec());
+    return rt_server(args, rights_helpdesk_spec());
 }
 
-inline std::string bearer(const std::string& token) { return "Authorization: Bearer " + token; }
+inline std::string rights_bearer(const std::string& token) { return "Authorization: Bearer " + token; }
 
 // Seeds tickets T1 (A), T2 (A), T3 (B), T4 (B, closed) as the supervisor.
 inline void seed_tickets(rt_server& srv) {

@@ -47,7 +47,7 @@ const std::string edge_json_ct = "Content-Type: application/json";
 }  // namespace
 
 TEST_CASE("finding 9: a foreign Origin is refused on the WebSocket upgrade and on REST, with a log line", "[serve][origin]") {
-    rt_server srv({}, helpdesk_spec());  // development mode: the default allowlist
+    rt_server srv({}, rights_helpdesk_spec());  // development mode: the default allowlist
     const std::string own = "http://127.0.0.1:" + std::to_string(srv.port());
     CHECK(edge_upgrade_status(srv.port(), "https://evil.example") == 403);
     CHECK(edge_upgrade_status(srv.port(), "null") == 403);
@@ -65,18 +65,18 @@ TEST_CASE("finding 9: a foreign Origin is refused on the WebSocket upgrade and o
 }
 
 TEST_CASE("the --allowed-origins flag replaces the default allowlist", "[serve][origin]") {
-    rt_server srv({"--allowed-origins", "https://app.example.com, http://tools.example:*"}, helpdesk_spec());
+    rt_server srv({"--allowed-origins", "https://app.example.com, http://tools.example:*"}, rights_helpdesk_spec());
     CHECK(edge_upgrade_status(srv.port(), "https://app.example.com") == 101);
     CHECK(edge_upgrade_status(srv.port(), "HTTPS://APP.EXAMPLE.COM") == 101);
     CHECK(edge_upgrade_status(srv.port(), "http://tools.example:8443") == 101);
     CHECK(edge_upgrade_status(srv.port(), "http://localhost:3000") == 403);
-    auto bad = run_rt({"serve", "--spec", helpdesk_spec(), "--allowed-origins", "app.example.com", "--listen", "127.0.0.1:0"});
+    auto bad = run_rt({"serve", "--spec", rights_helpdesk_spec(), "--allowed-origins", "app.example.com", "--listen", "127.0.0.1:0"});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.err, Catch::Contains("'app.example.com' is not an origin pattern"));
 }
 
 TEST_CASE("finding 9: REST mutations need Content-Type application/json", "[serve][rest]") {
-    rt_server srv({}, helpdesk_spec());
+    rt_server srv({}, rights_helpdesk_spec());
     auto plain = http_request(srv.port(), "POST", "/api/Ticket", ticket("T1", "A").dump(), {"Content-Type: text/plain"});
     CHECK(plain.status == 415);
     CHECK_THAT(plain.body, Catch::Contains("application/json"));
@@ -90,7 +90,7 @@ TEST_CASE("finding 9: REST mutations need Content-Type application/json", "[serv
 }
 
 TEST_CASE("finding 10: a REST insert flood is rate-limited", "[serve][rest][limits]") {
-    rt_server srv({"--rate-limit", "5", "--rate-burst", "10"}, helpdesk_spec());
+    rt_server srv({"--rate-limit", "5", "--rate-burst", "10"}, rights_helpdesk_spec());
     int created = 0, limited = 0;
     for (int i = 0; i < 40; ++i) {
         auto r = http_request(srv.port(), "POST", "/api/Ticket", ticket("F" + std::to_string(i), "A").dump(), {edge_json_ct});
@@ -109,13 +109,13 @@ TEST_CASE("finding 10: REST mutations and WebSocket publishes of one token share
     auto srv = helpdesk_server({"--rate-limit", "0.1", "--rate-burst", "5"});  // no refill within the test
     for (int i = 0; i < 5; ++i)
         REQUIRE(http_request(srv.port(), "POST", "/api/Ticket", ticket("S" + std::to_string(i), "A").dump(),
-                             {bearer("tok-sup"), edge_json_ct}).status == 201);
+                             {rights_bearer("tok-sup"), edge_json_ct}).status == 201);
     auto sup = connect_ws(srv.ws_url("token=tok-sup"));  // a new connection: its own message budget is full
     json r = publish(*sup, "Ticket", "insert", ticket("S9", "A"));
     CHECK(r["code"] == "RATE_LIMITED");
-    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("S10", "A").dump(), {bearer("tok-sup"), edge_json_ct}).status == 429);
+    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("S10", "A").dump(), {rights_bearer("tok-sup"), edge_json_ct}).status == 429);
     // Another token has its own budget.
-    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("A1", "A").dump(), {bearer("tok-alice"), edge_json_ct}).status == 201);
+    CHECK(http_request(srv.port(), "POST", "/api/Ticket", ticket("A1", "A").dump(), {rights_bearer("tok-alice"), edge_json_ct}).status == 201);
 }
 
 TEST_CASE("finding 10: the Authorization scheme is matched case-insensitively", "[serve][auth]") {
@@ -126,7 +126,7 @@ TEST_CASE("finding 10: the Authorization scheme is matched case-insensitively", 
 }
 
 TEST_CASE("finding 10: a newline in ?user= cannot forge a log line", "[serve][log]") {
-    rt_server srv({"--log-level", "debug"}, helpdesk_spec());
+    rt_server srv({"--log-level", "debug"}, rights_helpdesk_spec());
     auto c = connect_ws(srv.ws_url("user=mallory%0A00:00:00.000Z%20warn%20%20forged"));
     REQUIRE(request(*c, {{"id", "p"}, {"type", "ping"}})["type"] == "pong");
     REQUIRE(srv.proc().wait_for_output("user=mallory\\x0a00:00:00.000Z warn  forged", k_wait));

@@ -24,21 +24,21 @@ TEST_CASE("finding 1: REST GET by id and list return only the rows a pinned toke
     auto srv = helpdesk_server();
     seed_tickets(srv);
 
-    auto t3 = http_request(srv.port(), "GET", "/api/Ticket/T3", "", {bearer("tok-alice")});
+    auto t3 = http_request(srv.port(), "GET", "/api/Ticket/T3", "", {rights_bearer("tok-alice")});
     CHECK(t3.status == 404);  // team B's ticket: as if it did not exist
     CHECK(t3.body.find("salary") == std::string::npos);
-    auto t1 = http_request(srv.port(), "GET", "/api/Ticket/T1", "", {bearer("tok-alice")});
+    auto t1 = http_request(srv.port(), "GET", "/api/Ticket/T1", "", {rights_bearer("tok-alice")});
     CHECK(t1.status == 200);
     CHECK(rights_body(t1)["team"] == "A");
 
     // Alice reads Ticket through TeamOpen (open tickets of team A) and TicketDetail (any ticket of
     // team A): the list is team A's tickets.
-    auto list = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-alice")});
+    auto list = http_request(srv.port(), "GET", "/api/Ticket", "", {rights_bearer("tok-alice")});
     REQUIRE(list.status == 200);
     CHECK(rights_ids(rights_body(list)) == std::vector<std::string>{"T1", "T2"});
-    auto bob = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-bob")});
+    auto bob = http_request(srv.port(), "GET", "/api/Ticket", "", {rights_bearer("tok-bob")});
     CHECK(rights_ids(rights_body(bob)) == std::vector<std::string>{"T3", "T4"});
-    auto sup = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-sup")});
+    auto sup = http_request(srv.port(), "GET", "/api/Ticket", "", {rights_bearer("tok-sup")});
     CHECK(rights_ids(rights_body(sup)) == std::vector<std::string>{"T1", "T2", "T3", "T4"});
 }
 
@@ -46,9 +46,9 @@ TEST_CASE("finding 1: REST reads of an entity no allowed subscription carries ar
     auto srv = helpdesk_server();
     auto sup = connect_ws(srv.ws_url("token=tok-sup"));
     REQUIRE(publish(*sup, "Agent", "insert", {{"id", "ag1"}, {"name", "Alice"}})["type"] == "published");
-    CHECK(http_request(srv.port(), "GET", "/api/Agent", "", {bearer("tok-alice")}).status == 403);
-    CHECK(http_request(srv.port(), "GET", "/api/Agent/ag1", "", {bearer("tok-alice")}).status == 403);
-    CHECK(http_request(srv.port(), "GET", "/api/Agent/ag1", "", {bearer("tok-sup")}).status == 200);
+    CHECK(http_request(srv.port(), "GET", "/api/Agent", "", {rights_bearer("tok-alice")}).status == 403);
+    CHECK(http_request(srv.port(), "GET", "/api/Agent/ag1", "", {rights_bearer("tok-alice")}).status == 403);
+    CHECK(http_request(srv.port(), "GET", "/api/Agent/ag1", "", {rights_bearer("tok-sup")}).status == 200);
 }
 
 TEST_CASE("a token whose only subscription is a view reads only rows in that view", "[serve][rights][rest]") {
@@ -58,9 +58,9 @@ user = "viewer"
 subscribe = ["TeamOpen"]
 )");
     seed_tickets(srv);
-    auto list = http_request(srv.port(), "GET", "/api/Ticket", "", {bearer("tok-viewer")});
+    auto list = http_request(srv.port(), "GET", "/api/Ticket", "", {rights_bearer("tok-viewer")});
     CHECK(rights_ids(rights_body(list)) == std::vector<std::string>{"T1", "T2", "T3"});  // T4 is closed
-    CHECK(http_request(srv.port(), "GET", "/api/Ticket/T4", "", {bearer("tok-viewer")}).status == 404);
+    CHECK(http_request(srv.port(), "GET", "/api/Ticket/T4", "", {rights_bearer("tok-viewer")}).status == 404);
 }
 
 // Finding 2.
@@ -73,7 +73,7 @@ TEST_CASE("finding 2: publish and PATCH outside the publish filter are refused, 
         json r = publish(*alice, "Ticket", "update", {{"id", "T3"}, {"subject", "mine now"}});
         CHECK(r["type"] == "error");
         CHECK(r["code"] == "NOT_FOUND");  // alice may not even read T3
-        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T3", R"({"subject":"mine now"})", {bearer("tok-alice"), rights_json_ct});
+        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T3", R"({"subject":"mine now"})", {rights_bearer("tok-alice"), rights_json_ct});
         CHECK(p.status == 404);
         CHECK(p.body.find("salary") == std::string::npos);
     }
@@ -81,31 +81,31 @@ TEST_CASE("finding 2: publish and PATCH outside the publish filter are refused, 
         json r = publish(*alice, "Ticket", "insert", ticket("T9", "B"));
         CHECK(r["code"] == "FORBIDDEN");
         CHECK_THAT(r["message"].get<std::string>(), Catch::Contains("team must be one of \"A\""));
-        auto p = http_request(srv.port(), "POST", "/api/Ticket", ticket("T10", "B").dump(), {bearer("tok-alice"), rights_json_ct});
+        auto p = http_request(srv.port(), "POST", "/api/Ticket", ticket("T10", "B").dump(), {rights_bearer("tok-alice"), rights_json_ct});
         CHECK(p.status == 403);
     }
     SECTION("moving one's own ticket to another team (after outside)") {
         json r = publish(*alice, "Ticket", "update", {{"id", "T1"}, {"team", "B"}});
         CHECK(r["code"] == "FORBIDDEN");
-        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T1", R"({"team":"B"})", {bearer("tok-alice"), rights_json_ct});
+        auto p = http_request(srv.port(), "PATCH", "/api/Ticket/T1", R"({"team":"B"})", {rights_bearer("tok-alice"), rights_json_ct});
         CHECK(p.status == 403);
     }
     SECTION("delete of another team's ticket") {
         CHECK(publish(*alice, "Ticket", "delete", {{"id", "T3"}})["code"] == "NOT_FOUND");
-        CHECK(http_request(srv.port(), "DELETE", "/api/Ticket/T3", "", {bearer("tok-alice")}).status == 404);
+        CHECK(http_request(srv.port(), "DELETE", "/api/Ticket/T3", "", {rights_bearer("tok-alice")}).status == 404);
     }
     SECTION("within the scope everything works") {
         CHECK(publish(*alice, "Ticket", "update", {{"id", "T1"}, {"subject", "fixed"}})["type"] == "published");
         CHECK(publish(*alice, "Ticket", "insert", ticket("T5", "A"), "ins")["type"] == "published");
-        CHECK(http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {bearer("tok-alice"), rights_json_ct}).status == 200);
-        CHECK(http_request(srv.port(), "DELETE", "/api/Ticket/T5", "", {bearer("tok-alice")}).status == 200);
+        CHECK(http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {rights_bearer("tok-alice"), rights_json_ct}).status == 200);
+        CHECK(http_request(srv.port(), "DELETE", "/api/Ticket/T5", "", {rights_bearer("tok-alice")}).status == 200);
     }
     // Nothing outside the scope changed.
-    auto t3 = http_request(srv.port(), "GET", "/api/Ticket/T3", "", {bearer("tok-sup")});
+    auto t3 = http_request(srv.port(), "GET", "/api/Ticket/T3", "", {rights_bearer("tok-sup")});
     CHECK(rights_body(t3)["subject"] == "B-only: salary dispute");
     CHECK(rights_body(t3)["team"] == "B");
-    CHECK(http_request(srv.port(), "GET", "/api/Ticket/T9", "", {bearer("tok-sup")}).status == 404);
-    CHECK(rights_body(http_request(srv.port(), "GET", "/api/Ticket/T1", "", {bearer("tok-sup")}))["team"] == "A");
+    CHECK(http_request(srv.port(), "GET", "/api/Ticket/T9", "", {rights_bearer("tok-sup")}).status == 404);
+    CHECK(rights_body(http_request(srv.port(), "GET", "/api/Ticket/T1", "", {rights_bearer("tok-sup")}))["team"] == "A");
 }
 
 TEST_CASE("finding 8: a write outside the read scope is echoed with the id only", "[serve][rights]") {
@@ -120,7 +120,7 @@ TEST_CASE("finding 8: a write outside the read scope is echoed with the id only"
     json upd = publish(*bob, "Ticket", "update", {{"id", "T1"}, {"priority", 1}}, "u");
     REQUIRE(upd["type"] == "published");
     CHECK(upd["data"] == json{{"id", "T1"}});
-    auto rest = http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {bearer("tok-bob"), rights_json_ct});
+    auto rest = http_request(srv.port(), "PATCH", "/api/Ticket/T2", R"({"priority":1})", {rights_bearer("tok-bob"), rights_json_ct});
     CHECK(rest.status == 200);
     CHECK(rights_body(rest) == json{{"id", "T2"}});
     json own = publish(*bob, "Ticket", "update", {{"id", "T3"}, {"priority", 1}}, "v");
@@ -183,10 +183,10 @@ TEST_CASE("finding 5: presence without a grant is refused", "[serve][rights][pre
 TEST_CASE("finding 5: /metrics needs a token with admin = true", "[serve][rights][metrics]") {
     auto srv = helpdesk_server();
     CHECK(http_request(srv.port(), "GET", "/metrics").status == 401);
-    auto sup = http_request(srv.port(), "GET", "/metrics", "", {bearer("tok-sup")});
+    auto sup = http_request(srv.port(), "GET", "/metrics", "", {rights_bearer("tok-sup")});
     CHECK(sup.status == 403);
     CHECK_THAT(sup.body, Catch::Contains("admin"));
-    auto ops = http_request(srv.port(), "GET", "/metrics", "", {bearer("tok-ops")});
+    auto ops = http_request(srv.port(), "GET", "/metrics", "", {rights_bearer("tok-ops")});
     CHECK(ops.status == 200);
     CHECK_THAT(ops.body, Catch::Contains("rt_connections"));
 }
@@ -225,7 +225,7 @@ publish = ["Ticket"]
 }
 
 TEST_CASE("authorization is decided the same for every path in development mode: everything allowed", "[serve][rights]") {
-    rt_server srv({}, helpdesk_spec());
+    rt_server srv({}, rights_helpdesk_spec());
     auto c = connect_ws(srv.ws_url("user=dev"));
     CHECK(publish(*c, "Ticket", "insert", ticket("T1", "A"))["data"]["subject"] == "printer jam");
     CHECK(http_request(srv.port(), "GET", "/api/Ticket/T1").status == 200);

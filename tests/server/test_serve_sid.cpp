@@ -11,7 +11,7 @@ json sid_subscribe(rt::client::sync_client& c, const std::string& sid, const std
 }  // namespace
 
 TEST_CASE("finding 6: two TicketDetail subscriptions on one socket get their own events and unsubscribe independently", "[serve][sid]") {
-    rt_server srv({}, helpdesk_spec());
+    rt_server srv({}, rights_helpdesk_spec());
     auto pub = connect_ws(srv.ws_url());
     publish(*pub, "Ticket", "insert", ticket("X1", "A"), "p1");
     publish(*pub, "Ticket", "insert", ticket("X2", "B"), "p2");
@@ -57,7 +57,7 @@ TEST_CASE("finding 6: two TicketDetail subscriptions on one socket get their own
 }
 
 TEST_CASE("finding 6: the subscription limit counts subscriptions, not names", "[serve][sid][limits]") {
-    rt_server srv({"--max-subscriptions", "3"}, helpdesk_spec());
+    rt_server srv({"--max-subscriptions", "3"}, rights_helpdesk_spec());
     auto c = connect_ws(srv.ws_url());
     for (int i = 0; i < 3; ++i)
         REQUIRE(sid_subscribe(*c, "d" + std::to_string(i), "TicketDetail", {{"id", "X" + std::to_string(i)}})["type"] == "subscribed");
@@ -68,7 +68,7 @@ TEST_CASE("finding 6: the subscription limit counts subscriptions, not names", "
 }
 
 TEST_CASE("a resume by sid replays the missed events with the sid", "[serve][sid][resume]") {
-    rt_server srv({}, helpdesk_spec());
+    rt_server srv({}, rights_helpdesk_spec());
     auto pub = connect_ws(srv.ws_url());
     publish(*pub, "Ticket", "insert", ticket("X1", "A"), "p1");
     auto c = connect_ws(srv.ws_url());
@@ -85,7 +85,7 @@ TEST_CASE("a resume by sid replays the missed events with the sid", "[serve][sid
 }
 
 TEST_CASE("rt subscribe takes a --filter per subscription and tells two of one name apart", "[serve][sid][cli]") {
-    rt_server srv({}, helpdesk_spec());
+    rt_server srv({}, rights_helpdesk_spec());
     auto pub = connect_ws(srv.ws_url());
     publish(*pub, "Ticket", "insert", ticket("X1", "A"), "p1");
     publish(*pub, "Ticket", "insert", ticket("X2", "B"), "p2");

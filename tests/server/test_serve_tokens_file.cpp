@@ -48,20 +48,20 @@ std::vector<token_mistake> token_mistakes() {
 TEST_CASE("finding 4: each tokens-file token_mistake is refused by rt serve --check with its line and the valid choices", "[serve][tokens]") {
     for (const auto& m : token_mistakes()) {
         INFO(m.name);
-        std::string path = write_file("bad-tokens.toml", m.toml);
-        auto r = run_rt({"serve", "--spec", helpdesk_spec(), "--check", "--tokens", path});
+        std::string path = write_rights_file("bad-tokens.toml", m.toml);
+        auto r = run_rt({"serve", "--spec", rights_helpdesk_spec(), "--check", "--tokens", path});
         CHECK(r.exit_code == 1);
         CHECK_THAT(r.err, Catch::Contains(path + ":" + std::to_string(m.line) + ":"));
         CHECK_THAT(r.err, Catch::Contains(m.expected));
     }
-    auto ok = run_rt({"serve", "--spec", helpdesk_spec(), "--check", "--tokens", write_file("t.toml", helpdesk_tokens_text())});
+    auto ok = run_rt({"serve", "--spec", rights_helpdesk_spec(), "--check", "--tokens", write_rights_file("t.toml", helpdesk_tokens_text())});
     CHECK(ok.exit_code == 0);
     CHECK_THAT(ok.err, Catch::Contains("is valid (4 tokens)"));
 }
 
 TEST_CASE("finding 4: rt serve refuses to start with the filter-table typo, naming the line", "[serve][tokens]") {
-    std::string path = write_file("typo.toml", "[tokens.tok-carol]\nuser = \"carol\"\nsubscribe = [\"TeamOpen\"]\n[tokens.tok-carol.filters.TeamOpn]\nteam = [\"A\"]\n");
-    auto r = run_rt({"serve", "--spec", helpdesk_spec(), "--tokens", path, "--listen", "127.0.0.1:0"});
+    std::string path = write_rights_file("typo.toml", "[tokens.tok-carol]\nuser = \"carol\"\nsubscribe = [\"TeamOpen\"]\n[tokens.tok-carol.filters.TeamOpn]\nteam = [\"A\"]\n");
+    auto r = run_rt({"serve", "--spec", rights_helpdesk_spec(), "--tokens", path, "--listen", "127.0.0.1:0"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains(path + ":4:"));
     CHECK_THAT(r.err, Catch::Contains("TeamOpn"));
@@ -89,7 +89,7 @@ TEST_CASE("finding 7: SIGHUP reloads the tokens file, adding and revoking tokens
     cut("[tokens.tok-bob]", "[tokens.tok-sup]");
     next.replace(next.find("subscribe = [\"TeamOpen\", \"TicketDetail\"]"), 40, "subscribe = [\"TeamOpen\"]               ");
     next += "\n[tokens.tok-carol]\nuser = \"carol\"\nsubscribe = [\"TeamOpen\"]\n[tokens.tok-carol.filters.Ticket]\nteam = [\"B\"]\n";
-    write_file("unused", "");
+    write_rights_file("unused", "");
     {
         std::ofstream(path) << next;
     }
@@ -139,7 +139,7 @@ TEST_CASE("finding 7: a bad tokens file on SIGHUP keeps the old tokens and logs 
 }
 
 TEST_CASE("SIGHUP in development mode changes nothing and does not stop the server", "[serve][tokens][reload]") {
-    rt_server srv({}, helpdesk_spec());
+    rt_server srv({}, rights_helpdesk_spec());
     auto c = connect_ws(srv.ws_url());
     srv.proc().signal(SIGHUP);
     REQUIRE(srv.proc().wait_for_output("no --tokens file to reload", k_wait));

@@ -152,6 +152,10 @@ session_update client_session::handle(const server_message& m) {
 
 session_update client_session::handle_text(std::string_view text, server_message& storage) {
     auto decoded = decode_server(text);
+    if (!decoded && is_unknown_server_type(text)) {  // a newer server's message type: ignore it
+        ++counters_.ignored;
+        return session_update{};
+    }
     if (!decoded) {
         ++counters_.errors;
         session_update u;

@@ -50,6 +50,7 @@ struct session_counters {
     std::uint64_t epoch_changes = 0;       // events from a different epoch than ours
     std::uint64_t duplicates_dropped = 0;  // events with seq <= the last one delivered
     std::uint64_t discarded_while_resuming = 0;  // events between a gap and the resubscribe reply
+    std::uint64_t ignored = 0;             // messages of a type this v1 client does not know (a newer server's)
     std::uint64_t events_delivered = 0;
     std::uint64_t errors = 0;
 };
@@ -117,7 +118,8 @@ public:
 
     // Interprets one server message. The returned update's `event` points into `m`.
     session_update handle(const server_message& m);
-    // decode_server + handle; a frame that does not decode gives kind error (bad_request).
+    // decode_server + handle; a frame that does not decode gives kind error (bad_request), except
+    // a message of an unknown type, which is ignored (kind other, counted in counters().ignored).
     session_update handle_text(std::string_view text, server_message& storage);
 
     const session_counters& counters() const { return counters_; }

@@ -480,7 +480,31 @@ std::string optional_str(const json& j, const char* f) {
     auto it = j.find(f);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
+// An optional time field (`ts`, `timestamp`): an integer, or a number inside int64's range
+// (truncated). Anything else leaves `out` as it was: converting an out-of-range double such as
+// 1e300 to int64 is undefined behaviour (found by tests/fuzz/fuzz_codec).
+void optional_int64(const json& j, const char* f, std::int64_t& out) {
+    auto it = j.find(f);
+    if (it == j.end()) return;
+    if (it->is_number_integer()) {
+        out = it->get<std::int64_t>();
+    } else if (it->is_number_float()) {
+        double d = it->get<double>();
+        if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) out = static_cast<std::int64_t>(d);  // ±2^63
+    }
+}
 }  // namespace
+
+bool is_unknown_server_type(std::string_view text) {
+    static const char* const known[] = {"event", "subscribed", "unsubscribed", "published", "presence", "pong", "error"};
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return false;
+    auto t = doc.find("type");
+    if (t == doc.end() || !t->is_string()) return false;
+    for (const char* k : known)
+        if (*t == k) return false;
+    return true;
+}
 
 result<server_message, protocol_error> decode_server(std::string_view text) {
     json doc = json::parse(text, nullptr, false);
@@ -498,7 +522,7 @@ result<server_message, protocol_error> decode_server(std::string_view text) {
         if (!op) ok = false; else m.op = *op;
         if (auto d = doc.find("data"); d != doc.end()) m.data = std::move(*d); else ok = false;
         ok = ok && read_position(doc, m.position);
-        if (auto ts = doc.find("ts"); ts != doc.end() && ts->is_number()) m.ts_ms = ts->get<std::int64_t>();
+        optional_int64(doc, "ts", m.ts_ms);
         if (!ok) return serr{sbad("malformed event")};
         out.body = std::move(m);
     } else if (type == "subscribed") {
@@ -531,7 +555,7 @@ result<server_message, protocol_error> decode_server(std::string_view text) {
         out.body = std::move(m);
     } else if (type == "pong") {
         pong_msg m;
-        if (auto ts = doc.find("timestamp"); ts != doc.end() && ts->is_number()) m.timestamp = ts->get<std::int64_t>();
+        optional_int64(doc, "timestamp", m.timestamp);
         out.body = m;
     } else if (type == "error") {
         auto code = error_code_from_wire(str_field(doc, "code", ok));

@@ -134,6 +134,9 @@ struct server_message {
 
 // Clients decode what the server sends; a malformed server message is a bad_request error.
 result<server_message, protocol_error> decode_server(std::string_view text);
+// True when `text` is a JSON object whose "type" is a string that names no v1 server message: a
+// later server's addition, which a v1 client ignores (docs/protocol.md, "Versioning").
+bool is_unknown_server_type(std::string_view text);
 
 // Encoders. `id` is omitted when null. Rows are passed pre-serialized where a frame is built once
 // for many receivers (an event's `data_json` is the row's JSON text).

@@ -325,4 +325,12 @@ TEST_CASE("session: unsubscribe, foreign messages, undecodable text", "[session]
     CHECK(bad.error->code == error_code::bad_request);
     auto good = s.handle_text(R"({"type":"pong","timestamp":1})", storage);
     CHECK(good.kind == update_kind::other);
+    // A later server's new message type is ignored, not an error (docs/protocol.md, "Versioning");
+    // a known type that is malformed still is one.
+    auto newer = s.handle_text(R"({"type":"typing","user":"u1"})", storage);
+    CHECK(newer.kind == update_kind::other);
+    CHECK_FALSE(newer.error);
+    CHECK(s.counters().ignored == 1);
+    auto malformed = s.handle_text(R"({"type":"event","subscription":"X"})", storage);
+    CHECK(malformed.kind == update_kind::error);
 }

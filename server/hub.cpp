@@ -29,8 +29,8 @@ std::optional<std::string> project(const spec::entity& e, const json& row, const
     json o = json::object();
     for (const auto& k : keys) {
         auto it = row.find(k);
-        if (it == row.end() || it->is_null()) return std::nullopt;
-        o[k] = normalize(e, k, *it);
+        // A missing attribute is null, as in filter_matches: a {"assignee":null} stream gets the unset rows.
+        o[k] = it == row.end() || it->is_null() ? json(nullptr) : normalize(e, k, *it);
     }
     return o.dump();
 }

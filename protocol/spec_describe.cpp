@@ -17,6 +17,29 @@ int precedence(const expr& e) {
     return 0;
 }
 
+// A literal as spec text: JSON text (cut at 200 characters), except that the spec lexer has no \b
+// and \f escapes, so those two are written \u0008 and \u000c; what to_string() prints then reads
+// back as the same value (found by tests/fuzz/fuzz_spec).
+std::string spec_literal(const json& v) {
+    std::string s = json_text(v, 200);
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\' || i + 1 == s.size()) {
+            out += s[i];
+            continue;
+        }
+        char e = s[++i];  // in JSON text every backslash starts a two-character escape
+        if (e == 'b') out += "\\u0008";
+        else if (e == 'f') out += "\\u000c";
+        else {
+            out += '\\';
+            out += e;
+        }
+    }
+    return out;
+}
+
 std::string operand(const expr* e, int parent) {
     if (!e) return "?";
     std::string s = to_string(*e);
@@ -40,7 +63,7 @@ std::string_view to_string(cmp_op op) {
 std::string to_string(const expr& e) {
     switch (e.k) {
     case expr::kind::compare:
-        return e.attr + " " + std::string(to_string(e.op)) + " " + json_text(e.value, 200);
+        return e.attr + " " + std::string(to_string(e.op)) + " " + spec_literal(e.value);
     case expr::kind::and_:
         return operand(e.lhs.get(), 2) + " and " + operand(e.rhs.get(), 3);
     case expr::kind::or_:
@@ -62,7 +85,7 @@ std::string to_string(const attr_type& t) {
         std::string s;
         for (const std::string& c : t.choices) {
             if (!s.empty()) s += " | ";
-            s += json_text(json(c), 200);
+            s += spec_literal(json(c));
         }
         return s;
     }

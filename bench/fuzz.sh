@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets (tests/fuzz/fuzz_<name>.cpp) one after another, each on one core for
 # SECONDS, and prints a table: target, execs/s, total execs, corpus size, crashes.
-# usage: bench/fuzz.sh [SECONDS=60] [TARGET...]        (targets: codec spec filter http; default all)
+# usage: bench/fuzz.sh [SECONDS=60] [TARGET...]   (targets: codec spec filter http tokens; default all)
 #
 # Builds with clang++ into build-fuzz-clang/ (-DRT_FUZZ=ON: -fsanitize=fuzzer,address,undefined,
 # UB fatal), installing the Debian packages clang and libclang-rt-14-dev when missing (as dev.sh).
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(codec spec filter http)
+((${#TARGETS[@]})) || TARGETS=(codec spec filter http tokens)
 BUILD=$ROOT/build-fuzz-clang
 BUILD_JOBS=${FUZZ_BUILD_JOBS:-2}
 TIMEOUT_S=${FUZZ_TIMEOUT_S:-10}
@@ -61,6 +61,7 @@ for name in "${TARGETS[@]}"; do
     dict=()
     case $name in
         spec) dict=(-dict="$ROOT/tests/fuzz/spec.dict") ;;
+        tokens) dict=(-dict="$ROOT/tests/fuzz/toml.dict") ;;
         *) dict=(-dict="$ROOT/tests/fuzz/json.dict") ;;
     esac
     execs=0 fuzz_s=0 crashes=0 runs=0 corp=0

@@ -337,3 +337,38 @@ TEST_CASE("a presence message lists at most --max-presence-users users, and coun
                                           k_wait);
     CHECK(after);
 }
+
+TEST_CASE("a presence join wave of members that never read keeps the server's memory bounded", "[serve][bounds][presence]") {
+    rt_server srv;
+    auto observer = connect_ws(srv.ws_url("user=a-observer"));
+    REQUIRE(bounds_presence(*observer, "o", "join", "board:wave")["type"] == "presence");
+    const long rss_before = bounds_rss_kib(srv.proc().pid());
+    constexpr int members = 200;
+    rt::client::ws_options small_rcvbuf;
+    small_rcvbuf.receive_buffer_bytes = 4096;
+    std::vector<std::unique_ptr<rt::client::sync_client>> wave;
+    for (int i = 0; i < members; ++i) {
+        auto c = rt::client::sync_client::connect(srv.ws_url("user=m" + std::to_string(1000 + i)), k_wait, small_rcvbuf);
+        REQUIRE(c.ok());
+        auto& m = *c.value();
+        REQUIRE_FALSE(m.pause_reading());
+        // The finding's attack sent a meta as large as a frame; here 8 KB is refused, 1,000 B is not.
+        REQUIRE_FALSE(m.send_json({{"type", "presence"}, {"action", "join"}, {"resource", "board:wave"},
+                                   {"meta", {{"pad", std::string(8000, 'm')}}}}));
+        REQUIRE_FALSE(m.send_json({{"type", "presence"}, {"action", "join"}, {"resource", "board:wave"},
+                                   {"meta", {{"pad", std::string(1000, 'm')}}}}));
+        wave.push_back(std::move(c.value()));
+    }
+    // A fresh member asks for the list (a join always answers its sender) until every join is in.
+    auto checker = connect_ws(srv.ws_url("user=zz-checker"));
+    auto count_of = [](const json& j) { return j.is_object() ? j.value("count", 0) : 0; };
+    json all;
+    for (int i = 0; i < 200 && count_of(all) != members + 2; ++i)
+        all = bounds_presence(*checker, "c" + std::to_string(i), "join", "board:wave");
+    REQUIRE(count_of(all) == members + 2);
+    CHECK(all["users"].size() == 100);  // the default --max-presence-users
+    for (const auto& u : all["users"]) CHECK(u["meta"].dump().size() < 1100);
+    const long rss_after = bounds_rss_kib(srv.proc().pid());
+    INFO("server RSS " << rss_before << " → " << rss_after << " KiB after " << members << " joins of members that never read");
+    CHECK(rss_after - rss_before < 60 * 1024);
+}

@@ -21,6 +21,8 @@ struct serve_flags {
     std::uint32_t replay_events = 0;
     std::string ping_interval, pong_timeout, replay_age, slow_grace, presence_timeout;
     std::string max_frame, slow_soft, slow_hard, socket_send_buffer;
+    std::string max_filter, max_idle_stream_memory, max_presence_meta;
+    std::uint32_t max_idle_streams = 0, max_presence_resources = 0, max_presence_users = 0;
 };
 
 // Checks the spec and, when given, the tokens file against it.
@@ -78,6 +80,9 @@ std::string apply_flags(CLI::App& cmd, const serve_flags& f, server::server_conf
     if (given("--rate-burst")) cfg.rate_burst = f.burst;
     if (given("--abuse-close-after")) cfg.abuse_close_after = f.abuse_close_after;
     if (given("--replay-events")) cfg.replay_max_events = f.replay_events;
+    if (given("--max-idle-streams")) cfg.max_idle_streams = f.max_idle_streams;
+    if (given("--max-presence-resources")) cfg.max_presence_resources = f.max_presence_resources;
+    if (given("--max-presence-users")) cfg.max_presence_users = f.max_presence_users;
     for (auto e : {dur("--ping-interval", f.ping_interval, cfg.ping_interval),
                    dur("--pong-timeout", f.pong_timeout, cfg.pong_timeout),
                    dur("--replay-age", f.replay_age, cfg.replay_max_age),
@@ -86,7 +91,10 @@ std::string apply_flags(CLI::App& cmd, const serve_flags& f, server::server_conf
                    size("--max-frame", f.max_frame, cfg.max_frame_bytes),
                    size("--slow-soft", f.slow_soft, cfg.slow_soft_bytes),
                    size("--slow-hard", f.slow_hard, cfg.slow_hard_bytes),
-                   size("--socket-send-buffer", f.socket_send_buffer, cfg.socket_send_buffer_bytes)})
+                   size("--socket-send-buffer", f.socket_send_buffer, cfg.socket_send_buffer_bytes),
+                   size("--max-filter", f.max_filter, cfg.max_filter_bytes),
+                   size("--max-idle-stream-memory", f.max_idle_stream_memory, cfg.max_idle_stream_bytes),
+                   size("--max-presence-meta", f.max_presence_meta, cfg.max_presence_meta_bytes)})
         if (!e.empty()) return e;
     return {};
 }
@@ -137,6 +145,15 @@ void register_serve(CLI::App& app, registry& reg) {
     cmd->add_option("--slow-hard", f->slow_hard, "Queued bytes that close a connection at once [8MiB]");
     cmd->add_option("--socket-send-buffer", f->socket_send_buffer, "Kernel send buffer per connection; 0 = kernel autotuning [256KiB]");
     cmd->add_option("--presence-timeout", f->presence_timeout, "Silence after which a presence member is removed [30s]");
+    cmd->add_option("--max-filter", f->max_filter, "Largest subscribe filter (its JSON); bigger is INVALID_FILTER [1KiB]");
+    cmd->add_option("--max-idle-streams", f->max_idle_streams,
+                    "Streams without subscribers kept for resume; past it the oldest idle ones go [10000]");
+    cmd->add_option("--max-idle-stream-memory", f->max_idle_stream_memory,
+                    "Memory of streams without subscribers (replay buffers included); past it the oldest idle ones go [64MiB]");
+    cmd->add_option("--max-presence-resources", f->max_presence_resources, "Presence resources per connection [20]");
+    cmd->add_option("--max-presence-meta", f->max_presence_meta, "Largest presence meta (its JSON); bigger is BAD_REQUEST [1KiB]");
+    cmd->add_option("--max-presence-users", f->max_presence_users,
+                    "Users listed in one presence message; past it the list is cut and `count` tells all [100]");
     cmd->callback([cmd, f, &reg] {
         reg.action = [cmd, f]() -> int {
             if (f->check) {

@@ -417,6 +417,7 @@ std::string encode_presence(const presence_state_msg& m) {
     append_json_string(out, m.resource);
     out += ",\"users\":";
     out += users.dump();
+    if (m.count) out += ",\"count\":" + std::to_string(*m.count);
     out.push_back('}');
     return out;
 }
@@ -552,6 +553,7 @@ result<server_message, protocol_error> decode_server(std::string_view text) {
                 m.users.push_back(std::move(pu));
             }
         }
+        if (auto n = doc.find("count"); n != doc.end() && n->is_number_unsigned()) m.count = n->get<std::size_t>();
         out.body = std::move(m);
     } else if (type == "pong") {
         pong_msg m;

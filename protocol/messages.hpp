@@ -116,7 +116,8 @@ struct presence_user {
 };
 struct presence_state_msg {
     std::string resource;
-    std::vector<presence_user> users;
+    std::vector<presence_user> users;  // the server may list only the first users by id
+    std::optional<std::size_t> count{};  // how many users are on the resource (rt serve always sends it)
 };
 struct pong_msg {
     std::int64_t timestamp = 0;

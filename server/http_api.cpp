@@ -1,5 +1,8 @@
 #include "server/http_api.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace rt::server {
 
 namespace {
@@ -47,6 +50,46 @@ std::string field_of(const std::string& msg) {
 http_response from_result(const result<json, proto::protocol_error>& r, int ok_status) {
     if (!r) return json_error(status_of(r.error().code), r.error().code, r.error().message, field_of(r.error().message));
     return {ok_status, "application/json", r.value().dump()};
+}
+
+std::string url_encode(std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char ch : s) {
+        if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+            out.push_back(static_cast<char>(ch));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[ch >> 4]);
+            out.push_back(hex[ch & 15]);
+        }
+    }
+    return out;
+}
+
+// GET /api/<Entity>[?limit=N][&after=ID]: one page, in id order, as a JSON array; a
+// `Link: </api/<Entity>?limit=N&after=LAST>; rel="next"` header when more rows follow.
+http_response list_page(hub& h, const rights& who, const std::string& entity, const std::map<std::string, std::string>* query) {
+    std::size_t limit = k_page_default_rows;
+    std::string after;
+    if (query) {
+        if (auto l = query->find("limit"); l != query->end()) {
+            const std::string& v = l->second;
+            if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0)
+                return json_error(400, proto::error_code::bad_request,
+                                  "limit must be a whole number from 1 (at most " + std::to_string(k_page_max_rows) +
+                                      " rows are returned)", "limit");
+            limit = std::min<std::size_t>(std::stoul(v), k_page_max_rows);
+        }
+        if (auto a = query->find("after"); a != query->end()) after = a->second;
+    }
+    auto r = h.list_rows(who, entity, after, limit, k_page_max_bytes);
+    if (!r) return json_error(status_of(r.error().code), r.error().code, r.error().message);
+    http_response out{200, "application/json", r.value().rows.dump(-1, ' ', false, json::error_handler_t::replace), {}};
+    if (r.value().next_after)
+        out.link = "</api/" + url_encode(entity) + "?limit=" + std::to_string(limit) + "&after=" +
+                   url_encode(*r.value().next_after) + ">; rel=\"next\"";
+    return out;
 }
 
 }  // namespace
@@ -109,8 +152,8 @@ http_response handle_http(hub& h, const http_call& call) {
         return std::nullopt;
     };
 
-    if (method == "GET")
-        return id.empty() ? from_result(h.list_rows(*who, entity), 200) : from_result(h.get_row(*who, entity, id), 200);
+    if (method == "GET" && id.empty()) return list_page(h, *who, entity, call.query);
+    if (method == "GET") return from_result(h.get_row(*who, entity, id), 200);
     const bool mutation = (method == "POST" && id.empty()) || ((method == "PATCH" || method == "DELETE") && !id.empty());
     if (mutation) {
         // DELETE has no body: it only must not claim a non-JSON one (it is never a "simple" request).

@@ -14,13 +14,23 @@ struct http_response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
+    std::string link{};  // a Link header (the next page of a list), when not empty
 };
+
+// Paging of GET /api/<Entity> (?limit=N&after=ID). A page also ends before the row that would take
+// its body past k_page_max_bytes (it always holds at least one row), so a client that does not
+// read pins at most about that much per request, and only until websocketpp's open-handshake
+// timer (5 s from accept, which also runs while an HTTP response is written) drops it.
+constexpr std::size_t k_page_default_rows = 100;   // a screenful; lists grow with the store, pages do not
+constexpr std::size_t k_page_max_rows = 1000;      // larger requests get this many
+constexpr std::size_t k_page_max_bytes = 256 << 10; // 256 KiB: ~1,000 rows of 250 B, or 4 rows at the 64 KiB frame limit
 
 // "/live?token=a%20b&x=1" → path "/live", query {token: "a b", x: "1"}.
 void split_resource(std::string_view resource, std::string& path, std::map<std::string, std::string>& query);
 
 struct http_call {
     std::string_view method, path, body;
+    const std::map<std::string, std::string>* query = nullptr;  // the URL's query parameters, decoded
     std::string_view content_type;  // the request's Content-Type header ("" when absent)
     const rights* who = nullptr;    // nullptr: no valid token (401 except for /healthz)
     // Takes one mutation from the caller's budget (shared with its WebSocket publishes); false: 429.

@@ -1,6 +1,7 @@
 #include "server/hub.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -73,7 +74,10 @@ hub::hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_s
         stream* raw = st.get();
         index_[sub->name][raw->filter_keys][filter.dump()] = raw;
         streams_.emplace(s.key, std::move(st));
+        mark_idle_locked(*raw, now);
     }
+    // A database from a server with larger caps (or none) may hold more than these allow.
+    evict_idle_locked();
 }
 
 std::int64_t hub::now_ms() const {
@@ -135,12 +139,76 @@ void hub::remove_subscriber(stream& st, conn_context& c, const std::string& sid,
         drop(g->second);
         if (g->second.empty()) st.sid_subscribers.erase(g);
     }
-    if (st.idle()) st.idle_since_ms = now;
+    if (st.idle()) mark_idle_locked(st, now);
+}
+
+namespace {
+// What an idle stream is counted for besides its replay buffer: its key is held three times (the
+// streams_ key, the stream, the index's canonical filter) plus the parsed filter; the rest is the
+// stream object and its map nodes.
+constexpr std::size_t k_stream_overhead_bytes = 512;
+std::size_t idle_cost_of(const stream& st) {
+    return 4 * st.key.size() + k_stream_overhead_bytes + st.history.buffered_bytes();
+}
+}  // namespace
+
+void hub::mark_idle_locked(stream& st, std::int64_t now) {
+    st.idle_since_ms = now;
+    if (st.listed_idle) return;
+    st.idle_at = idle_.insert(idle_.end(), &st);
+    st.listed_idle = true;
+    st.idle_cost = idle_cost_of(st);
+    idle_bytes_ += st.idle_cost;
+}
+
+void hub::mark_busy_locked(stream& st) {
+    if (!st.listed_idle) return;
+    idle_.erase(st.idle_at);
+    st.listed_idle = false;
+    idle_bytes_ -= st.idle_cost;
+    st.idle_cost = 0;
+}
+
+void hub::recount_idle_locked(stream& st) {
+    if (!st.listed_idle) return;
+    idle_bytes_ -= st.idle_cost;
+    st.idle_cost = idle_cost_of(st);
+    idle_bytes_ += st.idle_cost;
+}
+
+void hub::evict_idle_locked() {
+    while (!idle_.empty() && (idle_.size() > cfg_.max_idle_streams || idle_bytes_ > cfg_.max_idle_stream_bytes)) {
+        drop_stream_locked(streams_.find(idle_.front()->key));
+        metrics_.streams_evicted++;
+    }
+}
+
+std::unordered_map<std::string, std::unique_ptr<stream>>::iterator hub::drop_stream_locked(
+    std::unordered_map<std::string, std::unique_ptr<stream>>::iterator it) {
+    assert(it != streams_.end());
+    stream& st = *it->second;
+    assert(st.idle());  // a connection's subscriptions point at it otherwise
+    mark_busy_locked(st);
+    auto idx = index_.find(st.sub->name);
+    if (idx != index_.end()) {
+        auto ks = idx->second.find(st.filter_keys);
+        if (ks != idx->second.end()) {
+            ks->second.erase(st.filter.dump());
+            if (ks->second.empty()) idx->second.erase(ks);
+        }
+    }
+    db_.forget_stream(st.key);
+    return streams_.erase(it);
 }
 
 std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m) {
     const spec::subscription* sub = app_.find_subscription(m.subscription);
     if (!sub) return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
+    // Every distinct filter is a stream kept after its last subscriber leaves: its size is bounded
+    // before anything else looks at it.
+    if (std::size_t n = m.filter.dump(-1, ' ', false, json::error_handler_t::replace).size(); n > cfg_.max_filter_bytes)
+        return perr(error_code::invalid_filter, "the filter is " + std::to_string(n) + " bytes of JSON; at most " +
+                                                    std::to_string(cfg_.max_filter_bytes) + " are allowed (--max-filter)");
     // The stream (its snapshot, replay and every later event) lies inside what the token may
     // read: the one check covers all three.
     if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return perr(d.code, d.reason);
@@ -159,6 +227,7 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
         c.subscriptions.erase(existing);
     }
     stream& st = stream_for(*sub, canonical_filter(*sub, m.filter));
+    mark_busy_locked(st);
     st.history.prune(now);
 
     proto::subscribed_msg reply;
@@ -180,6 +249,7 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
     if (m.sid.empty()) st.subscribers.push_back(&c);
     else st.sid_subscribers[m.sid].push_back(&c);
     c.subscriptions[key] = conn_subscription{&st, m.sid};
+    evict_idle_locked();  // the subscription this one replaced may have left its stream idle
     return std::nullopt;
 }
 
@@ -196,6 +266,7 @@ std::optional<protocol_error> hub::unsubscribe(conn_context& c, const json& id, 
         name = it->second.st->sub->name;
         remove_subscriber(*it->second.st, c, it->second.sid, now_ms());
         c.subscriptions.erase(it);
+        evict_idle_locked();
     }
     sink_.send_to(c, std::make_shared<const std::string>(proto::encode_unsubscribed(id, name, m.sid)));
     return std::nullopt;
@@ -297,11 +368,13 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
         stream& st = *changes[i].st;
         auto frame = std::make_shared<const std::string>(std::move(events[i].frame));
         st.history.append({events[i].seq, ts, frame});
+        recount_idle_locked(st);
         metrics_.events_published++;
         if (!st.subscribers.empty()) sink_.fan_out(frame, st.subscribers);
         for (const auto& [sid, conns] : st.sid_subscribers)
             sink_.fan_out(std::make_shared<const std::string>(proto::event_with_sid(*frame, sid)), conns);
     }
+    evict_idle_locked();  // idle streams' replay buffers grew
     const json& row = a ? *a : *b;
     if (authorize(who, app_, read_row_action{ent, &row})) return row;
     return json{{"id", id}};  // a write-only token, or a row it may not read: the echo names the id only
@@ -309,28 +382,44 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
 
 std::optional<protocol_error> hub::presence(conn_context& c, const proto::presence_msg& m) {
     if (auto d = authorize(c.who, app_, presence_action_check{m.resource}); !d) return perr(d.code, d.reason);
+    if (m.action == proto::presence_action::join) {
+        // Every member receives the meta with every change of the list: it stays small.
+        if (std::size_t n = m.meta.dump(-1, ' ', false, json::error_handler_t::replace).size(); n > cfg_.max_presence_meta_bytes)
+            return perr(error_code::bad_request, "meta is " + std::to_string(n) + " bytes of JSON; at most " +
+                                                     std::to_string(cfg_.max_presence_meta_bytes) +
+                                                     " are allowed (--max-presence-meta)");
+    }
     std::lock_guard<std::mutex> lock(mu_);
     std::int64_t now = now_ms();
     if (m.action == proto::presence_action::join) {
+        if (c.presence.count(m.resource) == 0 && c.presence.size() >= cfg_.max_presence_resources)
+            return perr(error_code::too_many_subscriptions,
+                        "a connection may be present on at most " + std::to_string(cfg_.max_presence_resources) +
+                            " resources (--max-presence-resources); leave one first");
         bool changed = presence_.join(m.resource, &c, c.who.user, m.meta, now);
         c.presence.insert(m.resource);
         if (changed) broadcast_presence(m.resource);
-        else sink_.send_to(c, std::make_shared<const std::string>(
-                                  proto::encode_presence({m.resource, presence_.users(m.resource)})));
+        else sink_.send_to(c, presence_frame(m.resource));
     } else {
         bool changed = presence_.leave(m.resource, &c);
         c.presence.erase(m.resource);
         if (changed) broadcast_presence(m.resource);
-        sink_.send_to(c, std::make_shared<const std::string>(proto::encode_presence({m.resource, presence_.users(m.resource)})));
+        sink_.send_to(c, presence_frame(m.resource));
     }
     return std::nullopt;
+}
+
+frame_ptr hub::presence_frame(const std::string& resource) const {
+    proto::presence_state_msg msg{resource, presence_.users(resource)};
+    msg.count = msg.users.size();
+    if (msg.users.size() > cfg_.max_presence_users) msg.users.resize(cfg_.max_presence_users);
+    return std::make_shared<const std::string>(proto::encode_presence(msg));
 }
 
 void hub::broadcast_presence(const std::string& resource) {
     auto members = presence_.members(resource);
     if (members.empty()) return;
-    auto frame = std::make_shared<const std::string>(proto::encode_presence({resource, presence_.users(resource)}));
-    sink_.fan_out(frame, members);
+    sink_.fan_out(presence_frame(resource), members);
 }
 
 void hub::touch_presence(conn_context& c, std::int64_t now) {
@@ -343,6 +432,7 @@ void hub::disconnect(conn_context& c) {
     std::int64_t now = now_ms();
     for (auto& [key, s] : c.subscriptions) remove_subscriber(*s.st, c, s.sid, now);
     c.subscriptions.clear();
+    evict_idle_locked();
     for (const auto& r : presence_.leave_all(&c)) broadcast_presence(r);
     c.presence.clear();
 }
@@ -359,16 +449,30 @@ result<json, protocol_error> hub::get_row(const rights& who, const std::string& 
     return *row;
 }
 
-result<json, protocol_error> hub::list_rows(const rights& who, const std::string& entity) {
-    using R = result<json, protocol_error>;
+result<row_page, protocol_error> hub::list_rows(const rights& who, const std::string& entity, const std::string& after,
+                                                std::size_t limit, std::size_t max_bytes) {
+    using R = result<row_page, protocol_error>;
     const spec::entity* ent = app_.find_entity(entity);
     if (!ent) return R(make_unexpected(perr(error_code::not_found, "no entity named '" + entity + "'")));
     if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(perr(d.code, d.reason)));
     std::lock_guard<std::mutex> lock(mu_);
-    json out = json::array();
-    for (const auto& [id, row] : db_.rows(entity))
-        if (authorize(who, app_, read_row_action{ent, &row})) out.push_back(row);
-    return out;
+    row_page page;
+    std::size_t bytes = 0;
+    const std::string* last_id = nullptr;
+    const auto& rows = db_.rows(entity);
+    for (auto it = after.empty() ? rows.begin() : rows.upper_bound(after); it != rows.end(); ++it) {
+        if (!authorize(who, app_, read_row_action{ent, &it->second})) continue;
+        std::size_t n = it->second.dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;
+        // A full page ends here, and says so only if a readable row follows (no empty last page).
+        if (page.rows.size() >= limit || (!page.rows.empty() && bytes + n > max_bytes)) {
+            page.next_after = *last_id;
+            break;
+        }
+        bytes += n;
+        last_id = &it->first;
+        page.rows.push_back(it->second);
+    }
+    return page;
 }
 
 void hub::sweep(std::int64_t now) {
@@ -376,21 +480,11 @@ void hub::sweep(std::int64_t now) {
     for (auto it = streams_.begin(); it != streams_.end();) {
         stream& st = *it->second;
         st.history.prune(now);
-        if (st.idle() && now - st.idle_since_ms > cfg_.replay.max_age_ms) {
-            auto idx = index_.find(st.sub->name);
-            if (idx != index_.end()) {
-                auto ks = idx->second.find(st.filter_keys);
-                if (ks != idx->second.end()) {
-                    ks->second.erase(st.filter.dump());
-                    if (ks->second.empty()) idx->second.erase(ks);
-                }
-            }
-            db_.forget_stream(st.key);
-            it = streams_.erase(it);
-        } else {
-            ++it;
-        }
+        recount_idle_locked(st);
+        if (st.idle() && now - st.idle_since_ms > cfg_.replay.max_age_ms) it = drop_stream_locked(it);
+        else ++it;
     }
+    evict_idle_locked();
 }
 
 void hub::expire_presence(std::int64_t now, std::int64_t timeout_ms) {
@@ -402,6 +496,8 @@ hub::stats hub::snapshot_stats() {
     std::lock_guard<std::mutex> lock(mu_);
     stats s;
     s.streams = streams_.size();
+    s.idle_streams = idle_.size();
+    s.idle_stream_bytes = idle_bytes_;
     for (const auto& sub : app_.subscriptions) s.subscribers_by_name[sub.name] = 0;
     for (const auto& [k, st] : streams_) {
         s.buffered_events += st->history.buffered();

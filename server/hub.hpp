@@ -4,6 +4,7 @@
 // atomically, and a connection receives its `subscribed`, its replay and later events in order.
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,12 +51,32 @@ struct stream {
     // Subscribers that named their subscription: sid → connections; each sid its own frame.
     std::map<std::string, std::vector<conn_context*>> sid_subscribers;
     std::int64_t idle_since_ms = 0;     // when the last subscriber left
+    // hub::idle_ (oldest first) holds every idle stream; `idle_at` is its place there, `idle_cost`
+    // what it was last counted for in hub::idle_bytes_.
+    std::list<stream*>::iterator idle_at{};
+    bool listed_idle = false;
+    std::size_t idle_cost = 0;
     bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
 };
 
+// The hub's limits. `rt serve` fills them from server_config, where each default has its reason;
+// the same defaults here keep a hub built with hub_config{} (tests, fuzz targets) realistic.
 struct hub_config {
     proto::replay_limits replay;
     int max_subscriptions = 50;
+    std::size_t max_filter_bytes = 1024;             // a subscribe filter's JSON, compact
+    std::size_t max_idle_streams = 10000;            // streams without subscribers kept for resume
+    std::uint64_t max_idle_stream_bytes = 64 << 20;  // their estimated memory, replay buffers included
+    std::size_t max_presence_resources = 20;         // per connection
+    std::size_t max_presence_meta_bytes = 1024;      // a join's `meta` JSON, compact
+    std::size_t max_presence_users = 100;            // users listed in one presence message (then `count`)
+};
+
+// One page of a REST list: the rows, and the id to pass as `after` for the next page (none on the
+// last page).
+struct row_page {
+    json rows = json::array();
+    std::optional<std::string> next_after;
 };
 
 class hub {
@@ -81,9 +102,13 @@ public:
 
     // REST reads: only rows `who` may read (others are NOT_FOUND / left out of the list).
     result<json, proto::protocol_error> get_row(const rights& who, const std::string& entity, const std::string& id);
-    result<json, proto::protocol_error> list_rows(const rights& who, const std::string& entity);
+    // A page of the rows `who` may read, in id order: those after `after` ("" from the start), at
+    // most `limit` rows and, past the first row, at most `max_bytes` of row JSON.
+    result<row_page, proto::protocol_error> list_rows(const rights& who, const std::string& entity, const std::string& after,
+                                                      std::size_t limit, std::size_t max_bytes);
 
-    // Periodic upkeep: ages replay buffers out and reclaims idle streams.
+    // Periodic upkeep: ages replay buffers out and reclaims idle streams (older than the replay
+    // age, or the oldest past the idle caps).
     void sweep(std::int64_t now_ms);
     // Removes presence members silent for longer than timeout_ms and tells the others.
     void expire_presence(std::int64_t now_ms, std::int64_t timeout_ms);
@@ -94,6 +119,8 @@ public:
         std::size_t streams = 0;
         std::size_t buffered_events = 0;
         std::size_t buffered_bytes = 0;
+        std::size_t idle_streams = 0;
+        std::size_t idle_stream_bytes = 0;
         std::map<std::string, std::size_t> subscribers_by_name;
     };
     stats snapshot_stats();
@@ -105,7 +132,20 @@ private:
     json canonical_filter(const spec::subscription& s, const json& filter) const;
     json snapshot(const stream& st) const;
     void remove_subscriber(stream& st, conn_context& c, const std::string& sid, std::int64_t now_ms);
+    // Idle-stream bookkeeping (hub lock held): a stream enters idle_ when its last subscriber
+    // leaves, leaves it when one joins; its cost is recounted when its replay buffer changes.
+    void mark_idle_locked(stream& st, std::int64_t now_ms);
+    void mark_busy_locked(stream& st);
+    void recount_idle_locked(stream& st);
+    // Drops the oldest idle streams until both idle caps hold; counts them as evictions.
+    void evict_idle_locked();
+    // Forgets a stream everywhere: index, idle list, database, streams_. Returns the next iterator.
+    std::unordered_map<std::string, std::unique_ptr<stream>>::iterator drop_stream_locked(
+        std::unordered_map<std::string, std::unique_ptr<stream>>::iterator it);
     void broadcast_presence(const std::string& resource);
+    // The presence message of a resource: its first max_presence_users users by id, and the count
+    // of all (hub lock held).
+    frame_ptr presence_frame(const std::string& resource) const;
     std::int64_t now_ms() const;
 
     const spec::app& app_;
@@ -120,6 +160,8 @@ private:
     // streams by lookup, not by testing every subscriber's filter.
     std::map<std::string, std::map<std::vector<std::string>, std::unordered_map<std::string, stream*>>> index_;
     presence_registry presence_;
+    std::list<stream*> idle_;      // streams without subscribers, oldest idle first
+    std::uint64_t idle_bytes_ = 0; // sum of their idle_cost
 };
 
 }  // namespace rt::server

@@ -31,8 +31,11 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_origin_refusals_total", "counter", "Upgrades and HTTP requests refused for their Origin.", m.origin_refusals);
     metric(os, "rt_token_reloads_total", "counter", "Tokens file reloads (SIGHUP) that took effect.", m.token_reloads);
     metric(os, "rt_token_reload_failures_total", "counter", "Tokens file reloads refused; the previous tokens stay.", m.token_reload_failures);
+    metric(os, "rt_streams_evicted_total", "counter", "Idle streams dropped before --replay-age for --max-idle-streams or --max-idle-stream-memory.", m.streams_evicted);
     metric(os, "rt_bytes_queued", "gauge", "Bytes queued for sending across all connections.", x.bytes_queued);
     metric(os, "rt_streams", "gauge", "Live streams (subscription + filter).", x.streams);
+    metric(os, "rt_idle_streams", "gauge", "Streams without subscribers, kept for resume.", x.idle_streams);
+    metric(os, "rt_idle_stream_bytes", "gauge", "Estimated memory of the idle streams, replay buffers included.", x.idle_stream_bytes);
     metric(os, "rt_replay_buffered_events", "gauge", "Events held in replay buffers.", x.buffered_events);
     metric(os, "rt_replay_buffered_bytes", "gauge", "Bytes held in replay buffers.", x.buffered_bytes);
     os << "# HELP rt_subscriptions Subscribers per subscription.\n# TYPE rt_subscriptions gauge\n";

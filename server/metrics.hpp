@@ -27,6 +27,7 @@ struct metrics {
     std::atomic<std::uint64_t> origin_refusals{0};       // upgrades and requests refused for their Origin
     std::atomic<std::uint64_t> token_reloads{0};         // SIGHUP reloads that took effect
     std::atomic<std::uint64_t> token_reload_failures{0}; // SIGHUP reloads refused (old tokens kept)
+    std::atomic<std::uint64_t> streams_evicted{0};       // idle streams dropped early for the idle-stream caps
 };
 
 struct metrics_extra {
@@ -34,6 +35,8 @@ struct metrics_extra {
     std::size_t streams = 0;
     std::size_t buffered_events = 0;
     std::size_t buffered_bytes = 0;
+    std::size_t idle_streams = 0;
+    std::size_t idle_stream_bytes = 0;
     std::map<std::string, std::size_t> subscribers_by_name;
 };
 

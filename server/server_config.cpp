@@ -90,6 +90,10 @@ result<bool, std::string> validate(const server_config& cfg) {
     if (cfg.max_subscriptions < 1) return make_unexpected(std::string("--max-subscriptions must be at least 1"));
     if (cfg.rate_per_s <= 0) return make_unexpected(std::string("--rate-limit must be positive"));
     if (cfg.replay_max_events < 1) return make_unexpected(std::string("--replay-events must be at least 1"));
+    if (cfg.max_filter_bytes < 2) return make_unexpected(std::string("--max-filter must be at least 2B (the empty filter {})"));
+    if (cfg.max_presence_resources < 1) return make_unexpected(std::string("--max-presence-resources must be at least 1"));
+    if (cfg.max_presence_meta_bytes < 2) return make_unexpected(std::string("--max-presence-meta must be at least 2B (the empty meta {})"));
+    if (cfg.max_presence_users < 1) return make_unexpected(std::string("--max-presence-users must be at least 1"));
     if (cfg.slow_hard_bytes < cfg.slow_soft_bytes)
         return make_unexpected(std::string("--slow-hard must be at least --slow-soft"));
     if (cfg.pong_timeout >= cfg.ping_interval)
@@ -174,11 +178,19 @@ result<bool, std::string> apply_config_file(server_config& cfg, const std::strin
         else if (key == "slow_grace") r = read_duration(node, where, cfg.slow_grace);
         else if (key == "socket_send_buffer") r = read_size(node, where, cfg.socket_send_buffer_bytes);
         else if (key == "presence_timeout") r = read_duration(node, where, cfg.presence_timeout);
+        else if (key == "max_filter") r = read_size(node, where, cfg.max_filter_bytes);
+        else if (key == "max_idle_streams") r = integer(cfg.max_idle_streams, 0, 10000000);
+        else if (key == "max_idle_stream_memory") r = read_size(node, where, cfg.max_idle_stream_bytes);
+        else if (key == "max_presence_resources") r = integer(cfg.max_presence_resources, 1, 100000);
+        else if (key == "max_presence_meta") r = read_size(node, where, cfg.max_presence_meta_bytes);
+        else if (key == "max_presence_users") r = integer(cfg.max_presence_users, 1, 1000000);
         else
             r = make_unexpected(where + " is not a setting (expected spec, listen, path, db, tokens, insecure, allowed_origins, "
                                         "log_level, threads, ping_interval, pong_timeout, max_frame, "
                                         "max_subscriptions, rate_limit, rate_burst, abuse_close_after, "
-                                        "replay_events, replay_age, slow_soft, slow_hard, slow_grace, socket_send_buffer, presence_timeout)");
+                                        "replay_events, replay_age, slow_soft, slow_hard, slow_grace, socket_send_buffer, presence_timeout, "
+                                        "max_filter, max_idle_streams, max_idle_stream_memory, max_presence_resources, "
+                                        "max_presence_meta, max_presence_users)");
         if (!r) return r;
     }
     return true;

@@ -39,6 +39,12 @@ struct server_config {
     std::uint64_t slow_hard_bytes = 8 << 20;          // queued bytes that close at once
     std::uint64_t socket_send_buffer_bytes = 256 * 1024;  // kernel buffer per socket: bounds what a stalled peer pins (autotuning allows 4 MiB)
     std::chrono::milliseconds presence_timeout{30000};// a presence member silent this long is removed
+    std::uint64_t max_filter_bytes = 1024;            // a real filter names a few short values; each distinct one is a stream
+    std::uint32_t max_idle_streams = 10000;           // a reconnect wave of 10k clients, each on its own stream, still resumes
+    std::uint64_t max_idle_stream_bytes = 64 << 20;   // ~1,900 full buffers of 350 B events; departed clients pin no more
+    std::uint32_t max_presence_resources = 20;        // per connection; a UI shows a handful of boards or documents at once
+    std::uint64_t max_presence_meta_bytes = 1024;     // a cursor or a column; every member receives it on every change
+    std::uint32_t max_presence_users = 100;           // listed per presence message (then only `count`): bounds each frame
     std::chrono::milliseconds shutdown_grace{1500};   // SIGTERM must exit within 2 s
 };
 

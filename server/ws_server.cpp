@@ -68,8 +68,10 @@ public:
     ws_server(const server_config& cfg, const spec::app& app, store& db, token_table tokens)
         : cfg_(cfg), app_(app), dev_mode_(cfg.tokens_path.empty()),
           tokens_(std::make_shared<const token_table>(std::move(tokens))), signals_(io_),
-          hub_(app, db, hub_config{proto::replay_limits{cfg.replay_max_events, cfg.replay_max_age.count()},
-                                   cfg.max_subscriptions},
+          hub_(app, db,
+               hub_config{proto::replay_limits{cfg.replay_max_events, cfg.replay_max_age.count()}, cfg.max_subscriptions,
+                          cfg.max_filter_bytes, cfg.max_idle_streams, cfg.max_idle_stream_bytes,
+                          cfg.max_presence_resources, cfg.max_presence_meta_bytes, cfg.max_presence_users},
                metrics_, *this),
           mutations_(cfg.rate_per_s, cfg.rate_burst), sweep_timer_(io_), ping_timer_(io_), shutdown_timer_(io_) {}
 
@@ -420,6 +422,7 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     http_call call;
     call.method = con->get_request().get_method();
     call.path = path;
+    call.query = &query;
     call.body = con->get_request_body();
     const std::string content_type = con->get_request_header("Content-Type");
     call.content_type = content_type;
@@ -433,6 +436,7 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     http_response r = handle_http(hub_, call);
     con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));
     con->replace_header("Content-Type", r.content_type);
+    if (!r.link.empty()) con->replace_header("Link", r.link);
     con->set_body(r.body);
 }
 
@@ -457,6 +461,8 @@ std::string ws_server::render_metrics() {
     x.streams = s.streams;
     x.buffered_events = s.buffered_events;
     x.buffered_bytes = s.buffered_bytes;
+    x.idle_streams = s.idle_streams;
+    x.idle_stream_bytes = s.idle_stream_bytes;
     x.subscribers_by_name = std::move(s.subscribers_by_name);
     std::vector<std::shared_ptr<conn_context>> all;
     {

@@ -187,12 +187,14 @@ void ws_server::handler_failed(const char* what, const websocketpp::connection_h
         if (auto ctx = find(hdl)) who = " conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user);
         std::error_code ec;
         connection_ptr con = hdl.expired() ? nullptr : ep_.get_con_from_hdl(hdl, ec);
-        log_line(log_level::error, std::string("handler ") + what + " failed" + who + ": " + log_text(why) +
-                                       (con ? "; closing that connection with 1011" : ""));
-        if (!con) return;
-        if (con->get_state() == websocketpp::session::state::open)
+        const auto state = con ? con->get_state() : websocketpp::session::state::closed;
+        const char* action = state == websocketpp::session::state::open         ? "; closing that connection with 1011"
+                             : state == websocketpp::session::state::connecting ? "; answering 500"
+                                                                                 : "";
+        log_line(log_level::error, std::string("handler ") + what + " failed" + who + ": " + log_text(why) + action);
+        if (state == websocketpp::session::state::open)
             con->close(proto::close_code::internal_error, "internal error", ec);
-        else if (con->get_state() == websocketpp::session::state::connecting)
+        else if (state == websocketpp::session::state::connecting)
             con->set_status(websocketpp::http::status_code::internal_server_error);  // an HTTP request or a handshake
     } catch (...) {
         // Logging itself failed (out of memory): the count is kept; nothing more can be done here.

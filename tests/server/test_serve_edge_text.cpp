@@ -28,7 +28,7 @@ std::vector<std::string> edge_text_user_ids(const json& p) {
 
 }  // namespace
 
-TEST_CASE("finding 1: a ?user= that is not UTF-8 is refused at the handshake and the server keeps serving", "[serve][edge]") {
+TEST_CASE("issue 12 finding 1: a ?user= that is not UTF-8 is refused at the handshake and the server keeps serving", "[serve][edge]") {
     rt_server srv({}, edge_text_helpdesk_spec());  // development mode: ?user= names the client
 
     // The reproducer: connect as user "\xff", join a presence resource. The old server aborted here
@@ -60,7 +60,7 @@ TEST_CASE("finding 1: a ?user= that is not UTF-8 is refused at the handshake and
     CHECK(srv.stop() == 0);
 }
 
-TEST_CASE("finding 8: handshakes without a version or with a non-base64 key get 400", "[serve][edge]") {
+TEST_CASE("issue 12 finding 8: handshakes without a version or with a non-base64 key get 400", "[serve][edge]") {
     rt_server srv;
     SECTION("a normal upgrade is still accepted") {
         CHECK(raw_handshake(srv.port(), raw_upgrade_request("/live")).status == 101);
@@ -87,7 +87,7 @@ TEST_CASE("finding 8: handshakes without a version or with a non-base64 key get 
     CHECK(request(*c, {{"id", "p"}, {"type", "ping"}, {"timestamp", 7}}).value("timestamp", 0) == 7);
 }
 
-TEST_CASE("finding 8: a ping timestamp outside int64 is refused naming the field; int64 extremes are exact", "[serve][edge]") {
+TEST_CASE("issue 12 finding 8: a ping timestamp outside int64 is refused naming the field, and int64 extremes are exact", "[serve][edge]") {
     rt_server srv;
     auto c = connect_ws(srv.ws_url());
     REQUIRE_FALSE(c->send(R"({"id":"big","type":"ping","timestamp":18446744073709551615})"));
@@ -104,7 +104,7 @@ TEST_CASE("finding 8: a ping timestamp outside int64 is refused naming the field
     }
 }
 
-TEST_CASE("client text: a REST id in the URL that is not UTF-8 is refused naming the field", "[serve][edge]") {
+TEST_CASE("issue 12 client text: a REST id in the URL that is not UTF-8 is refused naming the field", "[serve][edge]") {
     rt_server srv;
     auto r = http_request(srv.port(), "GET", "/api/Task/%ff");
     CHECK(r.status == 400);
@@ -114,7 +114,7 @@ TEST_CASE("client text: a REST id in the URL that is not UTF-8 is refused naming
     CHECK(http_request(srv.port(), "GET", "/api/Task/%e2%82%ac").status == 404);  // valid UTF-8: just not there
 }
 
-TEST_CASE("finding 8: --listen localhost:PORT resolves to the loopback address", "[serve][edge]") {
+TEST_CASE("issue 12 finding 8: --listen localhost:PORT resolves to the loopback address", "[serve][edge]") {
     rt_process p({"serve", "--spec", kanban_spec_path(), "--listen", "localhost:0"});
     CHECK(p.wait_for_output("listening on ws://127.0.0.1:", std::chrono::seconds(15)));
     CHECK_THAT(p.err(), !Catch::Contains("not an IP address"));

@@ -19,7 +19,8 @@ constexpr std::uint16_t abnormal = 1006;           // never sent: the connection
 constexpr std::uint16_t invalid_payload = 1007;    // a text frame that is not UTF-8 (sent by the WebSocket library)
 constexpr std::uint16_t policy_violation = 1008;   // rate-limit abuse or a slow consumer over its output limit
 constexpr std::uint16_t message_too_big = 1009;    // a frame larger than --max-frame (sent by the WebSocket library)
-constexpr std::uint16_t internal_error = 1011;     // an unexpected framing-layer error (sent by the WebSocket library)
+constexpr std::uint16_t internal_error = 1011;     // a handler of this connection failed unexpectedly (logged, counted in
+                                                   // rt_handler_failures_total), or a framing-layer error
 // Application range (4000-4999), rt's own.
 constexpr std::uint16_t dropped_by_client = 4000;  // a client dropped the connection on purpose; it will reconnect
 constexpr std::uint16_t auth_failed = 4001;        // the handshake carried no valid token (after error AUTH_REQUIRED),

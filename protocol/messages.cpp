@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <initializer_list>
+#include <limits>
 
 namespace rt::proto {
 
@@ -241,6 +242,10 @@ result<client_message, decode_error> decode_client(std::string_view text, const 
         if (auto ts = doc.find("timestamp"); ts != doc.end()) {
             if (!ts->is_number_integer() && !ts->is_number_unsigned())
                 return fail(std::string("field 'timestamp' must be an integer, got ") + type_name(*ts));
+            // Echoed exactly, so it must fit the signed 64-bit field it is carried in (2^64-1 once came back as -1).
+            if (ts->is_number_unsigned() &&
+                ts->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+                return fail("field 'timestamp' must be a signed 64-bit integer (at most 9223372036854775807)");
             m.timestamp = ts->get<std::int64_t>();
         }
         out.body = m;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/text_check.hpp"
+
 namespace rt::server {
 
 namespace {
@@ -142,6 +144,9 @@ http_response handle_http(hub& h, const http_call& call) {
     std::string entity(rest.substr(0, slash));
     std::string id = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
     if (!h.app().find_entity(entity)) return json_error(404, proto::error_code::not_found, "no entity named '" + entity + "'");
+    // The URL is percent-decoded raw bytes: an id must be UTF-8 text, as every id sent as JSON is.
+    if (!proto::valid_utf8(id))
+        return json_error(400, proto::error_code::bad_request, "the id in the URL is not valid UTF-8 (percent-encode UTF-8 text)", "id");
     if (!id.empty() && id.find('/') != std::string::npos)
         return json_error(404, proto::error_code::not_found, "no such endpoint: " + std::string(path));
 

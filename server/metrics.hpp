@@ -25,6 +25,7 @@ struct metrics {
     std::atomic<std::uint64_t> resumes_recovered{0};
     std::atomic<std::uint64_t> resumes_resynced{0};
     std::atomic<std::uint64_t> origin_refusals{0};       // upgrades and requests refused for their Origin
+    std::atomic<std::uint64_t> handler_failures{0};      // handlers that threw: that connection closed with 1011
     std::atomic<std::uint64_t> token_reloads{0};         // SIGHUP reloads that took effect
     std::atomic<std::uint64_t> token_reload_failures{0}; // SIGHUP reloads refused (old tokens kept)
     std::atomic<std::uint64_t> streams_evicted{0};       // idle streams dropped early for the idle-stream caps

@@ -10,6 +10,7 @@
 
 #include "protocol/spec_json_text.hpp"
 #include "protocol/spec_value_check.hpp"
+#include "protocol/text_check.hpp"
 
 namespace rt::server {
 
@@ -155,6 +156,9 @@ std::optional<rights> checker::token(const toml::table& t, const std::string& ke
     auto user = t["user"].value<std::string>();
     if (!user || user->empty() || !t["user"].is_string()) {
         error(t.source(), who + ": missing 'user' (a non-empty string naming the user)");
+    } else if (!proto::valid_utf8(*user)) {
+        // The TOML parser checks the file's encoding; this keeps any path to a user name to one rule.
+        error(t.source(), who + ": 'user' is not valid UTF-8");
     } else {
         r.user = *user;
     }

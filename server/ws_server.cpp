@@ -19,6 +19,7 @@
 #include "protocol/close_codes.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/spec.hpp"
+#include "protocol/text_check.hpp"
 #include "server/http_api.hpp"
 #include "server/hub.hpp"
 #include "server/log.hpp"
@@ -39,6 +40,29 @@ struct ws_config : websocketpp::config::asio {
     static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
 };
 
+}  // namespace
+}  // namespace rt::server
+
+// Draft-76 handshakes (no Sec-WebSocket-Version) are refused: websocketpp would otherwise pick its
+// hybi00 processor, wait for 8 bytes of "key3" after the headers and answer 500 when they are absent.
+// With no processor for version 0, the library answers 400 with the versions it speaks (RFC 6455 4.4).
+template <>
+auto websocketpp::connection<rt::server::ws_config>::get_processor(int version) const -> processor_ptr {
+    using cfg = rt::server::ws_config;
+    processor_ptr p;
+    switch (version) {
+        case 7: p = lib::make_shared<processor::hybi07<cfg>>(transport_con_type::is_secure(), m_is_server, m_msg_manager, lib::ref(m_rng)); break;
+        case 8: p = lib::make_shared<processor::hybi08<cfg>>(transport_con_type::is_secure(), m_is_server, m_msg_manager, lib::ref(m_rng)); break;
+        case 13: p = lib::make_shared<processor::hybi13<cfg>>(transport_con_type::is_secure(), m_is_server, m_msg_manager, lib::ref(m_rng)); break;
+        default: return p;
+    }
+    p->set_max_message_size(m_max_message_size);  // as the library's own version does (--max-frame)
+    return p;
+}
+
+namespace rt::server {
+namespace {
+
 using ws_endpoint = websocketpp::server<ws_config>;
 using connection_ptr = ws_endpoint::connection_ptr;
 using message_ptr = ws_endpoint::message_ptr;
@@ -49,6 +73,17 @@ struct identity {
     rights who;
     std::string token;  // "" in development mode
 };
+
+// The query parameters that become client text (a user name in development mode) are percent-decoded
+// raw bytes: refused unless UTF-8, before they are stored, logged or encoded into JSON. Returns
+// the 400 body naming the parameter, or nothing when they are fine.
+std::optional<std::string> bad_client_text(const std::map<std::string, std::string>& query) {
+    for (const char* field : {"user"})
+        if (auto it = query.find(field); it != query.end() && !proto::valid_utf8(it->second))
+            return std::string("{\"error\":\"BAD_REQUEST\",\"field\":\"") + field + "\",\"message\":\"query parameter '" +
+                   field + "' is not valid UTF-8 (percent-decode it to UTF-8 text)\"}";
+    return std::nullopt;
+}
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
     if (s.size() < prefix.size()) return false;
@@ -65,8 +100,8 @@ std::int64_t wall_ms() {
 
 class ws_server final : public delivery_sink {
 public:
-    ws_server(const server_config& cfg, const spec::app& app, store& db, token_table tokens)
-        : cfg_(cfg), app_(app), dev_mode_(cfg.tokens_path.empty()),
+    ws_server(const server_config& cfg, asio::ip::address listen_address, const spec::app& app, store& db, token_table tokens)
+        : cfg_(cfg), listen_address_(listen_address), app_(app), dev_mode_(cfg.tokens_path.empty()),
           tokens_(std::make_shared<const token_table>(std::move(tokens))), signals_(io_),
           hub_(app, db,
                hub_config{proto::replay_limits{cfg.replay_max_events, cfg.replay_max_age.count()}, cfg.max_subscriptions,
@@ -90,6 +125,10 @@ private:
     bool on_validate(websocketpp::connection_hdl hdl);
     void on_pong(websocketpp::connection_hdl hdl);
     void on_pong_timeout(websocketpp::connection_hdl hdl);
+    template <typename F>
+    bool guarded(const char* what, const websocketpp::connection_hdl& hdl, F&& body) noexcept;
+    void handler_failed(const char* what, const websocketpp::connection_hdl& hdl, const char* why) noexcept;
+    void run_io() noexcept;
     void handle_message(conn_context& ctx, const connection_ptr& con, std::string_view text);
     void reply(const connection_ptr& con, const std::string& text);
     void post_close(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
@@ -106,6 +145,7 @@ private:
     std::string render_metrics();
 
     const server_config& cfg_;
+    const asio::ip::address listen_address_;  // --listen's host, resolved before start-up
     const spec::app& app_;
     const bool dev_mode_;  // no tokens file: everyone may do everything (loopback only)
     mutable std::mutex tokens_mu_;
@@ -126,6 +166,52 @@ private:
     std::uint64_t ping_slice_ = 0;  // touched only by the ping timer's handler
 };
 
+// Runs one handler's body. An exception escaping it is that connection's failure, never the
+// process's: handler_failed() counts it, logs one line and closes the connection with 1011.
+// Returns false when the body threw. `hdl` may be empty (timers): then only the count and the log.
+template <typename F>
+bool ws_server::guarded(const char* what, const websocketpp::connection_hdl& hdl, F&& body) noexcept {
+    try {
+        body();
+        return true;
+    } catch (const std::exception& e) {
+        handler_failed(what, hdl, e.what());
+    } catch (...) {
+        handler_failed(what, hdl, "unknown exception");
+    }
+    return false;
+}
+
+void ws_server::handler_failed(const char* what, const websocketpp::connection_hdl& hdl, const char* why) noexcept {
+    try {
+        metrics_.handler_failures++;
+        std::string who;
+        if (auto ctx = find(hdl)) who = " conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user);
+        std::error_code ec;
+        connection_ptr con = hdl.expired() ? nullptr : ep_.get_con_from_hdl(hdl, ec);
+        const auto state = con ? con->get_state() : websocketpp::session::state::closed;
+        const char* action = state == websocketpp::session::state::open         ? "; closing that connection with 1011"
+                             : state == websocketpp::session::state::connecting ? "; answering 500"
+                                                                                 : "";
+        log_line(log_level::error, std::string("handler ") + what + " failed" + who + ": " + log_text(why) + action);
+        if (state == websocketpp::session::state::open)
+            con->close(proto::close_code::internal_error, "internal error", ec);
+        else if (state == websocketpp::session::state::connecting)
+            con->set_status(websocketpp::http::status_code::internal_server_error);  // an HTTP request or a handshake
+    } catch (...) {
+        // Logging itself failed (out of memory): the count is kept; nothing more can be done here.
+    }
+}
+
+// Runs the event loop on this thread until it stops. Anything that escapes a handler the
+// wrappers do not cover (websocketpp internals, posted work) is counted and logged, and the
+// loop goes on serving the other connections: io_context::run may be called again after a throw.
+void ws_server::run_io() noexcept {
+    for (;;) {
+        if (guarded("event loop", {}, [this] { io_.run(); })) return;
+    }
+}
+
 std::shared_ptr<conn_context> ws_server::find(const websocketpp::connection_hdl& hdl) {
     auto key = hdl.lock();
     std::lock_guard<std::mutex> lock(conns_mu_);
@@ -143,8 +229,10 @@ void ws_server::post_close(conn_context& c, websocketpp::close::status::value co
     c.close_requested = true;
     // Posted, never done from inside a fan-out loop (Redis freeClientAsync).
     asio::post(io_, [this, hdl = c.handle, code, reason] {
-        std::error_code ec;
-        ep_.close(hdl, code, reason, ec);
+        guarded("posted close", hdl, [&] {
+            std::error_code ec;
+            ep_.close(hdl, code, reason, ec);
+        });
     });
 }
 
@@ -256,6 +344,20 @@ bool ws_server::on_validate(websocketpp::connection_hdl hdl) {
     if (path != cfg_.ws_path) {
         con->set_status(websocketpp::http::status_code::not_found);
         con->set_body("{\"error\":\"NOT_FOUND\",\"message\":\"WebSocket endpoint is " + cfg_.ws_path + "\"}");
+        return false;
+    }
+    // RFC 6455 4.1/4.2.1: the key is base64 of 16 bytes; anything else is not a WebSocket client.
+    if (!proto::valid_websocket_key(con->get_request_header("Sec-WebSocket-Key"))) {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->replace_header("Content-Type", "application/json");
+        con->set_body("{\"error\":\"BAD_REQUEST\",\"field\":\"Sec-WebSocket-Key\",\"message\":\"Sec-WebSocket-Key must be "
+                      "the base64 encoding of 16 bytes (RFC 6455 4.1)\"}");
+        return false;
+    }
+    if (auto bad = bad_client_text(query)) {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->replace_header("Content-Type", "application/json");
+        con->set_body(*bad);
         return false;
     }
     if (stopping_) return false;
@@ -413,6 +515,12 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
+    if (auto bad = bad_client_text(query)) {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->replace_header("Content-Type", "application/json");
+        con->set_body(*bad);
+        return;
+    }
     // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.
     std::optional<identity> who = authenticate(con);
     if (!who && path != "/healthz") metrics_.auth_failures++;
@@ -480,10 +588,12 @@ void ws_server::schedule_sweep() {
     sweep_timer_.expires_after(std::chrono::seconds(1));
     sweep_timer_.async_wait([this](const std::error_code& ec) {
         if (ec) return;
-        std::int64_t now = wall_ms();
-        hub_.sweep(now);
-        mutations_.sweep(steady::now());
-        hub_.expire_presence(now, cfg_.presence_timeout.count());
+        guarded("sweep timer", {}, [this] {
+            std::int64_t now = wall_ms();
+            hub_.sweep(now);
+            mutations_.sweep(steady::now());
+            hub_.expire_presence(now, cfg_.presence_timeout.count());
+        });
         schedule_sweep();
     });
 }
@@ -497,18 +607,20 @@ void ws_server::schedule_ping() {
     ping_timer_.expires_after(cfg_.ping_interval / slices);
     ping_timer_.async_wait([this, slices](const std::error_code& ec) {
         if (ec) return;
-        const std::uint64_t slice = ping_slice_++ % slices;
-        std::vector<std::weak_ptr<void>> hdls;
-        {
-            std::lock_guard<std::mutex> lock(conns_mu_);
-            hdls.reserve(conns_.size() / slices + 1);
-            for (auto& [k, c] : conns_)
-                if (c->id % slices == slice) hdls.push_back(c->handle);
-        }
-        for (auto& h : hdls) {
-            std::error_code e;
-            ep_.ping(h, "", e);
-        }
+        guarded("ping timer", {}, [&] {
+            const std::uint64_t slice = ping_slice_++ % slices;
+            std::vector<std::weak_ptr<void>> hdls;
+            {
+                std::lock_guard<std::mutex> lock(conns_mu_);
+                hdls.reserve(conns_.size() / slices + 1);
+                for (auto& [k, c] : conns_)
+                    if (c->id % slices == slice) hdls.push_back(c->handle);
+            }
+            for (auto& h : hdls) {
+                std::error_code e;
+                ep_.ping(h, "", e);
+            }
+        });
         schedule_ping();
     });
 }
@@ -517,7 +629,7 @@ void ws_server::wait_signal() {
     signals_.async_wait([this](const std::error_code& e, int signo) {
         if (e) return;
         if (signo == SIGHUP) {
-            reload_tokens();
+            guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
             wait_signal();
             return;
         }
@@ -605,14 +717,30 @@ int ws_server::run() {
     ep_.set_max_message_size(cfg_.max_frame_bytes);
     ep_.set_max_http_body_size(cfg_.max_frame_bytes);
     ep_.set_pong_timeout(cfg_.pong_timeout.count());
-    ep_.set_validate_handler([this](websocketpp::connection_hdl h) { return on_validate(h); });
-    ep_.set_open_handler([this](websocketpp::connection_hdl h) { on_open(h); });
-    ep_.set_close_handler([this](websocketpp::connection_hdl h) { on_close(h); });
-    ep_.set_fail_handler([this](websocketpp::connection_hdl h) { on_fail(h); });
-    ep_.set_message_handler([this](websocketpp::connection_hdl h, message_ptr m) { on_message(h, m); });
-    ep_.set_http_handler([this](websocketpp::connection_hdl h) { on_http(h); });
-    ep_.set_pong_handler([this](websocketpp::connection_hdl h, std::string) { on_pong(h); });
-    ep_.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) { on_pong_timeout(h); });
+    // Every handler runs guarded: a failure closes that connection with 1011, never the process.
+    ep_.set_validate_handler([this](websocketpp::connection_hdl h) {
+        bool accept = false;
+        return guarded("validate", h, [&] { accept = on_validate(h); }) && accept;
+    });
+    ep_.set_open_handler([this](websocketpp::connection_hdl h) { guarded("open", h, [&] { on_open(h); }); });
+    ep_.set_close_handler([this](websocketpp::connection_hdl h) { guarded("close", h, [&] { on_close(h); }); });
+    ep_.set_fail_handler([this](websocketpp::connection_hdl h) { guarded("fail", h, [&] { on_fail(h); }); });
+    ep_.set_message_handler([this](websocketpp::connection_hdl h, message_ptr m) {
+        guarded("message", h, [&] { on_message(h, m); });
+    });
+    ep_.set_http_handler([this](websocketpp::connection_hdl h) {
+        if (!guarded("http", h, [&] { on_http(h); })) {
+            std::error_code e;
+            if (auto con = ep_.get_con_from_hdl(h, e); !e && con) {
+                con->replace_header("Content-Type", "application/json");
+                con->set_body("{\"error\":\"INTERNAL\",\"message\":\"the server failed on this request; it is logged\"}");
+            }
+        }
+    });
+    ep_.set_pong_handler([this](websocketpp::connection_hdl h, std::string) { guarded("pong", h, [&] { on_pong(h); }); });
+    ep_.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) {
+        guarded("pong timeout", h, [&] { on_pong_timeout(h); });
+    });
     // Socket options go on after accept (the socket-init hook runs before the socket is open).
     ep_.set_tcp_pre_init_handler([this](websocketpp::connection_hdl h) {
         std::error_code e;
@@ -624,11 +752,7 @@ int ws_server::run() {
             s.set_option(asio::socket_base::send_buffer_size(static_cast<int>(cfg_.socket_send_buffer_bytes)), e);
     });
 
-    asio::ip::tcp::endpoint endpoint(asio::ip::make_address(cfg_.listen_host, ec), cfg_.listen_port);
-    if (ec) {
-        std::fprintf(stderr, "rt serve: error: --listen host '%s' is not an IP address\n", cfg_.listen_host.c_str());
-        return 2;
-    }
+    asio::ip::tcp::endpoint endpoint(listen_address_, cfg_.listen_port);
     ep_.listen(endpoint, ec);
     if (ec) {
         std::fprintf(stderr, "rt serve: error: cannot listen on %s:%u: %s\n", cfg_.listen_host.c_str(),
@@ -662,11 +786,29 @@ int ws_server::run() {
     std::fflush(stderr);
 
     std::vector<std::thread> threads;
-    for (int i = 1; i < cfg_.threads; ++i) threads.emplace_back([this] { io_.run(); });
-    io_.run();
+    for (int i = 1; i < cfg_.threads; ++i) threads.emplace_back([this] { run_io(); });
+    run_io();
     for (auto& t : threads) t.join();
     log_line(log_level::info, "stopped");
     return 0;
+}
+
+// --listen's host: an IP address as written, or a name resolved once, here, before anything is
+// printed (`localhost` → its first address, 127.0.0.1 on the usual /etc/hosts). The error names the host.
+result<asio::ip::address, std::string> resolve_listen_host(const std::string& host) {
+    std::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (!ec) return address;
+    asio::io_context io;
+    asio::ip::tcp::resolver resolver(io);
+    auto found = resolver.resolve(host, "", asio::ip::resolver_base::address_configured, ec);
+    if (ec || found.empty())
+        return make_unexpected("--listen host '" + host + "' is neither an IP address nor a name that resolves" +
+                               (ec ? " (" + ec.message() + ")" : std::string()));
+    // Prefer IPv4 when a name has both (localhost → 127.0.0.1, what clients try first).
+    for (const auto& e : found)
+        if (e.endpoint().address().is_v4()) return e.endpoint().address();
+    return found.begin()->endpoint().address();
 }
 
 }  // namespace
@@ -674,6 +816,17 @@ int ws_server::run() {
 int run_server(const server_config& cfg) {
     if (auto v = validate(cfg); !v) {
         std::fprintf(stderr, "rt serve: error: %s\n", v.error().c_str());
+        return 2;
+    }
+    auto listen_address = resolve_listen_host(cfg.listen_host);
+    if (!listen_address) {
+        std::fprintf(stderr, "rt serve: error: %s\n", listen_address.error().c_str());
+        return 2;
+    }
+    if (cfg.tokens_path.empty() && !cfg.insecure && !listen_address->is_loopback()) {
+        std::fprintf(stderr, "rt serve: error: --listen host '%s' resolves to %s, not a loopback address: without "
+                     "--tokens (or --insecure) rt serve listens on loopback only\n",
+                     cfg.listen_host.c_str(), listen_address->to_string().c_str());
         return 2;
     }
     log_level lvl;
@@ -714,7 +867,7 @@ int run_server(const server_config& cfg) {
     if (tokens.empty())
         std::fprintf(stderr, "rt serve: no --tokens: development mode, every client may do everything%s\n",
                      cfg.insecure ? " (--insecure)" : "; listening on loopback only");
-    ws_server server(cfg, *app, **db, std::move(tokens));
+    ws_server server(cfg, *listen_address, *app, **db, std::move(tokens));
     return server.run();
 }
 

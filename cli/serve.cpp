@@ -19,7 +19,7 @@ struct serve_flags {
     int threads = 0, max_subscriptions = 0, abuse_close_after = 0;
     double rate = 0, burst = 0;
     std::uint32_t replay_events = 0;
-    std::string ping_interval, pong_timeout, replay_age, slow_grace, presence_timeout;
+    std::string ping_interval, pong_timeout, replay_age, slow_grace, presence_timeout, abuse_decay;
     std::string max_frame, slow_soft, slow_hard, socket_send_buffer;
     std::string max_filter, max_idle_stream_memory, max_presence_meta;
     std::uint32_t max_idle_streams = 0, max_presence_resources = 0, max_presence_users = 0;
@@ -87,6 +87,7 @@ std::string apply_flags(CLI::App& cmd, const serve_flags& f, server::server_conf
                    dur("--pong-timeout", f.pong_timeout, cfg.pong_timeout),
                    dur("--replay-age", f.replay_age, cfg.replay_max_age),
                    dur("--slow-grace", f.slow_grace, cfg.slow_grace),
+                   dur("--abuse-decay", f.abuse_decay, cfg.abuse_decay),
                    dur("--presence-timeout", f.presence_timeout, cfg.presence_timeout),
                    size("--max-frame", f.max_frame, cfg.max_frame_bytes),
                    size("--slow-soft", f.slow_soft, cfg.slow_soft_bytes),
@@ -138,6 +139,7 @@ void register_serve(CLI::App& app, registry& reg) {
     cmd->add_option("--rate-limit", f->rate, "Client messages per second per connection [100]");
     cmd->add_option("--rate-burst", f->burst, "Burst allowance of the rate limit [200]");
     cmd->add_option("--abuse-close-after", f->abuse_close_after, "Rate-limit violations before close 1008 [50]");
+    cmd->add_option("--abuse-decay", f->abuse_decay, "The rate-limit violation count halves every this long [60s]");
     cmd->add_option("--replay-events", f->replay_events, "Events kept per stream for resume [100]");
     cmd->add_option("--replay-age", f->replay_age, "Longest an event is kept for resume [30s]");
     cmd->add_option("--slow-soft", f->slow_soft, "Queued bytes past which a connection's events are dropped [1MiB]");

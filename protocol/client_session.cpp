@@ -16,6 +16,7 @@ bool is_permanent(error_code c) {
         case error_code::too_many_subscriptions:
         case error_code::bad_request:
         case error_code::not_found:
+        case error_code::too_large:  // the same subscribe gets the same snapshot
             return true;
         case error_code::rate_limited:
             return false;

@@ -15,6 +15,7 @@ enum class error_code {
     unknown_subscription,
     too_many_subscriptions,
     not_found,
+    too_large,
 };
 
 std::string_view to_wire(error_code c);

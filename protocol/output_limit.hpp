@@ -1,7 +1,9 @@
 #pragma once
 // Slow-consumer policy for one connection, like Redis's client-output-buffer-limit: a hard limit
 // (disconnect at once) and a soft limit that may be exceeded only for a grace period. While over
-// the soft limit, events are dropped (the client sees the gap by its seq and resumes). Pure, with
+// the soft limit, events are dropped (the client sees the gap by its seq and resumes). Every frame
+// queued to the connection asks this policy first: events through check(), frames that may not be
+// dropped silently (replies, snapshots, replays, pongs, presence) through check_reply(). Pure, with
 // an injected clock: the caller passes its queued bytes and `now`, and acts on the verdict.
 // Not thread-safe: one per connection, used from that connection's handlers.
 #include <chrono>
@@ -19,6 +21,8 @@ enum class send_verdict {
     send,        // queue the event
     drop,        // do not queue it (counted in dropped())
     disconnect,  // close the connection (post the close; never close from inside a fan-out loop)
+    too_large,   // check_reply only: this one frame alone is over hard_bytes; refuse it (the
+                 // connection is fine: the caller answers with an error instead)
 };
 
 class output_limit {
@@ -38,6 +42,19 @@ public:
     // disconnected() is true. Drop verdicts are counted in dropped().
     send_verdict check(std::uint64_t queued_bytes, std::chrono::steady_clock::time_point now);
 
+    // The verdict for one frame that must not be dropped silently (a reply, snapshot, replay, pong,
+    // presence state), of frame_bytes, given the bytes already queued:
+    //   disconnected() already               -> disconnect
+    //   frame_bytes > hard_bytes             -> too_large (nothing else changes)
+    //   queued + frame_bytes > hard_bytes    -> disconnect
+    //   queued + frame_bytes <= soft_bytes   -> send, and the over-soft timer is cleared
+    //   otherwise (over soft, within hard)   -> send; the over-soft timer starts or runs as in
+    //                                           check(), and past soft_grace -> disconnect
+    // So a client that never reads is closed once its replies reach the hard limit, however it
+    // provokes them; nothing it asks for is ever queued beyond hard_bytes.
+    send_verdict check_reply(std::uint64_t queued_bytes, std::uint64_t frame_bytes,
+                             std::chrono::steady_clock::time_point now);
+
     // True if a drop should be logged now: at most once per drop_log_interval (the first call
     // returns true). A true answer starts a new interval.
     bool should_log_drop(std::chrono::steady_clock::time_point now);
@@ -49,6 +66,9 @@ public:
     const output_limit_config& config() const { return config_; }
 
 private:
+    // Starts or runs the over-soft timer; true once over soft for longer than soft_grace.
+    bool over_soft_too_long(std::chrono::steady_clock::time_point now);
+
     output_limit_config config_;
     std::uint64_t dropped_ = 0;
     std::chrono::steady_clock::time_point over_soft_since_{};

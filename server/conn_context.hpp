@@ -1,16 +1,20 @@
 #pragma once
 // Per-connection state, kept apart from the transport (no websocketpp here). Fields are touched
 // only from that connection's handlers, except those marked "hub lock", which the hub touches
-// while it holds its lock (subscribe, fan-out, disconnect).
+// while it holds its lock (subscribe, fan-out, disconnect), and those marked "out_mu", touched by
+// whoever queues a frame to the connection (its handlers, or a fan-out on another thread) while
+// holding out_mu. Lock order: the hub lock, then out_mu.
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
 #include "protocol/output_limit.hpp"
 #include "protocol/token_bucket.hpp"
+#include "protocol/violation_count.hpp"
 #include "server/rights.hpp"
 
 namespace rt::server {
@@ -27,6 +31,8 @@ struct conn_subscription {
 struct conn_context {
     conn_context(std::uint64_t id_, rights r, std::string token_, proto::token_bucket bucket_, proto::output_limit limit)
         : id(id_), who(std::move(r)), token(std::move(token_)), bucket(bucket_), out_limit(limit) {}
+    conn_context(const conn_context&) = delete;
+    conn_context& operator=(const conn_context&) = delete;
 
     // The key of a subscription in `subscriptions`: its sid, else its name (two namespaces).
     static std::string subscription_key(const std::string& name, const std::string& sid) {
@@ -40,13 +46,16 @@ struct conn_context {
     std::string remote;          // peer address, for logs
 
     proto::token_bucket bucket;  // client message rate
-    int violations = 0;          // rate-limit violations so far
+    proto::violation_count violations;  // rate-limit violations, decaying (set from --abuse-decay at open)
 
     // hub lock:
     std::map<std::string, conn_subscription> subscriptions;  // subscription_key → its stream and sid
-    proto::output_limit out_limit;                 // slow-consumer policy
-    bool close_requested = false;                  // a close has been posted already
     std::set<std::string> presence;                // resources joined
+
+    // out_mu: every frame queued to the connection asks out_limit first (ws_server's one send path).
+    std::mutex out_mu;
+    proto::output_limit out_limit;                 // slow-consumer policy, for every frame queued
+    bool close_requested = false;                  // a close has been posted already
 };
 
 }  // namespace rt::server

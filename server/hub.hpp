@@ -29,13 +29,22 @@ namespace rt::server {
 using json = nlohmann::json;
 using frame_ptr = std::shared_ptr<const std::string>;
 
+// What became of a frame given to a connection (after its output limit had its say).
+enum class send_status {
+    sent,       // queued
+    dropped,    // an event dropped for a slow consumer (the client sees the gap by its seq)
+    too_large,  // a reply bigger than the connection's whole output limit: not queued; answer with TOO_LARGE
+    closing,    // not queued: the connection is being closed (over its limit now, or before)
+};
+
 // Where frames go. Called with the hub lock held: implementations must not call back into the hub;
 // they only queue bytes (and may post a close).
 class delivery_sink {
 public:
     virtual ~delivery_sink() = default;
-    // A frame for one connection (replies, snapshots, replayed events).
-    virtual void send_to(conn_context& c, const frame_ptr& frame) = 0;
+    // A frame for one connection that may not be dropped silently (replies, snapshots, replayed
+    // events, presence state). Never queues it beyond the connection's hard output limit.
+    virtual send_status send_to(conn_context& c, const frame_ptr& frame) = 0;
     // One event for many connections: serialize-once, the same bytes for every subscriber.
     virtual void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) = 0;
 };
@@ -86,6 +95,9 @@ public:
     // Every read and write below is decided by authorize() (server/rights.hpp) for the caller's rights.
 
     // subscribe: replies `subscribed` (+ replayed events) through the sink, or returns the error.
+    // A `subscribed` reply (with its snapshot) bigger than the connection's output limit is not
+    // sent: the error is TOO_LARGE and the connection holds no subscription under that key (one
+    // it held before is gone too). If the connection is being closed, nothing is registered.
     // A subscribe with a sid adds a subscription (or replaces that sid's); without one it replaces
     // the connection's name-only subscription of that name.
     std::optional<proto::protocol_error> subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m);

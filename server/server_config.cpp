@@ -176,6 +176,7 @@ result<bool, std::string> apply_config_file(server_config& cfg, const std::strin
         else if (key == "slow_soft") r = read_size(node, where, cfg.slow_soft_bytes);
         else if (key == "slow_hard") r = read_size(node, where, cfg.slow_hard_bytes);
         else if (key == "slow_grace") r = read_duration(node, where, cfg.slow_grace);
+        else if (key == "abuse_decay") r = read_duration(node, where, cfg.abuse_decay);
         else if (key == "socket_send_buffer") r = read_size(node, where, cfg.socket_send_buffer_bytes);
         else if (key == "presence_timeout") r = read_duration(node, where, cfg.presence_timeout);
         else if (key == "max_filter") r = read_size(node, where, cfg.max_filter_bytes);
@@ -187,7 +188,7 @@ result<bool, std::string> apply_config_file(server_config& cfg, const std::strin
         else
             r = make_unexpected(where + " is not a setting (expected spec, listen, path, db, tokens, insecure, allowed_origins, "
                                         "log_level, threads, ping_interval, pong_timeout, max_frame, "
-                                        "max_subscriptions, rate_limit, rate_burst, abuse_close_after, "
+                                        "max_subscriptions, rate_limit, rate_burst, abuse_close_after, abuse_decay, "
                                         "replay_events, replay_age, slow_soft, slow_hard, slow_grace, socket_send_buffer, presence_timeout, "
                                         "max_filter, max_idle_streams, max_idle_stream_memory, max_presence_resources, "
                                         "max_presence_meta, max_presence_users)");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/violation_count.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::server {
@@ -31,6 +32,8 @@ struct server_config {
     double rate_per_s = 100;                          // client messages per second per connection
     double rate_burst = 200;                          // lets a client resubscribe everything at once
     int abuse_close_after = 50;                       // rate-limit violations before close 1008
+    // The violation count halves every abuse_decay (0: never); the default's reason is beside it.
+    std::chrono::milliseconds abuse_decay = proto::violation_count::default_half_life;
 
     std::uint32_t replay_max_events = 100;            // per stream
     std::chrono::milliseconds replay_max_age{30000};  // covers a typical reconnect after a network blip

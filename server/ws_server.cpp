@@ -113,7 +113,7 @@ public:
     int run();
 
     // delivery_sink (called under the hub lock)
-    void send_to(conn_context& c, const frame_ptr& frame) override;
+    send_status send_to(conn_context& c, const frame_ptr& frame) override;
     void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) override;
 
 private:
@@ -124,14 +124,19 @@ private:
     void on_http(websocketpp::connection_hdl hdl);
     bool on_validate(websocketpp::connection_hdl hdl);
     void on_pong(websocketpp::connection_hdl hdl);
+    bool on_ping(websocketpp::connection_hdl hdl, const std::string& payload);
+    bool admit_message(conn_context& ctx, const connection_ptr& con);
+    template <class Send>
+    send_status deliver(conn_context& c, const connection_ptr& con, std::uint64_t frame_bytes, bool droppable,
+                        steady::time_point now, Send&& send);
     void on_pong_timeout(websocketpp::connection_hdl hdl);
     template <typename F>
     bool guarded(const char* what, const websocketpp::connection_hdl& hdl, F&& body) noexcept;
     void handler_failed(const char* what, const websocketpp::connection_hdl& hdl, const char* why) noexcept;
     void run_io() noexcept;
     void handle_message(conn_context& ctx, const connection_ptr& con, std::string_view text);
-    void reply(const connection_ptr& con, const std::string& text);
-    void post_close(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
+    send_status reply(conn_context& c, const connection_ptr& con, const std::string& text);
+    void post_close_locked(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
     std::shared_ptr<conn_context> find(const websocketpp::connection_hdl& hdl);
     std::optional<identity> authenticate(const connection_ptr& con);
     bool origin_allowed(const connection_ptr& con, const char* what);
@@ -219,12 +224,54 @@ std::shared_ptr<conn_context> ws_server::find(const websocketpp::connection_hdl&
     return it == conns_.end() ? nullptr : it->second;
 }
 
-void ws_server::reply(const connection_ptr& con, const std::string& text) {
-    std::error_code ec = con->send(text, websocketpp::frame::opcode::text);
-    if (ec) log_line(log_level::debug, "send failed: " + ec.message());
+// The one send path. Every frame queued to a connection — events, replies, snapshots, replays,
+// presence state, and (by on_ping, which lets websocketpp queue it) pongs — passes here: the
+// connection's output_limit decides (check() for a droppable event, check_reply() for the rest),
+// and only a `send` verdict calls send(), which queues the bytes and returns the transport's error.
+// A disconnect verdict logs one line, counts one slow-consumer disconnect and posts the close.
+// Takes c.out_mu (with or without the hub lock held); `send` must not take either.
+template <class Send>
+send_status ws_server::deliver(conn_context& c, const connection_ptr& con, std::uint64_t frame_bytes, bool droppable,
+                               steady::time_point now, Send&& send) {
+    std::lock_guard<std::mutex> lock(c.out_mu);
+    if (c.close_requested) return send_status::closing;
+    const std::uint64_t queued = con->get_buffered_amount();
+    const proto::send_verdict v =
+        droppable ? c.out_limit.check(queued, now) : c.out_limit.check_reply(queued, frame_bytes, now);
+    switch (v) {
+        case proto::send_verdict::send:
+            if (std::error_code ec = send()) {
+                log_line(log_level::debug, "conn " + std::to_string(c.id) + ": send failed: " + ec.message());
+                return send_status::closing;
+            }
+            return send_status::sent;
+        case proto::send_verdict::drop:
+            if (c.out_limit.should_log_drop(now))
+                log_line(log_level::warn, "conn " + std::to_string(c.id) + " user=" + log_text(c.who.user) +
+                                              ": slow consumer, dropping events (" + std::to_string(queued) +
+                                              " bytes queued)");
+            return send_status::dropped;
+        case proto::send_verdict::too_large:
+            return send_status::too_large;
+        case proto::send_verdict::disconnect:
+            break;
+    }
+    metrics_.slow_disconnects++;
+    log_line(log_level::warn, "conn " + std::to_string(c.id) + " user=" + log_text(c.who.user) + ": slow consumer over its limit (" +
+                                  std::to_string(queued) + " bytes queued, " + std::to_string(frame_bytes) +
+                                  (droppable ? " more for an event" : " more for a reply") + "), closing 1008");
+    post_close_locked(c, proto::close_code::policy_violation, "slow consumer");
+    return send_status::closing;
 }
 
-void ws_server::post_close(conn_context& c, websocketpp::close::status::value code, const std::string& reason) {
+// A reply to this connection's own request, through the one send path.
+send_status ws_server::reply(conn_context& c, const connection_ptr& con, const std::string& text) {
+    return deliver(c, con, text.size(), false, steady::now(),
+                   [&] { return con->send(text, websocketpp::frame::opcode::text); });
+}
+
+// Posts a close (once per connection). Caller holds c.out_mu.
+void ws_server::post_close_locked(conn_context& c, websocketpp::close::status::value code, const std::string& reason) {
     if (c.close_requested) return;
     c.close_requested = true;
     // Posted, never done from inside a fan-out loop (Redis freeClientAsync).
@@ -236,11 +283,12 @@ void ws_server::post_close(conn_context& c, websocketpp::close::status::value co
     });
 }
 
-void ws_server::send_to(conn_context& c, const frame_ptr& frame) {
+send_status ws_server::send_to(conn_context& c, const frame_ptr& frame) {
     std::error_code ec;
     connection_ptr con = ep_.get_con_from_hdl(c.handle, ec);
-    if (ec || !con) return;
-    con->send(frame->data(), frame->size(), websocketpp::frame::opcode::text);
+    if (ec || !con) return send_status::closing;
+    return deliver(c, con, frame->size(), false, steady::now(),
+                   [&] { return con->send(frame->data(), frame->size(), websocketpp::frame::opcode::text); });
 }
 
 void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) {
@@ -257,25 +305,12 @@ void ws_server::fan_out(const frame_ptr& frame, const std::vector<conn_context*>
     for (conn_context* c : subscribers) {
         std::error_code ec;
         connection_ptr con = ep_.get_con_from_hdl(c->handle, ec);
-        if (ec || !con || c->close_requested) continue;
-        switch (c->out_limit.check(con->get_buffered_amount(), now)) {
-            case proto::send_verdict::send:
-                if (!con->send(msg)) ++delivered;
-                break;
-            case proto::send_verdict::drop:
-                ++dropped;
-                if (c->out_limit.should_log_drop(now))
-                    log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + log_text(c->who.user) +
-                                                  ": slow consumer, dropping events (" +
-                                                  std::to_string(con->get_buffered_amount()) + " bytes queued)");
-                break;
-            case proto::send_verdict::disconnect:
-                ++dropped;
-                metrics_.slow_disconnects++;
-                log_line(log_level::warn, "conn " + std::to_string(c->id) + " user=" + log_text(c->who.user) +
-                                              ": slow consumer over its limit too long, closing 1008");
-                post_close(*c, proto::close_code::policy_violation, "slow consumer");
-                break;
+        if (ec || !con) continue;
+        switch (deliver(*c, con, frame->size(), true, now, [&] { return con->send(msg); })) {
+            case send_status::sent: ++delivered; break;
+            case send_status::dropped: ++dropped; break;
+            case send_status::closing: ++dropped; break;
+            case send_status::too_large: break;  // never for an event (check() drops instead)
         }
     }
     metrics_.events_delivered += delivered;
@@ -386,8 +421,10 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         }
         metrics_.auth_failures++;
         log_line(log_level::warn, "auth failed from " + remote + " (missing or unknown token)");
-        reply(con, proto::encode_error(nullptr, proto::error_code::auth_required,
-                                       "a valid token is required: connect with ?token=... or Authorization: Bearer"));
+        // No connection state yet, so not the one send path: one small frame, then the close.
+        ec = con->send(proto::encode_error(nullptr, proto::error_code::auth_required,
+                                           "a valid token is required: connect with ?token=... or Authorization: Bearer"),
+                       websocketpp::frame::opcode::text);
         con->close(proto::close_code::auth_failed, "auth required", ec);
         return;
     }
@@ -396,6 +433,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         proto::output_limit(proto::output_limit_config{cfg_.slow_soft_bytes, cfg_.slow_grace, cfg_.slow_hard_bytes}));
     ctx->handle = hdl;
     ctx->remote = remote;
+    ctx->violations = proto::violation_count(cfg_.abuse_decay);
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
         handshaking_.erase(hdl.lock().get());
@@ -442,28 +480,55 @@ void ws_server::on_message(websocketpp::connection_hdl hdl, message_ptr msg) {
     connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
     if (ec) return;
     metrics_.messages_received++;
-    if (!ctx->bucket.try_take(steady::now())) {
-        metrics_.rate_limited++;
-        if (++ctx->violations >= cfg_.abuse_close_after) {
-            if (ctx->violations == cfg_.abuse_close_after) {
-                metrics_.abuse_disconnects++;
-                log_line(log_level::warn, "conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) +
-                                              ": rate limit exceeded " + std::to_string(ctx->violations) + " times, closing 1008");
-                con->close(proto::close_code::policy_violation, "rate limit abuse", ec);
-            }
-            return;
-        }
-        reply(con, proto::encode_error(nullptr, proto::error_code::rate_limited,
-                                       "more than " + std::to_string(static_cast<int>(cfg_.rate_per_s)) +
-                                           " messages per second; slow down"));
-        return;
-    }
+    if (!admit_message(*ctx, con)) return;
     if (msg->get_opcode() != websocketpp::frame::opcode::text) {
         metrics_.bad_requests++;
-        reply(con, proto::encode_error(nullptr, proto::error_code::bad_request, "binary frames are not supported; send JSON text"));
+        reply(*ctx, con, proto::encode_error(nullptr, proto::error_code::bad_request, "binary frames are not supported; send JSON text"));
         return;
     }
     handle_message(*ctx, con, msg->get_payload());
+}
+
+// The per-connection message rate limit, for every client message: data frames and pings alike.
+// Returns true if the message may be handled. Otherwise it is dropped unread: answered with
+// RATE_LIMITED, or, once the decaying violation count reaches --abuse-close-after, the connection
+// is closed with 1008 (and later messages are dropped silently). Called from the connection's handlers.
+bool ws_server::admit_message(conn_context& ctx, const connection_ptr& con) {
+    const auto now = steady::now();
+    {
+        std::lock_guard<std::mutex> lock(ctx.out_mu);
+        if (ctx.close_requested) return false;
+    }
+    if (ctx.bucket.try_take(now)) return true;
+    metrics_.rate_limited++;
+    const std::uint64_t n = ctx.violations.record(now);
+    if (n >= static_cast<std::uint64_t>(cfg_.abuse_close_after)) {
+        metrics_.abuse_disconnects++;
+        log_line(log_level::warn, "conn " + std::to_string(ctx.id) + " user=" + log_text(ctx.who.user) +
+                                      ": rate limit exceeded " + std::to_string(n) + " times (decaying), closing 1008");
+        std::lock_guard<std::mutex> lock(ctx.out_mu);
+        post_close_locked(ctx, proto::close_code::policy_violation, "rate limit abuse");
+        return false;
+    }
+    reply(ctx, con, proto::encode_error(nullptr, proto::error_code::rate_limited,
+                                        "more than " + std::to_string(static_cast<int>(cfg_.rate_per_s)) +
+                                            " messages per second; slow down"));
+    return false;
+}
+
+// A WebSocket ping from the client: counts in its message rate, and its pong (which websocketpp
+// queues when this returns true) in its output limit, like any reply.
+bool ws_server::on_ping(websocketpp::connection_hdl hdl, const std::string& payload) {
+    auto ctx = find(hdl);
+    if (!ctx) return false;
+    std::error_code ec;
+    connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
+    if (ec) return false;
+    metrics_.messages_received++;
+    if (!admit_message(*ctx, con)) return false;
+    // A pong's header is 2 bytes (control payloads are at most 125).
+    return deliver(*ctx, con, payload.size() + 2, false, steady::now(), [] { return std::error_code{}; }) ==
+           send_status::sent;
 }
 
 void ws_server::handle_message(conn_context& ctx, const connection_ptr& con, std::string_view text) {
@@ -472,7 +537,7 @@ void ws_server::handle_message(conn_context& ctx, const connection_ptr& con, std
     auto decoded = proto::decode_client(text, limits);
     if (!decoded) {
         metrics_.bad_requests++;
-        reply(con, proto::encode_error(decoded.error().id, decoded.error().error.code, decoded.error().error.message));
+        reply(ctx, con, proto::encode_error(decoded.error().id, decoded.error().error.code, decoded.error().error.message));
         return;
     }
     const proto::client_message& m = *decoded;
@@ -494,18 +559,18 @@ void ws_server::handle_message(conn_context& ctx, const connection_ptr& con, std
                     return;
                 }
                 auto r = hub_.publish(ctx.who, b);
-                if (r) reply(con, proto::encode_published(m.id, b.entity, r.value()));
+                if (r) reply(ctx, con, proto::encode_published(m.id, b.entity, r.value()));
                 else err = r.error();
             } else if constexpr (std::is_same_v<T, proto::presence_msg>) {
                 err = hub_.presence(ctx, b);
             } else {
-                reply(con, proto::encode_pong(m.id, b.timestamp));
+                reply(ctx, con, proto::encode_pong(m.id, b.timestamp));
             }
         },
         m.body);
     if (err) {
         metrics_.bad_requests++;
-        reply(con, proto::encode_error(m.id, err->code, err->message));
+        reply(ctx, con, proto::encode_error(m.id, err->code, err->message));
     }
 }
 
@@ -736,6 +801,10 @@ int ws_server::run() {
                 con->set_body("{\"error\":\"INTERNAL\",\"message\":\"the server failed on this request; it is logged\"}");
             }
         }
+    });
+    ep_.set_ping_handler([this](websocketpp::connection_hdl h, std::string p) {
+        bool answer = false;
+        return guarded("ping", h, [&] { answer = on_ping(h, p); }) && answer;
     });
     ep_.set_pong_handler([this](websocketpp::connection_hdl h, std::string) { guarded("pong", h, [&] { on_pong(h); }); });
     ep_.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) {

@@ -23,6 +23,7 @@ const char* name(send_verdict v) {
         case send_verdict::send: return "send";
         case send_verdict::drop: return "drop";
         case send_verdict::disconnect: return "disconnect";
+        case send_verdict::too_large: return "too_large";
     }
     return "?";
 }
@@ -132,4 +133,60 @@ TEST_CASE("output limit drop logging is per connection", "[output_limit]") {
     CHECK(b.should_log_drop(t0));
     CHECK_FALSE(a.should_log_drop(t0 + 1s));
     CHECK_FALSE(b.should_log_drop(t0 + 1s));
+}
+
+TEST_CASE("output limit verdicts for frames that may not be dropped (replies, snapshots, pongs)", "[output_limit]") {
+    // Each scenario: (time since t0, queued bytes, frame bytes) -> expected verdict, on one
+    // output_limit with soft 1000 B, grace 5 s, hard 4000 B. Replies are never dropped.
+    struct step {
+        std::chrono::milliseconds at;
+        std::uint64_t queued;
+        std::uint64_t frame;
+        send_verdict want;
+    };
+    struct scenario {
+        const char* name;
+        std::vector<step> steps;
+    };
+    using v = send_verdict;
+    const scenario scenarios[] = {
+        {"within soft, counting the frame: send",
+         {{0ms, 0, 10, v::send}, {1ms, 990, 10, v::send}, {1h, 0, 1000, v::send}}},
+        {"over soft counting the frame: still sent, never dropped",
+         {{0ms, 995, 10, v::send}, {4000ms, 3000, 100, v::send}, {5000ms, 3990, 10, v::send}}},
+        {"over soft for longer than the grace: disconnect",
+         {{0ms, 2000, 10, v::send}, {5001ms, 2000, 10, v::disconnect}}},
+        {"back under soft clears the timer",
+         {{0ms, 2000, 10, v::send}, {5000ms, 0, 10, v::send}, {9000ms, 2000, 10, v::send},
+          {14000ms, 2000, 10, v::send}, {14001ms, 2000, 10, v::disconnect}}},
+        {"the frame would take the queue past hard: disconnect",
+         {{0ms, 3990, 11, v::disconnect}}},
+        {"exactly hard with the frame is only over soft",
+         {{0ms, 3990, 10, v::send}, {1ms, 3990, 11, v::disconnect}}},
+        {"already over hard (events in flight): disconnect",
+         {{0ms, 5000, 1, v::disconnect}}},
+        {"one frame bigger than hard: too_large, and the connection goes on",
+         {{0ms, 0, 4001, v::too_large}, {1ms, 0, 100'000'000, v::too_large}, {2ms, 0, 10, v::send},
+          {3ms, 3000, 4001, v::too_large}, {4ms, 3000, 1001, v::disconnect}}},
+        {"a pong flood from a client that never reads ends in disconnect at hard",
+         {{0ms, 0, 8, v::send}, {1ms, 3992, 8, v::send}, {2ms, 4000, 8, v::disconnect}, {3ms, 0, 8, v::disconnect}}},
+    };
+    for (const auto& s : scenarios) {
+        output_limit lim(small);
+        for (std::size_t i = 0; i < s.steps.size(); ++i) {
+            const auto& st = s.steps[i];
+            INFO(s.name << ", step " << i << ": t0+" << st.at.count() << "ms queued " << st.queued << " frame " << st.frame);
+            CHECK(std::string{name(lim.check_reply(st.queued, st.frame, t0 + st.at))} == name(st.want));
+            CHECK(lim.dropped() == 0);
+            CHECK(lim.disconnected() == (st.want == v::disconnect));
+        }
+    }
+}
+
+TEST_CASE("output limit: events and replies share one timer and one disconnect", "[output_limit]") {
+    output_limit lim(small);
+    CHECK(lim.check(2000, t0) == send_verdict::drop);                // an event starts the timer
+    CHECK(lim.check_reply(2000, 10, t0 + 5000ms) == send_verdict::send);
+    CHECK(lim.check_reply(2000, 10, t0 + 5001ms) == send_verdict::disconnect);  // the same episode
+    CHECK(lim.check(0, t0 + 6s) == send_verdict::disconnect);        // final for both
 }

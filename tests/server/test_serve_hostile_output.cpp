@@ -75,7 +75,7 @@ TEST_CASE("a WebSocket ping flood from a client that never reads is closed 1008 
     CHECK(obuf_metric(srv.port(), "rt_abuse_disconnects_total") == 1);
 }
 
-TEST_CASE("a non-reader re-requesting a big snapshot is closed at the hard limit; a healthy subscriber keeps every event",
+TEST_CASE("a non-reader re-requesting a big snapshot is closed at the hard limit, and a healthy subscriber keeps every event",
           "[hostile][snapshot]") {
     // Helpdesk spec: 300 tickets of 2 KB; team A's open ones make a ~310 KB snapshot, and the
     // hard limit (4 MiB) holds about thirteen of them. The events below touch team B only, so
@@ -135,7 +135,7 @@ TEST_CASE("a non-reader re-requesting a big snapshot is closed at the hard limit
     CHECK(obuf_metric(srv.port(), "rt_slow_consumer_disconnects_total") == 1);
 }
 
-TEST_CASE("a snapshot bigger than the whole output limit is refused with TOO_LARGE; the connection goes on",
+TEST_CASE("a snapshot bigger than the whole output limit is refused with TOO_LARGE and the connection goes on",
           "[hostile][snapshot]") {
     rt_server srv({"--slow-soft", "128KiB", "--slow-hard", "256KiB"}, rights_helpdesk_spec());
     auto c = connect_ws(srv.ws_url());
@@ -153,7 +153,7 @@ TEST_CASE("a snapshot bigger than the whole output limit is refused with TOO_LAR
     CHECK(request(*c, {{"id", "p"}, {"type", "ping"}})["type"] == "pong");
 }
 
-TEST_CASE("rate-limit violations decay: occasional bursts are not closed, the same bursts without decay are",
+TEST_CASE("rate-limit violations decay: occasional bursts are not closed but the same bursts without decay are",
           "[hostile][rate]") {
     // 10 messages/s, bursts of 10, close after 5 violations. Each burst is 13 messages: 3 over the
     // limit. Bursts 1.2 s apart: with a 500 ms half-life the count halves twice between bursts

@@ -72,7 +72,10 @@ struct checking_sink : server::delivery_sink {
     void check(const server::frame_ptr& f) {
         FUZZ_CHECK(f && proto::decode_server(*f).ok(), "a frame for a client decodes as a server message");
     }
-    void send_to(server::conn_context&, const server::frame_ptr& f) override { check(f); }
+    server::send_status send_to(server::conn_context&, const server::frame_ptr& f) override {
+        check(f);
+        return server::send_status::sent;
+    }
     void fan_out(const server::frame_ptr& f, const std::vector<server::conn_context*>&) override { check(f); }
 };
 

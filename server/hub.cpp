@@ -240,16 +240,21 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
     if (!reply.recovered) reply.initial = snapshot(st);
     if (m.since) (reply.recovered ? metrics_.resumes_recovered : metrics_.resumes_resynced)++;
 
+    // Not subscribed after all (refused, or the connection is closing): the stream may be idle again.
+    auto give_up = [&] {
+        if (st.idle()) mark_idle_locked(st, now);
+        evict_idle_locked();
+    };
     const auto frame = std::make_shared<const std::string>(proto::encode_subscribed(id, reply));
     switch (sink_.send_to(c, frame)) {
         case send_status::too_large:
-            if (st.idle()) st.idle_since_ms = now;
+            give_up();
             return perr(error_code::too_large,
                         "the subscribed reply of '" + sub->name + "' (" + std::to_string(reply.initial.size()) +
                             " rows, " + std::to_string(frame->size()) +
                             " bytes) is larger than this connection's output limit; subscribe with a narrower filter");
         case send_status::closing:
-            if (st.idle()) st.idle_since_ms = now;
+            give_up();
             return std::nullopt;
         case send_status::sent:
         case send_status::dropped:
@@ -258,7 +263,10 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
     if (missed) {
         for (const auto& e : *missed) {
             auto s = sink_.send_to(c, m.sid.empty() ? e.frame : std::make_shared<const std::string>(proto::event_with_sid(*e.frame, m.sid)));
-            if (s == send_status::closing) return std::nullopt;
+            if (s == send_status::closing) {
+                give_up();
+                return std::nullopt;
+            }
             // An event over the limit alone (not possible under --max-frame) is skipped: the
             // client sees the gap by its seq, as for a dropped event.
         }

@@ -19,14 +19,6 @@ using namespace rt::test;
 
 namespace {
 
-long bounds_rss_kib(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
 // The value of an unlabelled series on /metrics (-1 when absent).
 long bounds_metric(int port, const std::string& name) {
     auto body = http_request(port, "GET", "/metrics").body;
@@ -160,7 +152,7 @@ TEST_CASE("cycling huge and many filters keeps the server's memory and its datab
     std::vector<std::unique_ptr<rt::client::sync_client>> conns;
     for (int i = 0; i < 4; ++i) conns.push_back(connect_ws(srv.ws_url()));
     REQUIRE(subscribe(*conns[0], "AllTasks")["type"] == "subscribed");
-    const long rss_before = bounds_rss_kib(srv.proc().pid());
+    const long rss_before = rt::test::rss_kib(srv.proc().pid());
     const long db_before = bounds_db_bytes(db);
 
     // The finding's workload, scaled down: each connection cycles 60 KB filter values.
@@ -185,7 +177,7 @@ TEST_CASE("cycling huge and many filters keeps the server's memory and its datab
     CHECK(publish(*conns[1], "Task", "insert", task("t1", "todo"))["type"] == "published");
     CHECK(next_of_type(*conns[0], "event")["data"]["id"] == "t1");
 
-    const long rss_after = bounds_rss_kib(srv.proc().pid());
+    const long rss_after = rt::test::rss_kib(srv.proc().pid());
     const long db_after = bounds_db_bytes(db);
     INFO("server RSS " << rss_before << " → " << rss_after << " KiB; db " << db_before << " → " << db_after << " bytes");
     CHECK(rss_after - rss_before < 40 * 1024);
@@ -269,7 +261,7 @@ TEST_CASE("clients that never read their REST list pin a bounded amount of serve
         REQUIRE(last);
         REQUIRE((*last)["type"] == "published");
     }
-    const long rss_before = bounds_rss_kib(srv.proc().pid());
+    const long rss_before = rt::test::rss_kib(srv.proc().pid());
     {
         // 3,000 rows of ~1.1 KB: a whole list is ~3.3 MB; 100 stalled readers of it pinned 200 MB+ (it is
         // held twice while written: the response's body and its raw bytes).
@@ -283,7 +275,7 @@ TEST_CASE("clients that never read their REST list pin a bounded amount of serve
         auto probe = http_request(srv.port(), "GET", "/api/Task?limit=1");
         REQUIRE(probe.status == 200);
         CHECK(json::parse(probe.body).size() == 1);
-        const long rss_stalled = bounds_rss_kib(srv.proc().pid());
+        const long rss_stalled = rt::test::rss_kib(srv.proc().pid());
         INFO("server RSS " << rss_before << " KiB before, " << rss_stalled << " KiB with 100 stalled list readers");
         CHECK(rss_stalled - rss_before < 100 * 1024);
     }
@@ -342,7 +334,7 @@ TEST_CASE("a presence join wave of members that never read keeps the server's me
     rt_server srv;
     auto observer = connect_ws(srv.ws_url("user=a-observer"));
     REQUIRE(bounds_presence(*observer, "o", "join", "board:wave")["type"] == "presence");
-    const long rss_before = bounds_rss_kib(srv.proc().pid());
+    const long rss_before = rt::test::rss_kib(srv.proc().pid());
     constexpr int members = 200;
     rt::client::ws_options small_rcvbuf;
     small_rcvbuf.receive_buffer_bytes = 4096;
@@ -368,7 +360,7 @@ TEST_CASE("a presence join wave of members that never read keeps the server's me
     REQUIRE(count_of(all) == members + 2);
     CHECK(all["users"].size() == 100);  // the default --max-presence-users
     for (const auto& u : all["users"]) CHECK(u["meta"].dump().size() < 1100);
-    const long rss_after = bounds_rss_kib(srv.proc().pid());
+    const long rss_after = rt::test::rss_kib(srv.proc().pid());
     INFO("server RSS " << rss_before << " → " << rss_after << " KiB after " << members << " joins of members that never read");
     CHECK(rss_after - rss_before < 60 * 1024);
 }

@@ -14,14 +14,6 @@ using namespace rt::test;
 
 namespace {
 
-long obuf_rss_kib(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
 // The value of an unlabelled counter in /metrics (dev mode: no token needed), or -1.
 long obuf_metric(int port, const std::string& name) {
     auto r = http_request(port, "GET", "/metrics");
@@ -49,7 +41,7 @@ TEST_CASE("a WebSocket ping flood from a client that never reads is closed 1008 
     const int pid = srv.proc().pid();
     auto flooder = raw_ws_client::connect(srv.port(), "/live");
     REQUIRE(flooder);
-    const long before = obuf_rss_kib(pid);
+    const long before = rt::test::rss_kib(pid);
     long peak = before;
     // 125 bytes: the largest ping, so every pong is as big as it gets. Bounded by time, count and
     // memory, so a server without the limit fails the test without eating the machine.
@@ -60,11 +52,11 @@ TEST_CASE("a WebSocket ping flood from a client that never reads is closed 1008 
     while (std::chrono::steady_clock::now() < stop_at && sent < 2'000'000) {
         if (!flooder->send_frame(raw_ws_client::opcode::ping, payload, std::chrono::milliseconds(200))) break;
         if (++sent % 2000 == 0) {
-            peak = std::max(peak, obuf_rss_kib(pid));
+            peak = std::max(peak, rt::test::rss_kib(pid));
             if (peak - before > rss_give_up_kib) break;
         }
     }
-    peak = std::max(peak, obuf_rss_kib(pid));
+    peak = std::max(peak, rt::test::rss_kib(pid));
     INFO("pings sent " << sent << ", server RSS before " << before << " KiB, peak " << peak << " KiB");
     CHECK(peak - before < 32 * 1024);
     // Closed with 1008; the client may see a reset instead (1006): the server closes while
@@ -92,7 +84,7 @@ TEST_CASE("a non-reader re-requesting a big snapshot is closed at the hard limit
     auto flooder = raw_ws_client::connect(srv.port(), "/live");
     REQUIRE(flooder);
     const long received_before = obuf_metric(srv.port(), "rt_messages_received_total");
-    const long before = obuf_rss_kib(pid);
+    const long before = rt::test::rss_kib(pid);
     long peak = before;
     constexpr int resubscribes = 300;  // 300 × 310 KB = 93 MB if nothing stops it
     int sent = 0;
@@ -102,24 +94,24 @@ TEST_CASE("a non-reader re-requesting a big snapshot is closed at the hard limit
                                      R"(,"type":"subscribe","subscription":"TeamOpen","filter":{"team":"A"}})",
                                  std::chrono::milliseconds(500)))
             break;
-        if (sent % 20 == 0) peak = std::max(peak, obuf_rss_kib(pid));
+        if (sent % 20 == 0) peak = std::max(peak, rt::test::rss_kib(pid));
     }
     // Events while the flooder's snapshots sit in the server: the healthy client gets each one.
     constexpr int events = 50;
     for (int i = 0; i < events; ++i) {
         json r = publish(*pub, "Ticket", "update", {{"id", "t0"}, {"priority", i}}, "upd");
         REQUIRE(r.value("type", "") == "published");
-        peak = std::max(peak, obuf_rss_kib(pid));
+        peak = std::max(peak, rt::test::rss_kib(pid));
     }
     // Until the server has read every subscribe, or closed the flooder (then it reads no more).
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < until &&
            obuf_metric(srv.port(), "rt_messages_received_total") < received_before + sent + events &&
            obuf_metric(srv.port(), "rt_slow_consumer_disconnects_total") < 1) {
-        peak = std::max(peak, obuf_rss_kib(pid));
+        peak = std::max(peak, rt::test::rss_kib(pid));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a sampling period
     }
-    peak = std::max(peak, obuf_rss_kib(pid));
+    peak = std::max(peak, rt::test::rss_kib(pid));
     int received = 0;
     for (int i = 0; i < events; ++i) {
         json e = next_of_type(*healthy, "event");

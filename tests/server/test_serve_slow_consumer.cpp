@@ -12,16 +12,6 @@
 
 using namespace rt::test;
 
-namespace {
-long rss_kib(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-}  // namespace
-
 TEST_CASE("a stalled subscriber is dropped then disconnected; the others get every event", "[slow]") {
     rt_server srv({"--slow-soft", "128KiB", "--slow-hard", "4MiB", "--slow-grace", "2s", "--replay-events", "2000",
                    "--rate-limit", "10000", "--rate-burst", "10000", "--socket-send-buffer", "16KiB"});
@@ -71,7 +61,7 @@ TEST_CASE("a stalled subscriber is dropped then disconnected; the others get eve
         std::unique_lock<std::mutex> lock(mu);
         REQUIRE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return subscribed == healthy_n; }));
     }
-    long rss_before = rss_kib(srv.proc().pid());
+    long rss_before = rt::test::rss_kib(srv.proc().pid());
 
     auto pub = connect_ws(srv.ws_url());
     auto all_have = [&](int n) {
@@ -110,7 +100,7 @@ TEST_CASE("a stalled subscriber is dropped then disconnected; the others get eve
     // Phase 1: stall until the server starts dropping, then read again: the next event shows a gap.
     for (int i = 0; i < 40 && metric("rt_events_dropped_total") <= 0; ++i) publish_batch();
     REQUIRE(metric("rt_events_dropped_total") > 0);
-    long rss_stalled = rss_kib(srv.proc().pid());
+    long rss_stalled = rt::test::rss_kib(srv.proc().pid());
     REQUIRE_FALSE(slow.resume_reading());
     publish_batch();
     drain_slow(static_cast<std::uint64_t>(published));
@@ -142,7 +132,7 @@ TEST_CASE("a stalled subscriber is dropped then disconnected; the others get eve
         }
     }
     // Memory stayed bounded: queued bytes are capped per connection, not per event.
-    long rss_after = rss_kib(srv.proc().pid());
+    long rss_after = rt::test::rss_kib(srv.proc().pid());
     INFO("server RSS before " << rss_before << " KiB, stalled " << rss_stalled << " KiB, after " << rss_after << " KiB");
     CHECK(rss_after - rss_before < 40 * 1024);
 

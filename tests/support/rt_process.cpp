@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <cctype>
 #include <cstring>
 #include <stdexcept>
@@ -28,6 +29,14 @@ std::vector<char*> argv_of(const std::vector<std::string>& args, std::vector<std
 }
 
 }  // namespace
+
+long rss_kib(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
 
 std::string kanban_spec_path() { return std::string(RT_SOURCE_DIR) + "/scenarios/kanban.spec"; }
 

@@ -79,6 +79,9 @@ struct http_reply {
 http_reply http_request(int port, const std::string& method, const std::string& path, const std::string& body = {},
                         const std::vector<std::string>& headers = {});
 
+// A process's resident memory (VmRSS) in KiB, or -1 when it cannot be read.
+long rss_kib(int pid);
+
 std::string kanban_spec_path();
 std::string temp_path(const std::string& name);  // a fresh path under the test temp dir
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "protocol/text_check.hpp"
 
@@ -9,15 +10,24 @@ namespace rt::server {
 
 namespace {
 
-std::string url_decode(std::string_view s) {
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Percent-decoding. `plus_is_space`: '+' means a space in a form-encoded query only; in a path it is
+// a plus (RFC 3986). `keep_separators`: %2F and %25 stay encoded (a '%' that starts no escape is
+// written %25), so that the result still splits at the path's real slashes and a later decode of
+// each segment gives the original bytes.
+std::string url_decode(std::string_view s, bool plus_is_space, bool keep_separators = false) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+        if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+            const char c = static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            if (keep_separators && (c == '/' || c == '%')) out += c == '/' ? "%2F" : "%25";
+            else out.push_back(c);
             i += 2;
-        } else if (s[i] == '+') {
+        } else if (s[i] == '%' && keep_separators) {
+            out += "%25";
+        } else if (s[i] == '+' && plus_is_space) {
             out.push_back(' ');
         } else {
             out.push_back(s[i]);
@@ -98,19 +108,34 @@ http_response list_page(hub& h, const rights& who, const std::string& entity, co
 
 void split_resource(std::string_view resource, std::string& path, std::map<std::string, std::string>& query) {
     auto q = resource.find('?');
-    path = url_decode(resource.substr(0, q));
+    path = url_decode(resource.substr(0, q), false, true);
     if (q == std::string_view::npos) return;
     std::string_view rest = resource.substr(q + 1);
     while (!rest.empty()) {
         auto amp = rest.find('&');
         std::string_view pair = rest.substr(0, amp);
         auto eq = pair.find('=');
-        std::string key = url_decode(pair.substr(0, eq));
-        std::string val = eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+        std::string key = url_decode(pair.substr(0, eq), true);
+        std::string val = eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1), true);
         if (!key.empty()) query[key] = val;
         if (amp == std::string_view::npos) break;
         rest = rest.substr(amp + 1);
     }
+}
+
+std::optional<api_target> parse_api_path(std::string_view path) {
+    constexpr std::string_view prefix = "/api/";
+    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    std::string_view rest = path.substr(prefix.size());
+    const auto slash = rest.find('/');
+    api_target t;
+    t.entity = url_decode(rest.substr(0, slash), false);
+    if (slash == std::string_view::npos) return t;
+    rest = rest.substr(slash + 1);
+    const auto next = rest.find('/');
+    t.id = url_decode(rest.substr(0, next), false);
+    t.nested = next != std::string_view::npos;
+    return t;
 }
 
 bool is_json_content_type(std::string_view ct) {
@@ -135,20 +160,17 @@ http_response handle_http(hub& h, const http_call& call) {
         if (auto d = authorize(*who, h.app(), metrics_action{}); !d) return json_error(403, d.code, d.reason);
         return {200, "text/plain; version=0.0.4", call.metrics_text()};
     }
-    const std::string_view prefix = "/api/";
-    if (path.substr(0, prefix.size()) != prefix)
+    const std::optional<api_target> target = parse_api_path(path);
+    if (!target)
         return json_error(404, proto::error_code::not_found,
                           "no such endpoint; try /api/<Entity>, /healthz, /metrics, or a WebSocket upgrade");
-    std::string_view rest = path.substr(prefix.size());
-    auto slash = rest.find('/');
-    std::string entity(rest.substr(0, slash));
-    std::string id = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
+    const std::string& entity = target->entity;
+    const std::string& id = target->id;
     if (!h.app().find_entity(entity)) return json_error(404, proto::error_code::not_found, "no entity named '" + entity + "'");
     // The URL is percent-decoded raw bytes: an id must be UTF-8 text, as every id sent as JSON is.
     if (!proto::valid_utf8(id))
         return json_error(400, proto::error_code::bad_request, "the id in the URL is not valid UTF-8 (percent-encode UTF-8 text)", "id");
-    if (!id.empty() && id.find('/') != std::string::npos)
-        return json_error(404, proto::error_code::not_found, "no such endpoint: " + std::string(path));
+    if (target->nested) return json_error(404, proto::error_code::not_found, "no such endpoint: " + std::string(path));
 
     auto parse_body = [&](json& out) -> std::optional<http_response> {
         out = json::parse(body, nullptr, false);

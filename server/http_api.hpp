@@ -3,6 +3,7 @@
 // /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,21 @@ constexpr std::size_t k_page_default_rows = 100;   // a screenful; lists grow wi
 constexpr std::size_t k_page_max_rows = 1000;      // larger requests get this many
 constexpr std::size_t k_page_max_bytes = 256 << 10; // 256 KiB: ~1,000 rows of 250 B, or 4 rows at the 64 KiB frame limit
 
-// "/live?token=a%20b&x=1" → path "/live", query {token: "a b", x: "1"}.
+// "/live?token=a%20b+c&x=1" → path "/live", query {token: "a b c", x: "1"}. The path is decoded
+// too, except that %2F and %25 stay encoded (and a '%' that starts no escape becomes %25): an
+// encoded slash is part of a segment, not a separator, so parse_api_path() splits the path at its
+// real slashes and then decodes each segment. '+' is a space in the query only (form encoding);
+// in the path it is a plus (RFC 3986).
 void split_resource(std::string_view resource, std::string& path, std::map<std::string, std::string>& query);
+
+// What a REST path names: "/api/Task/a%2Fb" (as split_resource() gives it) → entity "Task", id
+// "a/b"; "/api/Task" or "/api/Task/" → id "". `nested`: more segments follow the id
+// ("/api/Task/a/b"), an endpoint that does not exist. nullopt: the path is not under /api/.
+struct api_target {
+    std::string entity, id;
+    bool nested = false;
+};
+std::optional<api_target> parse_api_path(std::string_view path);
 
 struct http_call {
     std::string_view method, path, body;

@@ -27,7 +27,10 @@ using token_table = std::map<std::string, rights>;
 // attribute names, values not of the attribute's type, scalars where a list is meant, filter
 // tables for subscriptions or entities the token may not use, and two tables pinning one entity
 // differently are errors. On failure returns every error found, one per line, in file order, as
-// "FILE:LINE:COL: error: WHAT (the valid choices)". Errors name the token's user, never the token.
+// "FILE:LINE:COL: error: WHAT (the valid choices)". Errors name the token's user, never the token
+// (a key path in a TOML syntax error is shown as tokens.<token at line N>); file text quoted in an
+// error has its control characters written as \xNN. A user name is non-empty UTF-8 without
+// control characters (U+0000..U+001F, U+007F..U+009F).
 result<token_table, std::string> parse_tokens(std::string_view toml_text, const std::string& source,
                                               const spec::app& app);
 result<token_table, std::string> load_tokens_file(const std::string& path, const spec::app& app);

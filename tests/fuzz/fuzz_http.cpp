@@ -9,7 +9,8 @@
 // budget is 6 per input, so 429 is reachable.
 // Properties:
 //   No exception escapes; every status is 2xx/4xx; every JSON response body is JSON.
-//   After a successful POST/PATCH, GET /api/<Entity>/<id> (id percent-encoded) with the same rights
+//   After a successful POST/PATCH, GET /api/<Entity>/<id> (each segment percent-encoded as a
+//   browser would: sub-delimiters such as '+' and ':' left as they are) with the same rights
 //   answers 200 with the same body, or 404 when the reply echoed only the id (a row the token may
 //   not read); after a successful DELETE it answers 404.
 //   `scoped` never reads a row outside its scope or view; its successful writes leave the row
@@ -79,12 +80,15 @@ struct checking_sink : server::delivery_sink {
     void fan_out(const server::frame_ptr& f, const std::vector<server::conn_context*>&) override { check(f); }
 };
 
-std::string percent_encode(std::string_view s) {
+// A path segment (RFC 3986 pchar): unreserved characters, sub-delimiters, ':' and '@' as they are,
+// the rest (including '/', '%', '?', '#', space) percent-encoded.
+std::string path_segment(std::string_view s) {
     static const char hex[] = "0123456789ABCDEF";
+    constexpr std::string_view kept = "-._~!$&'()*+,;=:@";
     std::string out;
     for (unsigned char c : s) {
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                     c == '_' || c == '.' || c == '~';
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     kept.find(static_cast<char>(c)) != std::string_view::npos;
         if (plain) {
             out.push_back(static_cast<char>(c));
         } else {
@@ -172,19 +176,13 @@ struct world {
     }
 };
 
-// "/api/<Entity>/<id>" → {entity, id}; id empty when absent.
-std::pair<std::string, std::string> entity_and_id(std::string_view path) {
-    if (path.substr(0, 5) != "/api/") return {};
-    std::string_view rest = path.substr(5);
-    auto slash = rest.find('/');
-    return {std::string(rest.substr(0, slash)), slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1))};
-}
-
 void run(world& w, const request& q) {
     std::string path;
     std::map<std::string, std::string> query;
     server::split_resource(q.resource, path, query);
-    auto [entity, url_id] = entity_and_id(path);
+    const server::api_target target = server::parse_api_path(path).value_or(server::api_target{});
+    const std::string& entity = target.entity;
+    const std::string& url_id = target.id;
     const bool write = q.method == "POST" || q.method == "PATCH" || q.method == "DELETE";
     std::optional<json> before;
     if (write && !url_id.empty() && kanban().find_entity(entity)) before = w.stored(entity, url_id);
@@ -195,11 +193,7 @@ void run(world& w, const request& q) {
     json reply = json::parse(r.body, nullptr, false);
     FUZZ_CHECK(reply.is_object() && reply.contains("id") && reply["id"].is_string(), "a write replies with the row's id");
     const std::string id = reply["id"].get<std::string>();
-    // Known finding (tests/fuzz/findings/README.md, http-slash-id): an id containing '/' cannot be
-    // addressed by REST at all, even percent-encoded. Skipped so the run looks for new failures;
-    // remove this line when server/http_api.cpp is fixed.
-    if (id.find('/') != std::string::npos) return;
-    const std::string get_resource = "/api/" + percent_encode(entity) + "/" + percent_encode(id);
+    const std::string get_resource = "/api/" + path_segment(entity) + "/" + path_segment(id);
     request get{"GET", get_resource, "", q.as};
     server::http_response got = w.send(get);
     if (q.method == "DELETE") {

@@ -1,6 +1,7 @@
 // The tokens file is checked against the spec (issue 11, finding 4) at start, on SIGHUP reload
 // and in `rt serve --check --tokens`; SIGHUP reloads it with live connections (finding 7).
 #include <csignal>
+#include <sstream>
 
 #include "helpdesk.hpp"
 
@@ -66,6 +67,27 @@ TEST_CASE("finding 4: rt serve refuses to start with the filter-table typo, nami
     CHECK_THAT(r.err, Catch::Contains(path + ":4:"));
     CHECK_THAT(r.err, Catch::Contains("TeamOpn"));
     CHECK(r.err.find("tok-carol") == std::string::npos);  // errors name the user, never the token
+}
+
+TEST_CASE("fuzz findings: rt serve --check --tokens keeps every error on one line and never prints the token", "[serve][tokens]") {
+    // A [tokens.<TOKEN>] table written twice (toml++'s message quoted it) and a user name holding
+    // a newline that forges an error line (accepted before, then quoted raw).
+    for (const char* toml : {"[tokens.tok-dup-7f3a9]\nuser = \"a\"\n[tokens.tok-dup-7f3a9]\nuser = \"b\"\n",
+                             "[tokens.tok-nl-7f3a9]\nuser = \"eve\\nforged.toml:1:1: error: forged\"\npublish = [\"Tiket\"]\n"}) {
+        INFO(toml);
+        std::string path = write_rights_file("hostile-tokens.toml", toml);
+        auto r = run_rt({"serve", "--spec", rights_helpdesk_spec(), "--check", "--tokens", path});
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("7f3a9") == std::string::npos);
+        std::size_t errors = 0;
+        std::istringstream lines(r.err);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.find(": error: ") == std::string::npos) continue;
+            ++errors;
+            CHECK(line.rfind(path + ":", 0) == 0);  // no error split over lines, none forged
+        }
+        CHECK(errors >= 1);
+    }
 }
 
 // Finding 7.

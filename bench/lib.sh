@@ -20,17 +20,18 @@ start_rt_serve() {
     return 1
 }
 
-# stop_pid PID: SIGTERM, then SIGKILL after 5 s; never leaves the process behind.
+# stop_pid PID: SIGTERM, then SIGKILL after 5 s; never leaves the process behind. Safe under
+# set -e, also for a PID that is not a child of this shell.
 stop_pid() {
     local pid=$1
     [[ -z $pid ]] && return 0
     kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.05
     done
     kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 

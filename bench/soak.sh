@@ -42,12 +42,12 @@ SERVE_WRAPPER=()
 ((HEAPTRACK)) && SERVE_WRAPPER=(heaptrack -o "$work/heaptrack.rt")
 start_rt_serve "$RT"
 SERVER_PID=$SERVE_PID
-if ((HEAPTRACK)); then  # SERVE_PID is heaptrack's script: the server is its child
-    for _ in $(seq 1 100); do
-        SERVER_PID=$(ps -o pid= --ppid "$SERVE_PID" | head -1 | tr -d ' ')
-        [[ -n $SERVER_PID ]] && break
-        sleep 0.05
+if ((HEAPTRACK)); then  # SERVE_PID is heaptrack's script: the server is the child running $RT
+    rt_exe=$(readlink -f "$RT")
+    for c in $(ps -o pid= --ppid "$SERVE_PID"); do
+        [[ $(readlink -f "/proc/$c/exe") == "$rt_exe" ]] && SERVER_PID=$c
     done
+    [[ $SERVER_PID != "$SERVE_PID" ]] || { echo "soak: no rt serve under heaptrack" >&2; exit 1; }
 fi
 fds() { find "/proc/$SERVER_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
@@ -99,15 +99,21 @@ jq -r '"deliveries \(.deliveries.delivered)/\(.deliveries.expected): lost \(.del
     "$work/loadgen.json"
 
 if ((HEAPTRACK)); then
-    stop_pid "$SERVER_PID"; SERVER_PID=""
-    wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=""
+    # The server is heaptrack's child, not ours: stop it, then wait (bounded) for heaptrack to
+    # finish writing the profile.
+    kill "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+    for _ in $(seq 1 600); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    stop_pid "$SERVE_PID" || true; SERVE_PID=""
     profile=$(ls "$work"/heaptrack.rt* | head -1)
     echo "== heaptrack ($profile)"
-    heaptrack_print -f "$profile" -p 1 -a 0 -l 0 -T 0 -n 8 -s 0 >"$work/heaptrack.txt" 2>&1 || true
-    grep -E "^(total runtime|calls to allocation|temporary memory|peak heap memory|peak RSS|total memory leaked)" "$work/heaptrack.txt"
-    echo "-- top peak allocators"
-    awk '/^PEAK MEMORY CONSUMERS/ {on = 1; next} on && /^[0-9.]+[KMG]?B? peak memory consumed/ {print; getline; print} on && /^$/ && ++blank > 20 {exit}' \
-        "$work/heaptrack.txt" | head -16
+    heaptrack_print -f "$profile" -m 0 -p 1 -a 0 -l 0 -T 0 -n 12 >"$work/heaptrack.txt" 2>&1 || true
+    grep -E "^(total runtime|calls to allocation|temporary memory|peak heap memory|peak RSS|total memory leaked)" \
+        "$work/heaptrack.txt" || true
+    echo "-- top peak allocators (size, calls, first frame in this repository)"
+    awk -v root="$BENCH_ROOT/" '
+        /peak memory consumed over/ { head = $1 " over " $6 " calls"; want = 1; next }
+        want && index($0, "  at " root) == 1 { sub("  at " root, ""); print "  " head ": " fn " (" $0 ")"; want = 0 }
+        { fn = $0 }' "$work/heaptrack.txt" | head -8
 fi
 
 status=0

@@ -112,8 +112,9 @@ if ((HEAPTRACK)); then
     echo "-- top peak allocators (size, calls, first frame in this repository)"
     awk -v root="$BENCH_ROOT/" '
         /peak memory consumed over/ { head = $1 " over " $6 " calls"; want = 1; next }
-        want && index($0, "  at " root) == 1 { sub("  at " root, ""); print "  " head ": " fn " (" $0 ")"; want = 0 }
-        { fn = $0 }' "$work/heaptrack.txt" | head -8
+        { line = $0; sub(/^ +/, "", line) }
+        want && index(line, "at " root) == 1 { print "  " head ": " fn " (" substr(line, length(root) + 4) ")"; want = 0 }
+        { fn = line }' "$work/heaptrack.txt" | head -8
 fi
 
 status=0

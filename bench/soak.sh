@@ -109,12 +109,14 @@ if ((HEAPTRACK)); then
     heaptrack_print -f "$profile" -m 0 -p 1 -a 0 -l 0 -T 0 -n 12 >"$work/heaptrack.txt" 2>&1 || true
     grep -E "^(total runtime|calls to allocation|temporary memory|peak heap memory|peak RSS|total memory leaked)" \
         "$work/heaptrack.txt" || true
-    echo "-- top peak allocators (size, calls, first frame in this repository)"
+    echo "-- top peak allocators (size, calls: allocating function <- innermost frame in this repository)"
     awk -v root="$BENCH_ROOT/" '
-        /peak memory consumed over/ { head = $1 " over " $6 " calls"; want = 1; next }
+        /peak memory consumed over/ { head = $1 " over " $6 " calls"; want = 1; inner = ""; next }
         { line = $0; sub(/^ +/, "", line) }
-        want && index(line, "at " root) == 1 { print "  " head ": " fn " (" substr(line, length(root) + 4) ")"; want = 0 }
-        { fn = line }' "$work/heaptrack.txt" | head -8
+        want && inner == "" && line !~ /^(at|in) / { inner = line }
+        want && index(line, "at " root) == 1 {
+            print "  " head ": " inner " <- " fn " (" substr(line, length(root) + 4) ")"; want = 0 }
+        { fn = line }' "$work/heaptrack.txt" | cut -c1-220 | head -8
 fi
 
 status=0

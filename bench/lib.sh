@@ -1,10 +1,12 @@
 # Shared helpers for the bench scripts (sourced, not run).
 # start_rt_serve RT [serve flags...]: starts `rt serve` on an ephemeral loopback port in the
 # background; sets SERVE_PID and SERVE_PORT. Bounded wait (10 s) for the "listening on" line.
+# SERVE_WRAPPER (an array, e.g. (heaptrack -o FILE)) runs the server under a tool; SERVE_PID is
+# then the tool's process.
 start_rt_serve() {
     local rt=$1; shift
     SERVE_LOG=$(mktemp "${TMPDIR:-/tmp}/rt-serve.XXXXXX")
-    "$rt" serve --spec "$BENCH_ROOT/scenarios/kanban.spec" --listen 127.0.0.1:0 --log-level warn "$@" 2>"$SERVE_LOG" &
+    ${SERVE_WRAPPER[@]+"${SERVE_WRAPPER[@]}"} "$rt" serve --spec "$BENCH_ROOT/scenarios/kanban.spec" --listen 127.0.0.1:0 --log-level warn "$@" 2>"$SERVE_LOG" &
     SERVE_PID=$!
     SERVE_PORT=""
     for _ in $(seq 1 200); do
@@ -18,17 +20,18 @@ start_rt_serve() {
     return 1
 }
 
-# stop_pid PID: SIGTERM, then SIGKILL after 5 s; never leaves the process behind.
+# stop_pid PID: SIGTERM, then SIGKILL after 5 s; never leaves the process behind. Safe under
+# set -e, also for a PID that is not a child of this shell.
 stop_pid() {
     local pid=$1
     [[ -z $pid ]] && return 0
     kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.05
     done
     kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 

@@ -23,7 +23,7 @@ namespace {
 const char* const k_setting_flags[] = {
     "conns",  "rate",    "duration",       "warmup", "ramp",    "boards",
     "fanout",     "payload", "publishers", "threads", "source-ips", "drain",  "max-connecting", "seed",
-    "json",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
+    "churn",      "json",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
 };
 
@@ -113,7 +113,10 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "the same figures as JSON (--json - prints the JSON on stdout and the table on stderr).\n"
         "A --scenario TOML file takes the same settings (keys like the flags, '_' or '-', thresholds also\n"
         "in a [thresholds] table); flags win over it.\n"
-        "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n" +
+        "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n"
+        "--churn: a reconnecting connection resubscribes with since (epoch, last seq): recovered:true\n"
+        "replays what it missed and the completeness figures stay exact; a recovered:false resync is\n"
+        "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n" +
         std::string(k_client_flags_help) +
         "Exit codes: 0 every threshold held; 1 a threshold was breached (named on stderr) or the run\n"
         "could not take place; 2 usage error (bad flag, value, scenario file or threshold name).");
@@ -136,6 +139,8 @@ void register_loadgen(CLI::App& app, registry& reg) {
     opt("drain", "Longest wait for late deliveries after the last publish [5s]");
     opt("max-connecting", "Connection attempts in flight at once [1000]");
     opt("seed", "Seed for the random board choice [1]");
+    opt("churn", "Close and reopen this share of the connections per minute while publishing, evenly\n"
+                 "spread (5%/min, 0.5%/s); each resumes with since [0: none]");
     opt("json", "Write the report as JSON to FILE ('-': stdout)");
     opt("max-p50", "Threshold: corrected latency p50 at most DURATION");
     opt("max-p90", "Threshold: p90 at most DURATION");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "client/ws_url.hpp"
+#include "loadgen/churn_schedule.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::loadgen {
@@ -41,7 +42,7 @@ result<bool, std::string> fail(std::string_view name, const std::string& why) {
 const std::vector<std::string> k_plain_names = {
     "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
     "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
-    "threshold",
+    "threshold", "churn",
 };
 
 }  // namespace
@@ -122,6 +123,12 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         auto v = parse_uint(name, value, std::numeric_limits<std::uint64_t>::max() / 10);
         if (!v) return make_unexpected(v.error());
         c.seed = *v;
+        return true;
+    }
+    if (name == "churn") {
+        auto r = parse_churn(value);
+        if (!r) return fail(name, r.error());
+        c.churn_share_per_s = *r;
         return true;
     }
     if (name == "json") {

@@ -35,6 +35,8 @@ struct loadgen_config {
     std::chrono::microseconds drain_us{5'000'000};  // wait for stragglers after the last publish
     std::uint32_t max_connecting = 1000;        // connects in flight at once; bounds SYN bursts
     std::uint64_t seed = 1;                     // board choice is random but repeatable
+    double churn_share_per_s = 0;               // --churn 5%/min: share of the connections closed and
+                                                // reopened (resuming with since) per second; 0: none
     std::string json_path;                      // --json FILE ("-": stdout)
     bool quiet = false;                         // no progress lines
     threshold_set thresholds;

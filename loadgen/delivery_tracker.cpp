@@ -42,6 +42,12 @@ seq_verdict delivery_tracker::on_seq(std::uint64_t seq) {
     return seq_verdict::duplicate;
 }
 
+void delivery_tracker::skip_to(std::uint64_t seq) {
+    if (seq <= highest_seq_) return;
+    skipped_ += static_cast<std::uint32_t>(seq - highest_seq_);
+    highest_seq_ = seq;
+}
+
 std::uint64_t delivery_tracker::missing_inside() const {
     std::uint64_t n = 0;
     for (const auto& [first, last] : missing_) n += last - first + 1;

@@ -33,9 +33,19 @@ public:
     std::uint32_t out_of_order() const { return out_of_order_; }
     // Seqs below highest_seq() never received, so far.
     std::uint64_t missing_inside() const;
+    // A resync (`recovered:false` in the same epoch after a reconnect): the stream moved on to
+    // `seq` while this connection was away and the events after highest_seq() up to `seq` will
+    // not come. They count as skipped, not lost; tracking goes on from `seq`. A `seq` at or below
+    // highest_seq() skips nothing.
+    void skip_to(std::uint64_t seq);
+    std::uint32_t skipped() const { return skipped_; }
     // Lost deliveries once `expected` events were published to this stream after the base:
-    // every expected event not delivered, including a gap at the end. Never negative.
-    std::uint64_t lost(std::uint64_t expected) const { return expected > unique_ ? expected - unique_ : 0; }
+    // every expected event neither delivered nor skipped by a resync, including a gap at the
+    // end. Never negative.
+    std::uint64_t lost(std::uint64_t expected) const {
+        const std::uint64_t accounted = std::uint64_t{unique_} + skipped_;
+        return expected > accounted ? expected - accounted : 0;
+    }
 
 private:
     std::uint64_t base_seq_ = 0;
@@ -43,6 +53,7 @@ private:
     std::uint32_t unique_ = 0;
     std::uint32_t duplicates_ = 0;
     std::uint32_t out_of_order_ = 0;
+    std::uint32_t skipped_ = 0;  // fits in the padding before missing_: no bigger per connection
     // Missing seq ranges [first, last], ascending and disjoint; empty in a healthy run.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> missing_;
 };

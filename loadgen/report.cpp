@@ -94,6 +94,16 @@ std::string to_table(const loadgen_report& r) {
                                 num(r.deliveries_per_s) + "/s");
     os << row("completeness", std::to_string(r.lost) + " lost, " + std::to_string(r.duplicated) + " duplicated, " +
                                   std::to_string(r.out_of_order) + " out of order");
+    if (r.churn_pct_per_min > 0)
+        os << row("churn", num(r.churn_pct_per_min, r.churn_pct_per_min < 10 ? 1 : 0) + "%/min: " +
+                               std::to_string(r.reconnects) + " reconnects, " + std::to_string(r.recovered) +
+                               " recovered, " + std::to_string(r.resynced) + " resynced (" +
+                               std::to_string(r.skipped) + " events skipped, " + std::to_string(r.left_out) +
+                               " connections left out), " + std::to_string(r.reconnects_failed) + " failed");
+    if (r.reconnect_us.count())
+        os << row("reconnect time", "p50 " + dur(r.reconnect_us.percentile(50)) + "  p99 " +
+                                        dur(r.reconnect_us.percentile(99)) + "  max " + dur(r.reconnect_us.max()) +
+                                        "  (close -> resubscribed)");
     os << row("server drops", r.server ? std::to_string(r.server->events_dropped) + " events dropped, " +
                                              std::to_string(r.server->slow_disconnects) + " slow-consumer closes, " +
                                              std::to_string(r.server->rate_limited) + " rate-limited"
@@ -152,6 +162,15 @@ nlohmann::json to_json(const loadgen_report& r) {
           {"out_of_order", r.out_of_order},
           {"unparsed", r.unparsed},
           {"per_s", r.deliveries_per_s}}},
+        {"churn",
+         {{"pct_per_min", r.churn_pct_per_min},
+          {"reconnects", r.reconnects},
+          {"recovered", r.recovered},
+          {"resynced", r.resynced},
+          {"skipped", r.skipped},
+          {"left_out", r.left_out},
+          {"failed", r.reconnects_failed},
+          {"reconnect_us", r.reconnect_us.to_json()}}},
         {"latency_us", r.latency_us.to_json()},
         {"latency_uncorrected_us", r.latency_uncorrected_us.to_json()},
         {"server", server},

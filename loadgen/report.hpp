@@ -38,13 +38,21 @@ struct loadgen_report {
     proto::latency_histogram latency_us;              // receive - intended (corrected), after warm-up
     proto::latency_histogram latency_uncorrected_us;  // receive - actual send
 
+    // Churn (--churn): reconnects started; recovered (resumed, missed events replayed) and resynced
+    // (recovered:false: the events in between skipped, or the connection left out of the
+    // completeness figures when its stream's epoch changed); reconnects that failed.
+    double churn_pct_per_min = 0;
+    std::uint64_t reconnects = 0, recovered = 0, resynced = 0, reconnects_failed = 0;
+    std::uint64_t skipped = 0, left_out = 0;
+    proto::latency_histogram reconnect_us;  // churn close -> `subscribed` on the new connection
+
     std::optional<server_counters> server;  // the difference over the run; none without /metrics
     std::string first_error;
 
     std::vector<threshold_result> thresholds;
     bool pass = true;
 
-    std::uint64_t errors() const { return publish_errors + conns_failed + conns_dropped; }
+    std::uint64_t errors() const { return publish_errors + conns_failed + conns_dropped + reconnects_failed; }
 };
 
 // The figures the thresholds check.

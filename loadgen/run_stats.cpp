@@ -37,17 +37,15 @@ void run_stats::record_delivery(std::int64_t intended_us, std::int64_t actual_us
     s.uncorrected.record(receive_us - actual_us);
 }
 
-void run_stats::record_connect(std::int64_t us) {
+void run_stats::record_into(proto::latency_histogram latency_shard::*which, std::int64_t us) {
     latency_shard& s = local();
     std::lock_guard<std::mutex> lock(s.mu);
-    s.connect.record(us);
+    (s.*which).record(us);
 }
 
-void run_stats::record_subscribe(std::int64_t us) {
-    latency_shard& s = local();
-    std::lock_guard<std::mutex> lock(s.mu);
-    s.subscribe.record(us);
-}
+void run_stats::record_connect(std::int64_t us) { record_into(&latency_shard::connect, us); }
+void run_stats::record_subscribe(std::int64_t us) { record_into(&latency_shard::subscribe, us); }
+void run_stats::record_reconnect(std::int64_t us) { record_into(&latency_shard::reconnect, us); }
 
 merged_latency run_stats::merged() const {
     merged_latency m;
@@ -58,6 +56,7 @@ merged_latency run_stats::merged() const {
         m.uncorrected.merge(s->uncorrected);
         m.connect.merge(s->connect);
         m.subscribe.merge(s->subscribe);
+        m.reconnect.merge(s->reconnect);
     }
     return m;
 }

@@ -19,10 +19,11 @@ struct latency_shard {
     proto::latency_histogram uncorrected;  // receive - actual send time
     proto::latency_histogram connect;      // connect() call -> WebSocket open
     proto::latency_histogram subscribe;    // open -> `subscribed` reply
+    proto::latency_histogram reconnect;    // churn close -> `subscribed` reply on the new connection
 };
 
 struct merged_latency {
-    proto::latency_histogram corrected, uncorrected, connect, subscribe;
+    proto::latency_histogram corrected, uncorrected, connect, subscribe, reconnect;
 };
 
 class run_stats {
@@ -39,6 +40,7 @@ public:
     void record_delivery(std::int64_t intended_us, std::int64_t actual_us, std::int64_t receive_us);
     void record_connect(std::int64_t us);
     void record_subscribe(std::int64_t us);
+    void record_reconnect(std::int64_t us);
 
     // A merged copy of every shard. Any thread.
     merged_latency merged() const;
@@ -57,6 +59,8 @@ public:
 
 private:
     latency_shard& local();
+    // Records `us` into this thread's histogram `which`.
+    void record_into(proto::latency_histogram latency_shard::*which, std::int64_t us);
 
     const std::uint64_t id_;  // tells this run's thread-local shard cache from an earlier run's
     std::atomic<std::int64_t> measure_from_us_{0};

@@ -11,6 +11,7 @@
 #include "client/io_loop.hpp"
 #include "client/ws_url.hpp"
 #include "os/fd_limit.hpp"
+#include "loadgen/churn_schedule.hpp"
 #include "loadgen/metrics_probe.hpp"
 #include "loadgen/publish_schedule.hpp"
 #include "loadgen/publisher.hpp"
@@ -144,14 +145,22 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     std::thread publishing([&] { pub.run(schedule, stop); });
     std::int64_t last_send_us = 0;
     bool server_gone = false;
+    // Churn runs while publishing, so that reconnects have events to miss and resume.
+    const churn_schedule churn(publish_start_us, pool.size(), config.churn_share_per_s);
+    std::uint64_t churned = 0;  // reconnects taken from the schedule (done, or skipped: slot busy)
     while (now_us() < schedule.end_us()) {
         meter.poll("publish");
         // Every subscriber dropped: the server is gone or refusing us; the rest would only wait.
-        if (pool.subscribed() > 0 && pool.open_now() == 0) {
+        if (pool.subscribed() > 0 && pool.open_now() == 0 && pool.reconnecting() == 0) {
             server_gone = true;
             break;
         }
-        nap_until(std::min(schedule.end_us(), now_us() + 100'000));
+        // Bounded like the ramp: a reconnect waits while max_connecting are under way.
+        for (const std::uint64_t due = churn.due(now_us());
+             churned < due && pool.reconnecting() < config.max_connecting; ++churned)
+            pool.churn(churn.slot(churned));
+        nap_until(std::min({schedule.end_us(), churn.per_s() > 0 ? churn.at_us(churned) : schedule.end_us(),
+                            now_us() + 100'000}));
     }
     // The publisher may still be catching up if it fell behind: wait for it (bounded by drain).
     const std::int64_t catch_up_deadline = now_us() + config.drain_us.count();
@@ -196,6 +205,11 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     r.conns_opened = pool.opened();
     r.conns_failed = pool.failed();
     r.conns_dropped = pool.dropped();
+    r.churn_pct_per_min = config.churn_share_per_s * 100 * 60;
+    r.reconnects = pool.reconnects_started();
+    r.recovered = pool.recovered();
+    r.resynced = pool.resynced();
+    r.reconnects_failed = pool.reconnects_failed();
     for (bool m : member) r.conns_subscribed += m ? 1 : 0;
 
     r.scheduled = schedule.count();
@@ -209,7 +223,12 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     for (std::uint32_t i = 0; i < pool.size(); ++i) {
         if (!member[i]) continue;
         const auto& s = pool.slots()[i];
+        if (s.left_out) {
+            ++r.left_out;
+            continue;
+        }
         const std::uint64_t exp = pub.acked(s.board);
+        r.skipped += s.tracker.skipped();
         r.expected += exp;
         r.delivered += std::min<std::uint64_t>(s.tracker.unique(), exp);
         r.lost += s.tracker.lost(exp);
@@ -225,6 +244,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     r.latency_uncorrected_us = std::move(m.uncorrected);
     r.connect_us = std::move(m.connect);
     r.subscribe_us = std::move(m.subscribe);
+    r.reconnect_us = std::move(m.reconnect);
 
     if (before && after) {
         server_counters d;

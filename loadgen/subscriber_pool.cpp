@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/event_payload.hpp"
+#include "protocol/messages.hpp"
 
 namespace rt::loadgen {
 
@@ -30,12 +31,53 @@ std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::u
            std::to_string(board) + "\"}}";
 }
 
+std::string subscriber_pool::resume_text(const loadgen_config& config, std::uint32_t board,
+                                         const proto::stream_position& since) {
+    proto::subscribe_msg m;
+    if (config.mode == workload::broadcast) {
+        m.subscription = "AllTasks";
+    } else {
+        m.subscription = "TaskUpdates";
+        m.filter = json{{"board", "b" + std::to_string(board)}};
+    }
+    m.since = since;
+    return proto::encode_client(proto::client_message{json("s"), std::move(m)});
+}
+
 void subscriber_pool::open(std::uint32_t i) {
     subscriber_slot& s = slots_[i];
     if (s.state != slot_state::idle) return;
     s.state = slot_state::connecting;
-    s.connect_start_us = now_us();
     ++started_;
+    connect(i);
+}
+
+bool subscriber_pool::churn(std::uint32_t i) {
+    subscriber_slot& s = slots_[i];
+    auto con = std::atomic_load(&s.con);
+    if (!con || closing_ || s.state != slot_state::subscribed) return false;
+    s.churn_start_us = now_us();
+    slot_state expected = slot_state::subscribed;
+    if (!s.state.compare_exchange_strong(expected, slot_state::churning)) return false;
+    ++reconnects_started_;
+    con->close(client::close_normal, "churn");
+    return true;
+}
+
+void subscriber_pool::reconnect(std::uint32_t i) {
+    subscriber_slot& s = slots_[i];
+    s.resuming = true;
+    s.subscribe_sent = false;
+    // The new connection's on_open may run before connect() stores it: try_subscribe must find
+    // no connection then, not the closed one (dropping it here is allowed inside its on_close).
+    std::atomic_store(&s.con, std::shared_ptr<client::ws_connection>());
+    s.state = slot_state::connecting;
+    connect(i);
+}
+
+void subscriber_pool::connect(std::uint32_t i) {
+    subscriber_slot& s = slots_[i];
+    s.connect_start_us = now_us();
     client::ws_options opts = options_;
     opts.local_address = source_ips_[i % source_ips_.size()];
     client::ws_handlers h;
@@ -48,6 +90,8 @@ void subscriber_pool::open(std::uint32_t i) {
         return;
     }
     std::atomic_store(&s.con, std::move(con.value()));
+    // A reconnect racing close_all(): either close_all saw the new connection or we see closing_.
+    if (closing_) std::atomic_load(&s.con)->close(client::close_normal, "");
     try_subscribe(i);  // on_open may already have run, before the pointer was stored
 }
 
@@ -55,14 +99,18 @@ void subscriber_pool::try_subscribe(std::uint32_t i) {
     subscriber_slot& s = slots_[i];
     auto con = std::atomic_load(&s.con);
     if (!con || s.state != slot_state::open || s.subscribe_sent.exchange(true)) return;
-    if (con->send(subscribe_text(config_, s.board))) fail(i, "could not send subscribe");
+    const std::string text = s.resuming ? resume_text(config_, s.board, {s.epoch, s.tracker.highest_seq()})
+                                        : subscribe_text(config_, s.board);
+    if (con->send(text)) fail(i, "could not send subscribe");
 }
 
 void subscriber_pool::on_open(std::uint32_t i) {
     subscriber_slot& s = slots_[i];
     s.open_us = now_us();
-    stats_.record_connect(s.open_us - s.connect_start_us);
-    ++opened_;
+    if (!s.resuming) {  // connect figures are the ramp's; a reconnect counts in its own histogram
+        stats_.record_connect(s.open_us - s.connect_start_us);
+        ++opened_;
+    }
     ++open_now_;
     s.state = slot_state::open;
     try_subscribe(i);
@@ -81,12 +129,7 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
         const std::string type = j.value("type", "");
         if (type == "subscribed") {
             if (s.state != slot_state::open) return;
-            std::uint64_t seq = j.value("seq", std::uint64_t{0});
-            s.tracker = delivery_tracker(seq);
-            s.was_subscribed = true;
-            s.state = slot_state::subscribed;
-            stats_.record_subscribe(receive_us - s.open_us);
-            ++subscribed_;
+            on_subscribed(i, text, receive_us);
             return;
         }
         if (type == "error") {
@@ -113,7 +156,7 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
         f.times = *times;
         ev = f;
     }
-    if (s.state != slot_state::subscribed) {
+    if (s.state != slot_state::subscribed && s.state != slot_state::churning) {
         ++stats_.unparsed;
         return;
     }
@@ -127,13 +170,51 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
 }
 
+void subscriber_pool::on_subscribed(std::uint32_t i, std::string_view text, std::int64_t receive_us) {
+    subscriber_slot& s = slots_[i];
+    auto m = proto::decode_server(text);
+    const auto* sub = m ? std::get_if<proto::subscribed_msg>(&m->body) : nullptr;
+    if (!sub) {
+        ++stats_.unparsed;
+        return;
+    }
+    if (!s.resuming) {
+        s.tracker = delivery_tracker(sub->position.seq);
+        s.epoch = sub->position.epoch;
+        s.was_subscribed = true;
+        s.state = slot_state::subscribed;
+        stats_.record_subscribe(receive_us - s.open_us);
+        ++subscribed_;
+        return;
+    }
+    s.resuming = false;
+    stats_.record_reconnect(receive_us - s.churn_start_us);
+    if (!sub->recovered) {
+        if (sub->position.epoch == s.epoch) {
+            s.tracker.skip_to(sub->position.seq);
+        } else {  // a new history: its seqs say nothing about what this connection missed
+            s.left_out = true;
+            s.epoch = sub->position.epoch;
+            s.tracker = delivery_tracker(sub->position.seq);
+            ++resynced_new_epoch_;
+        }
+    }
+    s.state = slot_state::subscribed;  // last: churn() may pick the slot again from here on
+    ++(sub->recovered ? recovered_ : resynced_);
+}
+
 void subscriber_pool::on_close(std::uint32_t i, int code, const std::string& reason) {
     subscriber_slot& s = slots_[i];
     slot_state was = s.state.exchange(slot_state::closed);
-    if (was == slot_state::open || was == slot_state::subscribed) --open_now_;
+    if (was == slot_state::open || was == slot_state::subscribed || was == slot_state::churning) --open_now_;
+    if (was == slot_state::churning && !closing_) {
+        reconnect(i);
+        return;
+    }
     ++closed_;
+    if (closing_ && s.resuming) return;  // a reconnect cut short by the end of the run: no failure
     if (was == slot_state::connecting || was == slot_state::open) {
-        ++failed_;
+        ++(s.resuming ? reconnects_failed_ : failed_);
         note_error("connection " + std::to_string(i) + " closed before subscribing: " + std::to_string(code) + " " +
                    reason);
     } else if (was == slot_state::subscribed && !closing_) {
@@ -148,7 +229,7 @@ void subscriber_pool::fail(std::uint32_t i, const std::string& why) {
     slot_state was = s.state.exchange(slot_state::failed);
     if (was == slot_state::failed || was == slot_state::closed) return;
     if (was == slot_state::open) --open_now_;
-    ++failed_;
+    ++(s.resuming ? reconnects_failed_ : failed_);
     note_error(why);
     if (auto con = std::atomic_load(&s.con)) con->close(client::close_normal, "");
 }

@@ -2,6 +2,12 @@
 // The subscriber connections: opened one at a time by the ramp (the controller thread calls
 // open(i) at the ramp's pace), each subscribing once open and then tracking its stream's seq
 // and every delivery's latency. All connections share one io_loop.
+//
+// Churn (--churn): the controller calls churn(i) on a subscribed connection; it is closed, and its
+// on_close opens a new connection that subscribes with `since` = {epoch, last seq seen}. The
+// tracker carries on: a `recovered:true` reply is followed by exactly the missed events; a
+// `recovered:false` one (a resync) skips the events in between (delivery_tracker::skip_to), or,
+// when the epoch changed, leaves the connection out of the completeness figures. Both are counted.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -14,10 +20,12 @@
 #include "loadgen/config.hpp"
 #include "loadgen/delivery_tracker.hpp"
 #include "loadgen/run_stats.hpp"
+#include "protocol/messages.hpp"
 
 namespace rt::loadgen {
 
-enum class slot_state : std::uint8_t { idle, connecting, open, subscribed, failed, closed };
+// churning: subscribed, closed by churn(); on_close reconnects it (back to connecting).
+enum class slot_state : std::uint8_t { idle, connecting, open, subscribed, churning, failed, closed };
 
 // One subscriber. Its tracker is touched only by the connection's handlers (one at a time), and
 // read by the controller once the loop has stopped.
@@ -30,6 +38,11 @@ struct subscriber_slot {
     std::atomic<slot_state> state{slot_state::idle};
     std::atomic<bool> subscribe_sent{false};  // on_open and open() race to send it; one wins
     bool was_subscribed = false;  // reached `subscribed` at some point (state may be closed now)
+    std::string epoch;            // the stream's epoch from the last `subscribed` reply
+    std::int64_t churn_start_us = 0;  // when churn() last closed it (written before the state
+                                      // leaves `subscribed`, read by the handlers after)
+    bool resuming = false;        // between churn's close and the new `subscribed`; handlers only
+    bool left_out = false;        // resynced into a new epoch: no completeness figures for it
 };
 
 class subscriber_pool {
@@ -45,8 +58,14 @@ public:
     void open(std::uint32_t i);
     // The subscribe message connection i sends.
     static std::string subscribe_text(const loadgen_config& config, std::uint32_t board);
+    // The subscribe a reconnected connection sends: the same subscription, resuming after `since`.
+    static std::string resume_text(const loadgen_config& config, std::uint32_t board,
+                                   const proto::stream_position& since);
+    // Closes subscribed connection i to reopen it (see the top). Returns false, doing nothing, when
+    // i is not subscribed right now (still reconnecting, failed). Controller thread only.
+    bool churn(std::uint32_t i);
 
-    // Connections whose outcome (subscribed or failed) is still pending.
+    // Connections whose first outcome (subscribed or failed) is still pending.
     std::uint64_t pending() const { return started_ - subscribed_ - failed_; }
     std::uint64_t started() const { return started_; }
     std::uint64_t opened() const { return opened_; }
@@ -54,6 +73,18 @@ public:
     std::uint64_t failed() const { return failed_; }
     // Connections that closed after subscribing and before close_all(): the server dropped them.
     std::uint64_t dropped() const { return dropped_; }
+    // Churn: reconnects started by churn(), finished (subscribed again), and how they ended.
+    std::uint64_t reconnects_started() const { return reconnects_started_; }
+    std::uint64_t reconnects_done() const { return recovered_ + resynced_; }
+    std::uint64_t reconnects_failed() const { return reconnects_failed_; }
+    // Reconnects under way (closed by churn(), not yet subscribed again, not failed).
+    std::uint64_t reconnecting() const {
+        return reconnects_started_ - recovered_ - resynced_ - reconnects_failed_;
+    }
+    std::uint64_t recovered() const { return recovered_; }
+    std::uint64_t resynced() const { return resynced_; }
+    // Resyncs into a new epoch (a subset of resynced()): those connections are left out.
+    std::uint64_t resynced_new_epoch() const { return resynced_new_epoch_; }
     // Open connections right now.
     std::int64_t open_now() const { return open_now_; }
 
@@ -74,6 +105,12 @@ private:
     // Sends the subscribe once the connection is both open and stored in its slot.
     void try_subscribe(std::uint32_t i);
     void on_message(std::uint32_t i, std::string_view text);
+    // The `subscribed` reply, first or after a reconnect.
+    void on_subscribed(std::uint32_t i, std::string_view text, std::int64_t receive_us);
+    // Opens slot i's connection: the first time, or a reconnect when the slot is resuming.
+    void connect(std::uint32_t i);
+    // on_close of a connection churn() closed: reconnects it, unless the pool is closing.
+    void reconnect(std::uint32_t i);
     void on_close(std::uint32_t i, int code, const std::string& reason);
     void fail(std::uint32_t i, const std::string& why);
     void note_error(const std::string& why);
@@ -86,6 +123,8 @@ private:
     std::vector<std::string> source_ips_;
 
     std::atomic<std::uint64_t> started_{0}, opened_{0}, subscribed_{0}, failed_{0}, dropped_{0}, closed_{0};
+    std::atomic<std::uint64_t> reconnects_started_{0}, reconnects_failed_{0}, recovered_{0}, resynced_{0},
+        resynced_new_epoch_{0};
     std::atomic<std::int64_t> open_now_{0};
     std::atomic<bool> closing_{false};
     mutable std::mutex error_mu_;

@@ -54,6 +54,31 @@ TEST_CASE("loadgen: 200 connections on boards, thresholds hold, JSON complete", 
     CHECK(j["server"]["events_dropped"] == 0);
 }
 
+TEST_CASE("loadgen: churned connections resume with since and miss nothing", "[loadgen][integration]") {
+    rt_server srv;
+    // 200 connections at 1000%/min: about 33 reconnects a second, ~100 over the 3 s of publishing.
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "200", "--rate", "50/s", "--duration", "3s",
+                     "--churn", "1000%/min", "--max-loss", "0", "--max-dup", "0", "--json", "-", "--quiet"},
+                    60s);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.exit_code == 0);
+    json j = json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    const json& churn = j["churn"];
+    CHECK(churn["reconnects"].get<std::uint64_t>() > 50);
+    CHECK(churn["recovered"] == churn["reconnects"]);  // the replay buffer covers a quick reconnect
+    CHECK(churn["resynced"] == 0);
+    CHECK(churn["failed"] == 0);
+    CHECK(churn["reconnect_us"]["count"] == churn["reconnects"]);
+    CHECK(j["deliveries"]["expected"] == 1500);  // 150 events, each to the 10 connections on its board
+    CHECK(j["deliveries"]["delivered"] == 1500);
+    CHECK(j["deliveries"]["lost"] == 0);
+    CHECK(j["deliveries"]["duplicated"] == 0);
+    CHECK(j["deliveries"]["out_of_order"] == 0);
+    CHECK(j["connections"]["dropped"] == 0);
+    CHECK(r.err.find("reconnect time") != std::string::npos);  // the table's churn lines
+}
+
 TEST_CASE("loadgen: broadcast workload delivers every event to everyone", "[loadgen][integration]") {
     rt_server srv;
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "100", "--fanout", "all", "--rate", "10/s",

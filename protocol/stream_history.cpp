@@ -13,6 +13,16 @@ std::size_t cost(const replay_entry& e) { return (e.frame ? e.frame->capacity() 
 stream_history::stream_history(std::string epoch, std::uint64_t top_seq, replay_limits limits)
     : epoch_(std::move(epoch)), top_seq_(top_seq), limits_(limits) {}
 
+stream_history stream_history::restore(std::string epoch, std::uint64_t top_seq, std::vector<replay_entry> persisted,
+                                       replay_limits limits) {
+    if (persisted.empty() || persisted.back().seq != top_seq) return stream_history(std::move(epoch), top_seq, limits);
+    std::size_t first = persisted.size() - 1;  // where the last run of consecutive seqs starts
+    while (first > 0 && persisted[first].seq == persisted[first - 1].seq + 1) --first;
+    stream_history h(std::move(epoch), persisted[first].seq - 1, limits);
+    for (std::size_t i = first; i < persisted.size(); ++i) h.append(std::move(persisted[i]));
+    return h;
+}
+
 void stream_history::append(replay_entry e) {
     assert(e.seq == top_seq_ + 1 && "stream seq must count up with no holes");
     top_seq_ = e.seq;

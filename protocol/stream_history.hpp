@@ -29,6 +29,12 @@ struct replay_limits {
 class stream_history {
 public:
     stream_history(std::string epoch, std::uint64_t top_seq, replay_limits limits);
+    // A history as persisted before a restart: its epoch and top seq, and the events stored for it
+    // in seq order. Only the run of consecutive seqs ending the list is kept (events before a hole,
+    // which trimming can leave, are skipped: replay never crosses a hole); when that run does not
+    // end at top_seq, no event is kept. The top seq is top_seq whatever is kept.
+    static stream_history restore(std::string epoch, std::uint64_t top_seq, std::vector<replay_entry> persisted,
+                                  replay_limits limits);
 
     const std::string& epoch() const { return epoch_; }
     std::uint64_t top_seq() const { return top_seq_; }

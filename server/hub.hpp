@@ -1,9 +1,16 @@
 #pragma once
-// The hub: entity store + streams + subscriptions + fan-out bookkeeping. No I/O: frames leave
-// through a delivery_sink. One mutex guards everything, so a snapshot and its seq are taken
-// atomically, and a connection receives its `subscribed`, its replay and later events in order.
+// The hub: streams, subscriptions and presence, and the one path of a change from `publish` to its
+// subscribers. It does no network I/O (frames leave through a delivery_sink), but it reads rows from
+// the store and commits each change through a change_commit (SQLite with a file database) while it
+// holds its lock. One mutex guards everything, so a snapshot and its seq are taken atomically, and
+// a connection receives its `subscribed`, its replay and later events in order.
+//
+// Its parts, each in its own file: stream_index (which streams a change may touch),
+// stream_restore (streams persisted before a restart), row_change (a publish validated against the
+// rows), change_commit (the commit seam), delivery_sink (where frames go). The hub's own files:
+// hub.cpp (subscribe, unsubscribe, disconnect), hub_publish.cpp, hub_streams.cpp (stream lifetime,
+// idle streams, sweep), hub_presence.cpp, hub_reads.cpp (snapshots and REST reads).
 #include <cstdint>
-#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -19,54 +26,19 @@
 #include "protocol/messages.hpp"
 #include "protocol/spec.hpp"
 #include "protocol/stream_history.hpp"
+#include "server/change_commit.hpp"
 #include "server/conn_context.hpp"
+#include "server/delivery_sink.hpp"
 #include "server/metrics.hpp"
 #include "server/presence.hpp"
+#include "server/row_change.hpp"
 #include "server/store.hpp"
+#include "server/stream.hpp"
+#include "server/stream_index.hpp"
 
 namespace rt::server {
 
 using json = nlohmann::json;
-using frame_ptr = std::shared_ptr<const std::string>;
-
-// What became of a frame given to a connection (after its output limit had its say).
-enum class send_status {
-    sent,       // queued
-    dropped,    // an event dropped for a slow consumer (the client sees the gap by its seq)
-    too_large,  // a reply bigger than the connection's whole output limit: not queued; answer with TOO_LARGE
-    closing,    // not queued: the connection is being closed (over its limit now, or before)
-};
-
-// Where frames go. Called with the hub lock held: implementations must not call back into the hub;
-// they only queue bytes (and may post a close).
-class delivery_sink {
-public:
-    virtual ~delivery_sink() = default;
-    // A frame for one connection that may not be dropped silently (replies, snapshots, replayed
-    // events, presence state). Never queues it beyond the connection's hard output limit.
-    virtual send_status send_to(conn_context& c, const frame_ptr& frame) = 0;
-    // One event for many connections: serialize-once, the same bytes for every subscriber.
-    virtual void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) = 0;
-};
-
-// A subscription together with its canonical filter.
-struct stream {
-    std::string key;                    // subscription + '\x1f' + canonical filter JSON
-    const spec::subscription* sub = nullptr;
-    json filter;                        // canonical (object, values normalized to attribute types)
-    std::vector<std::string> filter_keys;  // sorted attribute names of the filter
-    proto::stream_history history;
-    std::vector<conn_context*> subscribers;  // name-only subscribers: all get the same frame
-    // Subscribers that named their subscription: sid → connections; each sid its own frame.
-    std::map<std::string, std::vector<conn_context*>> sid_subscribers;
-    std::int64_t idle_since_ms = 0;     // when the last subscriber left
-    // hub::idle_ (oldest first) holds every idle stream; `idle_at` is its place there, `idle_cost`
-    // what it was last counted for in hub::idle_bytes_.
-    std::list<stream*>::iterator idle_at{};
-    bool listed_idle = false;
-    std::size_t idle_cost = 0;
-    bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
-};
 
 // The hub's limits. `rt serve` fills them from server_config, where each default has its reason;
 // the same defaults here keep a hub built with hub_config{} (tests, fuzz targets) realistic.
@@ -90,7 +62,10 @@ struct row_page {
 
 class hub {
 public:
-    hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_sink& sink);
+    // Streams persisted in `db` (a file database) are recreated idle. Changes are committed through
+    // `commit`, or to `db` itself (store_commit) when it is nullptr; `commit` must outlive the hub.
+    hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_sink& sink,
+        change_commit* commit = nullptr);
 
     // Every read and write below is decided by authorize() (server/rights.hpp) for the caller's rights.
 
@@ -104,8 +79,10 @@ public:
     // unsubscribe (by sid, else by name): replies `unsubscribed` through the sink (idempotent), or
     // returns the error.
     std::optional<proto::protocol_error> unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
-    // Commits a change, then fans its events out. Returns what the reply may echo: the stored row
-    // (the deleted row for delete) when `who` may read it, else only {"id": ...}.
+    // Validates a change, finds the streams it touches, commits it with their events (the commit
+    // seam), then appends the events to the streams' histories and fans them out. Returns what the
+    // reply may echo: the stored row (the deleted row for delete) when `who` may read it, else only
+    // {"id": ...}.
     result<json, proto::protocol_error> publish(const rights& who, const proto::publish_msg& m);
     // presence join/leave; the presence state goes to everyone on the resource.
     std::optional<proto::protocol_error> presence(conn_context& c, const proto::presence_msg& m);
@@ -140,8 +117,22 @@ public:
     const spec::app& app() const { return app_; }
 
 private:
+    // A stream that a change touches, and how its view sees the change.
+    struct affected {
+        stream* st;
+        spec::change ch;
+    };
+    // The streams whose view sees the change (hub lock held).
+    std::vector<affected> affected_streams(const spec::entity& ent, const row_change& change) const;
+    // Encodes one event per affected stream, commits the change with them through commit_ and, once
+    // committed, appends each to its stream's history and fans it out. Returns the commit's error
+    // (nothing sent then).
+    std::optional<std::string> commit_and_fan_out(const spec::entity& ent, const row_change& change,
+                                                  const std::vector<affected>& streams);
+    // Sends an event to a stream's subscribers: one frame for the name-only ones, one per sid.
+    void fan_out_locked(const stream& st, const frame_ptr& frame);
+
     stream& stream_for(const spec::subscription& s, const json& canonical_filter);
-    json canonical_filter(const spec::subscription& s, const json& filter) const;
     json snapshot(const stream& st) const;
     void remove_subscriber(stream& st, conn_context& c, const std::string& sid, std::int64_t now_ms);
     // Idle-stream bookkeeping (hub lock held): a stream enters idle_ when its last subscriber
@@ -165,12 +156,12 @@ private:
     hub_config cfg_;
     metrics& metrics_;
     delivery_sink& sink_;
+    std::unique_ptr<change_commit> own_commit_;  // store_commit, when none was given
+    change_commit& commit_;
     std::mutex mu_;
     std::mt19937_64 rng_;
     std::unordered_map<std::string, std::unique_ptr<stream>> streams_;
-    // subscription name → filter key set → canonical filter JSON → stream: an event finds its
-    // streams by lookup, not by testing every subscriber's filter.
-    std::map<std::string, std::map<std::vector<std::string>, std::unordered_map<std::string, stream*>>> index_;
+    stream_index index_;  // every stream in streams_, filed for lookup by a change
     presence_registry presence_;
     std::list<stream*> idle_;      // streams without subscribers, oldest idle first
     std::uint64_t idle_bytes_ = 0; // sum of their idle_cost

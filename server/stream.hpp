@@ -1,0 +1,37 @@
+#pragma once
+// A stream: one subscription with one canonical filter, its replay history and its subscribers.
+// Plain state; the hub owns every stream and guards it with its lock.
+#include <cstdint>
+#include <list>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/spec.hpp"
+#include "protocol/stream_history.hpp"
+
+namespace rt::server {
+
+struct conn_context;
+
+struct stream {
+    std::string key;                    // subscription + '\x1f' + canonical filter JSON
+    const spec::subscription* sub = nullptr;
+    nlohmann::json filter;              // canonical (object, values normalized to attribute types)
+    std::vector<std::string> filter_keys;  // sorted attribute names of the filter
+    proto::stream_history history;
+    std::vector<conn_context*> subscribers;  // name-only subscribers: all get the same frame
+    // Subscribers that named their subscription: sid → connections; each sid its own frame.
+    std::map<std::string, std::vector<conn_context*>> sid_subscribers;
+    std::int64_t idle_since_ms = 0;     // when the last subscriber left
+    // hub::idle_ (oldest first) holds every idle stream; `idle_at` is its place there, `idle_cost`
+    // what it was last counted for in hub::idle_bytes_.
+    std::list<stream*>::iterator idle_at{};
+    bool listed_idle = false;
+    std::size_t idle_cost = 0;
+    bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
+};
+
+}  // namespace rt::server

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <set>
 
+#include "protocol/stream_key.hpp"
+
 namespace rt::server {
 
 using proto::error_code;
@@ -35,8 +37,6 @@ std::optional<std::string> project(const spec::entity& e, const json& row, const
     }
     return o.dump();
 }
-
-std::string stream_key(const std::string& sub, const json& canonical) { return sub + '\x1f' + canonical.dump(); }
 
 proto::operation to_op(spec::change c) {
     switch (c) {
@@ -94,7 +94,7 @@ json hub::canonical_filter(const spec::subscription& s, const json& filter) cons
 }
 
 stream& hub::stream_for(const spec::subscription& s, const json& canonical) {
-    std::string key = stream_key(s.name, canonical);
+    std::string key = proto::stream_key(s.name, canonical);
     auto it = streams_.find(key);
     if (it != streams_.end()) return *it->second;
     auto st = std::make_unique<stream>(

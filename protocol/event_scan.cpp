@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "protocol/messages.hpp"
@@ -53,6 +54,8 @@ public:
         const std::size_t start = ++i_;
         escaped = false;
         while (i_ < s_.size()) {
+            skip_plain_words();
+            if (i_ >= s_.size()) break;
             const auto c = static_cast<unsigned char>(s_[i_]);
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {  // the common case: plain ASCII
                 ++i_;
@@ -160,6 +163,23 @@ public:
     }
 
 private:
+    // Advances over whole 8-byte words of plain string text (ASCII, no quote, backslash or
+    // control character): a title padded to 1 KiB is mostly that. Bit tricks from "Bit Twiddling
+    // Hacks" (haszero/hasless): exact for "is there such a byte", which is all we ask.
+    void skip_plain_words() {
+        constexpr std::uint64_t ones = 0x0101010101010101ull;
+        constexpr std::uint64_t highs = 0x8080808080808080ull;
+        auto has_zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+        while (s_.size() - i_ >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, s_.data() + i_, 8);
+            const std::uint64_t special = (w & highs) | ((w - ones * 0x20) & ~w & highs) |
+                                          has_zero_byte(w ^ (ones * '"')) | has_zero_byte(w ^ (ones * '\\'));
+            if (special) return;
+            i_ += 8;
+        }
+    }
+
     bool object(int depth) {
         return members(depth, [&](std::string_view, bool) { return value(depth + 1); });
     }

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "protocol/stream_key.hpp"
+
 namespace rt::chaos {
 namespace {
 
@@ -51,7 +53,7 @@ private:
                                : k == "out_of_order" ? c.out_of_order : c.unexpected;
         ++counter;
         if (counter <= max_examples_)
-            report_.examples.push_back(delivery_violation{kind, stream, seq, std::move(detail)});
+            report_.examples.push_back(delivery_violation{kind, proto::stream_label(stream), seq, std::move(detail)});
     }
 
     const stream_events* events_of(const std::string& stream) const {

@@ -10,7 +10,7 @@ namespace rt::chaos {
 
 // One published event. Within a stream, seq counts up from 1 (the server's stream offset).
 struct published_event {
-    std::string stream;  // stream key: subscription + sorted filter, e.g. "TaskUpdates{\"board\":\"b7\"}"
+    std::string stream;  // proto::stream_key (subscription and sorted filter)
     std::uint64_t seq = 0;
     std::string key;     // identifies the change, e.g. "task-42@v3" (entity id + version)
 };

@@ -1,14 +1,11 @@
 #include "chaos/recording_subscriber.hpp"
 
 #include "chaos/change_key.hpp"
+#include "protocol/stream_key.hpp"
 
 namespace rt::chaos {
 
 using clock_type = std::chrono::steady_clock;
-
-std::string stream_key(const std::string& subscription, const nlohmann::json& filter) {
-    return subscription + (filter.is_object() ? filter.dump() : std::string("{}"));
-}
 
 // Written by the runner's callbacks (one at a time, under the runner's lock), read by the
 // controller thread: guarded by `mu`.
@@ -74,7 +71,7 @@ struct recording_subscriber::state {
 result<std::unique_ptr<recording_subscriber>, std::string> recording_subscriber::create(client::io_loop& loop,
                                                                                         recorder_options options) {
     auto st = std::make_shared<state>();
-    st->stream = stream_key(options.subscription, options.filter);
+    st->stream = proto::stream_key(options.subscription, options.filter);
     st->history.subscriber = options.name;
     st->history.streams = {st->stream};
 

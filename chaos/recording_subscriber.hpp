@@ -31,10 +31,6 @@ struct recorder_options {
     proto::client_session_options session;
 };
 
-// "TaskUpdates{\"board\":\"b7\"}": the checker's stream key (nlohmann::json objects keep keys
-// sorted, so equal filters give equal keys).
-std::string stream_key(const std::string& subscription, const nlohmann::json& filter);
-
 class recording_subscriber {
 public:
     static result<std::unique_ptr<recording_subscriber>, std::string> create(client::io_loop& loop,

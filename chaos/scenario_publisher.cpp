@@ -37,25 +37,23 @@ bool scenario_publisher::ensure_connected(std::chrono::milliseconds timeout) {
 }
 
 bool scenario_publisher::publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data,
-                                 const std::string& operation) {
+                                 proto::operation op) {
     client_->clear();  // late replies to requests that timed out are of no use now
-    nlohmann::json msg{{"id", id}, {"type", "publish"}, {"entity", "Task"}, {"operation", operation}, {"data", data}};
     ++counters_.sent;
-    if (client_->send_json(msg)) {
+    if (client_->send_message(proto::client_message{id, proto::publish_msg{"Task", op, data}})) {
         ++counters_.unanswered;
         client_.reset();
         return false;
     }
-    auto reply = client_->receive_until(
-        [id](const nlohmann::json& j) { return j.value("id", nlohmann::json()) == nlohmann::json(id); }, reply_timeout);
+    auto reply = client_->receive_reply(id, reply_timeout);
     if (!reply) {
         ++counters_.unanswered;
         client_.reset();  // a reply that never came: start over on a fresh connection
         return false;
     }
-    if (reply->value("type", "") == "published") {
+    if (const auto* published = std::get_if<proto::published_msg>(&reply->body)) {
         ++counters_.acked;
-        acked_.push_back(acked_change{board, change_key(reply->value("data", nlohmann::json()))});
+        acked_.push_back(acked_change{board, change_key(published->data)});
     } else {
         ++counters_.refused;
     }
@@ -72,7 +70,7 @@ result<bool, std::string> scenario_publisher::create_tasks(std::chrono::millisec
             nlohmann::json row{{"id", task_id(b, t)}, {"title", "p0"}, {"status", "todo"},
                                {"priority", 1},       {"board", board_name(b)}};
             const std::uint64_t refused_before = counters_.refused;
-            if (!publish(++id, b, row, "insert")) return make_unexpected("lost the connection to " + plan_.url);
+            if (!publish(++id, b, row, proto::operation::insert)) return make_unexpected("lost the connection to " + plan_.url);
             if (counters_.refused != refused_before)
                 return make_unexpected("the server refused to insert task " + task_id(b, t));
         }
@@ -106,7 +104,7 @@ void scenario_publisher::run(const std::atomic<bool>& stop) {
             title.resize(plan_.payload_bytes, 'x');
         }
         nlohmann::json change{{"id", task_id(board, task)}, {"title", std::move(title)}};
-        publish(++request_id, board, change, "update");
+        publish(++request_id, board, change, proto::operation::update);
     }
     client_.reset();
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/sync_client.hpp"
+#include "protocol/messages.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::chaos {
@@ -66,7 +67,7 @@ public:
 private:
     bool ensure_connected(std::chrono::milliseconds timeout);
     // Sends one publish and waits for its reply; records the ack. False when the connection failed.
-    bool publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data, const std::string& operation);
+    bool publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data, proto::operation op);
 
     publisher_plan plan_;
     std::unique_ptr<client::sync_client> client_;

@@ -19,6 +19,7 @@
 #include "client/io_loop.hpp"
 #include "client/sync_client.hpp"
 #include "protocol/client_session.hpp"
+#include "protocol/stream_key.hpp"
 
 namespace rt::chaos {
 namespace {
@@ -37,7 +38,8 @@ constexpr std::size_t max_examples = 10;      // lines of each kind in the repor
 constexpr const char* watched_subscription = "TaskUpdates";
 
 struct stream_info {
-    std::string key;
+    std::string key;    // proto::stream_key: the checker's name for the stream
+    std::string label;  // the key for the report
     json filter;
     std::uint32_t board = 0;  // meaningful when filtered by board
     std::unique_ptr<recording_subscriber> reference;
@@ -175,8 +177,9 @@ private:
             stream_info s;
             s.board = b;
             s.filter = sc_.filter_by_board ? json{{"board", scenario_publisher::board_name(b)}} : json::object();
-            s.key = stream_key(watched_subscription, s.filter);
-            recorder_options ro{"reference " + s.key, server_url_, watched_subscription, s.filter,
+            s.key = proto::stream_key(watched_subscription, s.filter);
+            s.label = proto::stream_label(s.key);
+            recorder_options ro{"reference " + s.label, server_url_, watched_subscription, s.filter,
                                 session_options(1'000'000 + b)};
             auto ref = recording_subscriber::create(ref_loop_, ro);
             if (!ref) return make_unexpected(ref.error());
@@ -303,7 +306,7 @@ private:
             auto view = fetch_view(s);
             if (view) continue;
             // One failure means the server is unreachable: stop there rather than wait on each stream.
-            report_.errors.push_back("reading the server's view of " + s.key + ": " + view.error());
+            report_.errors.push_back("reading the server's view of " + s.label + ": " + view.error());
             break;
         }
     }
@@ -313,13 +316,18 @@ private:
         auto c = client::sync_client::connect(server_url_, view_timeout);
         if (!c) return make_unexpected(c.error());
         auto& client = *c.value();
-        client.send_json({{"id", "view"}, {"type", "subscribe"}, {"subscription", watched_subscription}, {"filter", s.filter}});
-        auto reply = client.receive_until([](const json& j) { return j.value("id", json()) == "view"; }, view_timeout);
+        const json id = "view";
+        proto::subscribe_msg subscribe;
+        subscribe.subscription = watched_subscription;
+        subscribe.filter = s.filter;
+        client.send_message(proto::client_message{id, std::move(subscribe)});
+        auto reply = client.receive_reply(id, view_timeout);
         if (!reply) return make_unexpected(std::string("no reply to subscribe"));
-        if (reply->value("type", "") != "subscribed") return make_unexpected("refused: " + reply->dump());
-        s.top = proto::stream_position{reply->value("epoch", ""), reply->value("seq", std::uint64_t{0})};
+        const auto* view = std::get_if<proto::subscribed_msg>(&reply->body);
+        if (!view) return make_unexpected("refused: " + proto::encode_server(*reply));
+        s.top = view->position;
         s.view_rows.clear();
-        for (const auto& row : reply->value("initial", json::array())) s.view_rows[proto::row_key(row)] = row;
+        for (const auto& row : view->initial) s.view_rows[proto::row_key(row)] = row;
         return true;
     }
 
@@ -348,12 +356,12 @@ private:
             std::string detail = subscribers_[i]->name() + " at " +
                                  (pos ? pos->epoch + "/" + std::to_string(pos->seq) : std::string("no position")) +
                                  ", top " + (s.top ? s.top->epoch + "/" + std::to_string(s.top->seq) : "unknown") +
-                                 " on " + s.key;
+                                 " on " + s.label;
             std::string why = subscribers_[i]->stop_detail();
             report_.not_drained_examples.push_back(detail + (why.empty() ? "" : " (stopped: " + why + ")"));
         }
         for (const auto& s : streams_)
-            if (!at_top(*s.reference, s)) report_.errors.push_back("reference subscriber of " + s.key + " did not reach the top");
+            if (!at_top(*s.reference, s)) report_.errors.push_back("reference subscriber of " + s.label + " did not reach the top");
     }
 
     // The rows each drained subscriber rebuilt (snapshot + events) must equal the server's view.
@@ -366,7 +374,7 @@ private:
             if (d.equal()) continue;
             ++report_.state_mismatches;
             if (report_.state_mismatch_examples.size() < max_examples)
-                report_.state_mismatch_examples.push_back(subscribers_[i]->name() + " on " + s.key + ": " + json(d).dump());
+                report_.state_mismatch_examples.push_back(subscribers_[i]->name() + " on " + s.label + ": " + json(d).dump());
         }
     }
 
@@ -384,7 +392,7 @@ private:
         for (const auto& s : streams_) {
             auto h = s.reference->history();
             if (s.reference->snapshots_after_first() > 0)
-                report_.errors.push_back("reference subscriber of " + s.key +
+                report_.errors.push_back("reference subscriber of " + s.label +
                                          " resynced: the published history has a hole, the check is incomplete");
             std::string epoch;
             for (const auto& e : h.received) {
@@ -393,7 +401,7 @@ private:
                     continue;
                 }
                 if (e.epoch != epoch && !epoch.empty())
-                    report_.errors.push_back("reference subscriber of " + s.key + " saw the epoch change without a snapshot");
+                    report_.errors.push_back("reference subscriber of " + s.label + " saw the epoch change without a snapshot");
                 epoch = e.epoch;
                 published.push_back(published_event{s.key, e.seq, e.key});
             }

@@ -108,7 +108,7 @@ publish_totals run_items(sync_client& client, const item_source& next, const out
         } else if (token_wait.count() > 0 && token_wait < wait) {
             wait = token_wait;
         }
-        auto frame = client.receive_json(wait);
+        auto frame = client.receive(wait);
         if (!frame) {
             if (by_id.empty()) continue;  // only waited for a token
             const bool closed = client.is_closed();
@@ -123,25 +123,23 @@ publish_totals run_items(sync_client& client, const item_source& next, const out
             stopping = true;
             continue;
         }
-        const json& j = *frame;
-        auto idit = j.find("id");
-        if (idit == j.end() || !idit->is_number_unsigned()) continue;  // not a reply of ours (presence, ...)
-        auto it = by_id.find(idit->get<std::uint64_t>());
+        auto reply = proto::decode_server(*frame);
+        if (!reply || !reply->id.is_number_unsigned()) continue;  // not a reply of ours (presence, ...)
+        auto it = by_id.find(reply->id.get<std::uint64_t>());
         if (it == by_id.end()) continue;
         slot& s = *it->second;
         by_id.erase(it);
         last_progress = clock::now();
-        const std::string type = j.value("type", "");
-        if (type == "published") {
+        if (auto* published = std::get_if<proto::published_msg>(&reply->body)) {
             publish_outcome o;
             o.line = s.line;
             o.ok = true;
-            o.data = j.value("data", json::object());
+            o.data = published->data.is_null() ? json::object() : std::move(published->data);
             settle(s, std::move(o));
-        } else if (type == "error") {
-            settle(s, failure(s.line, j.value("code", "ERROR"), j.value("message", "")));
+        } else if (const auto* refused = std::get_if<proto::error_msg>(&reply->body)) {
+            settle(s, failure(s.line, std::string(proto::to_wire(refused->error.code)), refused->error.message));
         } else {
-            settle(s, failure(s.line, "BAD_REPLY", "unexpected reply: " + j.dump()));
+            settle(s, failure(s.line, "BAD_REPLY", "unexpected reply: " + *frame));
         }
     }
     return totals;

@@ -15,11 +15,8 @@
 
 namespace rt::client {
 
-struct publish_request {
-    std::string entity;
-    proto::operation op = proto::operation::insert;
-    proto::json data = proto::json::object();
-};
+// A publish as the protocol has it (entity, operation, data); run_publish gives it its id.
+using publish_request = proto::publish_msg;
 
 // From `rt publish ENTITY --op OP [--id ID] --data JSON`. `id`, when given, becomes data.id (an
 // error if data already has a different id). Errors name the flag: "--data: not valid JSON: ...",

@@ -50,13 +50,13 @@ void session_runner::stop() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (stopped_) return;
     retry_timer_.cancel();
-    if (con_) con_->close(close_normal, "bye");
+    if (con_) con_->close(proto::close_code::normal, "bye");
     finish_locked(stop_reason::stopped, "stopped");
 }
 
 void session_runner::drop_connection() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
-    // 4000 (application range, "dropped by the client"): the server sees a close, we see its echo
+    // dropped_by_client: the server sees a close, we see its echo
     // and go through the same reconnect path as after a network failure.
     if (con_) con_->close(proto::close_code::dropped_by_client, "dropped by client");
 }
@@ -178,7 +178,7 @@ void session_runner::dispatch_locked(const proto::session_update& u, const proto
         std::string what = u.error ? std::string(proto::to_wire(u.error->code)) + ": " + u.error->message : "refused";
         if (sub.empty() || !any_left) {
             retry_timer_.cancel();
-            if (con_) con_->close(close_normal, "refused");
+            if (con_) con_->close(proto::close_code::normal, "refused");
             finish_locked(stop_reason::refused, what);
         }
     }

@@ -32,7 +32,7 @@ struct runner_options {
 enum class stop_reason {
     stopped,  // stop() was called
     gave_up,  // max_retries reconnects failed in a row
-    refused,  // the server refused us for good (AUTH_REQUIRED, close 4001, or every subscription refused)
+    refused,  // the server refused us for good (AUTH_REQUIRED, close auth_failed, or every subscription refused)
 };
 
 struct runner_callbacks {
@@ -59,7 +59,7 @@ public:
     ~session_runner();
 
     void start();  // any thread; once
-    // Stops reconnecting and closes (1000); on_stopped(stopped) runs before this returns unless the
+    // Stops reconnecting and closes (normal); on_stopped(stopped) runs before this returns unless the
     // runner had already stopped. Any thread, including a callback.
     void stop();
     // Closes the current connection as if the network dropped it (the runner reconnects and

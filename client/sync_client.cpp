@@ -109,6 +109,21 @@ std::optional<json> sync_client::receive_until(const std::function<bool(const js
     }
 }
 
+std::optional<proto::server_message> sync_client::receive_reply(const json& id, std::chrono::milliseconds timeout) {
+    std::optional<proto::server_message> reply;
+    receive_until(
+        [&](const json& j) {
+            auto m = proto::decode_server_value(j);
+            if (!m || m->id != id) return false;
+            reply = std::move(m.value());
+            return true;
+        },
+        timeout);
+    return reply;
+}
+
+std::error_code sync_client::send_message(const proto::client_message& m) { return send(proto::encode_client(m)); }
+
 std::size_t sync_client::pending() const {
     std::lock_guard<std::mutex> lock(st_->mutex);
     return st_->frames.size();

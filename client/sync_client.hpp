@@ -16,6 +16,7 @@
 
 #include "client/io_loop.hpp"
 #include "client/ws_connection.hpp"
+#include "protocol/messages.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::client {
@@ -45,6 +46,14 @@ public:
     // calls (so waiting for a reply never loses an event). Non-JSON frames never match.
     std::optional<nlohmann::json> receive_until(const std::function<bool(const nlohmann::json&)>& match,
                                                 std::chrono::milliseconds timeout);
+    // The first queued or arriving server message whose "id" is `id` — the reply to the request
+    // that carried it — decoded by proto::decode_server. Frames that are not it stay queued, as
+    // with receive_until; so does a frame with that id that does not decode. nullopt when none
+    // arrives within `timeout`.
+    std::optional<proto::server_message> receive_reply(const nlohmann::json& id, std::chrono::milliseconds timeout);
+    // Sends a request, encoded by proto::encode_client.
+    std::error_code send_message(const proto::client_message& m);
+
     // Frames received and not yet taken.
     std::size_t pending() const;
     // Drops every queued frame; returns how many.
@@ -56,7 +65,7 @@ public:
     std::size_t buffered_amount() const;
 
     // Starts the closing handshake; wait_closed() waits for its end.
-    void close(int code = close_normal, std::string reason = {});
+    void close(int code = proto::close_code::normal, std::string reason = {});
     // True once the connection has closed (either side), within `timeout`.
     bool wait_closed(std::chrono::milliseconds timeout);
     bool is_closed() const;

@@ -59,7 +59,7 @@ struct ws_connection::impl {
 
     std::mutex close_mutex;  // guards the deferred close below
     bool close_requested = false;
-    int close_code = close_normal;
+    int close_code = proto::close_code::normal;
     std::string close_reason;
 
     impl(io_loop& l, detail::ws_con_ptr c, ws_handlers h, std::string u)
@@ -90,7 +90,7 @@ ws_connection::ws_connection(std::shared_ptr<impl> i) : impl_(std::move(i)) {}
 
 ws_connection::~ws_connection() {
     impl_->abandoned = true;
-    close(close_going_away, "");
+    close(proto::close_code::going_away, "");
 }
 
 result<std::shared_ptr<ws_connection>, std::string> ws_connection::connect(io_loop& loop, std::string_view url,
@@ -135,7 +135,7 @@ result<std::shared_ptr<ws_connection>, std::string> ws_connection::connect(io_lo
         }
         s->state = con_state::open;
         bool close_now = false;
-        int code = close_normal;
+        int code = proto::close_code::normal;
         std::string reason;
         {
             std::lock_guard<std::mutex> lock(s->close_mutex);

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "client/io_loop.hpp"
+#include "protocol/close_codes.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::client {
@@ -33,10 +34,8 @@ struct ws_options {
     int receive_buffer_bytes = 0;  // SO_RCVBUF; small values make a paused reader back up sooner
 };
 
-// Close codes used where the peer sent none.
-constexpr int close_abnormal = 1006;  // connection failed or dropped without a close frame
-constexpr int close_normal = 1000;
-constexpr int close_going_away = 1001;
+// The code on_close reports when the connection failed or dropped without a close frame.
+constexpr int close_abnormal = proto::close_code::abnormal;
 
 class ws_connection {
 public:
@@ -57,7 +56,7 @@ public:
     std::error_code send(std::string_view text);
     // Starts the closing handshake; on_close follows. While still connecting, the connection is
     // closed as soon as it opens (or the TCP connect is aborted). Any thread; idempotent.
-    void close(int code = close_normal, std::string reason = {});
+    void close(int code = proto::close_code::normal, std::string reason = {});
     // Bytes queued for sending and not yet written to the socket. Any thread; approximate.
     std::size_t buffered_amount() const;
     // Stop/resume reading from the socket: the peer then sees its sends back up (slow consumer).

@@ -1,5 +1,7 @@
 #include "loadgen/event_payload.hpp"
 
+#include "protocol/event_scan.hpp"
+
 namespace rt::loadgen {
 
 namespace {
@@ -40,25 +42,14 @@ std::optional<title_times> decode_title(std::string_view title) {
     return title_times{*t, *a};
 }
 
-bool looks_like_event(std::string_view frame) {
-    constexpr std::string_view prefix = "{\"type\":\"event\"";
-    return frame.substr(0, prefix.size()) == prefix;
-}
-
 std::optional<event_fields> scan_event(std::string_view frame) {
-    if (!looks_like_event(frame)) return std::nullopt;
-    // "seq" follows the row in our encoding, so search from the end: a row field can never be
-    // mistaken for it. The title holds no quotes, so "t=" inside "title":" is unambiguous.
-    auto sp = frame.rfind("\"seq\":");
-    if (sp == std::string_view::npos) return std::nullopt;
-    std::string_view s = frame.substr(sp + 6);
-    auto seq = take_int(s);
-    if (!seq || *seq < 0) return std::nullopt;
-    auto tp = frame.find("\"title\":\"");
-    if (tp == std::string_view::npos) return std::nullopt;
-    auto times = decode_title(frame.substr(tp + 9, 64));
+    auto ev = proto::scan_event(frame);
+    if (!ev) return std::nullopt;
+    auto title = proto::scan_string_member(ev->data_json, "title");
+    if (!title) return std::nullopt;
+    auto times = decode_title(*title);
     if (!times) return std::nullopt;
-    return event_fields{static_cast<std::uint64_t>(*seq), *times};
+    return event_fields{ev->seq, *times};
 }
 
 }  // namespace rt::loadgen

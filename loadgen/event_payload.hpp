@@ -27,13 +27,11 @@ struct event_fields {
     title_times times;
 };
 
-// Fast path for `{"type":"event",...}` frames: finds "seq" and the title times without building
-// a JSON tree (a broadcast delivers 10,000 frames in a burst; parsing each would add to the
-// latency being measured). Returns nullopt when the text is not an event or the fields are not
-// found; callers then fall back to a full JSON decode.
+// The hot path of a delivery (a broadcast delivers 10,000 frames in a burst; building a JSON tree
+// for each would add to the latency being measured): seq and the title's times, read with
+// proto::scan_event and proto::scan_string_member. nullopt when the frame is not an event, when
+// the scanner is unsure, or when the title carries no times; callers then decode the frame with
+// proto::decode_server.
 std::optional<event_fields> scan_event(std::string_view frame);
-
-// True when `frame` starts like an event frame (`{"type":"event"`).
-bool looks_like_event(std::string_view frame);
 
 }  // namespace rt::loadgen

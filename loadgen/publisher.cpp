@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/event_payload.hpp"
+#include "protocol/close_codes.hpp"
 #include "protocol/messages.hpp"
 
 namespace rt::loadgen {
@@ -13,27 +14,15 @@ namespace rt::loadgen {
 using json = nlohmann::json;
 
 std::string update_text(std::uint64_t k, std::string_view task_id, std::string_view title) {
-    std::string out;
-    out.reserve(128 + title.size());
-    out += "{\"id\":";
-    out += std::to_string(k);
-    out += ",\"type\":\"publish\",\"entity\":\"Task\",\"operation\":\"update\",\"data\":{\"id\":";
-    proto::append_json_string(out, task_id);
-    out += ",\"title\":";
-    proto::append_json_string(out, title);
-    out += (k & 1) ? ",\"priority\":2}}" : ",\"priority\":1}}";
-    return out;
+    json row = {{"id", std::string(task_id)}, {"title", std::string(title)}, {"priority", (k & 1) ? 2 : 1}};
+    return proto::encode_client(proto::client_message{k, proto::publish_msg{"Task", proto::operation::update, std::move(row)}});
 }
 
 std::string insert_text(std::uint32_t board, std::string_view task_id) {
-    json m = {{"id", "c" + std::to_string(board)},
-              {"type", "publish"},
-              {"entity", "Task"},
-              {"operation", "insert"},
-              {"data",
-               {{"id", task_id}, {"title", "loadgen"}, {"status", "todo"}, {"board", "b" + std::to_string(board)},
-                {"priority", 1}}}};
-    return m.dump();
+    json row = {{"id", std::string(task_id)}, {"title", "loadgen"}, {"status", "todo"}, {"board", "b" + std::to_string(board)},
+                {"priority", 1}};
+    return proto::encode_client(
+        proto::client_message{"c" + std::to_string(board), proto::publish_msg{"Task", proto::operation::insert, std::move(row)}});
 }
 
 publisher::publisher(const loadgen_config& config, run_stats& stats, std::string run_tag)
@@ -102,13 +91,13 @@ result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds time
                 if (con->send(frames[b])) return fail("setup: send failed");
         };
         h.on_message = [st, fail](std::string_view text) {
-            json j = json::parse(text, nullptr, false);
-            std::string type = j.is_object() ? j.value("type", "") : "";
-            if (type == "published") ++st->done;
-            else if (type == "error") fail("setup insert refused: " + j.value("code", "") + ": " + j.value("message", ""));
+            auto reply = proto::decode_server(text);
+            if (!reply) return;
+            if (std::holds_alternative<proto::published_msg>(reply->body)) ++st->done;
+            else if (const auto* e = std::get_if<proto::error_msg>(&reply->body)) fail("setup insert refused: " + proto::describe(e->error));
         };
         h.on_close = [st, fail](int code, std::string reason) {
-            if (code == client::close_abnormal) fail("setup connection failed: " + reason);
+            if (code == proto::close_code::abnormal) fail("setup connection failed: " + reason);
         };
         std::unique_lock<std::mutex> lock(*mu);  // on_open waits until the pointer is stored
         auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
@@ -157,24 +146,27 @@ result<bool, std::string> publisher::connect(std::chrono::milliseconds timeout) 
 }
 
 void publisher::on_reply(std::string_view text) {
-    json j = json::parse(text, nullptr, false);
-    if (!j.is_object()) return;
-    const std::string type = j.value("type", "");
-    if (type == "published") {
-        const json& data = j["data"];
-        std::string board = data.is_object() ? data.value("board", "") : "";
-        if (board.empty() && data.is_object()) {
-            // A token that may not read the row gets only its id back: the id ends in "-b<board>".
-            const std::string id = data.value("id", "");
-            if (auto at = id.rfind("-b"); at != std::string::npos) board = id.substr(at + 1);
+    auto reply = proto::decode_server(text);
+    if (!reply) return;
+    const bool published = std::holds_alternative<proto::published_msg>(reply->body);
+    const auto* refused = std::get_if<proto::error_msg>(&reply->body);
+    if (!published && !refused) return;
+    // The board this reply is about comes from the request it answers (a token that may not
+    // read the row gets only its id back, so the reply itself need not name the board).
+    std::uint32_t board = config_.boards;  // unknown: counted, for no board
+    if (reply->id.is_number_unsigned()) {
+        std::lock_guard<std::mutex> lock(pending_mu_);
+        if (auto it = pending_.find(reply->id.get<std::uint64_t>()); it != pending_.end()) {
+            board = it->second;
+            pending_.erase(it);
         }
-        std::uint32_t b = config_.boards;  // unknown: counted as acknowledged, for no board
-        if (board.size() > 1 && board[0] == 'b') b = static_cast<std::uint32_t>(std::strtoul(board.c_str() + 1, nullptr, 10));
-        if (b < config_.boards) ++acked_[b];
+    }
+    if (published) {
+        if (board < config_.boards) ++acked_[board];
         ++stats_.published_acked;
-    } else if (type == "error") {
+    } else {
         ++stats_.publish_errors;
-        note_error("publish refused: " + j.value("code", "") + ": " + j.value("message", ""));
+        note_error("publish refused: " + proto::describe(refused->error));
     }
 }
 
@@ -193,6 +185,10 @@ void publisher::run(const publish_schedule& schedule, const std::atomic<bool>& s
         const std::int64_t actual = now_us();
         const std::string frame = update_text(k, task_ids[board], encode_title(intended, actual, config_.payload_bytes));
         auto& con = cons_[k % cons_.size()];
+        {
+            std::lock_guard<std::mutex> lock(pending_mu_);  // before the send: the reply may beat us here
+            pending_[k] = board;
+        }
         if (con->send(frame)) {
             ++stats_.published_sent;  // sent and refused at once: wait_acks counts it as answered
             ++stats_.publish_errors;

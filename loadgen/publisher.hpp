@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "client/io_loop.hpp"
@@ -66,6 +67,8 @@ private:
     client::io_loop loop_;  // declared before the connections: they must go first
     std::vector<std::shared_ptr<client::ws_connection>> cons_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> acked_;
+    std::mutex pending_mu_;
+    std::unordered_map<std::uint64_t, std::uint32_t> pending_;  // request id → board, until its reply
     std::atomic<std::uint64_t> open_{0}, closed_{0};
     std::atomic<bool> closing_{false};  // closes from here on are ours, not errors
     mutable std::mutex error_mu_;

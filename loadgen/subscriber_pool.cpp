@@ -3,14 +3,11 @@
 #include <chrono>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "loadgen/event_payload.hpp"
+#include "protocol/close_codes.hpp"
 #include "protocol/messages.hpp"
 
 namespace rt::loadgen {
-
-using json = nlohmann::json;
 
 subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats)
     : loop_(loop), config_(config), stats_(stats), slots_(config.conns) {
@@ -25,10 +22,14 @@ subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& co
 subscriber_pool::~subscriber_pool() { release(); }
 
 std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::uint32_t board) {
-    if (config.mode == workload::broadcast)
-        return R"({"id":"s","type":"subscribe","subscription":"AllTasks"})";
-    return R"({"id":"s","type":"subscribe","subscription":"TaskUpdates","filter":{"board":"b)" +
-           std::to_string(board) + "\"}}";
+    proto::subscribe_msg m;
+    if (config.mode == workload::broadcast) {
+        m.subscription = "AllTasks";
+    } else {
+        m.subscription = "TaskUpdates";
+        m.filter = {{"board", "b" + std::to_string(board)}};
+    }
+    return proto::encode_client(proto::client_message{"s", std::move(m)});
 }
 
 std::string subscriber_pool::resume_text(const loadgen_config& config, std::uint32_t board,
@@ -121,40 +122,34 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     subscriber_slot& s = slots_[i];
     std::optional<event_fields> ev = scan_event(text);
     if (!ev) {
-        json j = json::parse(text, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) {
+        auto m = proto::decode_server(text);
+        if (!m) {
             ++stats_.unparsed;
             return;
         }
-        const std::string type = j.value("type", "");
-        if (type == "subscribed") {
+        if (const auto* subscribed = std::get_if<proto::subscribed_msg>(&m->body)) {
             if (s.state != slot_state::open) return;
             on_subscribed(i, text, receive_us);
             return;
         }
-        if (type == "error") {
-            std::string why = j.value("code", "") + ": " + j.value("message", "");
+        if (const auto* refused = std::get_if<proto::error_msg>(&m->body)) {
+            std::string why = proto::describe(refused->error);
             if (s.state == slot_state::open) fail(i, "subscribe refused: " + why);
             else note_error("server error: " + why);
             return;
         }
-        if (type != "event" || !j.contains("seq") || !j["seq"].is_number_unsigned()) {
-            ++stats_.unparsed;
-            return;
+        // An event the fast scan could not read (escapes in the title, say).
+        const auto* e = std::get_if<proto::event_msg>(&m->body);
+        std::optional<title_times> times;
+        if (e && e->data.is_object()) {
+            auto title = e->data.find("title");
+            if (title != e->data.end() && title->is_string()) times = decode_title(title->get_ref<const std::string&>());
         }
-        // An event the fast scan could not read (another server's field order, say).
-        event_fields f;
-        f.seq = j["seq"].get<std::uint64_t>();
-        const json& data = j["data"];
-        auto times = data.is_object() && data.contains("title") && data["title"].is_string()
-                         ? decode_title(data["title"].get_ref<const std::string&>())
-                         : std::nullopt;
         if (!times) {
             ++stats_.unparsed;
             return;
         }
-        f.times = *times;
-        ev = f;
+        ev = event_fields{e->position.seq, *times};
     }
     if (s.state != slot_state::subscribed && s.state != slot_state::churning) {
         ++stats_.unparsed;
@@ -231,7 +226,7 @@ void subscriber_pool::fail(std::uint32_t i, const std::string& why) {
     if (was == slot_state::open) --open_now_;
     ++(s.resuming ? reconnects_failed_ : failed_);
     note_error(why);
-    if (auto con = std::atomic_load(&s.con)) con->close(client::close_normal, "");
+    if (auto con = std::atomic_load(&s.con)) con->close(proto::close_code::normal, "");
 }
 
 void subscriber_pool::note_error(const std::string& why) {
@@ -253,7 +248,7 @@ void subscriber_pool::close_all(std::chrono::milliseconds timeout) {
         slot_state st = s.state;
         if (st == slot_state::closed) continue;
         ++to_close;
-        con->close(client::close_normal, "");
+        con->close(proto::close_code::normal, "");
     }
     (void)to_close;
     const auto deadline = std::chrono::steady_clock::now() + timeout;

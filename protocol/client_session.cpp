@@ -37,19 +37,18 @@ std::string row_key(const json& row) {
 client_session::client_session(client_session_options options)
     : options_(std::move(options)), backoff_(options_.backoff, options_.seed) {}
 
-std::string client_session::request_id(std::string_view key) { return "sub:" + std::string(key); }
-
 std::string client_session::subscribe_frame(const subscription_state& s, bool with_since) const {
     subscribe_msg m;
     m.subscription = s.request.name;
     m.filter = s.request.filter;
     m.sid = s.request.sid;
     if (with_since && s.position) m.since = s.position;
-    return encode_client(client_message{json(request_id(s.request.key())), std::move(m)});
+    return encode_client(client_message{to_wire(request_id{request_kind::subscribe, s.request.key()}), std::move(m)});
 }
 
 std::string client_session::unsubscribe_frame(const subscription_request& r) const {
-    return encode_client(client_message{json("unsub:" + r.key()), unsubscribe_msg{r.name, r.sid}});
+    return encode_client(
+        client_message{to_wire(request_id{request_kind::unsubscribe, r.key()}), unsubscribe_msg{r.name, r.sid}});
 }
 
 std::vector<std::string> client_session::subscribe(subscription_request request) {
@@ -263,20 +262,10 @@ session_update client_session::on_error(const server_message& m, const error_msg
     session_update u;
     u.kind = update_kind::error;
     u.error = e.error;
-    if (m.id.is_string()) {
-        const std::string id = m.id.get<std::string>();
-        const std::string prefix = request_id("");
-        if (id.rfind(prefix, 0) == 0) u.subscription = id.substr(prefix.size());
-    }
-    bool from_unsubscribe = false;
-    if (m.id.is_string() && u.subscription.empty()) {
-        const std::string id = m.id.get<std::string>();
-        if (id.rfind("unsub:", 0) == 0) {
-            u.subscription = id.substr(6);
-            from_unsubscribe = true;  // e.g. "not subscribed": harmless, the subscribe follows
-        }
-    }
-    if (from_unsubscribe) return u;
+    const std::optional<request_id> about = request_id_from_wire(m.id);
+    if (about) u.subscription = about->key;
+    // e.g. "not subscribed" to an unsubscribe: harmless, the subscribe follows
+    if (about && about->kind == request_kind::unsubscribe) return u;
     if (auto it = subs_.find(u.subscription); !u.subscription.empty() && it != subs_.end()) {
         if (is_permanent(e.error.code)) {
             it->second.phase = subscription_phase::refused;

@@ -21,6 +21,7 @@
 
 #include "protocol/backoff.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/request_id.hpp"
 
 namespace rt::proto {
 
@@ -125,10 +126,6 @@ public:
     const session_counters& counters() const { return counters_; }
     const subscription_state* find(std::string_view key) const;
     const std::map<std::string, subscription_state, std::less<>>& subscriptions() const { return subs_; }
-
-    // The id a subscribe frame carries, so errors can be attributed ("sub:KEY"; unsubscribe
-    // frames carry "unsub:KEY", and errors about those are reported but change nothing).
-    static std::string request_id(std::string_view key);
 
 private:
     std::string subscribe_frame(const subscription_state& s, bool with_since) const;

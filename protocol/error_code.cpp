@@ -31,4 +31,6 @@ std::optional<error_code> error_code_from_wire(std::string_view s) {
     return std::nullopt;
 }
 
+std::string describe(const protocol_error& e) { return std::string(to_wire(e.code)) + ": " + e.message; }
+
 }  // namespace rt::proto

@@ -27,4 +27,7 @@ struct protocol_error {
     std::string message;
 };
 
+// "CODE: message", the way the tools print a server's refusal.
+std::string describe(const protocol_error& e);
+
 }  // namespace rt::proto

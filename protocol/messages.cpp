@@ -257,7 +257,9 @@ result<client_message, decode_error> decode_client(std::string_view text, const 
 }
 
 std::string encode_client(const client_message& m) {
-    json j = json::object();
+    // Fields in a fixed order, "id" and "type" first, as docs/protocol.md writes them; nested
+    // values (filter, data, meta) keep their own (sorted) order.
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
     if (!m.id.is_null()) j["id"] = m.id;
     std::visit(
         [&](const auto& b) {
@@ -514,7 +516,12 @@ bool is_unknown_server_type(std::string_view text) {
 
 result<server_message, protocol_error> decode_server(std::string_view text) {
     json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return serr{sbad("server message is not a JSON object")};
+    if (doc.is_discarded()) return serr{sbad("server message is not a JSON object")};
+    return decode_server_value(std::move(doc));
+}
+
+result<server_message, protocol_error> decode_server_value(json doc) {
+    if (!doc.is_object()) return serr{sbad("server message is not a JSON object")};
     server_message out;
     if (auto id = doc.find("id"); id != doc.end()) out.id = *id;
     bool ok = true;

@@ -83,6 +83,7 @@ struct decode_error {
 
 result<client_message, decode_error> decode_client(std::string_view text,
                                                    const decode_limits& limits = {});
+// The frame text, fields in the documented order ("id" when not null, "type", then the body's).
 std::string encode_client(const client_message& m);
 
 // ---- server → client -----------------------------------------------------------------------
@@ -135,6 +136,8 @@ struct server_message {
 
 // Clients decode what the server sends; a malformed server message is a bad_request error.
 result<server_message, protocol_error> decode_server(std::string_view text);
+// The same for a frame already parsed (by a client that reads JSON values, like sync_client).
+result<server_message, protocol_error> decode_server_value(json doc);
 // True when `text` is a JSON object whose "type" is a string that names no v1 server message: a
 // later server's addition, which a v1 client ignores (docs/protocol.md, "Versioning").
 bool is_unknown_server_type(std::string_view text);

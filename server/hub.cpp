@@ -4,6 +4,8 @@
 
 #include "server/stream_restore.hpp"
 
+#include "protocol/stream_key.hpp"
+
 namespace rt::server {
 
 using proto::error_code;
@@ -13,7 +15,6 @@ namespace {
 
 protocol_error perr(error_code c, std::string msg) { return protocol_error{c, std::move(msg)}; }
 
-std::string stream_key(const std::string& sub, const json& canonical) { return sub + '\x1f' + canonical.dump(); }
 
 }  // namespace
 
@@ -45,7 +46,7 @@ std::int64_t hub::now_ms() const {
 }
 
 stream& hub::stream_for(const spec::subscription& s, const json& canonical) {
-    std::string key = stream_key(s.name, canonical);
+    std::string key = proto::stream_key(s.name, canonical);
     auto it = streams_.find(key);
     if (it != streams_.end()) return *it->second;
     auto st = std::make_unique<stream>(

@@ -195,9 +195,10 @@ void ws_server::handler_failed(const char* what, const websocketpp::connection_h
         std::error_code ec;
         connection_ptr con = hdl.expired() ? nullptr : ep_.get_con_from_hdl(hdl, ec);
         const auto state = con ? con->get_state() : websocketpp::session::state::closed;
-        const char* action = state == websocketpp::session::state::open         ? "; closing that connection with 1011"
-                             : state == websocketpp::session::state::connecting ? "; answering 500"
-                                                                                 : "";
+        const std::string action =
+            state == websocketpp::session::state::open
+                ? "; closing that connection with " + std::to_string(proto::close_code::internal_error)
+                : state == websocketpp::session::state::connecting ? "; answering 500" : "";
         log_line(log_level::error, std::string("handler ") + what + " failed" + who + ": " + log_text(why) + action);
         if (state == websocketpp::session::state::open)
             con->close(proto::close_code::internal_error, "internal error", ec);
@@ -259,7 +260,8 @@ send_status ws_server::deliver(conn_context& c, const connection_ptr& con, std::
     metrics_.slow_disconnects++;
     log_line(log_level::warn, "conn " + std::to_string(c.id) + " user=" + log_text(c.who.user) + ": slow consumer over its limit (" +
                                   std::to_string(queued) + " bytes queued, " + std::to_string(frame_bytes) +
-                                  (droppable ? " more for an event" : " more for a reply") + "), closing 1008");
+                                  (droppable ? " more for an event" : " more for a reply") + "), closing " +
+                                  std::to_string(proto::close_code::policy_violation));
     post_close_locked(c, proto::close_code::policy_violation, "slow consumer");
     return send_status::closing;
 }
@@ -505,7 +507,8 @@ bool ws_server::admit_message(conn_context& ctx, const connection_ptr& con) {
     if (n >= static_cast<std::uint64_t>(cfg_.abuse_close_after)) {
         metrics_.abuse_disconnects++;
         log_line(log_level::warn, "conn " + std::to_string(ctx.id) + " user=" + log_text(ctx.who.user) +
-                                      ": rate limit exceeded " + std::to_string(n) + " times (decaying), closing 1008");
+                                      ": rate limit exceeded " + std::to_string(n) + " times (decaying), closing " +
+                                      std::to_string(proto::close_code::policy_violation));
         std::lock_guard<std::mutex> lock(ctx.out_mu);
         post_close_locked(ctx, proto::close_code::policy_violation, "rate limit abuse");
         return false;
@@ -745,14 +748,16 @@ void ws_server::reload_tokens() {
         ep_.close(hdl, code, code == proto::close_code::auth_failed ? "token revoked" : "token rights changed; reconnect", ec);
     }
     log_line(log_level::info, "SIGHUP: reloaded " + cfg_.tokens_path + " (" + std::to_string(table->size()) +
-                                  " tokens); closed " + std::to_string(revoked) + " connections with 4001 (token revoked), " +
-                                  std::to_string(changed) + " with 4003 (rights changed)");
+                                  " tokens); closed " + std::to_string(revoked) + " connections with " +
+                                  std::to_string(proto::close_code::auth_failed) + " (token revoked), " +
+                                  std::to_string(changed) + " with " + std::to_string(proto::close_code::rights_changed) +
+                                  " (rights changed)");
 }
 
 void ws_server::begin_shutdown(int signo) {
     if (stopping_.exchange(true)) return;
     log_line(log_level::info, std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
-                                  ": closing connections with 1001");
+                                  ": closing connections with " + std::to_string(proto::close_code::going_away));
     std::error_code ec;
     ep_.stop_listening(ec);
     sweep_timer_.cancel();

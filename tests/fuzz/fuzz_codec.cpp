@@ -8,11 +8,14 @@
 //   decode_server likewise: encode_server∘decode_server reaches a fixed point after one round.
 //   For a decoded event: event_with_sid(encode_event(e), sid) == encode_event(e, sid) (the splice
 //   the server uses for sid subscribers builds the same frame as encoding with the sid).
+//   scan_event (loadgen's fast path) answers only for a frame decode_server reads as an event, with
+//   the same seq, epoch and data; scan_string_member on that data agrees with the decoded row.
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 
+#include "protocol/event_scan.hpp"
 #include "protocol/messages.hpp"
 #include "fuzz_check.hpp"
 
@@ -49,8 +52,22 @@ void client_side(std::string_view text) {
     FUZZ_CHECK(encode_client(again.value()) == once, "decode∘encode is a fixed point");
 }
 
+void scan_side(std::string_view text, const rt::result<server_message, protocol_error>& m) {
+    auto scanned = scan_event(text);
+    if (!scanned) return;
+    const auto* ev = m ? std::get_if<event_msg>(&m.value().body) : nullptr;
+    FUZZ_CHECK(ev != nullptr, "scan_event answers only for what decode_server reads as an event");
+    FUZZ_CHECK(scanned->seq == ev->position.seq && scanned->epoch == ev->position.epoch, "scan_event reads seq and epoch as the decoder");
+    FUZZ_CHECK(json::parse(scanned->data_json, nullptr, false) == ev->data, "scan_event's data is the decoded data");
+    if (auto title = scan_string_member(scanned->data_json, "title")) {
+        auto it = ev->data.is_object() ? ev->data.find("title") : ev->data.end();
+        FUZZ_CHECK(ev->data.is_object() && it != ev->data.end() && *it == std::string(*title), "scan_string_member reads the decoded member");
+    }
+}
+
 void server_side(std::string_view text) {
     auto m = decode_server(text);
+    scan_side(text, m);
     if (!m) {
         FUZZ_CHECK(!m.error().message.empty(), "a decode error says what is wrong");
         return;

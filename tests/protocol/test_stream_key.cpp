@@ -1,0 +1,22 @@
+// One stream key for the server and the chaos checker (protocol/stream_key.*).
+#include <catch2/catch.hpp>
+
+#include "protocol/stream_key.hpp"
+
+using rt::proto::stream_key;
+using rt::proto::stream_label;
+
+TEST_CASE("stream keys name a subscription and its sorted filter", "[protocol][stream_key]") {
+    // The server stores these in SQLite: the text must not change.
+    CHECK(stream_key("TaskUpdates", {{"board", "b7"}}) == "TaskUpdates\x1f{\"board\":\"b7\"}");
+    CHECK(stream_key("TaskUpdates", {{"b", 2}, {"a", 1}}) == stream_key("TaskUpdates", {{"a", 1}, {"b", 2}}));
+    CHECK(stream_key("AllTasks", nlohmann::json::object()) == "AllTasks\x1f{}");
+    CHECK(stream_key("AllTasks", nullptr) == stream_key("AllTasks", nlohmann::json::object()));
+    CHECK(stream_key("A", {{"x", 1}}) != stream_key("A", {{"x", "1"}}));
+}
+
+TEST_CASE("stream labels drop the separator for people", "[protocol][stream_key]") {
+    CHECK(stream_label(stream_key("TaskUpdates", {{"board", "b7"}})) == "TaskUpdates{\"board\":\"b7\"}");
+    CHECK(stream_label(stream_key("AllTasks", nlohmann::json::object())) == "AllTasks{}");
+    CHECK(stream_label("TaskUpdates{\"board\":\"b1\"}") == "TaskUpdates{\"board\":\"b1\"}");
+}

@@ -7,7 +7,7 @@
 #include "protocol/units.hpp"
 #include "server/server_config.hpp"
 #include "server/tokens.hpp"
-#include "server/ws_server.hpp"
+#include "server/run_server.hpp"
 
 namespace rt::cli {
 

@@ -8,9 +8,7 @@
 namespace rt::server {
 
 std::optional<std::string> dispatch_client_text(server_state& s, conn_context& ctx, std::string_view text) {
-    proto::decode_limits limits;
-    limits.max_message_bytes = s.cfg.max_frame_bytes;
-    auto decoded = proto::decode_client(text, limits);
+    auto decoded = proto::decode_client(text, s.cfg.decode);
     if (!decoded) {
         s.metrics.bad_requests++;
         return proto::encode_error(decoded.error().id, decoded.error().error.code, decoded.error().error.message);

@@ -124,8 +124,8 @@ int ws_server::run() {
     if (ec) { std::fprintf(stderr, "rt serve: error: %s\n", ec.message().c_str()); return 1; }
     ep_.set_reuse_addr(true);
     ep_.set_listen_backlog(4096);  // 10k clients connecting at once must not see refusals
-    ep_.set_max_message_size(cfg_.max_frame_bytes);
-    ep_.set_max_http_body_size(cfg_.max_frame_bytes);
+    ep_.set_max_message_size(cfg_.decode.max_message_bytes);
+    ep_.set_max_http_body_size(cfg_.decode.max_message_bytes);
     ep_.set_pong_timeout(cfg_.pong_timeout.count());
     set_handlers();
 

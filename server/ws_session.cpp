@@ -96,7 +96,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     }
     auto ctx = std::make_shared<conn_context>(
         next_id_++, std::move(who->who), std::move(who->token), proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
-        proto::output_limit(proto::output_limit_config{cfg_.slow_soft_bytes, cfg_.slow_grace, cfg_.slow_hard_bytes}));
+        proto::output_limit(cfg_.output));
     ctx->handle = hdl;
     ctx->remote = remote;
     ctx->violations = proto::violation_count(cfg_.abuse_decay);

@@ -20,7 +20,7 @@ using json = nlohmann::json;
 
 // Limits on decoded values; each default has its reason.
 struct decode_limits {
-    std::size_t max_message_bytes = 64 * 1024;  // matches the server's default max frame
+    std::size_t max_message_bytes = 64 * 1024;  // rt serve --max-frame: rows are small; bigger frames are abuse
     std::size_t max_name_bytes = 256;           // subscription/entity/resource names are identifiers
     std::size_t max_depth = 32;                 // rows are shallow; deep nesting is abuse
 };

@@ -29,6 +29,7 @@
 #include "server/change_commit.hpp"
 #include "server/conn_context.hpp"
 #include "server/delivery_sink.hpp"
+#include "server/hub_config.hpp"
 #include "server/metrics.hpp"
 #include "server/presence.hpp"
 #include "server/row_change.hpp"
@@ -39,19 +40,6 @@
 namespace rt::server {
 
 using json = nlohmann::json;
-
-// The hub's limits. `rt serve` fills them from server_config, where each default has its reason;
-// the same defaults here keep a hub built with hub_config{} (tests, fuzz targets) realistic.
-struct hub_config {
-    proto::replay_limits replay;
-    int max_subscriptions = 50;
-    std::size_t max_filter_bytes = 1024;             // a subscribe filter's JSON, compact
-    std::size_t max_idle_streams = 10000;            // streams without subscribers kept for resume
-    std::uint64_t max_idle_stream_bytes = 64 << 20;  // their estimated memory, replay buffers included
-    std::size_t max_presence_resources = 20;         // per connection
-    std::size_t max_presence_meta_bytes = 1024;      // a join's `meta` JSON, compact
-    std::size_t max_presence_users = 100;            // users listed in one presence message (then `count`)
-};
 
 // One page of a REST list: the rows, and the id to pass as `after` for the next page (none on the
 // last page).

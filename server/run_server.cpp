@@ -1,0 +1,74 @@
+// Start-up of `rt serve`: settings, spec, tokens, store, the open-file limit; then the transport.
+#include "server/run_server.hpp"
+
+#include <csignal>
+#include <cstdio>
+
+#include "os/fd_limit.hpp"
+#include "protocol/spec.hpp"
+#include "server/log.hpp"
+#include "server/server_state.hpp"
+#include "server/tokens.hpp"
+#include "server/ws_server.hpp"
+
+namespace rt::server {
+
+int run_server(const server_config& cfg) {
+    if (auto v = validate(cfg); !v) {
+        std::fprintf(stderr, "rt serve: error: %s\n", v.error().c_str());
+        return 2;
+    }
+    auto listen_address = resolve_listen_host(cfg.listen_host);
+    if (!listen_address) {
+        std::fprintf(stderr, "rt serve: error: %s\n", listen_address.error().c_str());
+        return 2;
+    }
+    if (cfg.tokens_path.empty() && !cfg.insecure && !listen_address->loopback) {
+        std::fprintf(stderr, "rt serve: error: --listen host '%s' resolves to %s, not a loopback address: without "
+                     "--tokens (or --insecure) rt serve listens on loopback only\n",
+                     cfg.listen_host.c_str(), listen_address->ip.c_str());
+        return 2;
+    }
+    log_level lvl;
+    if (!parse_log_level(cfg.log_level, lvl)) {
+        std::fprintf(stderr, "rt serve: error: --log-level '%s': expected debug, info, warn, error or off\n",
+                     cfg.log_level.c_str());
+        return 2;
+    }
+    set_log_level(lvl);
+    auto app = spec::load_spec_file(cfg.spec_path);
+    if (!app) {
+        for (const auto& e : app.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+        std::fprintf(stderr, "rt serve: error: %zu error(s) in spec %s\n", app.error().size(), cfg.spec_path.c_str());
+        return 2;
+    }
+    token_table tokens;
+    if (!cfg.tokens_path.empty()) {
+        auto t = load_tokens_file(cfg.tokens_path, *app);
+        if (!t) {
+            std::fprintf(stderr, "%s\nrt serve: error: tokens file %s does not match the spec\n", t.error().c_str(),
+                         cfg.tokens_path.c_str());
+            return 2;
+        }
+        tokens = std::move(*t);
+    }
+    auto db = store::open(cfg.db_path, *app);
+    if (!db) {
+        std::fprintf(stderr, "rt serve: error: %s\n", db.error().c_str());
+        return 1;
+    }
+    // Each connection is a descriptor: 10k clients need the hard limit, not the usual soft 1,024.
+    auto fd_limit = os::raise_open_file_limit();
+    if (!fd_limit) std::fprintf(stderr, "rt serve: warning: cannot raise the open-file limit: %s\n", fd_limit.error().c_str());
+    std::signal(SIGPIPE, SIG_IGN);
+    std::fprintf(stderr, "rt serve: app %s: %zu entities, %zu views, %zu subscriptions; store %s (%zu rows); open-file limit %llu\n",
+                 app->name.c_str(), app->entities.size(), app->views.size(), app->subscriptions.size(),
+                 cfg.db_path.c_str(), (*db)->row_count(), static_cast<unsigned long long>(fd_limit ? *fd_limit : 0));
+    if (tokens.empty())
+        std::fprintf(stderr, "rt serve: no --tokens: development mode, every client may do everything%s\n",
+                     cfg.insecure ? " (--insecure)" : "; listening on loopback only");
+    server_state state(cfg, *app, **db, std::move(tokens));
+    return run_ws_server(state, *listen_address);
+}
+
+}  // namespace rt::server

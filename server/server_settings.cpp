@@ -1,0 +1,313 @@
+#include "server/server_settings.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <type_traits>
+
+#include <toml++/toml.h>
+
+#include "protocol/units.hpp"
+
+namespace rt::server {
+
+namespace {
+
+using applied = result<bool, std::string>;
+
+applied must_be(const std::string& where, const std::string& what) { return make_unexpected(where + " must be " + what); }
+
+const std::string* text_of(const setting_input& in) { return std::get_if<std::string>(&in.value); }
+
+// The default as --help shows it: "20s", "64KiB", "100".
+std::string show_duration(std::chrono::milliseconds d) {
+    return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s" : std::to_string(d.count()) + "ms";
+}
+std::string show_size(std::uint64_t b) {
+    if (b != 0 && b % (1 << 20) == 0) return std::to_string(b >> 20) + "MiB";
+    if (b != 0 && b % 1024 == 0) return std::to_string(b >> 10) + "KiB";
+    return std::to_string(b) + "B";
+}
+std::string show_number(double v) {
+    if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+// server_config{}: where --help reads the defaults from.
+const server_config& defaults() {
+    static const server_config d;
+    return d;
+}
+
+// A row whose --help line ends with the default read from server_config{} ("" shows none).
+server_setting row(std::string name, std::string arg, std::string help, const std::string& shown_default) {
+    server_setting s;
+    s.name = std::move(name);
+    s.arg = std::move(arg);
+    s.help = shown_default.empty() ? std::move(help) : help + " [" + shown_default + "]";
+    return s;
+}
+
+// The row kinds. `field` is a lambda `(auto& cfg) -> auto&` naming the member, for a const config
+// (the default) and a mutable one alike.
+
+template <class Field>
+server_setting text(std::string name, std::string help, Field field, bool show_default = true) {
+    server_setting s = row(std::move(name), "TEXT", std::move(help), show_default ? field(defaults()) : "");
+    s.apply = [field](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        auto t = text_of(in);
+        if (!t) return must_be(where, "a string");
+        field(c) = *t;
+        return true;
+    };
+    return s;
+}
+
+template <class Field>
+server_setting on_off(std::string name, std::string help, Field field) {
+    server_setting s = row(std::move(name), "", std::move(help), "");
+    s.apply = [field](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        auto b = std::get_if<bool>(&in.value);
+        if (!b) return must_be(where, "true or false");
+        field(c) = *b;
+        return true;
+    };
+    return s;
+}
+
+// A whole number in [lo, hi], for flags and the config file alike.
+template <class Field>
+server_setting integer(std::string name, std::string arg, std::string help, std::int64_t lo, std::int64_t hi, Field field) {
+    server_setting s = row(std::move(name), std::move(arg), std::move(help), std::to_string(field(defaults())));
+    s.apply = [field, lo, hi](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        std::optional<std::int64_t> v;
+        if (auto i = std::get_if<std::int64_t>(&in.value)) v = *i;
+        else if (auto t = text_of(in); t && in.from_flag && !t->empty()) {
+            char* end = nullptr;
+            errno = 0;
+            long long parsed = std::strtoll(t->c_str(), &end, 10);
+            if (*end == '\0' && errno == 0) v = parsed;
+        }
+        if (!v || *v < lo || *v > hi) return must_be(where, "an integer " + std::to_string(lo) + "-" + std::to_string(hi));
+        field(c) = static_cast<std::decay_t<decltype(field(c))>>(*v);
+        return true;
+    };
+    return s;
+}
+
+template <class Field>
+server_setting number(std::string name, std::string help, Field field) {
+    server_setting s = row(std::move(name), "FLOAT", std::move(help), show_number(field(defaults())));
+    s.apply = [field](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        std::optional<double> v;
+        if (auto i = std::get_if<std::int64_t>(&in.value)) v = static_cast<double>(*i);
+        else if (auto d = std::get_if<double>(&in.value)) v = *d;
+        else if (auto t = text_of(in); t && in.from_flag && !t->empty()) {
+            char* end = nullptr;
+            double parsed = std::strtod(t->c_str(), &end);
+            if (*end == '\0') v = parsed;
+        }
+        if (!v) return must_be(where, "a number");
+        field(c) = *v;
+        return true;
+    };
+    return s;
+}
+
+// A duration: "5s" (flag or TOML string), or a TOML integer of milliseconds. The member is a
+// std::chrono::milliseconds or an integer count of milliseconds.
+template <class Field>
+server_setting duration(std::string name, std::string help, Field field) {
+    using member = std::decay_t<decltype(field(std::declval<server_config&>()))>;
+    auto to_ms = [](const member& m) {
+        if constexpr (std::is_same_v<member, std::chrono::milliseconds>) return m;
+        else return std::chrono::milliseconds(m);
+    };
+    server_setting s = row(std::move(name), "TEXT", std::move(help), show_duration(to_ms(field(defaults()))));
+    s.apply = [field](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        std::chrono::milliseconds v{};
+        if (auto i = std::get_if<std::int64_t>(&in.value)) v = std::chrono::milliseconds(*i);
+        else if (auto t = text_of(in)) {
+            auto d = proto::parse_duration(*t);
+            if (!d) return make_unexpected(where + ": " + d.error());
+            v = *d;
+        } else return must_be(where, "a duration like \"5s\" or a number of milliseconds");
+        if constexpr (std::is_same_v<member, std::chrono::milliseconds>) field(c) = v;
+        else field(c) = static_cast<member>(v.count());
+        return true;
+    };
+    return s;
+}
+
+// A size: "64KiB" (flag or TOML string), or a TOML integer of bytes.
+template <class Field>
+server_setting size(std::string name, std::string help, Field field) {
+    server_setting s = row(std::move(name), "TEXT", std::move(help), show_size(field(defaults())));
+    s.apply = [field](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        std::uint64_t v = 0;
+        if (auto i = std::get_if<std::int64_t>(&in.value); i && *i >= 0) v = static_cast<std::uint64_t>(*i);
+        else if (auto t = text_of(in)) {
+            auto b = proto::parse_size(*t);
+            if (!b) return make_unexpected(where + ": " + b.error());
+            v = *b;
+        } else return must_be(where, "a size like \"64KiB\" or a number of bytes");
+        field(c) = static_cast<std::decay_t<decltype(field(c))>>(v);
+        return true;
+    };
+    return s;
+}
+
+server_setting command_only(std::string name, std::string arg, std::string help) {
+    server_setting s = row(std::move(name), std::move(arg), std::move(help), "");
+    s.command_only = true;
+    return s;
+}
+
+server_setting listen_row() {
+    const server_config& d = defaults();
+    server_setting s = row("listen", "TEXT", "Address to listen on, HOST:PORT; port 0 picks a free one",
+                           d.listen_host + ":" + std::to_string(d.listen_port));
+    s.apply = [](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        auto t = text_of(in);
+        if (!t) return must_be(where, "a string");
+        return parse_listen(*t, c.listen_host, c.listen_port);
+    };
+    return s;
+}
+
+server_setting origins_row() {
+    server_setting s = row("allowed-origins", "TEXT",
+                           "Browser origins allowed to connect, comma-separated: https://app.example.com, http://host:*, or *; "
+                           "others get 403",
+                           "http://localhost:*, http://127.0.0.1:*, http://[::1]:*, the server's own");
+    // A list of patterns, or one string of comma-separated patterns like the flag.
+    s.apply = [](server_config& c, const std::string& where, const setting_input& in) -> applied {
+        if (auto l = std::get_if<std::vector<std::string>>(&in.value)) c.allowed_origins = *l;
+        else if (auto t = text_of(in)) c.allowed_origins = split_list(*t);
+        else return must_be(where, "a list of strings");
+        return true;
+    };
+    return s;
+}
+
+std::vector<server_setting> make_settings() {
+    // clang-format off
+    return {
+        text("spec", "Spec file declaring entities, views and subscriptions", [](auto& c) -> auto& { return c.spec_path; }),
+        command_only("check", "", "Validate the spec (and --tokens against it), print a summary, and exit (0 valid, 1 errors)"),
+        command_only("config", "TEXT", "TOML file with any of these settings (flags win)"),
+        listen_row(),
+        text("path", "WebSocket endpoint path", [](auto& c) -> auto& { return c.ws_path; }),
+        text("db", "SQLite database file; also makes replay history survive restarts", [](auto& c) -> auto& { return c.db_path; }),
+        text("tokens", "TOML tokens file (token → user and rights); without it: dev mode, loopback only",
+             [](auto& c) -> auto& { return c.tokens_path; }),
+        on_off("insecure", "Allow a non-loopback --listen without --tokens", [](auto& c) -> auto& { return c.insecure; }),
+        origins_row(),
+        text("log-level", "debug|info|warn|error|off", [](auto& c) -> auto& { return c.log_level; }),
+        integer("threads", "INT", "I/O threads", 1, 64, [](auto& c) -> auto& { return c.threads; }),
+        duration("ping-interval", "WebSocket ping every DURATION", [](auto& c) -> auto& { return c.ping_interval; }),
+        duration("pong-timeout", "Close a peer with no pong within DURATION", [](auto& c) -> auto& { return c.pong_timeout; }),
+        size("max-frame", "Largest client frame; bigger closes with 1009", [](auto& c) -> auto& { return c.decode.max_message_bytes; }),
+        integer("max-subscriptions", "INT", "Subscriptions per connection", 1, 100000,
+                [](auto& c) -> auto& { return c.hub.max_subscriptions; }),
+        number("rate-limit", "Client messages per second per connection", [](auto& c) -> auto& { return c.rate_per_s; }),
+        number("rate-burst", "Burst allowance of the rate limit", [](auto& c) -> auto& { return c.rate_burst; }),
+        integer("abuse-close-after", "INT", "Rate-limit violations before close 1008", 1, 1000000,
+                [](auto& c) -> auto& { return c.abuse_close_after; }),
+        duration("abuse-decay", "The rate-limit violation count halves every this long", [](auto& c) -> auto& { return c.abuse_decay; }),
+        integer("replay-events", "UINT", "Events kept per stream for resume", 1, 1000000,
+                [](auto& c) -> auto& { return c.hub.replay.max_events; }),
+        duration("replay-age", "Longest an event is kept for resume", [](auto& c) -> auto& { return c.hub.replay.max_age_ms; }),
+        size("slow-soft", "Queued bytes past which a connection's events are dropped", [](auto& c) -> auto& { return c.output.soft_bytes; }),
+        duration("slow-grace", "Time over --slow-soft before close 1008", [](auto& c) -> auto& { return c.output.soft_grace; }),
+        size("slow-hard", "Queued bytes that close a connection at once", [](auto& c) -> auto& { return c.output.hard_bytes; }),
+        size("socket-send-buffer", "Kernel send buffer per connection; 0 = kernel autotuning",
+             [](auto& c) -> auto& { return c.socket_send_buffer_bytes; }),
+        duration("presence-timeout", "Silence after which a presence member is removed", [](auto& c) -> auto& { return c.presence_timeout; }),
+        size("max-filter", "Largest subscribe filter (its JSON); bigger is INVALID_FILTER", [](auto& c) -> auto& { return c.hub.max_filter_bytes; }),
+        integer("max-idle-streams", "UINT", "Streams without subscribers kept for resume; past it the oldest idle ones go", 0, 10000000,
+                [](auto& c) -> auto& { return c.hub.max_idle_streams; }),
+        size("max-idle-stream-memory",
+             "Memory of streams without subscribers (replay buffers included); past it the oldest idle ones go",
+             [](auto& c) -> auto& { return c.hub.max_idle_stream_bytes; }),
+        integer("max-presence-resources", "UINT", "Presence resources per connection", 1, 100000,
+                [](auto& c) -> auto& { return c.hub.max_presence_resources; }),
+        size("max-presence-meta", "Largest presence meta (its JSON); bigger is BAD_REQUEST",
+             [](auto& c) -> auto& { return c.hub.max_presence_meta_bytes; }),
+        integer("max-presence-users", "UINT", "Users listed in one presence message; past it the list is cut and `count` tells all",
+                1, 1000000, [](auto& c) -> auto& { return c.hub.max_presence_users; }),
+    };
+    // clang-format on
+}
+
+// A TOML value as a setting_input (see there).
+setting_input from_toml(const toml::node& n) {
+    setting_input in;
+    if (auto s = n.as_string()) in.value = s->get();
+    else if (auto i = n.as_integer()) in.value = i->get();
+    else if (auto f = n.as_floating_point()) in.value = f->get();
+    else if (auto b = n.as_boolean()) in.value = b->get();
+    else if (auto a = n.as_array()) {
+        std::vector<std::string> items;
+        for (const auto& e : *a) {
+            auto s = e.as_string();
+            if (!s) return in;  // monostate: not a list of strings
+            items.push_back(s->get());
+        }
+        in.value = std::move(items);
+    }
+    return in;
+}
+
+std::string known_keys() {
+    std::string all;
+    for (const auto& s : server_settings())
+        if (!s.command_only) all += (all.empty() ? "" : ", ") + s.toml_key();
+    return all;
+}
+
+}  // namespace
+
+std::string server_setting::toml_key() const {
+    std::string k = name;
+    std::replace(k.begin(), k.end(), '-', '_');
+    return k;
+}
+
+const std::vector<server_setting>& server_settings() {
+    static const std::vector<server_setting> table = make_settings();
+    return table;
+}
+
+const server_setting* find_setting(std::string_view name) {
+    for (const auto& s : server_settings())
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+result<bool, std::string> apply_config_file(server_config& cfg, const std::string& path) {
+    toml::table parsed;
+    try {  // toml++ is built with exceptions here; start-up only
+        parsed = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream os;
+        os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+        return make_unexpected(os.str());
+    }
+    for (const auto& [k, node] : parsed) {
+        const std::string key(k.str());
+        std::ostringstream where;
+        where << path << ":" << node.source().begin.line << ":" << node.source().begin.column << ": '" << key << "'";
+        const server_setting* s = nullptr;
+        for (const auto& candidate : server_settings())
+            if (!candidate.command_only && candidate.toml_key() == key) s = &candidate;
+        if (!s) return make_unexpected(where.str() + " is not a setting (expected " + known_keys() + ")");
+        if (auto r = s->apply(cfg, where.str(), from_toml(node)); !r) return r;
+    }
+    return true;
+}
+
+}  // namespace rt::server

@@ -1,0 +1,52 @@
+#pragma once
+// What the transport serves, built once at start-up (run_server.cpp) and shared by every connection,
+// like Beast chat-multi's shared_state: the settings, the hub over the store, the counters, the
+// change budget and who may connect. No websocketpp or Asio here: the ws_*.cpp files use it, and
+// know nothing of how the spec, the tokens or the store were loaded.
+#include <chrono>
+#include <cstdint>
+
+#include "protocol/spec.hpp"
+#include "server/access.hpp"
+#include "server/hub.hpp"
+#include "server/metrics.hpp"
+#include "server/mutation_budget.hpp"
+#include "server/server_config.hpp"
+#include "server/store.hpp"
+
+namespace rt::server {
+
+// The hub's delivery_sink until the transport exists: the hub is built first, the transport plugs
+// itself in before it accepts a connection, and every frame then goes to the transport.
+class sink_slot final : public delivery_sink {
+public:
+    void plug(delivery_sink& target) { target_ = &target; }
+    send_status send_to(conn_context& c, const frame_ptr& frame) override { return target_->send_to(c, frame); }
+    void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) override {
+        target_->fan_out(frame, subscribers);
+    }
+
+private:
+    delivery_sink* target_ = nullptr;
+};
+
+struct server_state {
+    server_state(const server_config& cfg, const spec::app& app, store& db, token_table tokens);
+    server_state(const server_state&) = delete;
+    server_state& operator=(const server_state&) = delete;
+
+    const server_config& cfg;
+    server::metrics metrics;
+    sink_slot sink;
+    server::hub hub;
+    mutation_budget mutations;  // changes per token (WebSocket and REST) or per REST client address
+    server::access access;
+};
+
+// Wall-clock milliseconds since the epoch: presence times and stream idle times.
+inline std::int64_t wall_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace rt::server

@@ -1,0 +1,153 @@
+#pragma once
+// Private to the transport of `rt serve`: included only by the ws_*.cpp files, which CMake
+// compiles as one unity batch so websocketpp and Asio are parsed once. The class is split by role,
+// one file each, in the shape of Beast's chat-multi example:
+//   ws_listener.cpp   endpoint configuration, socket options, listen and accept, the I/O threads,
+//                     and the handler wrapper (guarded) with the one error rule (fail)
+//   ws_session.cpp    one connection's handlers: handshake, open, close, message (rate limit →
+//                     decode → dispatch, see message_dispatch.hpp), ping
+//   ws_http.cpp       plain HTTP requests on the same port (REST, /healthz, /metrics) and Origin checks
+//   ws_delivery.cpp   the one send path (deliver) and the hub's delivery_sink (send_to, fan_out)
+//   ws_heartbeat.cpp  pings in slices, pong timeouts, the once-a-second sweep
+//   ws_shutdown.cpp   signals: SIGHUP reloads the tokens, SIGINT/SIGTERM close everything with 1001
+// Thread rule: websocketpp runs each connection's handlers on that connection's strand; the state
+// below is shared across threads only where a mutex says so.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+
+#include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/server.hpp>
+
+#include "server/conn_context.hpp"
+#include "server/origin_policy.hpp"
+#include "server/server_state.hpp"
+#include "server/ws_server.hpp"
+
+namespace rt::server {
+
+struct ws_config : websocketpp::config::asio {
+    typedef ws_config type;
+    // 10k idle connections: a small read buffer keeps per-connection memory low. Client messages
+    // are ~100 bytes; the rare large frame (up to --max-frame) is read in several steps.
+    static const size_t connection_read_buffer_size = 1024;
+    static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
+    static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
+};
+
+}  // namespace rt::server
+
+// Draft-76 handshakes are refused (defined in ws_listener.cpp; declared here so that every unit
+// that uses the connection type sees the specialization).
+template <>
+auto websocketpp::connection<rt::server::ws_config>::get_processor(int version) const -> processor_ptr;
+
+namespace rt::server {
+
+using ws_endpoint = websocketpp::server<ws_config>;
+using connection_ptr = ws_endpoint::connection_ptr;
+using message_ptr = ws_endpoint::message_ptr;
+using steady = std::chrono::steady_clock;
+
+class ws_server final : public delivery_sink {
+public:
+    ws_server(server_state& state, asio::ip::address listen_address);
+
+    // ws_listener.cpp: binds, accepts, runs the I/O threads until shutdown. Returns the exit code.
+    int run();
+
+    // ws_delivery.cpp: the hub's delivery_sink (called under the hub lock).
+    send_status send_to(conn_context& c, const frame_ptr& frame) override;
+    void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) override;
+
+private:
+    // --- ws_listener.cpp
+    void set_handlers();
+    void on_tcp_accepted(websocketpp::connection_hdl hdl);
+    // Runs one handler's body. An exception escaping it is that connection's failure, never the
+    // process's: handler_failed() counts it, logs one line and closes the connection with 1011.
+    // Returns false when the body threw. `hdl` may be empty (timers): then only the count and the log.
+    template <typename F>
+    bool guarded(const char* what, const websocketpp::connection_hdl& hdl, F&& body) noexcept {
+        try {
+            body();
+            return true;
+        } catch (const std::exception& e) {
+            handler_failed(what, hdl, e.what());
+        } catch (...) {
+            handler_failed(what, hdl, "unknown exception");
+        }
+        return false;
+    }
+    void handler_failed(const char* what, const websocketpp::connection_hdl& hdl, const char* why) noexcept;
+    // The one rule for a transport error code in a handler: a cancelled operation (timers at
+    // shutdown) and a connection that is already gone are the normal end of things and ignored;
+    // anything else is logged at debug level, naming what was being done. Handlers write
+    // `if (ec) return fail(ec, "what");` and never throw for a transport error.
+    void fail(const std::error_code& ec, const char* what);
+    // The connection behind `hdl`, or nullptr (after fail()) when it is gone. Never throws.
+    connection_ptr connection(const websocketpp::connection_hdl& hdl, const char* what);
+    void run_io() noexcept;
+
+    // --- ws_session.cpp
+    bool on_validate(websocketpp::connection_hdl hdl);
+    void on_open(websocketpp::connection_hdl hdl);
+    void on_fail(websocketpp::connection_hdl hdl);
+    void on_close(websocketpp::connection_hdl hdl);
+    void on_message(websocketpp::connection_hdl hdl, message_ptr msg);
+    bool on_ping(websocketpp::connection_hdl hdl, const std::string& payload);
+    bool admit_message(conn_context& ctx, const connection_ptr& con);
+    std::shared_ptr<conn_context> find(const websocketpp::connection_hdl& hdl);
+    std::vector<std::shared_ptr<conn_context>> open_connections();
+    // Stops the I/O loop once shutting down and the last connection is gone. Caller holds conns_mu_.
+    void stop_if_drained_locked();
+
+    // --- ws_http.cpp
+    void on_http(websocketpp::connection_hdl hdl);
+    void on_http_failed(websocketpp::connection_hdl hdl);
+    bool origin_allowed(const connection_ptr& con, const char* what);
+    std::string render_metrics();
+
+    // --- ws_delivery.cpp
+    template <class Send>
+    send_status deliver(conn_context& c, const connection_ptr& con, std::uint64_t frame_bytes, bool droppable,
+                        steady::time_point now, Send&& send);
+    send_status reply(conn_context& c, const connection_ptr& con, const std::string& text);
+    // A pong websocketpp is about to queue for the client's ping: asks the output limit, queues nothing.
+    bool admit_pong(conn_context& c, const connection_ptr& con, std::size_t payload_bytes);
+    void post_close_locked(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
+
+    // --- ws_heartbeat.cpp
+    void schedule_sweep();
+    void schedule_ping();
+    void ping_slice(std::uint64_t slices);
+    void on_pong(websocketpp::connection_hdl hdl);
+    void on_pong_timeout(websocketpp::connection_hdl hdl);
+
+    // --- ws_shutdown.cpp
+    void wait_signal();
+    void reload_tokens();
+    void begin_shutdown(int signo);
+
+    server_state& state_;
+    const server_config& cfg_;
+    const asio::ip::address listen_address_;  // --listen's host, resolved before start-up
+    origin_policy origins_;                   // set in run() before accepting
+    asio::io_context io_;
+    asio::signal_set signals_;
+    ws_endpoint ep_;
+    asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
+    std::mutex conns_mu_;
+    std::unordered_map<const void*, std::shared_ptr<conn_context>> conns_;
+    std::set<const void*> handshaking_;  // validated, not yet open: shutdown waits for them too
+    std::atomic<std::uint64_t> next_id_{1};
+    std::atomic<bool> stopping_{false};
+    std::uint64_t ping_slice_ = 0;  // touched only by the ping timer's handler
+};
+
+}  // namespace rt::server

@@ -1,0 +1,98 @@
+// Plain HTTP requests on the WebSocket port (REST, /healthz, /metrics; handle_http in
+// http_api.cpp decides), and the Origin check shared with the WebSocket handshake.
+#include "server/http_api.hpp"
+#include "server/log.hpp"
+#include "server/ws_detail.hpp"
+
+namespace rt::server {
+
+namespace {
+
+// With tokens, one budget per token: every connection and REST request of the token shares it.
+// Without, WebSocket publishes keep their connection's own message limit only (the load generator
+// publishes from many connections of one address), and REST is limited per client address.
+std::string mutation_key(const identity& id, const std::string& remote_ip) {
+    if (!id.token.empty()) return "token:" + id.token;
+    return "addr:" + remote_ip;
+}
+
+}  // namespace
+
+bool ws_server::origin_allowed(const connection_ptr& con, const char* what) {
+    const std::string origin = con->get_request_header("Origin");
+    if (origins_.allows(origin)) return true;
+    state_.metrics.origin_refusals++;
+    log_line(log_level::warn, std::string("refused ") + what + " from " + con->get_remote_endpoint() + ": Origin '" +
+                                  log_text(origin) + "' is not in --allowed-origins (" + origins_.describe() + ")");
+    con->set_status(websocketpp::http::status_code::forbidden);
+    con->replace_header("Content-Type", "application/json");
+    con->set_body("{\"error\":\"FORBIDDEN\",\"message\":\"this Origin is not allowed; see --allowed-origins\"}");
+    return false;
+}
+
+void ws_server::on_http(websocketpp::connection_hdl hdl) {
+    connection_ptr con = connection(hdl, "http");
+    if (!con) return;
+    if (!origin_allowed(con, "HTTP request")) return;
+    std::string path;
+    std::map<std::string, std::string> query;
+    split_resource(con->get_resource(), path, query);
+    if (auto bad = bad_client_text(query)) {
+        con->set_status(websocketpp::http::status_code::bad_request);
+        con->replace_header("Content-Type", "application/json");
+        con->set_body(*bad);
+        return;
+    }
+    // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.
+    std::optional<identity> who = state_.access.authenticate(query, con->get_request_header("Authorization"));
+    if (!who && path != "/healthz") state_.metrics.auth_failures++;
+    std::error_code ec;
+    std::string remote_ip;
+    if (auto ep = con->get_raw_socket().remote_endpoint(ec); !ec) remote_ip = ep.address().to_string();
+    else fail(ec, "http peer address");  // the peer left; the request is still answered
+    http_call call;
+    call.method = con->get_request().get_method();
+    call.path = path;
+    call.query = &query;
+    call.body = con->get_request_body();
+    const std::string content_type = con->get_request_header("Content-Type");
+    call.content_type = content_type;
+    call.who = who ? &who->who : nullptr;
+    call.take_mutation = [&] {
+        if (state_.mutations.try_take(mutation_key(*who, remote_ip), steady::now())) return true;
+        state_.metrics.rate_limited++;
+        return false;
+    };
+    call.metrics_text = [this] { return render_metrics(); };
+    http_response r = handle_http(state_.hub, call);
+    con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));
+    con->replace_header("Content-Type", r.content_type);
+    if (!r.link.empty()) con->replace_header("Link", r.link);
+    con->set_body(r.body);
+}
+
+// on_http threw (handler_failed() has set 500): the body says so in the API's error shape.
+void ws_server::on_http_failed(websocketpp::connection_hdl hdl) {
+    if (connection_ptr con = connection(hdl, "http failure")) {
+        con->replace_header("Content-Type", "application/json");
+        con->set_body("{\"error\":\"INTERNAL\",\"message\":\"the server failed on this request; it is logged\"}");
+    }
+}
+
+std::string ws_server::render_metrics() {
+    metrics_extra x;
+    auto s = state_.hub.snapshot_stats();
+    x.streams = s.streams;
+    x.buffered_events = s.buffered_events;
+    x.buffered_bytes = s.buffered_bytes;
+    x.idle_streams = s.idle_streams;
+    x.idle_stream_bytes = s.idle_stream_bytes;
+    x.subscribers_by_name = std::move(s.subscribers_by_name);
+    for (auto& c : open_connections()) {
+        std::error_code ec;
+        if (auto con = ep_.get_con_from_hdl(c->handle, ec); !ec && con) x.bytes_queued += con->get_buffered_amount();
+    }
+    return render_prometheus(state_.metrics, x);
+}
+
+}  // namespace rt::server

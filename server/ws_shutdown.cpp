@@ -1,0 +1,66 @@
+// Signals: SIGHUP reloads the tokens file (access.cpp decides which connections go);
+// SIGINT/SIGTERM stop accepting, close every connection with 1001 and stop once they are gone,
+// or after --shutdown-grace.
+#include <csignal>
+
+#include "protocol/close_codes.hpp"
+#include "server/log.hpp"
+#include "server/ws_detail.hpp"
+
+namespace rt::server {
+
+void ws_server::wait_signal() {
+    signals_.async_wait([this](const std::error_code& ec, int signo) {
+        if (ec) return fail(ec, "signal wait");
+        if (signo == SIGHUP) {
+            guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
+            wait_signal();
+            return;
+        }
+        begin_shutdown(signo);
+    });
+}
+
+// A bad tokens file changes nothing (access::reload logs why); otherwise the connections whose
+// token is gone or whose rights changed are closed.
+void ws_server::reload_tokens() {
+    auto plan = state_.access.reload(open_connections());
+    if (!plan) return;
+    for (auto& [hdl, code] : plan->to_close) {
+        std::error_code ec;
+        ep_.close(hdl, code, code == proto::close_code::auth_failed ? "token revoked" : "token rights changed; reconnect", ec);
+        if (ec) fail(ec, "reload close");
+    }
+    state_.access.log_reloaded(*plan);
+}
+
+void ws_server::begin_shutdown(int signo) {
+    if (stopping_.exchange(true)) return;
+    log_line(log_level::info, std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                                  ": closing connections with 1001");
+    std::error_code ec;
+    ep_.stop_listening(ec);
+    if (ec) fail(ec, "stop listening");
+    sweep_timer_.cancel();
+    ping_timer_.cancel();
+    std::vector<std::weak_ptr<void>> hdls;
+    {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        for (auto& [k, c] : conns_) hdls.push_back(c->handle);
+        if (conns_.empty() && handshaking_.empty()) {
+            asio::post(io_, [this] { io_.stop(); });
+            return;
+        }
+    }
+    for (auto& h : hdls) {
+        ep_.close(h, proto::close_code::going_away, "server shutting down", ec);
+        if (ec) fail(ec, "close 1001");
+    }
+    shutdown_timer_.expires_after(cfg_.shutdown_grace);
+    shutdown_timer_.async_wait([this](const std::error_code& e) {
+        if (e) return fail(e, "shutdown timer");
+        io_.stop();
+    });
+}
+
+}  // namespace rt::server

@@ -21,7 +21,8 @@ subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& co
 
 subscriber_pool::~subscriber_pool() { release(); }
 
-std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::uint32_t board) {
+namespace {
+proto::subscribe_msg pool_subscribe_msg(const loadgen_config& config, std::uint32_t board) {
     proto::subscribe_msg m;
     if (config.mode == workload::broadcast) {
         m.subscription = "AllTasks";
@@ -29,20 +30,19 @@ std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::u
         m.subscription = "TaskUpdates";
         m.filter = {{"board", "b" + std::to_string(board)}};
     }
-    return proto::encode_client(proto::client_message{"s", std::move(m)});
+    return m;
+}
+}  // namespace
+
+std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::uint32_t board) {
+    return proto::encode_client(proto::client_message{"s", pool_subscribe_msg(config, board)});
 }
 
 std::string subscriber_pool::resume_text(const loadgen_config& config, std::uint32_t board,
                                          const proto::stream_position& since) {
-    proto::subscribe_msg m;
-    if (config.mode == workload::broadcast) {
-        m.subscription = "AllTasks";
-    } else {
-        m.subscription = "TaskUpdates";
-        m.filter = json{{"board", "b" + std::to_string(board)}};
-    }
+    proto::subscribe_msg m = pool_subscribe_msg(config, board);
     m.since = since;
-    return proto::encode_client(proto::client_message{json("s"), std::move(m)});
+    return proto::encode_client(proto::client_message{"s", std::move(m)});
 }
 
 void subscriber_pool::open(std::uint32_t i) {
@@ -61,7 +61,7 @@ bool subscriber_pool::churn(std::uint32_t i) {
     slot_state expected = slot_state::subscribed;
     if (!s.state.compare_exchange_strong(expected, slot_state::churning)) return false;
     ++reconnects_started_;
-    con->close(client::close_normal, "churn");
+    con->close(proto::close_code::normal, "churn");
     return true;
 }
 
@@ -92,7 +92,7 @@ void subscriber_pool::connect(std::uint32_t i) {
     }
     std::atomic_store(&s.con, std::move(con.value()));
     // A reconnect racing close_all(): either close_all saw the new connection or we see closing_.
-    if (closing_) std::atomic_load(&s.con)->close(client::close_normal, "");
+    if (closing_) std::atomic_load(&s.con)->close(proto::close_code::normal, "");
     try_subscribe(i);  // on_open may already have run, before the pointer was stored
 }
 
@@ -127,7 +127,7 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
             ++stats_.unparsed;
             return;
         }
-        if (const auto* subscribed = std::get_if<proto::subscribed_msg>(&m->body)) {
+        if (std::holds_alternative<proto::subscribed_msg>(m->body)) {
             if (s.state != slot_state::open) return;
             on_subscribed(i, text, receive_us);
             return;

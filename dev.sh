@@ -45,6 +45,24 @@ run_tests() {  # run_tests DIR
     bench/ci_load.sh "$dir/rt"
     echo "dev.sh: CI load gate took $((SECONDS - t0)) s" >&2
     echo "rt: $((${total:-0} + 1)) passed, 0 failed (ctest + CI load gate)"
+}
+
+# The sanitizer subset CI can afford (the whole suite under ASan+UBSan is `./dev.sh asan`): the pure
+# protocol/ module — codec, spec language, filters, stream history, output limit, client session —
+# built with -fsanitize=address,undefined at -O0, its unit tests and the codec/spec/filter fuzz corpora.
+SANITIZER_TARGETS=(test_protocol fuzz_replay_codec fuzz_replay_spec fuzz_replay_filter)
+SANITIZER_TESTS='^(protocol:|fuzz:(codec|spec|filter)$)'
+run_sanitizer_subset() {
+    local dir=build-asan-ci t0=$SECONDS
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRT_SANITIZE=ON >/dev/null
+    cmake --build "$dir" -j"$(nproc)" --target "${SANITIZER_TARGETS[@]}"
+    if ! (cd "$dir" && ctest --output-on-failure -j2 --timeout 180 -R "$SANITIZER_TESTS") >"$dir/ctest-last.log" 2>&1; then
+        cat "$dir/ctest-last.log"
+        echo "dev.sh: the sanitizer subset failed" >&2
+        return 1
+    fi
+    tail -3 "$dir/ctest-last.log"
+    echo "dev.sh: sanitizer subset (ASan+UBSan: protocol tests, codec/spec/filter corpora) took $((SECONDS - t0)) s" >&2
 
 }
 
@@ -60,6 +78,7 @@ case "$cmd" in
         install_missing
         build build
         run_tests build
+        run_sanitizer_subset
         ;;
     asan)
         install_missing

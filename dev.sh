@@ -48,10 +48,11 @@ run_tests() {  # run_tests DIR
 }
 
 # The sanitizer subset CI can afford (the whole suite under ASan+UBSan is `./dev.sh asan`): the pure
-# protocol/ module — codec, spec language, filters, stream history, output limit, client session —
-# built with -fsanitize=address,undefined at -O0, its unit tests and the codec/spec/filter fuzz corpora.
-SANITIZER_TARGETS=(test_protocol fuzz_replay_codec fuzz_replay_spec fuzz_replay_filter)
-SANITIZER_TESTS='^(protocol:|fuzz:(codec|spec|filter)$)'
+# protocol/ module built with -fsanitize=address,undefined at -O0, replaying the codec, spec and filter
+# fuzz corpora (client and server messages, the event scanner, spec files, filters). With the
+# protocol unit tests as well it took 101 s instead of ~50 s: the 6-minute CI budget has no room.
+SANITIZER_TARGETS=(fuzz_replay_codec fuzz_replay_spec fuzz_replay_filter)
+SANITIZER_TESTS='^fuzz:(codec|spec|filter)$'
 run_sanitizer_subset() {
     local dir=build-asan-ci t0=$SECONDS
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRT_SANITIZE=ON >/dev/null
@@ -62,7 +63,7 @@ run_sanitizer_subset() {
         return 1
     fi
     tail -3 "$dir/ctest-last.log"
-    echo "dev.sh: sanitizer subset (ASan+UBSan: protocol tests, codec/spec/filter corpora) took $((SECONDS - t0)) s" >&2
+    echo "dev.sh: sanitizer subset (ASan+UBSan: codec/spec/filter corpora) took $((SECONDS - t0)) s" >&2
 
 }
 

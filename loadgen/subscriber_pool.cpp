@@ -127,9 +127,9 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
             ++stats_.unparsed;
             return;
         }
-        if (std::holds_alternative<proto::subscribed_msg>(m->body)) {
+        if (const auto* subscribed = std::get_if<proto::subscribed_msg>(&m->body)) {
             if (s.state != slot_state::open) return;
-            on_subscribed(i, text, receive_us);
+            on_subscribed(i, *subscribed, receive_us);
             return;
         }
         if (const auto* refused = std::get_if<proto::error_msg>(&m->body)) {
@@ -165,14 +165,9 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
 }
 
-void subscriber_pool::on_subscribed(std::uint32_t i, std::string_view text, std::int64_t receive_us) {
+void subscriber_pool::on_subscribed(std::uint32_t i, const proto::subscribed_msg& subscribed, std::int64_t receive_us) {
     subscriber_slot& s = slots_[i];
-    auto m = proto::decode_server(text);
-    const auto* sub = m ? std::get_if<proto::subscribed_msg>(&m->body) : nullptr;
-    if (!sub) {
-        ++stats_.unparsed;
-        return;
-    }
+    const auto* sub = &subscribed;
     if (!s.resuming) {
         s.tracker = delivery_tracker(sub->position.seq);
         s.epoch = sub->position.epoch;

@@ -106,7 +106,7 @@ private:
     void try_subscribe(std::uint32_t i);
     void on_message(std::uint32_t i, std::string_view text);
     // The `subscribed` reply, first or after a reconnect.
-    void on_subscribed(std::uint32_t i, std::string_view text, std::int64_t receive_us);
+    void on_subscribed(std::uint32_t i, const proto::subscribed_msg& subscribed, std::int64_t receive_us);
     // Opens slot i's connection: the first time, or a reconnect when the slot is resuming.
     void connect(std::uint32_t i);
     // on_close of a connection churn() closed: reconnects it, unless the pool is closing.

@@ -10,7 +10,7 @@
 #include "chaos/control_api.hpp"
 #include "chaos/fault_proxy.hpp"
 #include "chaos/host_port.hpp"
-#include "chaos/timeline_runner.hpp"
+#include "chaos/timeline_player.hpp"
 #include "chaos/units.hpp"
 
 namespace rt::chaos {
@@ -70,7 +70,7 @@ int run_proxy_command(const proxy_command_options& o) {
     asio::io_context io;
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer deadline(io);
-    timeline_runner timeline(io, proxy, *steps, [](const timeline_step& s) {
+    timeline_player timeline(io, proxy, *steps, [](const timeline_step& s) {
         auto j = to_json(s);
         std::fprintf(stderr, "rt partition proxy: at %s: %s\n", format_duration(s.at_ms).c_str(),
                      j["fault"].get<std::string>().c_str());

@@ -18,7 +18,7 @@ struct recording_subscriber::state {
     std::optional<clock_type::time_point> outage_since;
     std::vector<std::int64_t> outage_us;
     std::string stop_detail;
-    std::weak_ptr<client::session_runner> runner;  // for the position after a snapshot
+    std::weak_ptr<client::reconnecting_subscriber> runner;  // for the position after a snapshot
 
     void on_event(const proto::event_msg& e) {
         std::lock_guard<std::mutex> lock(mu);
@@ -75,7 +75,7 @@ result<std::unique_ptr<recording_subscriber>, std::string> recording_subscriber:
     st->history.subscriber = options.name;
     st->history.streams = {st->stream};
 
-    client::runner_callbacks cb;
+    client::subscriber_callbacks cb;
     cb.on_event = [st](const proto::event_msg& e) { st->on_event(e); };
     cb.on_update = [st](const proto::session_update& u) { st->on_update(u); };
     cb.on_status = [st](const std::string& line) { st->on_status(line); };
@@ -84,21 +84,21 @@ result<std::unique_ptr<recording_subscriber>, std::string> recording_subscriber:
         std::lock_guard<std::mutex> lock(st->mu);
         st->stop_detail = detail;
     };
-    client::runner_options ro;
+    client::subscriber_options ro;
     ro.url = options.url;
     ro.session = options.session;
     ro.max_retries = -1;  // the scenario's drain timeout bounds the run, not a retry count
     proto::subscription_request req;
     req.name = options.subscription;
     req.filter = options.filter;
-    auto runner = client::session_runner::create(loop, ro, {req}, std::move(cb));
+    auto runner = client::reconnecting_subscriber::create(loop, ro, {req}, std::move(cb));
     if (!runner) return make_unexpected(runner.error());
     st->runner = runner.value();
     return std::unique_ptr<recording_subscriber>(new recording_subscriber(std::move(options), st, runner.value()));
 }
 
 recording_subscriber::recording_subscriber(recorder_options options, std::shared_ptr<state> st,
-                                           std::shared_ptr<client::session_runner> runner)
+                                           std::shared_ptr<client::reconnecting_subscriber> runner)
     : options_(std::move(options)), stream_(st->stream), state_(std::move(st)), runner_(std::move(runner)) {}
 
 recording_subscriber::~recording_subscriber() { stop(); }

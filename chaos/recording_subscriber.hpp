@@ -1,5 +1,5 @@
 #pragma once
-// One subscriber of a chaos run: a session_runner (reconnect + resume) that records everything
+// One subscriber of a chaos run: a reconnecting_subscriber (reconnect + resume) that records everything
 // the checker needs — each delivered event with its source (live or replayed after a resume),
 // a marker for each snapshot, and how long each outage lasted (from the moment the session
 // noticed the disconnect to the moment its subscription was back: resumed or resynced).
@@ -18,7 +18,7 @@
 
 #include "chaos/delivery_history.hpp"
 #include "client/io_loop.hpp"
-#include "client/session_runner.hpp"
+#include "client/reconnecting_subscriber.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::chaos {
@@ -62,12 +62,12 @@ public:
 
 private:
     recording_subscriber(recorder_options options, std::shared_ptr<state> st,
-                         std::shared_ptr<client::session_runner> runner);
+                         std::shared_ptr<client::reconnecting_subscriber> runner);
 
     recorder_options options_;
     std::string stream_;
     std::shared_ptr<state> state_;
-    std::shared_ptr<client::session_runner> runner_;
+    std::shared_ptr<client::reconnecting_subscriber> runner_;
 };
 
 }  // namespace rt::chaos

@@ -1,7 +1,7 @@
 #pragma once
 // Plays a chaos scenario end to end (`rt partition run`): starts `rt serve` (or uses --upstream),
 // puts a fault proxy in front of it, runs the scenario's subscribers through the proxy (each a
-// reconnecting session_runner that resumes), one reference subscriber per stream and a publisher
+// reconnecting reconnecting_subscriber that resumes), one reference subscriber per stream and a publisher
 // DIRECT to the server, plays the timeline, heals, waits (bounded) until every subscriber reaches
 // its stream's top, then checks every history: lost, duplicated, out-of-order, unexpected; and the
 // rebuilt rows against the server's current view. Every wait is bounded in time; loopback only;

@@ -12,7 +12,7 @@
 #include "cli/commands.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/report.hpp"
-#include "loadgen/runner.hpp"
+#include "loadgen/load_runner.hpp"
 #include "loadgen/scenario_file.hpp"
 
 namespace rt::cli {

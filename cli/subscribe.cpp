@@ -1,4 +1,4 @@
-// `rt subscribe`: flags → client::session_runner (reconnect, resume, dedup) → lines on stdout.
+// `rt subscribe`: flags → client::reconnecting_subscriber (reconnect, resume, dedup) → lines on stdout.
 // Formatting lives in client/event_format, parsing in client/client_args; this file wires them
 // to the process: stdout/stderr, --count/--timeout, SIGINT/SIGTERM, exit codes.
 #include <pthread.h>
@@ -21,7 +21,7 @@
 #include "cli/commands.hpp"
 #include "client/client_args.hpp"
 #include "client/event_format.hpp"
-#include "client/session_runner.hpp"
+#include "client/reconnecting_subscriber.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::cli {
@@ -164,7 +164,7 @@ int run(const subscribe_flags& f) {
         subs.push_back(std::move(r));
     }
 
-    client::runner_options options;
+    client::subscriber_options options;
     options.url = f.client.url;
     options.ws = ws_options_of(f.client);
     options.max_retries = f.max_retries;
@@ -175,9 +175,9 @@ int run(const subscribe_flags& f) {
     signal_watcher::block();
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as a write error instead
     auto st = std::make_shared<tail_state>();
-    std::weak_ptr<client::session_runner> runner_ref;  // set before start(); read by callbacks
+    std::weak_ptr<client::reconnecting_subscriber> runner_ref;  // set before start(); read by callbacks
 
-    client::runner_callbacks cb;
+    client::subscriber_callbacks cb;
     cb.on_status = [st](const std::string& line) {
         if (!st->is_finished()) status_line(line);
     };
@@ -220,12 +220,12 @@ int run(const subscribe_flags& f) {
 
     client::io_loop loop;
     loop.start(1);
-    auto created = client::session_runner::create(loop, options, std::move(subs), std::move(cb));
+    auto created = client::reconnecting_subscriber::create(loop, options, std::move(subs), std::move(cb));
     if (!created) {
         loop.stop();
         return usage_error("subscribe", "--url: " + created.error());
     }
-    std::shared_ptr<client::session_runner> runner = std::move(created.value());
+    std::shared_ptr<client::reconnecting_subscriber> runner = std::move(created.value());
     runner_ref = runner;
 
     int code = exit_done;

@@ -5,7 +5,7 @@
 // resume over a gap, resync from a snapshot. Also keeps each subscription's rows (id → row) so a
 // checker can compare the client's state to the server's. docs/protocol.md §8.
 //
-// Not thread-safe: one owner drives it (session_runner does, under its lock).
+// Not thread-safe: one owner drives it (reconnecting_subscriber does, under its lock).
 //
 // Subscriptions are keyed by their sid when the request names one (the server echoes it in
 // `subscribed`/`event`/`unsubscribed`), else by the subscription name: several subscriptions of
@@ -37,7 +37,7 @@ struct subscription_request {
 struct client_session_options {
     backoff_policy backoff{};
     std::uint64_t seed = 0;  // jitter seed; give each client its own so a crowd spreads out
-    bool track_rows = true;  // keep id → row per subscription; loadgen turns it off to save memory
+    bool track_rows = true;  // keep id → row per subscription; turn off when rows are not needed, to save memory
 };
 
 struct session_counters {

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "chaos/fault_proxy.hpp"
-#include "chaos/timeline_runner.hpp"
+#include "chaos/timeline_player.hpp"
 #include "loopback.hpp"
 
 using namespace rt::chaos;
@@ -231,7 +231,7 @@ TEST_CASE("timeline runner applies steps in order", "[chaos][timeline]") {
     REQUIRE(steps.ok());
     asio::io_context io;
     std::vector<std::string> seen;
-    timeline_runner runner(io, r.proxy, *steps, [&](const timeline_step& s) {
+    timeline_player runner(io, r.proxy, *steps, [&](const timeline_step& s) {
         seen.push_back(to_json(s)["fault"].get<std::string>());
         if (seen.size() == 2) CHECK(r.proxy.list_faults().size() == 2);
     });

@@ -1,4 +1,4 @@
-#include "loadgen/runner.hpp"
+#include "loadgen/load_runner.hpp"
 
 #include <unistd.h>
 

@@ -1,10 +1,10 @@
-// session_runner against a scripted protocol server (echo_server with a custom handler).
+// reconnecting_subscriber against a scripted protocol server (echo_server with a custom handler).
 #include <condition_variable>
 #include <mutex>
 
 #include <catch2/catch.hpp>
 
-#include "client/session_runner.hpp"
+#include "client/reconnecting_subscriber.hpp"
 #include "echo_server.hpp"
 #include "protocol/messages.hpp"
 
@@ -25,8 +25,8 @@ struct observed {
     stop_reason why = stop_reason::stopped;
     std::string detail;
 
-    runner_callbacks callbacks() {
-        runner_callbacks cb;
+    subscriber_callbacks callbacks() {
+        subscriber_callbacks cb;
         cb.on_event = [this](const event_msg& e) { update([&] { seqs.push_back(e.position.seq); }); };
         cb.on_status = [this](const std::string& line) { update([&] { status.push_back(line); }); };
         cb.on_stopped = [this](stop_reason r, const std::string& d) {
@@ -63,8 +63,8 @@ std::string ev(std::uint64_t seq) {
     return encode_event("TaskUpdates", operation::insert, row_json(seq), stream_position{"e1", seq}, 0);
 }
 
-runner_options fast_options(const std::string& url) {
-    runner_options o;
+subscriber_options fast_options(const std::string& url) {
+    subscriber_options o;
     o.url = url;
     o.session.backoff = {10ms, 50ms};  // keep the test quick
     o.session.seed = 7;
@@ -112,7 +112,7 @@ TEST_CASE("runner: snapshot, reconnect with resume, gap filled by replay", "[run
 
     io_loop loop;
     loop.start(1);
-    auto runner = session_runner::create(loop, fast_options(srv.url()),
+    auto runner = reconnecting_subscriber::create(loop, fast_options(srv.url()),
                                          {{"TaskUpdates", json{{"board", "b1"}}, std::nullopt}}, obs.callbacks());
     REQUIRE(runner.ok());
     (*runner)->start();
@@ -157,7 +157,7 @@ TEST_CASE("runner: gives up after max_retries failed connects", "[runner]") {
     loop.start(1);
     auto opts = fast_options("ws://127.0.0.1:" + std::to_string(rt::test::unused_port()) + "/live");
     opts.max_retries = 2;
-    auto runner = session_runner::create(loop, opts, {{"TaskUpdates", json::object(), std::nullopt}}, obs.callbacks());
+    auto runner = reconnecting_subscriber::create(loop, opts, {{"TaskUpdates", json::object(), std::nullopt}}, obs.callbacks());
     REQUIRE(runner.ok());
     (*runner)->start();
     REQUIRE(obs.wait([&] { return obs.stopped; }));
@@ -179,7 +179,7 @@ TEST_CASE("runner: a refused subscription stops it with the server's error", "[r
     observed obs;
     io_loop loop;
     loop.start(1);
-    auto runner = session_runner::create(loop, fast_options(srv.url()), {{"Nope", json::object(), std::nullopt}},
+    auto runner = reconnecting_subscriber::create(loop, fast_options(srv.url()), {{"Nope", json::object(), std::nullopt}},
                                          obs.callbacks());
     REQUIRE(runner.ok());
     (*runner)->start();
@@ -204,14 +204,14 @@ TEST_CASE("runner: stop() from inside on_event; bad URL is an error at create", 
     observed obs;
     io_loop loop;
     loop.start(1);
-    std::shared_ptr<session_runner> r;
+    std::shared_ptr<reconnecting_subscriber> r;
     auto cb = obs.callbacks();
     int count = 0;
     cb.on_event = [&](const event_msg& e) {
         obs.update([&] { obs.seqs.push_back(e.position.seq); });
         if (++count == 3) r->stop();  // rt subscribe --count 3
     };
-    auto created = session_runner::create(loop, fast_options(srv.url()), {{"TaskUpdates", json::object(), std::nullopt}},
+    auto created = reconnecting_subscriber::create(loop, fast_options(srv.url()), {{"TaskUpdates", json::object(), std::nullopt}},
                                           cb);
     REQUIRE(created.ok());
     r = created.value();
@@ -225,7 +225,7 @@ TEST_CASE("runner: stop() from inside on_event; bad URL is an error at create", 
     r.reset();
     loop.stop();
 
-    auto bad = session_runner::create(loop, runner_options{}, {}, {});
+    auto bad = reconnecting_subscriber::create(loop, subscriber_options{}, {}, {});
     REQUIRE_FALSE(bad.ok());
     CHECK_THAT(bad.error(), Catch::Contains("bad URL"));
 }

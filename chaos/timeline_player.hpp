@@ -12,12 +12,12 @@
 
 namespace rt::chaos {
 
-class timeline_runner {
+class timeline_player {
 public:
     using step_observer = std::function<void(const timeline_step&)>;
 
-    // `proxy` must outlive the runner; `on_step` (optional) runs after each step is applied.
-    timeline_runner(asio::io_context& io, fault_proxy& proxy, std::vector<timeline_step> steps,
+    // `proxy` must outlive the player; `on_step` (optional) runs after each step is applied.
+    timeline_player(asio::io_context& io, fault_proxy& proxy, std::vector<timeline_step> steps,
                     step_observer on_step = {});
 
     // Schedules every step at its offset from now. Call once, from the io_context's thread or before run().

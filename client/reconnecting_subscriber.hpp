@@ -4,8 +4,8 @@
 // full jitter) and reconnects, resuming with `since` so the server replays what was missed.
 // What `rt subscribe`, loadgen and chaos build on.
 //
-// Callbacks run on a loop thread, one at a time, under the runner's (recursive) lock: they may
-// call any runner method, including stop(), but should not block.
+// Callbacks run on a loop thread, one at a time, under the subscriber's (recursive) lock: they may
+// call any of its methods, including stop(), but should not block.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,7 +22,7 @@
 
 namespace rt::client {
 
-struct runner_options {
+struct subscriber_options {
     std::string url;  // ws://host:port/path (token goes in ws.token)
     ws_options ws;
     proto::client_session_options session;
@@ -35,7 +35,7 @@ enum class stop_reason {
     refused,  // the server refused us for good (AUTH_REQUIRED, close auth_failed, or every subscription refused)
 };
 
-struct runner_callbacks {
+struct subscriber_callbacks {
     // An event, in order, exactly once (session rows already updated).
     std::function<void(const proto::event_msg&)> on_event;
     // Every session update (snapshot, resumed, gap, duplicate, error, ...), for callers that want detail.
@@ -46,23 +46,23 @@ struct runner_callbacks {
     // "TaskUpdates: snapshot of 12 rows", "reconnecting in 1.6 s (attempt 3)",
     // "TaskUpdates: resumed with 4 replayed events", "TaskUpdates: resynced from snapshot of 9 rows".
     std::function<void(const std::string&)> on_status;
-    // The runner has stopped for good; called once. `detail` explains (the server's error, ...).
+    // The subscriber has stopped for good; called once. `detail` explains (the server's error, ...).
     std::function<void(stop_reason, const std::string& detail)> on_stopped;
 };
 
-class session_runner : public std::enable_shared_from_this<session_runner> {
+class reconnecting_subscriber : public std::enable_shared_from_this<reconnecting_subscriber> {
 public:
     // Validates the URL (the error says what is wrong); does not connect until start().
-    static result<std::shared_ptr<session_runner>, std::string> create(io_loop& loop, runner_options options,
+    static result<std::shared_ptr<reconnecting_subscriber>, std::string> create(io_loop& loop, subscriber_options options,
                                                                        std::vector<proto::subscription_request> subs,
-                                                                       runner_callbacks callbacks);
-    ~session_runner();
+                                                                       subscriber_callbacks callbacks);
+    ~reconnecting_subscriber();
 
     void start();  // any thread; once
     // Stops reconnecting and closes (normal); on_stopped(stopped) runs before this returns unless the
-    // runner had already stopped. Any thread, including a callback.
+    // subscriber had already stopped. Any thread, including a callback.
     void stop();
-    // Closes the current connection as if the network dropped it (the runner reconnects and
+    // Closes the current connection as if the network dropped it (the subscriber reconnects and
     // resumes). For tests and chaos. Any thread.
     void drop_connection();
 
@@ -78,7 +78,7 @@ public:
     // A copy of one subscription's last delivered position.
     std::optional<proto::stream_position> position(std::string_view subscription) const;
 
-    session_runner(io_loop& loop, runner_options options, runner_callbacks callbacks);  // use create()
+    reconnecting_subscriber(io_loop& loop, subscriber_options options, subscriber_callbacks callbacks);  // use create()
 
 private:
     void connect_locked();
@@ -91,8 +91,8 @@ private:
     void status(const std::string& line);
 
     io_loop& loop_;
-    runner_options options_;
-    runner_callbacks callbacks_;
+    subscriber_options options_;
+    subscriber_callbacks callbacks_;
     std::string display_url_;  // without the token
 
     mutable std::recursive_mutex mutex_;

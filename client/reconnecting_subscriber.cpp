@@ -1,4 +1,4 @@
-#include "client/session_runner.hpp"
+#include "client/reconnecting_subscriber.hpp"
 
 #include <cstdio>
 
@@ -18,35 +18,35 @@ std::string format_delay(std::chrono::milliseconds d) {
     return buf;
 }
 
-result<std::shared_ptr<session_runner>, std::string> session_runner::create(
-    io_loop& loop, runner_options options, std::vector<proto::subscription_request> subs,
-    runner_callbacks callbacks) {
+result<std::shared_ptr<reconnecting_subscriber>, std::string> reconnecting_subscriber::create(
+    io_loop& loop, subscriber_options options, std::vector<proto::subscription_request> subs,
+    subscriber_callbacks callbacks) {
     auto parsed = parse_ws_url(options.url);
     if (!parsed) return make_unexpected(parsed.error());
-    auto r = std::make_shared<session_runner>(loop, std::move(options), std::move(callbacks));
+    auto r = std::make_shared<reconnecting_subscriber>(loop, std::move(options), std::move(callbacks));
     r->display_url_ = to_string(parsed.value());  // the token lives in ws.token, never in this text
     for (auto& s : subs) r->session_.subscribe(std::move(s));
     return r;
 }
 
-session_runner::session_runner(io_loop& loop, runner_options options, runner_callbacks callbacks)
+reconnecting_subscriber::reconnecting_subscriber(io_loop& loop, subscriber_options options, subscriber_callbacks callbacks)
     : loop_(loop), options_(std::move(options)), callbacks_(std::move(callbacks)), session_(options_.session) {}
 
-session_runner::~session_runner() {
+reconnecting_subscriber::~reconnecting_subscriber() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     stopped_ = true;
     retry_timer_.cancel();
     con_.reset();  // closes with 1001
 }
 
-void session_runner::start() {
+void reconnecting_subscriber::start() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (started_ || stopped_) return;
     started_ = true;
     connect_locked();
 }
 
-void session_runner::stop() {
+void reconnecting_subscriber::stop() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (stopped_) return;
     retry_timer_.cancel();
@@ -54,55 +54,55 @@ void session_runner::stop() {
     finish_locked(stop_reason::stopped, "stopped");
 }
 
-void session_runner::drop_connection() {
+void reconnecting_subscriber::drop_connection() {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     // dropped_by_client: the server sees a close, we see its echo
     // and go through the same reconnect path as after a network failure.
     if (con_) con_->close(proto::close_code::dropped_by_client, "dropped by client");
 }
 
-std::error_code session_runner::send(std::string_view text) {
+std::error_code reconnecting_subscriber::send(std::string_view text) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (!con_ || !open_) return std::make_error_code(std::errc::not_connected);
     return con_->send(text);
 }
 
-bool session_runner::is_connected() const {
+bool reconnecting_subscriber::is_connected() const {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     return open_;
 }
 
-bool session_runner::is_stopped() const {
+bool reconnecting_subscriber::is_stopped() const {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     return stopped_;
 }
 
-proto::session_counters session_runner::counters() const {
+proto::session_counters reconnecting_subscriber::counters() const {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     return session_.counters();
 }
 
-std::map<std::string, proto::json> session_runner::rows(std::string_view subscription) const {
+std::map<std::string, proto::json> reconnecting_subscriber::rows(std::string_view subscription) const {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     const auto* s = session_.find(subscription);
     return s ? s->rows : std::map<std::string, proto::json>{};
 }
 
-std::optional<proto::stream_position> session_runner::position(std::string_view subscription) const {
+std::optional<proto::stream_position> reconnecting_subscriber::position(std::string_view subscription) const {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     const auto* s = session_.find(subscription);
     return s ? s->position : std::nullopt;
 }
 
-void session_runner::status(const std::string& line) {
+void reconnecting_subscriber::status(const std::string& line) {
     if (callbacks_.on_status) callbacks_.on_status(line);
 }
 
 // Opens a new connection; its callbacks carry the generation so a late callback from an older
 // connection is ignored. Caller holds the lock.
-void session_runner::connect_locked() {
+void reconnecting_subscriber::connect_locked() {
     const std::uint64_t gen = ++generation_;
-    std::weak_ptr<session_runner> weak = weak_from_this();
+    std::weak_ptr<reconnecting_subscriber> weak = weak_from_this();
     ws_handlers h;
     h.on_open = [weak, gen] {
         if (auto r = weak.lock()) r->on_open(gen);
@@ -122,7 +122,7 @@ void session_runner::connect_locked() {
     con_ = std::move(con.value());
 }
 
-void session_runner::on_open(std::uint64_t gen) {
+void reconnecting_subscriber::on_open(std::uint64_t gen) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (gen != generation_ || stopped_) return;
     open_ = true;
@@ -130,7 +130,7 @@ void session_runner::on_open(std::uint64_t gen) {
     send_all_locked(session_.on_connected());
 }
 
-void session_runner::on_message(std::uint64_t gen, std::string_view text) {
+void reconnecting_subscriber::on_message(std::uint64_t gen, std::string_view text) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (gen != generation_ || stopped_) return;
     proto::server_message m;
@@ -138,7 +138,7 @@ void session_runner::on_message(std::uint64_t gen, std::string_view text) {
     dispatch_locked(u, m);
 }
 
-void session_runner::dispatch_locked(const proto::session_update& u, const proto::server_message& m) {
+void reconnecting_subscriber::dispatch_locked(const proto::session_update& u, const proto::server_message& m) {
     send_all_locked(u.to_send);
     const std::string& sub = u.subscription;
     switch (u.kind) {
@@ -184,7 +184,7 @@ void session_runner::dispatch_locked(const proto::session_update& u, const proto
     }
 }
 
-void session_runner::on_close(std::uint64_t gen, int code, std::string reason) {
+void reconnecting_subscriber::on_close(std::uint64_t gen, int code, std::string reason) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (gen != generation_ || stopped_) return;
     const bool was_open = open_;
@@ -203,7 +203,7 @@ void session_runner::on_close(std::uint64_t gen, int code, std::string reason) {
         return;
     }
     status(why + "; reconnecting in " + format_delay(delay) + " (attempt " + std::to_string(attempt) + ")");
-    std::weak_ptr<session_runner> weak = weak_from_this();
+    std::weak_ptr<reconnecting_subscriber> weak = weak_from_this();
     retry_timer_ = loop_.run_after(delay, [weak, gen] {
         auto r = weak.lock();
         if (!r) return;
@@ -213,7 +213,7 @@ void session_runner::on_close(std::uint64_t gen, int code, std::string reason) {
     });
 }
 
-void session_runner::send_all_locked(const std::vector<std::string>& frames) {
+void reconnecting_subscriber::send_all_locked(const std::vector<std::string>& frames) {
     if (!con_) return;
     for (const auto& f : frames) {
         // A failed send means the connection is going down; on_close follows and resubscribes.
@@ -221,7 +221,7 @@ void session_runner::send_all_locked(const std::vector<std::string>& frames) {
     }
 }
 
-void session_runner::finish_locked(stop_reason why, const std::string& detail) {
+void reconnecting_subscriber::finish_locked(stop_reason why, const std::string& detail) {
     if (stopped_) return;
     stopped_ = true;
     open_ = false;

@@ -20,6 +20,7 @@
 #include <string>
 #include <system_error>
 #include <unordered_map>
+#include <vector>
 
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
@@ -125,7 +126,9 @@ private:
     // --- ws_heartbeat.cpp
     void schedule_sweep();
     void schedule_ping();
-    void ping_slice(std::uint64_t slices);
+    std::uint64_t ping_slices() const;
+    void add_to_ping_slice_locked(const conn_context& c);  // caller holds conns_mu_
+    void ping_slice();
     void on_pong(websocketpp::connection_hdl hdl);
     void on_pong_timeout(websocketpp::connection_hdl hdl);
 
@@ -147,7 +150,8 @@ private:
     std::set<const void*> handshaking_;  // validated, not yet open: shutdown waits for them too
     std::atomic<std::uint64_t> next_id_{1};
     std::atomic<bool> stopping_{false};
-    std::uint64_t ping_slice_ = 0;  // touched only by the ping timer's handler
+    std::vector<std::vector<std::weak_ptr<void>>> ping_buckets_;  // handles by id % slices; under conns_mu_
+    std::uint64_t ping_slice_ = 0;  // the next slice to ping; under conns_mu_
 };
 
 }  // namespace rt::server

@@ -21,29 +21,42 @@ void ws_server::schedule_sweep() {
     });
 }
 
-void ws_server::schedule_ping() {
+std::uint64_t ws_server::ping_slices() const {
     // Each connection is pinged once per interval, in slices spread over it (a slice every 100 ms),
     // so 10k pings and pongs never land in one burst: pinging 500 connections at once measurably
     // delayed events (boards p99 28 ms with bursts vs 3 ms without).
     const auto tick = std::chrono::milliseconds(100);
-    const std::uint64_t slices = std::max<std::uint64_t>(1, cfg_.ping_interval / tick);
+    return std::max<std::uint64_t>(1, cfg_.ping_interval / tick);
+}
+
+void ws_server::schedule_ping() {
+    const std::uint64_t slices = ping_slices();
     ping_timer_.expires_after(cfg_.ping_interval / slices);
-    ping_timer_.async_wait([this, slices](const std::error_code& ec) {
+    ping_timer_.async_wait([this](const std::error_code& ec) {
         if (ec) return fail(ec, "ping timer");
-        guarded("ping timer", {}, [&] { ping_slice(slices); });
+        guarded("ping timer", {}, [&] { ping_slice(); });
         schedule_ping();
     });
 }
 
-// Pings the connections of the next slice (by id). A connection that closes meanwhile is skipped.
-void ws_server::ping_slice(std::uint64_t slices) {
-    const std::uint64_t slice = ping_slice_++ % slices;
+// A connection joins the slice of its id when it opens (add_to_ping_slice, under conns_mu_), so a
+// slice's tick touches only its own connections rather than walking all of them; a connection
+// that has closed is dropped from its slice at the slice's next tick.
+void ws_server::add_to_ping_slice_locked(const conn_context& c) {
+    if (ping_buckets_.empty()) ping_buckets_.resize(ping_slices());
+    ping_buckets_[c.id % ping_buckets_.size()].push_back(c.handle);
+}
+
+// Pings the connections of the next slice. A connection that closes meanwhile is skipped.
+void ws_server::ping_slice() {
     std::vector<std::weak_ptr<void>> hdls;
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
-        hdls.reserve(conns_.size() / slices + 1);
-        for (auto& [k, c] : conns_)
-            if (c->id % slices == slice) hdls.push_back(c->handle);
+        if (ping_buckets_.empty()) return;
+        auto& bucket = ping_buckets_[ping_slice_++ % ping_buckets_.size()];
+        bucket.erase(std::remove_if(bucket.begin(), bucket.end(), [](const std::weak_ptr<void>& h) { return h.expired(); }),
+                     bucket.end());
+        hdls = bucket;
     }
     for (auto& h : hdls) {
         std::error_code ec;

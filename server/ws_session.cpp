@@ -104,6 +104,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         std::lock_guard<std::mutex> lock(conns_mu_);
         handshaking_.erase(hdl.lock().get());
         conns_[hdl.lock().get()] = ctx;
+        add_to_ping_slice_locked(*ctx);
     }
     if (stopping_) {  // opened while shutting down: it goes the same way as the others
         con->close(proto::close_code::going_away, "server shutting down", ec);

@@ -12,6 +12,25 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+// Reads "Name: value" lines from `pos` up to an empty line into `headers` (names lower-cased).
+// Returns "" or what is malformed.
+std::string parse_headers(std::string_view head, std::size_t pos, std::map<std::string, std::string>& headers) {
+    while (pos < head.size()) {
+        std::size_t eol = head.find("\r\n", pos);
+        if (eol == std::string_view::npos) eol = head.size();
+        std::string_view h = head.substr(pos, eol - pos);
+        pos = eol + 2;
+        if (h.empty()) break;
+        std::size_t colon = h.find(':');
+        if (colon == std::string_view::npos || colon == 0) return "malformed header \"" + std::string(h) + "\"";
+        std::string name(h.substr(0, colon));
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        headers[name] = std::string(trim(h.substr(colon + 1)));
+    }
+    return {};
+}
+
 std::string_view reason(int status) {
     switch (status) {
     case 200: return "OK";
@@ -38,22 +57,35 @@ result<http_request, std::string> parse_request_head(std::string_view head) {
     req.method = std::string(line.substr(0, sp1));
     std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     req.path = std::string(target.substr(0, target.find('?')));
-    std::size_t pos = eol + 2;
-    while (pos < head.size()) {
-        eol = head.find("\r\n", pos);
-        if (eol == std::string_view::npos) eol = head.size();
-        std::string_view h = head.substr(pos, eol - pos);
-        pos = eol + 2;
-        if (h.empty()) break;
-        std::size_t colon = h.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            return make_unexpected("malformed header \"" + std::string(h) + "\"");
-        std::string name(h.substr(0, colon));
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        req.headers[name] = std::string(trim(h.substr(colon + 1)));
-    }
+    if (auto e = parse_headers(head, eol + 2, req.headers); !e.empty()) return make_unexpected(std::move(e));
     return req;
+}
+
+result<http_response, std::string> parse_response(std::string_view whole) {
+    const std::size_t head_end = whole.find("\r\n\r\n");
+    if (head_end == std::string_view::npos) return make_unexpected(std::string("incomplete response head"));
+    const std::string_view head = whole.substr(0, head_end + 2);
+    const std::size_t eol = head.find("\r\n");
+    const std::string_view line = head.substr(0, eol);
+    // "HTTP/1.1 201 Created"
+    if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12 || line[8] != ' ' ||
+        !std::all_of(line.begin() + 9, line.begin() + 12, [](unsigned char c) { return std::isdigit(c); }))
+        return make_unexpected("malformed status line \"" + std::string(line) + "\"");
+    http_request fields;  // the headers, parsed as for a request
+    if (auto e = parse_headers(head, eol + 2, fields.headers); !e.empty()) return make_unexpected(std::move(e));
+    if (auto te = fields.headers.find("transfer-encoding"); te != fields.headers.end() && te->second != "identity")
+        return make_unexpected("unsupported Transfer-Encoding: " + te->second);
+    http_response res;
+    res.status = std::stoi(std::string(line.substr(9, 3)));
+    if (auto ct = fields.headers.find("content-type"); ct != fields.headers.end()) res.content_type = ct->second;
+    res.body = std::string(whole.substr(head_end + 4));
+    if (fields.headers.count("content-length")) {
+        auto len = content_length(fields);
+        if (!len) return make_unexpected(std::string("malformed Content-Length"));
+        if (res.body.size() < *len) return make_unexpected(std::string("response body cut short"));
+        res.body.resize(*len);
+    }
+    return res;
 }
 
 std::optional<std::size_t> content_length(const http_request& req) {

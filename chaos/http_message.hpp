@@ -1,5 +1,6 @@
 #pragma once
-// The little HTTP/1.1 the control API needs: parse a request head, format a response. Pure.
+// The little HTTP/1.1 the control API needs (parse a request head, format a response) and the REST
+// publisher of a chaos scenario (parse a whole response). Pure.
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -37,5 +38,9 @@ http_response json_response(int status, const nlohmann::json& j);
 
 // Serializes with Content-Length and "Connection: close" (one request per connection).
 std::string serialize(const http_response& res);
+
+// Parses a whole response as read up to the end of a "Connection: close" exchange: status line,
+// headers, and the body (cut to Content-Length when given). Chunked bodies are refused (an error).
+result<http_response, std::string> parse_response(std::string_view whole);
 
 }  // namespace rt::chaos

@@ -86,6 +86,7 @@ result<std::unique_ptr<recording_subscriber>, std::string> recording_subscriber:
     };
     client::subscriber_options ro;
     ro.url = options.url;
+    ro.ws.token = options.token;
     ro.session = options.session;
     ro.max_retries = -1;  // the scenario's drain timeout bounds the run, not a retry count
     proto::subscription_request req;

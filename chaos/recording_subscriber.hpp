@@ -26,6 +26,7 @@ namespace rt::chaos {
 struct recorder_options {
     std::string name;          // for the report: "sub-17", "reference b3"
     std::string url;
+    std::string token;         // sent on the handshake; empty: none
     std::string subscription;  // e.g. TaskUpdates
     nlohmann::json filter = nlohmann::json::object();
     proto::client_session_options session;

@@ -9,8 +9,10 @@
 
 #include <toml++/toml.h>
 
+#include "chaos/http_client.hpp"
 #include "chaos/timeline.hpp"
 #include "chaos/units.hpp"
+#include "client/ws_url.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::chaos {
@@ -22,8 +24,10 @@ using fail = unexpected<std::string>;
 // later reads are no-ops, so callers check error() once at the end.
 class table_reader {
 public:
-    table_reader(const toml::table& t, const std::string& source, std::string prefix)
-        : table_(t), source_(source), prefix_(std::move(prefix)) {}
+    // `keys_read`, when given, collects every key asked for (with the prefix): scenario_keys().
+    table_reader(const toml::table& t, const std::string& source, std::string prefix,
+                 std::vector<std::string>* keys_read = nullptr)
+        : table_(t), source_(source), prefix_(std::move(prefix)), keys_read_(keys_read) {}
 
     std::string where(const toml::node& n, std::string_view key) const {
         return source_ + ":" + std::to_string(n.source().begin.line) + ": " + prefix_ + std::string(key) + ": ";
@@ -33,10 +37,12 @@ public:
     }
     const std::string& error() const { return error_; }
     const toml::node* node(std::string_view key) const { return table_.get(key); }
+    std::vector<std::string>* keys_read() const { return keys_read_; }
 
     // Calls `read(node, where)` if the key is present; it returns an error text or "".
     void with(std::string_view key, const std::function<std::string(const toml::node&)>& read) {
         known_.emplace_back(key);
+        if (keys_read_) keys_read_->push_back(prefix_ + std::string(key));
         const toml::node* n = table_.get(key);
         if (!n || !error_.empty()) return;
         std::string e = read(*n);
@@ -112,6 +118,7 @@ private:
     const toml::table& table_;
     const std::string& source_;
     std::string prefix_;
+    std::vector<std::string>* keys_read_;
     std::vector<std::string> known_;
     std::string error_;
 };
@@ -122,7 +129,7 @@ void sub_table(table_reader& parent, const std::string& source, std::string_view
     parent.with(key, [&](const toml::node& n) -> std::string {
         const toml::table* t = n.as_table();
         if (!t) return "expected a table ([" + std::string(key) + "])";
-        table_reader r(*t, source, std::string(key) + ".");
+        table_reader r(*t, source, std::string(key) + ".", parent.keys_read());
         body(r);
         r.reject_unknown();
         if (!r.error().empty()) parent.set_error(r.error());  // already names file:line and table.key
@@ -175,8 +182,24 @@ result<std::vector<scenario_step>, std::string> parse_scenario_timeline(std::str
     return steps;
 }
 
-result<scenario, std::string> parse_scenario_text(std::string_view toml_text, const std::string& source_name,
-                                                  const std::string& base_dir) {
+result<bool, std::string> check_target_steps(const scenario& s) {
+    if (s.target.empty()) return true;  // kill_cmd and restart_cmd wait for a --target
+    // A kill needs restart_cmd too: the run brings a target the timeline left down back before checking.
+    for (const auto& step : s.timeline) {
+        if (step.action == step_action::fault) continue;
+        const bool no_kill = step.action == step_action::kill_server && s.kill_cmd.empty();
+        if (!no_kill && !s.restart_cmd.empty()) continue;
+        return fail{s.source + ": timeline: step \"" + step.text + "\" needs " + (no_kill ? "kill_cmd" : "restart_cmd") +
+                    ": the target " + s.target + " is not a server rt partition started, so it cannot " +
+                    (no_kill ? "kill" : "restart") + " it without a command"};
+    }
+    return true;
+}
+
+namespace {
+
+result<scenario, std::string> parse_scenario_impl(std::string_view toml_text, const std::string& source_name,
+                                                  const std::string& base_dir, std::vector<std::string>* keys_read) {
     toml::table root;
     try {
         root = toml::parse(toml_text, source_name);
@@ -187,7 +210,7 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
     }
     scenario sc;
     sc.source = source_name;
-    table_reader r(root, source_name, "");
+    table_reader r(root, source_name, "", keys_read);
     r.string("description", sc.description);
     std::string spec = "kanban.spec";
     r.string("spec", spec);
@@ -205,6 +228,30 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
         return {};
     });
     r.boolean("durable", sc.durable);
+    r.with("target", [&](const toml::node& n) -> std::string {
+        auto s = n.as_string();
+        if (!s) return "expected a WebSocket URL such as \"ws://127.0.0.1:8080/live\"";
+        auto url = client::parse_ws_url(s->get());
+        if (!url) return url.error();
+        sc.target = s->get();
+        return {};
+    });
+    r.string("token", sc.token);
+    r.with("publish_url", [&](const toml::node& n) -> std::string {
+        auto s = n.as_string();
+        if (!s) return "expected a URL: ws://HOST:PORT/PATH (the protocol) or http://HOST:PORT/PATH (a REST base)";
+        const std::string& text = s->get();
+        if (text.rfind("http://", 0) == 0) {
+            if (auto url = parse_http_url(text); !url) return url.error();
+        } else if (auto url = client::parse_ws_url(text); !url) {
+            return url.error() + " (or http://HOST:PORT/PATH for REST)";
+        }
+        sc.publish_url = text;
+        return {};
+    });
+    r.string("kill_cmd", sc.kill_cmd);
+    r.string("restart_cmd", sc.restart_cmd);
+    r.duration("command_timeout", sc.command_timeout_ms);
     r.integer("subscribers", sc.subscribers, 1, max_scenario_subscribers);
     r.integer("boards", sc.boards, 1, 100000);
     r.with("filter", [&](const toml::node& n) -> std::string {
@@ -278,8 +325,30 @@ result<scenario, std::string> parse_scenario_text(std::string_view toml_text, co
             return fail{timeline_where + "step \"" + s.text + "\" comes after the end of publishing (duration " +
                         format_duration(sc.duration_ms) + ")"};
     if (sc.backoff_cap_ms < sc.backoff_base_ms) return fail{cap_where + "must be >= backoff_base"};
+    if (auto ok = check_target_steps(sc); !ok) return fail{ok.error()};
     sc.spec_path = join_path(base_dir, spec);
     return sc;
+}
+
+}  // namespace
+
+result<scenario, std::string> parse_scenario_text(std::string_view toml_text, const std::string& source_name,
+                                                  const std::string& base_dir) {
+    return parse_scenario_impl(toml_text, source_name, base_dir, nullptr);
+}
+
+std::vector<std::string> scenario_keys() {
+    std::vector<std::string> keys;
+    // Empty sub-tables, so that their readers run and name their keys too.
+    parse_scenario_impl("[client]\n[proxy]\n[expect]\n", "keys", ".", &keys);
+    // The sub-tables themselves are not keys of their own: "client" goes, "client.threads" stays.
+    std::vector<std::string> leaves;
+    for (const auto& k : keys) {
+        const bool is_table = std::any_of(keys.begin(), keys.end(),
+                                          [&](const std::string& other) { return other.rfind(k + ".", 0) == 0; });
+        if (!is_table) leaves.push_back(k);
+    }
+    return leaves;
 }
 
 result<scenario, std::string> load_scenario(const std::string& path) {
@@ -306,6 +375,7 @@ nlohmann::json to_json(const scenario& s) {
                           {"spec", s.spec_path},
                           {"server_args", s.server_args},
                           {"durable", s.durable},
+                          {"target", s.target},
                           {"subscribers", s.subscribers},
                           {"boards", s.boards},
                           {"filter", s.filter_by_board ? "board" : "none"},

@@ -1,12 +1,19 @@
 #pragma once
-// A chaos scenario (scenarios/NAME.toml): which server to start, how many subscribers and how they
-// filter, how fast to publish, the fault timeline, and what the run must show. Parsing only; the
-// scenario_runner plays it.
+// A chaos scenario (scenarios/NAME.toml): which server to start (or which external target to use),
+// how many subscribers and how they filter, how fast to publish, the fault timeline, and what the
+// run must show. Parsing only; the scenario_runner plays it. Every key, its type, default and
+// meaning: docs/chaos-scenarios.md (tests/chaos/scenario_keys_doc_test.cpp keeps it complete).
 //
 //   description = "3 s blackhole inside the replay window: every subscriber resumes"
 //   spec = "kanban.spec"                 # relative to the scenario file
 //   server_args = ["--ping-interval", "1s", "--pong-timeout", "500ms"]
 //   durable = false                      # true: the server gets --db (a temp file), kept across restarts
+//   target = "ws://10.0.0.5:8080/live"   # an external server instead (spec, server_args, durable unused)
+//   token = "s3cret"                     # sent by every client of the run (?token=...)
+//   publish_url = "http://10.0.0.5:8080/api"  # publish over REST there (or ws://...); default: the server's URL
+//   kill_cmd = "systemctl kill app"      # with target: what kill_server runs (/bin/sh -c)
+//   restart_cmd = "systemctl start app"  # with target: what restart_server runs
+//   command_timeout = "30s"              # bound on each of those commands
 //   subscribers = 100
 //   boards = 10                          # tasks live on boards b0..b9
 //   filter = "board"                     # "board": subscriber i watches board i % boards; "none": all
@@ -38,8 +45,8 @@ namespace rt::chaos {
 
 enum class step_action {
     fault,           // apply `command` to the proxy (heal included)
-    kill_server,     // SIGKILL the server the runner started
-    restart_server,  // start it again on the same port, with the same arguments and --db
+    kill_server,     // SIGKILL the server the runner started, or run kill_cmd (external target)
+    restart_server,  // start it again on the same port, with the same arguments and --db, or run restart_cmd
 };
 
 struct scenario_step {
@@ -63,6 +70,12 @@ struct scenario {
     std::string spec_path;    // resolved against the scenario file's folder
     std::vector<std::string> server_args;
     bool durable = false;
+    std::string target;        // ws://HOST:PORT/path of an external server; empty: start rt serve
+    std::string token;         // sent by every client of the run; empty: none
+    std::string publish_url;   // ws://... (the protocol) or http://HOST:PORT/PATH (REST base); empty: the server's URL
+    std::string kill_cmd;      // external target: the shell command kill_server runs
+    std::string restart_cmd;   // external target: the shell command restart_server runs
+    std::chrono::milliseconds command_timeout_ms{30000};  // a restart script that hangs must not hang the run
     std::uint32_t subscribers = 100;
     std::uint32_t boards = 10;
     bool filter_by_board = true;
@@ -99,6 +112,16 @@ result<std::vector<scenario_step>, std::string> parse_scenario_timeline(std::str
 
 // Whether any step kills or restarts the server (then the runner must start the server itself).
 bool touches_server(const std::vector<scenario_step>& steps);
+
+// With an external target, every kill_server step needs kill_cmd and restart_cmd (the run restarts a
+// target the timeline left down) and every restart_server step restart_cmd. Without a target the
+// commands are unused (kept for a --target given later). The error names the step and the missing key.
+// parse_scenario_text checks this; call it again after overriding `target`.
+result<bool, std::string> check_target_steps(const scenario& s);
+
+// Every key parse_scenario_text reads, sub-table keys as "client.threads" (the tables themselves
+// not listed), in the order it reads them. docs/chaos-scenarios.md lists them all.
+std::vector<std::string> scenario_keys();
 
 nlohmann::json to_json(const scenario& s);
 

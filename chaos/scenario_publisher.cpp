@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "chaos/change_key.hpp"
+#include "client/ws_url.hpp"
 
 namespace rt::chaos {
 namespace {
@@ -25,10 +26,23 @@ std::string scenario_publisher::task_id(std::uint32_t board, std::uint32_t task)
     return plan_.run_tag + "-b" + std::to_string(board) + "-t" + std::to_string(task);
 }
 
+std::string scenario_publisher::destination() const {
+    if (!plan_.rest) return plan_.url;
+    return "http://" + plan_.rest->host + ":" + std::to_string(plan_.rest->port) + plan_.rest->path;
+}
+
+void scenario_publisher::record_ack(std::uint32_t board, const nlohmann::json& row) {
+    ++counters_.acked;
+    acked_.push_back(acked_change{board, change_key(row)});
+}
+
 bool scenario_publisher::ensure_connected(std::chrono::milliseconds timeout) {
+    if (plan_.rest) return true;  // one connection per request
     if (client_ && !client_->is_closed()) return true;
     client_.reset();
-    auto c = client::sync_client::connect(plan_.url, timeout);
+    client::ws_options ws;
+    ws.token = plan_.token;
+    auto c = client::sync_client::connect(plan_.url, timeout, ws);
     if (!c) return false;
     client_ = std::move(c.value());
     if (connected_once_) ++counters_.reconnects;
@@ -38,6 +52,7 @@ bool scenario_publisher::ensure_connected(std::chrono::milliseconds timeout) {
 
 bool scenario_publisher::publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data,
                                  proto::operation op) {
+    if (plan_.rest) return publish_rest(board, data, op);
     client_->clear();  // late replies to requests that timed out are of no use now
     ++counters_.sent;
     if (client_->send_message(proto::client_message{id, proto::publish_msg{"Task", op, data}})) {
@@ -52,17 +67,41 @@ bool scenario_publisher::publish(std::uint64_t id, std::uint32_t board, const nl
         return false;
     }
     if (const auto* published = std::get_if<proto::published_msg>(&reply->body)) {
-        ++counters_.acked;
-        acked_.push_back(acked_change{board, change_key(published->data)});
+        record_ack(board, published->data);
     } else {
         ++counters_.refused;
     }
     return true;
 }
 
+bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json& data, proto::operation op) {
+    ++counters_.sent;
+    http_call call;
+    call.token = plan_.token;
+    call.path = "/Task";
+    if (op == proto::operation::insert) {
+        call.method = "POST";
+    } else {
+        call.method = op == proto::operation::update ? "PATCH" : "DELETE";
+        call.path += "/" + client::percent_encode(data.value("id", std::string()));
+    }
+    if (op != proto::operation::remove) call.body = data.dump();
+    auto res = http_exchange(*plan_.rest, call, reply_timeout);
+    if (!res) {
+        ++counters_.unanswered;
+        last_failure_ = res.error();
+        return false;
+    }
+    if (res->status == 200 || res->status == 201)
+        record_ack(board, nlohmann::json::parse(res->body, nullptr, false));
+    else
+        ++counters_.refused;
+    return true;
+}
+
 result<bool, std::string> scenario_publisher::create_tasks(std::chrono::milliseconds timeout) {
     auto deadline = clock_type::now() + timeout;
-    if (!ensure_connected(timeout)) return make_unexpected("cannot connect to " + plan_.url);
+    if (!ensure_connected(timeout)) return make_unexpected("cannot connect to " + destination());
     std::uint64_t id = 0;
     for (std::uint32_t b = 0; b < plan_.boards; ++b) {
         for (std::uint32_t t = 0; t < plan_.tasks_per_board; ++t) {
@@ -70,7 +109,9 @@ result<bool, std::string> scenario_publisher::create_tasks(std::chrono::millisec
             nlohmann::json row{{"id", task_id(b, t)}, {"title", "p0"}, {"status", "todo"},
                                {"priority", 1},       {"board", board_name(b)}};
             const std::uint64_t refused_before = counters_.refused;
-            if (!publish(++id, b, row, proto::operation::insert)) return make_unexpected("lost the connection to " + plan_.url);
+            if (!publish(++id, b, row, proto::operation::insert))
+                return make_unexpected(std::string(plan_.rest ? "no answer from " : "lost the connection to ") + destination() +
+                                       (last_failure_.empty() ? "" : ": " + last_failure_));
             if (counters_.refused != refused_before)
                 return make_unexpected("the server refused to insert task " + task_id(b, t));
         }

@@ -3,16 +3,20 @@
 // creating the run's tasks, then updating them at a fixed rate. Each update gives a task a new
 // title "p<k>", so every change has a unique key "<task id>@p<k>" that subscribers' events carry
 // back. It reconnects when the server goes away (kill_server) and counts the ticks it missed.
+// With a REST base URL it sends each change as an HTTP request instead (POST/PATCH/DELETE
+// BASE/Task[/id], one connection each) and reads the stored row from the response.
 // Blocking calls: run it on a thread of its own.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "chaos/http_client.hpp"
 #include "client/sync_client.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/result.hpp"
@@ -21,6 +25,8 @@ namespace rt::chaos {
 
 struct publisher_plan {
     std::string url;      // the server's own address, not the proxy's
+    std::string token;    // sent on the handshake (or as a Bearer token over REST); empty: none
+    std::optional<http_url> rest;  // publish over REST at this base URL instead of `url`
     std::string run_tag;  // makes task ids unique on a long-lived server
     std::uint32_t boards = 1;
     std::uint32_t tasks_per_board = 1;
@@ -68,12 +74,17 @@ private:
     bool ensure_connected(std::chrono::milliseconds timeout);
     // Sends one publish and waits for its reply; records the ack. False when the connection failed.
     bool publish(std::uint64_t id, std::uint32_t board, const nlohmann::json& data, proto::operation op);
+    bool publish_rest(std::uint32_t board, const nlohmann::json& data, proto::operation op);
+    // A changed row the server stored (`published` reply, REST response): acknowledged.
+    void record_ack(std::uint32_t board, const nlohmann::json& row);
+    std::string destination() const;  // the URL changes go to, for errors
 
     publisher_plan plan_;
     std::unique_ptr<client::sync_client> client_;
     publisher_counters counters_;
     std::vector<acked_change> acked_;
     bool connected_once_ = false;
+    std::string last_failure_;  // why the last publish got no answer
 };
 
 }  // namespace rt::chaos

@@ -12,12 +12,15 @@
 
 #include "chaos/fault_proxy.hpp"
 #include "chaos/host_port.hpp"
+#include "chaos/http_client.hpp"
 #include "chaos/recording_subscriber.hpp"
 #include "chaos/scenario_publisher.hpp"
 #include "chaos/server_process.hpp"
+#include "chaos/shell_command.hpp"
 #include "chaos/state_diff.hpp"
 #include "client/io_loop.hpp"
 #include "client/sync_client.hpp"
+#include "client/ws_url.hpp"
 #include "protocol/client_session.hpp"
 #include "protocol/stream_key.hpp"
 
@@ -30,6 +33,8 @@ using json = nlohmann::json;
 
 // Bounds of the run's own steps; each has its reason.
 constexpr auto server_start_timeout = 10s;    // a server that is not up in 10 s is broken
+                                              // (an external target: after its restart_cmd returned)
+constexpr auto target_probe_timeout = 1s;     // one connect attempt to a restarted target on loopback or a LAN
 constexpr auto setup_timeout = 10s;           // inserting a few hundred tasks takes milliseconds
 constexpr auto reference_catch_up = 5s;       // direct, unfaulted subscribers lag by milliseconds
 constexpr auto view_timeout = 5s;             // one subscribe on loopback
@@ -47,6 +52,13 @@ struct stream_info {
     row_map view_rows;
     std::optional<proto::stream_position> top;
 };
+
+// Where to connect to a socket listening on `listen`: itself, or loopback when it listens everywhere.
+asio::ip::address connect_address(const asio::ip::address& listen) {
+    if (!listen.is_unspecified()) return listen;
+    return listen.is_v4() ? asio::ip::address(asio::ip::address_v4::loopback())
+                          : asio::ip::address(asio::ip::address_v6::loopback());
+}
 
 std::string seconds_text(clock_type::duration d) {
     char buf[32];
@@ -107,6 +119,7 @@ private:
     }
 
     result<bool, std::string> start_server() {
+        if (options_.upstream.empty() && !sc_.target.empty()) return use_target();
         if (!options_.upstream.empty()) {
             auto ep = parse_host_port(options_.upstream);
             if (!ep) return make_unexpected("--upstream: " + ep.error());
@@ -115,7 +128,11 @@ private:
             progress("using the server at " + server_url_);
             return true;
         }
+        auto listen = parse_host_port(options_.server_listen);
+        if (!listen) return make_unexpected("--server-listen: " + listen.error());
         server_launch launch;
+        launch.listen_host = listen->address().to_string();
+        launch.listen_port = listen->port();
         launch.binary = options_.server_binary.empty() ? std::string("/proc/self/exe") : options_.server_binary;
         launch.spec_path = sc_.spec_path;
         launch.extra_args = sc_.server_args;
@@ -127,21 +144,40 @@ private:
         server_ = std::make_unique<server_process>(launch);
         auto r = server_->start(server_start_timeout);
         if (!r) return make_unexpected("cannot start rt serve: " + r.error());
-        upstream_ = asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port());
+        upstream_ = asio::ip::tcp::endpoint(connect_address(listen->address()), server_->port());
         server_url_ = server_->ws_url();
         progress("started rt serve on " + server_url_ + (sc_.durable ? " with --db " + launch.db_path : ""));
         return true;
     }
 
+    // An external server: the proxy goes in front of the target's host and port; clients keep its path.
+    result<bool, std::string> use_target() {
+        auto url = client::parse_ws_url(sc_.target);
+        if (!url) return make_unexpected("target: " + url.error());
+        auto host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+        auto ep = parse_host_port(host + ":" + std::to_string(url->port));
+        if (!ep) return make_unexpected("target: " + ep.error() + " (the fault proxy needs an IP address or localhost)");
+        upstream_ = *ep;
+        server_url_ = sc_.target;
+        target_path_ = url->path + (url->query.empty() ? "" : "?" + url->query);
+        progress("using the external target " + server_url_ + " (no server of ours)");
+        return true;
+    }
+
     result<bool, std::string> start_proxy() {
+        auto listen = parse_host_port(options_.proxy_listen);
+        if (!listen) return make_unexpected("--proxy-listen: " + listen.error());
         fault_proxy_config cfg;
+        cfg.listen = *listen;
         cfg.upstream = upstream_;
         cfg.max_queued_bytes = sc_.proxy_max_queued_bytes;
         proxy_ = std::make_unique<fault_proxy>(cfg);
         std::error_code ec;
         proxy_->start(ec);
         if (ec) return make_unexpected("cannot start the fault proxy: " + ec.message());
-        proxy_url_ = "ws://" + to_string(proxy_->local_endpoint()) + "/live";
+        auto bound = proxy_->local_endpoint();
+        bound.address(connect_address(bound.address()));
+        proxy_url_ = "ws://" + to_string(bound) + target_path_;
         progress("fault proxy on " + to_string(proxy_->local_endpoint()));
         return true;
     }
@@ -149,6 +185,15 @@ private:
     result<bool, std::string> setup_tasks() {
         publisher_plan plan;
         plan.url = server_url_;
+        plan.token = sc_.token;
+        if (sc_.publish_url.rfind("http://", 0) == 0) {
+            auto rest = parse_http_url(sc_.publish_url);
+            if (!rest) return make_unexpected("publish_url: " + rest.error());
+            plan.rest = *rest;
+            progress("publishing over REST to " + sc_.publish_url);
+        } else if (!sc_.publish_url.empty()) {
+            plan.url = sc_.publish_url;
+        }
         plan.run_tag = "chaos" + std::to_string(getpid()) + "x" +
                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch()).count() % 100000000);
@@ -179,7 +224,7 @@ private:
             s.filter = sc_.filter_by_board ? json{{"board", scenario_publisher::board_name(b)}} : json::object();
             s.key = proto::stream_key(watched_subscription, s.filter);
             s.label = proto::stream_label(s.key);
-            recorder_options ro{"reference " + s.label, server_url_, watched_subscription, s.filter,
+            recorder_options ro{"reference " + s.label, server_url_, sc_.token, watched_subscription, s.filter,
                                 session_options(1'000'000 + b)};
             auto ref = recording_subscriber::create(ref_loop_, ro);
             if (!ref) return make_unexpected(ref.error());
@@ -194,7 +239,7 @@ private:
         const auto t0 = clock_type::now();
         for (std::uint32_t i = 0; i < sc_.subscribers; ++i) {
             const stream_info& s = streams_[i % n_streams];
-            recorder_options ro{"sub-" + std::to_string(i), proxy_url_, watched_subscription, s.filter,
+            recorder_options ro{"sub-" + std::to_string(i), proxy_url_, sc_.token, watched_subscription, s.filter,
                                 session_options(i + 1)};
             auto sub = recording_subscriber::create(sub_loop_, ro);
             if (!sub) return make_unexpected(sub.error());
@@ -258,11 +303,13 @@ private:
                 proxy_->apply(step.command);
                 return "ok";
             case step_action::kill_server:
+                if (external()) return run_step_command("kill_cmd", sc_.kill_cmd, true);
                 if (!server_) return "no server of ours to kill (--upstream)";
                 server_->kill_hard();
                 server_killed_ = true;
                 return "ok";
             case step_action::restart_server: {
+                if (external()) return run_step_command("restart_cmd", sc_.restart_cmd, false);
                 if (!server_) return "no server of ours to restart (--upstream)";
                 auto r = server_->start(server_start_timeout);
                 if (!r) {
@@ -276,6 +323,36 @@ private:
         return "ok";
     }
 
+    bool external() const { return options_.upstream.empty() && !sc_.target.empty(); }
+
+    // kill_cmd / restart_cmd of an external target: the command must exit 0 within command_timeout;
+    // after a restart the target must accept a WebSocket connection again within server_start_timeout.
+    std::string run_step_command(const std::string& key, const std::string& command, bool kills) {
+        auto r = run_shell_command(command, sc_.command_timeout_ms);
+        if (r && !kills) r = wait_for_target();
+        if (!r) {
+            report_.errors.push_back(key + ": " + r.error());
+            return r.error();
+        }
+        server_killed_ = kills;
+        return "ok";
+    }
+
+    result<bool, std::string> wait_for_target() {
+        client::ws_options ws;
+        ws.token = sc_.token;
+        std::string last;
+        const auto deadline = clock_type::now() + server_start_timeout;
+        do {
+            auto c = client::sync_client::connect(server_url_, target_probe_timeout, ws);
+            if (c) return true;
+            last = c.error();
+            std::this_thread::sleep_for(poll_interval);
+        } while (clock_type::now() < deadline);
+        return make_unexpected("the target " + server_url_ + " did not accept a connection within " +
+                               seconds_text(server_start_timeout) + " after the command (" + last + ")");
+    }
+
     // After publishing: heal whatever is left, bring the server back, and learn each stream's
     // final state from the server itself.
     void settle() {
@@ -283,8 +360,11 @@ private:
         proxy_->clear_faults();
         if (server_killed_) {
             progress("restarting the server the timeline left down");
-            auto r = server_->start(server_start_timeout);
-            if (!r) report_.errors.push_back("final restart: " + r.error());
+            if (external()) {
+                run_step_command("restart_cmd", sc_.restart_cmd, false);
+            } else if (auto r = server_->start(server_start_timeout); !r) {
+                report_.errors.push_back("final restart: " + r.error());
+            }
             server_killed_ = false;
         }
         // Every acknowledged change must reach its stream's (unfaulted) reference subscriber.
@@ -313,7 +393,9 @@ private:
 
     // A fresh subscribe, direct to the server: its snapshot is the current view and its seq the top.
     result<bool, std::string> fetch_view(stream_info& s) {
-        auto c = client::sync_client::connect(server_url_, view_timeout);
+        client::ws_options ws;
+        ws.token = sc_.token;
+        auto c = client::sync_client::connect(server_url_, view_timeout, ws);
         if (!c) return make_unexpected(c.error());
         auto& client = *c.value();
         const json id = "view";
@@ -454,6 +536,7 @@ private:
     bool server_killed_ = false;
     asio::ip::tcp::endpoint upstream_;
     std::string server_url_;
+    std::string target_path_ = "/live";  // path (and query) of the server's URL, the proxy's URL keeps it
     std::unique_ptr<fault_proxy> proxy_;
     std::string proxy_url_;
     std::unique_ptr<scenario_publisher> publisher_;
@@ -467,6 +550,12 @@ private:
 };
 
 }  // namespace
+
+result<bool, std::string> check_run_options(const run_options& options) {
+    if (auto ep = parse_host_port(options.server_listen); !ep) return make_unexpected("--server-listen: " + ep.error());
+    if (auto ep = parse_host_port(options.proxy_listen); !ep) return make_unexpected("--proxy-listen: " + ep.error());
+    return true;
+}
 
 result<scenario_report, std::string> run_scenario(const scenario& sc, const run_options& options) {
     scenario_run run(sc, options);

@@ -17,7 +17,7 @@ constexpr std::size_t kept_lines = 20;
 
 }  // namespace
 
-server_process::server_process(server_launch launch) : launch_(std::move(launch)) {}
+server_process::server_process(server_launch launch) : launch_(std::move(launch)), port_(launch_.listen_port) {}
 
 server_process::~server_process() { kill_hard(); }
 
@@ -34,7 +34,11 @@ std::uint16_t server_process::port_from_line(const std::string& line) {
     return static_cast<std::uint16_t>(port);
 }
 
-std::string server_process::ws_url() const { return "ws://127.0.0.1:" + std::to_string(port_) + ws_path_; }
+std::string server_process::ws_url() const {
+    const std::string& h = launch_.listen_host;
+    std::string host = h == "0.0.0.0" ? "127.0.0.1" : h == "::" ? "[::1]" : h.find(':') != std::string::npos ? "[" + h + "]" : h;
+    return "ws://" + host + ":" + std::to_string(port_) + ws_path_;
+}
 
 std::string server_process::recent_output() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -46,8 +50,9 @@ std::string server_process::recent_output() const {
 result<bool, std::string> server_process::start(std::chrono::milliseconds timeout) {
     if (running()) return make_unexpected(std::string("the server is already running"));
     if (reader_.joinable()) reader_.join();
+    const std::string& h = launch_.listen_host;
     std::vector<std::string> args{launch_.binary, "serve", "--spec", launch_.spec_path, "--listen",
-                                  "127.0.0.1:" + std::to_string(port_)};
+                                  (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + std::to_string(port_)};
     if (!launch_.db_path.empty()) {
         args.push_back("--db");
         args.push_back(launch_.db_path);

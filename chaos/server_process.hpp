@@ -1,6 +1,6 @@
 #pragma once
-// An `rt serve` child process that the scenario runner owns: started on 127.0.0.1:0 (it learns
-// the port from the "listening on ws://..." line), killed with SIGKILL, restarted on the same
+// An `rt serve` child process that the scenario runner owns: started on 127.0.0.1:0, or the
+// launch's listen address (it learns the port from the "listening on ws://..." line), killed with SIGKILL, restarted on the same
 // port with the same arguments (and so the same --db), stopped at the end. Its stderr is drained
 // on a thread of its own; the last lines are kept for error messages.
 #include <chrono>
@@ -21,6 +21,8 @@ struct server_launch {
     std::string spec_path;
     std::string db_path;  // empty: in-memory store
     std::vector<std::string> extra_args;  // e.g. --ping-interval 1s
+    std::string listen_host = "127.0.0.1";  // an IP literal (`rt partition run --server-listen`)
+    std::uint16_t listen_port = 0;          // 0: ephemeral on the first start
 };
 
 class server_process {
@@ -41,7 +43,7 @@ public:
 
     bool running();
     std::uint16_t port() const { return port_; }
-    std::string ws_url() const;  // ws://127.0.0.1:PORT/live
+    std::string ws_url() const;  // ws://HOST:PORT/live (127.0.0.1 when it listens on every address)
     std::string recent_output() const;
 
     // Parses the port out of "... listening on ws://127.0.0.1:PORT/live ..."; 0 if absent.

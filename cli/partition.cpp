@@ -11,6 +11,7 @@
 #include "chaos/scenario.hpp"
 #include "chaos/scenario_runner.hpp"
 #include "cli/commands.hpp"
+#include "client/ws_url.hpp"
 #include "os/fd_limit.hpp"
 
 namespace rt::cli {
@@ -22,6 +23,10 @@ struct run_flags {
     std::string json_path;
     std::string server_binary;
     std::string upstream;
+    std::string target;             // overrides the scenario's target
+    std::string token;              // overrides the scenario's token
+    std::string server_listen = "127.0.0.1:0";
+    std::string proxy_listen = "127.0.0.1:0";
     std::uint32_t subscribers = 0;  // 0: as the scenario says
     bool quiet = false;
 };
@@ -34,6 +39,13 @@ int run_scenario_command(const run_flags& f) {
             return usage_error("partition run", "--subscribers: at most " + std::to_string(chaos::max_scenario_subscribers));
         sc->subscribers = f.subscribers;
     }
+    if (!f.target.empty()) {
+        if (!f.upstream.empty()) return usage_error("partition run", "--target and --upstream: give one of them");
+        if (auto url = client::parse_ws_url(f.target); !url) return usage_error("partition run", "--target: " + url.error());
+        sc->target = f.target;
+        if (auto ok = chaos::check_target_steps(*sc); !ok) return usage_error("partition run", ok.error() + " (--target)");
+    }
+    if (!f.token.empty()) sc->token = f.token;
     if (!f.upstream.empty() && chaos::touches_server(sc->timeline))
         return usage_error("partition run", "the scenario kills or restarts the server: it must start its own (drop --upstream)");
     // Each subscriber costs this process three descriptors (its socket and the proxy's two).
@@ -43,6 +55,9 @@ int run_scenario_command(const run_flags& f) {
     chaos::run_options opts;
     opts.server_binary = f.server_binary;
     opts.upstream = f.upstream;
+    opts.server_listen = f.server_listen;
+    opts.proxy_listen = f.proxy_listen;
+    if (auto ok = chaos::check_run_options(opts); !ok) return usage_error("partition run", ok.error());
     if (!f.quiet) opts.progress = [](const std::string& line) { std::fprintf(stderr, "rt partition run: %s\n", line.c_str()); };
     auto report = chaos::run_scenario(*sc, opts);
     if (!report) {
@@ -92,18 +107,28 @@ void register_partition(CLI::App& app, registry& reg) {
 
     auto r = std::make_shared<run_flags>();
     CLI::App* run = cmd->add_subcommand("run", "Play a chaos scenario and check that every subscriber got every event once, in order");
-    run->footer("Starts rt serve (this binary) on a free loopback port, or uses --upstream; puts the fault proxy\n"
-                "in front of it; runs the scenario's subscribers through the proxy (reconnect + resume) and a\n"
-                "publisher direct to the server; plays the timeline; heals; waits for every subscriber to catch\n"
-                "up; checks each history (lost, duplicated, out-of-order, unexpected) and each rebuilt state\n"
-                "against the server's current view. Scenarios: scenarios/*.toml (see chaos/scenario.hpp).\n"
+    run->footer("Starts rt serve (this binary) on a free loopback port (--server-listen), or uses the scenario's\n"
+                "external target (--target) or --upstream; puts the fault proxy (--proxy-listen) in front of it;\n"
+                "runs the scenario's subscribers through the proxy (reconnect + resume) and a publisher direct\n"
+                "to the server; plays the timeline; heals; waits for every subscriber to catch up; checks each\n"
+                "history (lost, duplicated, out-of-order, unexpected) and each rebuilt state against the\n"
+                "server's current view. Scenarios: scenarios/*.toml. Every scenario key (name, type, default,\n"
+                "meaning) is listed in docs/chaos-scenarios.md.\n"
                 "Report on stdout, progress on stderr.\n"
                 "Exit codes: 0 every check passed; 1 a violation, an unmet expectation, or the run failed;\n"
                 "2 usage or scenario error.");
     run->add_option("scenario", r->scenario, "Scenario file (TOML), e.g. scenarios/blackhole-short.toml")->required();
     run->add_option("--json", r->json_path, "Also write the report as JSON to FILE");
     run->add_option("--server-binary", r->server_binary, "rt binary to run `serve` with [this one]");
-    run->add_option("--upstream", r->upstream, "Use the server at HOST:PORT instead of starting one");
+    run->add_option("--upstream", r->upstream, "Use the server at HOST:PORT (path /live) instead of starting one");
+    run->add_option("--target", r->target,
+                    "Use the external server at ws://HOST:PORT/PATH instead of starting one (overrides the scenario's "
+                    "target; kill/restart steps need its kill_cmd/restart_cmd)");
+    run->add_option("--token", r->token, "Token every client of the run sends (?token=...); overrides the scenario's token");
+    run->add_option("--server-listen", r->server_listen,
+                    "HOST:PORT for the rt serve the run starts; port 0 picks a free one [127.0.0.1:0]");
+    run->add_option("--proxy-listen", r->proxy_listen,
+                    "HOST:PORT the fault proxy listens on; port 0 picks a free one [127.0.0.1:0]");
     run->add_option("--subscribers", r->subscribers, "Override the scenario's subscriber count");
     run->add_flag("--quiet", r->quiet, "No progress lines on stderr");
     run->callback([r, &reg] { reg.action = [r] { return run_scenario_command(*r); }; });

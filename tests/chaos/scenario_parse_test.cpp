@@ -155,3 +155,67 @@ TEST_CASE("scenario: run helpers", "[chaos][scenario]") {
     CHECK(change_key({{"id", "t1"}}) == "t1@?");
     CHECK(change_key(nlohmann::json::array()) == "?@?");
 }
+
+TEST_CASE("scenario: an external target with its token and commands", "[chaos][scenario][target]") {
+    auto s = parse(R"TOML(
+target = "ws://127.0.0.1:9000/app/live?tenant=t1"
+token = "s3cret"
+publish_url = "http://127.0.0.1:9000/api"
+kill_cmd = "kill -9 $(cat server.pid)"
+restart_cmd = "./start-server.sh"
+command_timeout = "5s"
+timeline = "1s kill_server; 2s restart_server"
+)TOML");
+    REQUIRE(s.ok());
+    CHECK(s->publish_url == "http://127.0.0.1:9000/api");
+    CHECK(s->target == "ws://127.0.0.1:9000/app/live?tenant=t1");
+    CHECK(s->token == "s3cret");
+    CHECK(s->kill_cmd == "kill -9 $(cat server.pid)");
+    CHECK(s->restart_cmd == "./start-server.sh");
+    CHECK(s->command_timeout_ms == 5000ms);
+    CHECK(check_target_steps(*s).ok());
+
+    auto defaults = parse("");
+    REQUIRE(defaults.ok());
+    CHECK(defaults->target.empty());
+    CHECK(defaults->token.empty());
+    CHECK(defaults->command_timeout_ms == 30000ms);
+}
+
+TEST_CASE("scenario: with a target, kill and restart steps need their commands", "[chaos][scenario][target]") {
+    struct row {
+        const char* text;
+        const char* what;  // expected in the message
+    };
+    const row rows[] = {
+        {"target = \"ws://127.0.0.1:9000/live\"\ntimeline = \"1s kill_server; 2s restart_server\"",
+         "s.toml: timeline: step \"1s kill_server\" needs kill_cmd"},
+        {"target = \"ws://127.0.0.1:9000/live\"\nkill_cmd = \"true\"\ntimeline = \"1s kill_server; 2s restart_server\"",
+         "step \"1s kill_server\" needs restart_cmd: the target ws://127.0.0.1:9000/live is not a server rt partition "
+         "started, so it cannot restart it"},
+        {"target = \"ws://127.0.0.1:9000/live\"\nkill_cmd = \"true\"\ntimeline = \"1s kill_server\"",
+         "step \"1s kill_server\" needs restart_cmd"},  // the run brings the target back at the end
+        {"target = \"http://127.0.0.1:9000/live\"", "s.toml:1: target: "},
+        {"target = 9000", "s.toml:1: target: expected a WebSocket URL"},
+        {"command_timeout = \"0s\"", "s.toml:1: command_timeout: must be longer than 0"},
+        {"publish_url = \"https://127.0.0.1/api\"", "s.toml:1: publish_url: "},
+        {"publish_url = \"http://api.example.com/api\"", "IPv4 address or localhost"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.text);
+        auto s = parse(r.text);
+        REQUIRE_FALSE(s.ok());
+        CHECK_THAT(s.error(), Catch::Contains(r.what));
+    }
+    // A target without kill or restart steps needs no command; faults only are fine.
+    CHECK(parse("target = \"ws://127.0.0.1:9000/live\"\ntimeline = \"1s blackhole; 2s heal\"").ok());
+    // Without a target the commands wait for a --target: no error.
+    CHECK(parse("kill_cmd = \"true\"\nrestart_cmd = \"true\"\ntimeline = \"1s kill_server; 2s restart_server\"").ok());
+    // --target overrides after loading: the same check, on the scenario as it then is.
+    auto restart = parse("timeline = \"1s kill_server; 2s restart_server\"");
+    REQUIRE(restart.ok());
+    restart->target = "ws://127.0.0.1:9000/live";
+    auto checked = check_target_steps(*restart);
+    REQUIRE_FALSE(checked.ok());
+    CHECK_THAT(checked.error(), Catch::Contains("needs kill_cmd"));
+}

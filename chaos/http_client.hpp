@@ -1,0 +1,35 @@
+#pragma once
+// A blocking HTTP/1.1 client for a chaos scenario's REST publisher (`publish_url = "http://..."`):
+// one request per connection ("Connection: close"), plain POSIX sockets, every step bounded by one
+// deadline. IPv4 addresses and `localhost` only: no DNS lookup, like the fault proxy.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "chaos/http_message.hpp"
+#include "protocol/result.hpp"
+
+namespace rt::chaos {
+
+struct http_url {
+    std::string host;         // as written (for the Host header)
+    std::uint16_t port = 80;
+    std::string path;         // without a trailing '/'; "" for the root
+};
+
+// Parses "http://HOST[:PORT][/PATH]"; the error says what is wrong.
+result<http_url, std::string> parse_http_url(std::string_view text);
+
+struct http_call {
+    std::string method;  // "POST"
+    std::string path;    // appended to the URL's path, e.g. "/Task/t1" (already percent-encoded)
+    std::string body;    // sent as application/json when not empty
+    std::string token;   // "Authorization: Bearer TOKEN" when not empty
+};
+
+// Sends the request and reads the whole response, at most `timeout` in all. The error says why
+// (cannot connect, timed out, malformed response).
+result<http_response, std::string> http_exchange(const http_url& url, const http_call& call, std::chrono::milliseconds timeout);
+
+}  // namespace rt::chaos

@@ -100,6 +100,8 @@ private:
     void on_open(websocketpp::connection_hdl hdl);
     void on_fail(websocketpp::connection_hdl hdl);
     void on_close(websocketpp::connection_hdl hdl);
+    // Closes the socket of a connection whose closing handshake is done (on_close only).
+    void release_socket(const websocketpp::connection_hdl& hdl);
     void on_message(websocketpp::connection_hdl hdl, message_ptr msg);
     bool on_ping(websocketpp::connection_hdl hdl, const std::string& payload);
     bool admit_message(conn_context& ctx, const connection_ptr& con);

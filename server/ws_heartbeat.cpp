@@ -71,9 +71,11 @@ void ws_server::on_pong(websocketpp::connection_hdl hdl) {
 }
 
 void ws_server::on_pong_timeout(websocketpp::connection_hdl hdl) {
-    state_.metrics.heartbeat_timeouts++;
     auto ctx = find(hdl);
-    if (ctx) log_line(log_level::info, "conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + ": no pong, closing");
+    // Closed meanwhile (the peer closed while our ping was in flight): not a dead peer.
+    if (!ctx) return;
+    state_.metrics.heartbeat_timeouts++;
+    log_line(log_level::info, "conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + ": no pong, closing");
     connection_ptr con = connection(hdl, "pong timeout");
     if (!con) return;
     // The peer is gone: don't wait for a close handshake it will never answer.

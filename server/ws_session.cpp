@@ -127,6 +127,7 @@ void ws_server::on_close(websocketpp::connection_hdl hdl) {
     }
     state_.hub.disconnect(*ctx);
     state_.metrics.connections--;
+    release_socket(hdl);
     if (log_enabled(log_level::debug)) {
         std::error_code ec;
         connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
@@ -138,6 +139,19 @@ void ws_server::on_close(websocketpp::connection_hdl hdl) {
     if (!stopping_) return;
     std::lock_guard<std::mutex> lock(conns_mu_);
     stop_if_drained_locked();
+}
+
+// The closing handshake is over and websocketpp has shut the socket down, but it keeps the
+// connection, socket included, for as long as a timer holds it: a pong timer started by a ping the
+// peer never answered because it was already closing lives up to --pong-timeout. So the descriptor
+// is closed here, and rt_connections and the process's open sockets agree once on_close has run.
+// Only on_close calls it (the connection's strand; nothing reads or writes the socket afterwards).
+void ws_server::release_socket(const websocketpp::connection_hdl& hdl) {
+    std::error_code ec;
+    connection_ptr con = ep_.get_con_from_hdl(hdl, ec);
+    if (!con) return;  // already gone: nothing to release
+    con->get_raw_socket().close(ec);
+    if (ec) fail(ec, "close socket");
 }
 
 void ws_server::on_message(websocketpp::connection_hdl hdl, message_ptr msg) {

@@ -13,18 +13,12 @@
 #include <set>
 
 #include "server/helpdesk.hpp"
+#include "support/proc_stats.hpp"
 #include "support/ws_helpers.hpp"
 
 using namespace rt::test;
 
 namespace {
-
-// The value of an unlabelled series on /metrics (-1 when absent).
-long bounds_metric(int port, const std::string& name) {
-    auto body = http_request(port, "GET", "/metrics").body;
-    auto at = body.find("\n" + name + " ");
-    return at == std::string::npos ? -1 : std::stol(body.substr(at + name.size() + 2));
-}
 
 // The database file with its write-ahead log: what the disk holds for it.
 long bounds_db_bytes(const std::string& path) {
@@ -111,7 +105,7 @@ TEST_CASE("a filter over --max-filter is refused with INVALID_FILTER naming the 
     CHECK(big["code"] == "INVALID_FILTER");
     CHECK_THAT(big.value("message", ""), Catch::Contains("--max-filter") && Catch::Contains("200"));
     CHECK(subscribe(*c, "TaskUpdates", {{"board", std::string(150, 'b')}}, "small")["type"] == "subscribed");
-    CHECK(bounds_metric(srv.port(), "rt_streams") == 1);
+    CHECK(metric_value(srv.port(), "rt_streams") == 1);
 }
 
 TEST_CASE("idle streams past --max-idle-streams are evicted oldest first, from the database too; a resume gets a snapshot",
@@ -128,9 +122,9 @@ TEST_CASE("idle streams past --max-idle-streams are evicted oldest first, from t
             REQUIRE(s["type"] == "subscribed");
             if (i == 0) epoch_b0 = s["epoch"];
         }
-        CHECK(bounds_metric(srv.port(), "rt_idle_streams") == 3);
-        CHECK(bounds_metric(srv.port(), "rt_streams") == 4);  // b9 (subscribed) + b6, b7, b8
-        CHECK(bounds_metric(srv.port(), "rt_streams_evicted_total") == 6);
+        CHECK(metric_value(srv.port(), "rt_idle_streams") == 3);
+        CHECK(metric_value(srv.port(), "rt_streams") == 4);  // b9 (subscribed) + b6, b7, b8
+        CHECK(metric_value(srv.port(), "rt_streams_evicted_total") == 6);
         // b0 was evicted: resuming it is answered with a new history and a snapshot.
         auto other = connect_ws(srv.ws_url());
         json r = request(*other, {{"id", "r"}, {"type", "subscribe"}, {"subscription", "TaskUpdates"}, {"filter", {{"board", "b0"}}},
@@ -143,7 +137,7 @@ TEST_CASE("idle streams past --max-idle-streams are evicted oldest first, from t
     }
     // What was evicted is gone from the database: a restart loads at most the cap.
     rt_server again({"--db", db, "--max-idle-streams", "3"});
-    CHECK(bounds_metric(again.port(), "rt_streams") <= 3);
+    CHECK(metric_value(again.port(), "rt_streams") <= 3);
 }
 
 TEST_CASE("cycling huge and many filters keeps the server's memory and its database file bounded", "[serve][bounds]") {
@@ -170,8 +164,8 @@ TEST_CASE("cycling huge and many filters keeps the server's memory and its datab
                                          [&](int i) { return pad2 + std::to_string(k) + "-" + std::to_string(i); });
     CHECK(accepted == 1200);
     // 1,200 streams made: each connection's last one is subscribed, 100 idle ones are kept.
-    CHECK(bounds_metric(srv.port(), "rt_idle_streams") == 100);
-    CHECK(bounds_metric(srv.port(), "rt_streams_evicted_total") == 1096);
+    CHECK(metric_value(srv.port(), "rt_idle_streams") == 100);
+    CHECK(metric_value(srv.port(), "rt_streams_evicted_total") == 1096);
 
     // The server still works for a plain subscriber.
     CHECK(publish(*conns[1], "Task", "insert", task("t1", "todo"))["type"] == "published");

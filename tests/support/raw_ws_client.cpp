@@ -141,11 +141,15 @@ std::optional<int> raw_ws_client::read_until_close(std::chrono::milliseconds tim
 }
 
 std::optional<std::string> raw_ws_client::read_text(std::chrono::milliseconds timeout) {
+    return read_payload(opcode::text, timeout);
+}
+
+std::optional<std::string> raw_ws_client::read_payload(opcode want, std::chrono::milliseconds timeout) {
     const auto deadline = raw_clock::now() + timeout;
     std::uint8_t op = 0;
     std::string payload;
     while (!close_code_ && read_frame(deadline, op, payload)) {
-        if (op == static_cast<std::uint8_t>(opcode::text)) return payload;
+        if (op == static_cast<std::uint8_t>(want)) return payload;
         if (op == static_cast<std::uint8_t>(opcode::close))
             close_code_ = payload.size() < 2 ? 1005
                                              : (static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1]);

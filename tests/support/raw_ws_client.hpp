@@ -36,6 +36,8 @@ public:
     // Reads frames for at most `timeout` and returns the first text frame's payload, or nullopt
     // (also at the server's close frame, which read_until_close() then reports).
     std::optional<std::string> read_text(std::chrono::milliseconds timeout);
+    // The same for the first frame of kind `want` (a ping the server sent, say), never answering it.
+    std::optional<std::string> read_payload(opcode want, std::chrono::milliseconds timeout);
 
 private:
     explicit raw_ws_client(int fd) : fd_(fd) {}

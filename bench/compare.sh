@@ -97,7 +97,7 @@ sweep() {
     for _ in $(seq 1 8); do
         run_load "$server" "$name-sweep-$rate" --rate "$rate/s" --duration 5s --warmup 1s \
             --max-p99 100ms --max-loss 0 "$@" 2>/dev/null || true
-        if node -e 'const j=require(process.argv[1]); process.exit(j.pass ? 0 : 1)' "$BENCH_ROOT/bench/out/$name-sweep-$rate.json" 2>/dev/null; then
+        if node -e 'const j=require(process.argv[1]); process.exit(j.ok ? 0 : 1)' "$BENCH_ROOT/bench/out/$name-sweep-$rate.json" 2>/dev/null; then
             best=$rate
             rate=$((rate * 2))
         else

@@ -1,5 +1,7 @@
 // `rt loadgen`: flags (and an optional TOML scenario) → loadgen_config → run_loadgen → table,
 // JSON and exit code. All logic lives in loadgen/.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -33,6 +35,32 @@ struct loadgen_flags {
     std::vector<std::string> thresholds;        // --threshold NAME=VALUE
     std::string scenario;
     bool quiet = false;
+};
+
+// Exit code of a run stopped by Ctrl-C, after its partial summary: the shell's 128 + SIGINT.
+constexpr int exit_interrupted = 130;
+
+// Turns the first SIGINT during a run into a request to stop early (run_loadgen's `interrupt`);
+// SA_RESETHAND puts the default back, so a second Ctrl-C ends the process at once. Restores the
+// previous disposition when destroyed.
+class sigint_request {
+public:
+    sigint_request() {
+        struct sigaction sa {};
+        sa.sa_handler = [](int) { requested_.store(true); };  // lock-free atomic: async-signal-safe
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &previous_);
+    }
+    ~sigint_request() { sigaction(SIGINT, &previous_, nullptr); }
+    sigint_request(const sigint_request&) = delete;
+    sigint_request& operator=(const sigint_request&) = delete;
+    const std::atomic<bool>& flag() const { return requested_; }
+
+private:
+    static inline std::atomic<bool> requested_{false};
+    static_assert(std::atomic<bool>::is_always_lock_free);
+    struct sigaction previous_ {};
 };
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -69,7 +97,8 @@ int run(CLI::App& cmd, const loadgen_flags& f) {
     const bool json_to_stdout = config.json_path == "-";
     loadgen::progress_fn progress;
     if (!config.quiet) progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    auto report = loadgen::run_loadgen(config, progress);
+    sigint_request sigint;
+    auto report = loadgen::run_loadgen(config, progress, &sigint.flag());
     if (!report) {
         std::fprintf(stderr, "rt loadgen: error: %s\n", report.error().c_str());
         return 1;
@@ -86,9 +115,9 @@ int run(CLI::App& cmd, const loadgen_flags& f) {
             return 1;
         }
     }
-    if (!report->pass) {
+    if (!report->ok) {
         std::fprintf(stderr, "rt loadgen: %s\n", loadgen::verdict_line(*report).c_str());
-        return 1;
+        return report->interrupted ? exit_interrupted : 1;
     }
     return 0;
 }
@@ -118,8 +147,11 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "replays what it missed and the completeness figures stay exact; a recovered:false resync is\n"
         "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n" +
         std::string(k_client_flags_help) +
+        "Ctrl-C stops the run early: the table (and --json) then hold what was measured so far, marked\n"
+        "INTERRUPTED; a second Ctrl-C ends at once.\n"
         "Exit codes: 0 every threshold held; 1 a threshold was breached (named on stderr) or the run\n"
-        "could not take place; 2 usage error (bad flag, value, scenario file or threshold name).");
+        "could not take place; 2 usage error (bad flag, value, scenario file or threshold name);\n"
+        "130 interrupted by Ctrl-C (SIGINT), after the partial summary.");
 
     auto opt = [&](const char* name, const std::string& help) {
         return cmd->add_option(std::string("--") + name, f->values[name], help);
@@ -135,7 +167,8 @@ void register_loadgen(CLI::App& app, registry& reg) {
     opt("payload", "Size of the task title carried by each event: 200B, 1KiB [just the timestamps]");
     opt("publishers", "Publisher connections, sharing the rate [rate/50, the server allows 100/s each]");
     opt("threads", "Subscriber I/O threads [2]");
-    opt("source-ips", "Spread connections over 127.0.0.1..N [1 per 20,000 connections]");
+    opt("source-ips", "Spread connections over 127.A.B.1..N, A.B drawn per run (loopback --url only)\n"
+                      "[1 per 20,000 connections]");
     opt("drain", "Longest wait for late deliveries after the last publish [5s]");
     opt("max-connecting", "Connection attempts in flight at once [1000]");
     opt("seed", "Seed for the random board choice [1]");

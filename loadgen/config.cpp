@@ -6,6 +6,7 @@
 
 #include "client/ws_url.hpp"
 #include "loadgen/churn_schedule.hpp"
+#include "loadgen/source_addresses.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::loadgen {
@@ -170,8 +171,8 @@ result<bool, std::string> finalize(loadgen_config& c) {
     if (c.source_ips == 0) c.source_ips = (c.conns + conns_per_source_ip - 1) / conns_per_source_ip;
     if (c.source_ips > 1) {
         auto u = client::parse_ws_url(c.url);
-        if (u && u->host.rfind("127.", 0) != 0)
-            return make_unexpected("source-ips: spreading over 127.0.0.x needs a loopback --url (127.x.x.x)");
+        if (u && !is_loopback_ipv4(u->host))
+            return make_unexpected("source-ips: spreading over 127.A.B.x needs a loopback --url (127.x.x.x)");
     }
     // Fewer connections than asked is a failure unless the user says how many are enough.
     if (!c.thresholds.has(threshold_kind::min_conns)) {

@@ -31,7 +31,8 @@ struct loadgen_config {
     std::uint64_t payload_bytes = 0;            // title length; 0: just the timestamps
     std::uint32_t publishers = 0;               // 0: auto, enough to stay under 50 publishes/s each
     std::uint32_t threads = 2;                  // subscriber io_loop threads: one per core here
-    std::uint32_t source_ips = 0;               // 0: auto, one 127.0.0.x per 20,000 connections
+    std::uint32_t source_ips = 0;               // 0: auto, one 127.A.B.x per 20,000 connections (A.B
+                                                // drawn per run: see source_addresses.hpp)
     std::chrono::microseconds drain_us{5'000'000};  // wait for stragglers after the last publish
     std::uint32_t max_connecting = 1000;        // connects in flight at once; bounds SYN bursts
     std::uint64_t seed = 1;                     // board choice is random but repeatable
@@ -57,7 +58,7 @@ result<bool, std::string> finalize(loadgen_config& config);
 // Publishes per second a single publisher connection may send: the server's default limit is
 // 100 messages/s per connection (burst 200), and half of it leaves room for jitter.
 constexpr double max_rate_per_publisher = 50;
-// Connections per source address before another 127.0.0.x is used: ephemeral ports are
+// Connections per source address before another 127.A.B.x is used: ephemeral ports are
 // 32768-60999 (~28k) per address, and 20k leaves room for the server's own and TIME_WAIT.
 constexpr std::uint32_t conns_per_source_ip = 20'000;
 

@@ -16,6 +16,7 @@
 #include "loadgen/publish_schedule.hpp"
 #include "loadgen/publisher.hpp"
 #include "loadgen/run_stats.hpp"
+#include "loadgen/source_addresses.hpp"
 #include "loadgen/subscriber_pool.hpp"
 #include "protocol/units.hpp"
 
@@ -87,7 +88,9 @@ void nap_until(std::int64_t until_us) {
 
 }  // namespace
 
-result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress) {
+result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress,
+                                                const std::atomic<bool>* interrupt) {
+    auto interrupted = [interrupt] { return interrupt && interrupt->load(); };
     auto url = client::parse_ws_url(config.url);
     if (!url) return make_unexpected(url.error());
     auto limit = os::raise_open_file_limit();
@@ -107,21 +110,23 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
 
     client::io_loop loop;
     loop.start(config.threads);
-    subscriber_pool pool(loop, config, stats);
+    // Addresses of this run's own (see source_addresses.hpp): the last run's TIME-WAIT sockets on
+    // the server cannot meet this run's SYNs.
+    subscriber_pool pool(loop, config, stats, source_addresses(url->host, config.source_ips, std::random_device{}()));
     const std::int64_t start_us = now_us();
     progress_meter meter(stats, pool, progress, start_us);
 
     // Ramp: connection i starts at start + i / ramp, with at most max_connecting in flight.
-    for (std::uint32_t i = 0; i < pool.size(); ++i) {
+    for (std::uint32_t i = 0; i < pool.size() && !interrupted(); ++i) {
         const std::int64_t due = start_us + static_cast<std::int64_t>(static_cast<double>(i) * 1e6 / config.ramp_per_s);
-        while (now_us() < due || pool.pending() >= config.max_connecting) {
+        while ((now_us() < due || pool.pending() >= config.max_connecting) && !interrupted()) {
             meter.poll("ramp");
             nap_until(pool.pending() >= config.max_connecting ? now_us() + 1000 : due);
         }
-        pool.open(i);
+        if (!interrupted()) pool.open(i);
     }
     const auto subscribe_deadline = clock::now() + subscribe_grace;
-    while (pool.pending() > 0 && clock::now() < subscribe_deadline) {
+    while (pool.pending() > 0 && clock::now() < subscribe_deadline && !interrupted()) {
         meter.poll("subscribe");
         std::this_thread::sleep_for(5ms);
     }
@@ -141,14 +146,14 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     const std::int64_t length_us = config.warmup_us.count() + config.duration_us.count();
     publish_schedule schedule(publish_start_us, config.rate_per_s, length_us);
     stats.set_measure_from(publish_start_us + config.warmup_us.count());
-    std::atomic<bool> stop{false};
+    std::atomic<bool> stop{interrupted()};  // interrupted before publishing: publish nothing
     std::thread publishing([&] { pub.run(schedule, stop); });
     std::int64_t last_send_us = 0;
     bool server_gone = false;
     // Churn runs while publishing, so that reconnects have events to miss and resume.
     const churn_schedule churn(publish_start_us, pool.size(), config.churn_share_per_s);
     std::uint64_t churned = 0;  // reconnects taken from the schedule (done, or skipped: slot busy)
-    while (now_us() < schedule.end_us()) {
+    while (now_us() < schedule.end_us() && !interrupted()) {
         meter.poll("publish");
         // Every subscriber dropped: the server is gone or refusing us; the rest would only wait.
         if (pool.subscribed() > 0 && pool.open_now() == 0 && pool.reconnecting() == 0) {
@@ -164,7 +169,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     }
     // The publisher may still be catching up if it fell behind: wait for it (bounded by drain).
     const std::int64_t catch_up_deadline = now_us() + config.drain_us.count();
-    while (!server_gone && stats.published_sent < schedule.count() && now_us() < catch_up_deadline) {
+    while (!server_gone && stats.published_sent < schedule.count() && now_us() < catch_up_deadline &&
+           !interrupted()) {
         meter.poll("catch-up");
         nap_until(now_us() + 10'000);
     }
@@ -172,12 +178,20 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     publishing.join();
     last_send_us = now_us();
 
-    // Drain: every acknowledged event should reach every member of its board.
-    const std::int64_t drain_deadline = now_us() + config.drain_us.count();
-    pub.wait_acks(std::chrono::duration_cast<std::chrono::milliseconds>(config.drain_us));
+    // Drain: every acknowledged event should reach every member of its board. Interrupted: what is
+    // in flight gets interrupt_drain at most, counted from the drain's start.
+    const std::int64_t drain_start_us = now_us();
+    const std::int64_t drain_deadline = drain_start_us + config.drain_us.count();
+    const std::int64_t interrupt_deadline = drain_start_us + std::chrono::microseconds(interrupt_drain).count();
+    auto draining = [&] {
+        const std::int64_t now = now_us();
+        return now < drain_deadline && !(interrupted() && now >= interrupt_deadline);
+    };
+    pub.wait_acks(std::chrono::duration_cast<std::chrono::milliseconds>(
+        interrupted() ? std::min<std::chrono::microseconds>(config.drain_us, interrupt_drain) : config.drain_us));
     std::uint64_t expected = 0;
     for (std::uint32_t b = 0; b < config.boards; ++b) expected += pub.acked(b) * members_per_board[b];
-    while (!server_gone && stats.deliveries < expected && now_us() < drain_deadline) {
+    while (!server_gone && stats.deliveries < expected && draining()) {
         meter.poll("drain");
         nap_until(now_us() + 5'000);
     }
@@ -188,6 +202,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     pub.close();
     pool.release();
     loop.stop();  // joins the loop threads: every handler is done, the slots are ours to read
+    // Leave the store as found, so the next run against this server starts from the same place.
+    const auto removed = pub.remove_tasks(setup_timeout);
 
     loadgen_report r;
     r.url = config.url;
@@ -197,6 +213,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     r.publishers = config.publishers;
     r.threads = config.threads;
     r.source_ips = config.source_ips;
+    r.source_addresses = pool.source_addresses();
+    r.interrupted = interrupted();
     r.rate_per_s = config.rate_per_s;
     r.duration_s = static_cast<double>(config.duration_us.count()) / 1e6;
     r.warmup_s = static_cast<double>(config.warmup_us.count()) / 1e6;
@@ -212,13 +230,14 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     r.reconnects_failed = pool.reconnects_failed();
     for (bool m : member) r.conns_subscribed += m ? 1 : 0;
 
-    r.scheduled = schedule.count();
+    // Interrupted, the schedule's rest never came due: what was sent is what was scheduled.
+    r.scheduled = r.interrupted ? stats.published_sent.load() : schedule.count();
     r.sent = stats.published_sent;
     r.acked = stats.published_acked;
     r.publish_errors = stats.publish_errors;
     r.late = stats.late;
     r.max_lag_us = stats.max_lag_us;
-    r.publish_seconds = static_cast<double>(last_send_us - publish_start_us) / 1e6;
+    r.publish_seconds = std::max(0.0, static_cast<double>(last_send_us - publish_start_us) / 1e6);
 
     for (std::uint32_t i = 0; i < pool.size(); ++i) {
         if (!member[i]) continue;
@@ -256,6 +275,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     if (server_gone) r.first_error = "every subscriber connection was closed: run stopped early; ";
     r.first_error += pool.first_error();
     if (r.first_error.empty()) r.first_error = pub.first_error();
+    if (r.first_error.empty() && !removed) r.first_error = "cleanup: " + removed.error();
     apply_thresholds(r, config.thresholds);
     return r;
 }

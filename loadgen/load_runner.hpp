@@ -1,6 +1,8 @@
 #pragma once
 // One `rt loadgen` run, start to finish: create the tasks, open the publisher connections, ramp
 // the subscribers up, publish on schedule, drain, close, and gather the report.
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -16,6 +18,15 @@ using progress_fn = std::function<void(const std::string& line)>;
 // Runs the load described by `config` (finalize()d). Returns the report (thresholds evaluated),
 // or an error when the run could not take place at all (server unreachable, setup refused, too
 // few file descriptors). Blocking; every wait inside is bounded.
-result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress);
+// `interrupt` (may be null; set from a signal handler, say) ends the run early: the phase under
+// way stops within 100 ms (setup and the publisher connect run to their end first), events in
+// flight get at most interrupt_drain, and the report holds what was measured so far, marked
+// `interrupted` (never ok).
+result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress,
+                                                const std::atomic<bool>* interrupt = nullptr);
+
+// After an interrupt, the longest wait for acknowledgements and deliveries already in flight:
+// long enough for a loaded loopback server, short enough that Ctrl-C feels immediate.
+constexpr std::chrono::milliseconds interrupt_drain{1000};
 
 }  // namespace rt::loadgen

@@ -25,6 +25,12 @@ std::string insert_text(std::uint32_t board, std::string_view task_id) {
         proto::client_message{"c" + std::to_string(board), proto::publish_msg{"Task", proto::operation::insert, std::move(row)}});
 }
 
+std::string delete_text(std::uint32_t board, std::string_view task_id) {
+    json row = {{"id", std::string(task_id)}};
+    return proto::encode_client(
+        proto::client_message{"d" + std::to_string(board), proto::publish_msg{"Task", proto::operation::remove, std::move(row)}});
+}
+
 publisher::publisher(const loadgen_config& config, run_stats& stats, std::string run_tag)
     : config_(config), stats_(stats), run_tag_(std::move(run_tag)),
       acked_(new std::atomic<std::uint64_t>[config.boards]) {
@@ -51,7 +57,22 @@ std::string publisher::first_error() const {
 }
 
 result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
-    const std::uint32_t boards = config_.boards;
+    std::vector<std::string> frames;
+    frames.reserve(config_.boards);
+    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(insert_text(b, task_id(b)));
+    return run_setup(frames, "insert", "created", timeout);
+}
+
+result<bool, std::string> publisher::remove_tasks(std::chrono::milliseconds timeout) {
+    std::vector<std::string> frames;
+    frames.reserve(config_.boards);
+    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(delete_text(b, task_id(b)));
+    return run_setup(frames, "delete", "deleted", timeout);
+}
+
+result<bool, std::string> publisher::run_setup(const std::vector<std::string>& frames, const char* verb,
+                                               const char* done_text, std::chrono::milliseconds timeout) {
+    const auto boards = static_cast<std::uint32_t>(frames.size());
     const std::uint32_t setups = (boards + tasks_per_setup_connection - 1) / tasks_per_setup_connection;
     struct setup_state {
         std::atomic<std::uint32_t> done{0};
@@ -61,9 +82,6 @@ result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds time
     };
     auto st = std::make_shared<setup_state>();
     std::vector<std::shared_ptr<client::ws_connection>> setup_cons(setups);
-    std::vector<std::string> frames;
-    frames.reserve(boards);
-    for (std::uint32_t b = 0; b < boards; ++b) frames.push_back(insert_text(b, task_id(b)));
 
     auto fail = [st](const std::string& why) {
         std::lock_guard<std::mutex> lock(st->mu);
@@ -90,11 +108,12 @@ result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds time
             for (std::uint32_t b = first; b < last && con; ++b)
                 if (con->send(frames[b])) return fail("setup: send failed");
         };
-        h.on_message = [st, fail](std::string_view text) {
+        h.on_message = [st, fail, verb](std::string_view text) {
             auto reply = proto::decode_server(text);
             if (!reply) return;
             if (std::holds_alternative<proto::published_msg>(reply->body)) ++st->done;
-            else if (const auto* e = std::get_if<proto::error_msg>(&reply->body)) fail("setup insert refused: " + proto::describe(e->error));
+            else if (const auto* e = std::get_if<proto::error_msg>(&reply->body))
+                fail(std::string("setup ") + verb + " refused: " + proto::describe(e->error));
         };
         h.on_close = [st, fail](int code, std::string reason) {
             if (code == proto::close_code::abnormal) fail("setup connection failed: " + reason);
@@ -116,7 +135,7 @@ result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds time
     }
     if (st->done < boards)
         return make_unexpected("setup: only " + std::to_string(st->done.load()) + " of " + std::to_string(boards) +
-                               " tasks created in time");
+                               " tasks " + done_text + " in time");
     return true;
 }
 

@@ -29,6 +29,8 @@ constexpr std::uint32_t tasks_per_setup_connection = 150;
 std::string update_text(std::uint64_t k, std::string_view task_id, std::string_view title);
 // The insert frame creating `task_id` on board `b<board>`.
 std::string insert_text(std::uint32_t board, std::string_view task_id);
+// The delete frame removing `task_id` (of board `b<board>`) at the end of a run.
+std::string delete_text(std::uint32_t board, std::string_view task_id);
 
 class publisher {
 public:
@@ -43,6 +45,10 @@ public:
     // Inserts one task per board over short-lived setup connections; returns once every insert is
     // acknowledged, or the error (first refusal, connection failure, timeout). Blocking.
     result<bool, std::string> create_tasks(std::chrono::milliseconds timeout);
+    // Deletes the tasks create_tasks made, the same way, so the run leaves the store as it found
+    // it: rows left behind would be in every later AllTasks snapshot (10,000 broadcast subscribers
+    // times 1,000 rows of a previous boards run stalled the server past the handshake timeout).
+    result<bool, std::string> remove_tasks(std::chrono::milliseconds timeout);
     // Opens the publisher connections; blocking, at most `timeout`.
     result<bool, std::string> connect(std::chrono::milliseconds timeout);
     // Sends every event of `schedule`, each at its intended time or as soon after as possible
@@ -58,6 +64,11 @@ public:
     void close();
 
 private:
+    // Sends `frames` (one publish each, answered by `published` or `error`) over short-lived
+    // connections, tasks_per_setup_connection each; returns once all are acknowledged, or the
+    // first refusal, connection failure or timeout. `verb`/`done_text` name them in errors.
+    result<bool, std::string> run_setup(const std::vector<std::string>& frames, const char* verb,
+                                        const char* done_text, std::chrono::milliseconds timeout);
     void on_reply(std::string_view text);
     void note_error(const std::string& why);
 

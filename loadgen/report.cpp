@@ -1,6 +1,8 @@
 #include "loadgen/report.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <string_view>
 #include <sstream>
 
 #include "protocol/units.hpp"
@@ -29,6 +31,12 @@ std::string hist_line(const proto::latency_histogram& h) {
            "  p99.9 " + dur(h.percentile(99.9)) + "  max " + dur(h.max());
 }
 
+// Microseconds and counts are whole numbers in the JSON; percentages keep their fraction.
+nlohmann::json threshold_number(const threshold_result& t, double v) {
+    if (std::string_view(t.unit) == "pct") return v;
+    return static_cast<std::int64_t>(std::llround(v));
+}
+
 }  // namespace
 
 threshold_inputs inputs_of(const loadgen_report& r) {
@@ -50,14 +58,14 @@ threshold_inputs inputs_of(const loadgen_report& r) {
 
 void apply_thresholds(loadgen_report& r, const threshold_set& set) {
     r.thresholds = set.evaluate(inputs_of(r));
-    r.pass = true;
-    for (const auto& t : r.thresholds) r.pass = r.pass && t.ok;
+    r.ok = !r.interrupted;
+    for (const auto& t : r.thresholds) r.ok = r.ok && t.ok;
 }
 
 std::string verdict_line(const loadgen_report& r) {
-    if (r.pass) return "PASS";
-    std::string out = "FAIL:";
-    const char* sep = " ";
+    if (r.ok) return "PASS";
+    std::string out = r.interrupted ? "INTERRUPTED: partial figures" : "FAIL:";
+    const char* sep = r.interrupted ? "; " : " ";
     for (const auto& t : r.thresholds) {
         if (t.ok) continue;
         const bool is_min = t.name.rfind("min-", 0) == 0;
@@ -81,6 +89,9 @@ std::string to_table(const loadgen_report& r) {
                                                          dur(r.connect_us.percentile(99)) + "  max " +
                                                          dur(r.connect_us.max())
                                                    : "n/a");
+    if (!r.source_addresses.empty() && !r.source_addresses.front().empty())
+        os << row("source addresses", r.source_addresses.front() +
+                                          (r.source_addresses.size() > 1 ? " .. " + r.source_addresses.back() : ""));
     os << row("subscribe time", r.subscribe_us.count() ? "p50 " + dur(r.subscribe_us.percentile(50)) + "  p99 " +
                                                              dur(r.subscribe_us.percentile(99))
                                                        : "n/a");
@@ -119,7 +130,11 @@ nlohmann::json to_json(const loadgen_report& r) {
     using nlohmann::json;
     json thresholds = json::array();
     for (const auto& t : r.thresholds)
-        thresholds.push_back({{"name", t.name}, {"limit", t.limit}, {"actual", t.actual}, {"ok", t.ok}});
+        thresholds.push_back({{"name", t.name},
+                              {"limit", t.limit},
+                              {std::string("limit_") + t.unit, threshold_number(t, t.limit_value)},
+                              {std::string("actual_") + t.unit, threshold_number(t, t.actual_value)},
+                              {"ok", t.ok}});
     json server = nullptr;
     if (r.server)
         server = {{"events_dropped", r.server->events_dropped},
@@ -137,7 +152,8 @@ nlohmann::json to_json(const loadgen_report& r) {
           {"payload_bytes", r.payload_bytes},
           {"publishers", r.publishers},
           {"threads", r.threads},
-          {"source_ips", r.source_ips}}},
+          {"source_ips", r.source_ips},
+          {"source_addresses", r.source_addresses}}},
         {"connections",
          {{"asked", r.conns_asked},
           {"opened", r.conns_opened},
@@ -177,7 +193,8 @@ nlohmann::json to_json(const loadgen_report& r) {
         {"errors", r.errors()},
         {"first_error", r.first_error},
         {"thresholds", thresholds},
-        {"pass", r.pass},
+        {"interrupted", r.interrupted},
+        {"ok", r.ok},
     };
 }
 

@@ -19,6 +19,7 @@ struct loadgen_report {
     // What was asked.
     std::string url, workload;
     std::uint32_t conns_asked = 0, boards = 0, publishers = 0, threads = 0, source_ips = 0;
+    std::vector<std::string> source_addresses;  // what the subscribers bound to; "" : the kernel's choice
     double rate_per_s = 0;
     double duration_s = 0, warmup_s = 0;
     std::uint64_t payload_bytes = 0;
@@ -50,21 +51,25 @@ struct loadgen_report {
     std::string first_error;
 
     std::vector<threshold_result> thresholds;
-    bool pass = true;
+    // Stopped early (SIGINT): the figures cover only what was measured until then.
+    bool interrupted = false;
+    // Every threshold held and the run was not interrupted. "ok" in the JSON, like `rt partition run`'s.
+    bool ok = true;
 
     std::uint64_t errors() const { return publish_errors + conns_failed + conns_dropped + reconnects_failed; }
 };
 
 // The figures the thresholds check.
 threshold_inputs inputs_of(const loadgen_report& r);
-// Evaluates `set` into r.thresholds and r.pass.
+// Evaluates `set` into r.thresholds and r.ok (false when r.interrupted, whatever the thresholds say).
 void apply_thresholds(loadgen_report& r, const threshold_set& set);
 
 // The final table, for people (several aligned lines ending in '\n').
 std::string to_table(const loadgen_report& r);
 // The same figures as JSON (latencies in µs).
 nlohmann::json to_json(const loadgen_report& r);
-// The one-line verdict: "PASS" or "FAIL: max-p99 12.3ms > 1µs; ...".
+// The one-line verdict: "PASS", "FAIL: max-p99 12.3ms > 1µs; ..." or, for an interrupted run,
+// "INTERRUPTED: partial figures" (followed by the breaches, if any).
 std::string verdict_line(const loadgen_report& r);
 
 }  // namespace rt::loadgen

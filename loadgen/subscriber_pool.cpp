@@ -9,12 +9,12 @@
 
 namespace rt::loadgen {
 
-subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats)
-    : loop_(loop), config_(config), stats_(stats), slots_(config.conns) {
+subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats,
+                                 std::vector<std::string> source_addresses)
+    : loop_(loop), config_(config), stats_(stats), slots_(config.conns), source_ips_(std::move(source_addresses)) {
     options_.token = config.token;
     // Events are small; the default 16 MiB frame limit is for snapshots, which AllTasks may send.
-    for (std::uint32_t k = 0; k < std::max<std::uint32_t>(1, config.source_ips); ++k)
-        source_ips_.push_back(config.source_ips > 1 ? "127.0.0." + std::to_string(k + 1) : std::string());
+    if (source_ips_.empty()) source_ips_.emplace_back();
     for (std::uint32_t i = 0; i < slots_.size(); ++i)
         slots_[i].board = config.mode == workload::boards ? i % config.boards : 0;
 }

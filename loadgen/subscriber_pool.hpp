@@ -47,13 +47,17 @@ struct subscriber_slot {
 
 class subscriber_pool {
 public:
-    // `loop` must outlive the pool; `stats` too.
-    subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats);
+    // `loop` must outlive the pool; `stats` too. Connection i binds to
+    // source_addresses[i % size] (an empty string: the kernel picks); at least one entry.
+    subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats,
+                    std::vector<std::string> source_addresses);
     ~subscriber_pool();
     subscriber_pool(const subscriber_pool&) = delete;
     subscriber_pool& operator=(const subscriber_pool&) = delete;
 
     std::uint32_t size() const { return static_cast<std::uint32_t>(slots_.size()); }
+    // The local addresses connections bind to, as given ("" : the kernel picks).
+    const std::vector<std::string>& source_addresses() const { return source_ips_; }
     // Starts connection i (0 <= i < size()), once. Controller thread only.
     void open(std::uint32_t i);
     // The subscribe message connection i sends.

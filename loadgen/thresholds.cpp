@@ -126,12 +126,16 @@ std::vector<threshold_result> threshold_set::evaluate(const threshold_inputs& in
         threshold_result r;
         r.name = std::string(threshold_name(t.kind));
         r.limit = t.text;
+        r.limit_value = t.limit;
         auto latency = [&](std::int64_t us) {
             r.actual = proto::format_duration_us(static_cast<double>(us));
+            r.actual_value = static_cast<double>(us);
+            r.unit = "us";
             r.ok = static_cast<double>(us) <= t.limit;
         };
         auto at_most = [&](std::uint64_t v) {
             r.actual = count_text(v);
+            r.actual_value = static_cast<double>(v);
             r.ok = static_cast<double>(v) <= t.limit;
         };
         switch (t.kind) {
@@ -148,6 +152,8 @@ std::vector<threshold_result> threshold_set::evaluate(const threshold_inputs& in
                     char buf[48];
                     std::snprintf(buf, sizeof buf, "%.4g%% (%llu)", pct, static_cast<unsigned long long>(in.lost));
                     r.actual = buf;
+                    r.actual_value = pct;
+                    r.unit = "pct";
                     r.ok = pct <= t.limit;
                 } else {
                     at_most(in.lost);
@@ -159,6 +165,7 @@ std::vector<threshold_result> threshold_set::evaluate(const threshold_inputs& in
             case threshold_kind::max_late: at_most(in.late); break;
             case threshold_kind::min_conns:
                 r.actual = count_text(in.conns);
+                r.actual_value = static_cast<double>(in.conns);
                 r.ok = static_cast<double>(in.conns) >= t.limit;
                 break;
         }

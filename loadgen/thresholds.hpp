@@ -43,6 +43,10 @@ struct threshold_result {
     std::string name;    // "max-p99"
     std::string limit;   // as written: "100ms"
     std::string actual;  // formatted figure: "12.3ms"
+    // The same two figures as numbers, in `unit`: "us" (latencies), "pct" (max-loss given as a
+    // percentage) or "count". The JSON report names its keys after it: limit_us, actual_us, ...
+    double limit_value = 0, actual_value = 0;
+    const char* unit = "count";
     bool ok = true;
 };
 

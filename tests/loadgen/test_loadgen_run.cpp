@@ -1,6 +1,8 @@
 // Black-box: `rt loadgen` against a real `rt serve` on an ephemeral loopback port.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -37,7 +39,18 @@ TEST_CASE("loadgen: 200 connections on boards, thresholds hold, JSON complete", 
 
     json j = read_json(path);
     REQUIRE_FALSE(j.is_discarded());
-    CHECK(j["pass"] == true);
+    CHECK(j["ok"] == true);
+    CHECK(j["interrupted"] == false);
+    // Thresholds carry numbers, their unit in the key; the limit as written stays beside them.
+    REQUIRE(j["thresholds"].size() == 3);  // max-p99, max-loss, and min-conns from --conns
+    const json& p99 = j["thresholds"][0];
+    CHECK(p99["name"] == "max-p99");
+    CHECK(p99["limit"] == "200ms");
+    CHECK(p99["limit_us"] == 200'000);
+    CHECK(p99["actual_us"] == j["latency_us"]["p99"]);
+    CHECK(p99["ok"] == true);
+    CHECK(j["thresholds"][1]["actual_count"] == 0);
+    CHECK(j["thresholds"][2]["actual_count"] == 200);
     CHECK(j["connections"]["subscribed"] == 200);
     CHECK(j["config"]["boards"] == 20);
     CHECK(j["publish"]["sent"] == 100);
@@ -156,4 +169,35 @@ TEST_CASE("loadgen: an unreachable server is a runtime failure", "[loadgen][cli]
     INFO(r.err);
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("rt loadgen: error:") != std::string::npos);
+}
+
+TEST_CASE("loadgen: Ctrl-C prints what was measured and exits 130", "[loadgen][integration]") {
+    rt_server srv;
+    const std::string path = temp_path("loadgen-interrupted.json");
+    rt_process lg({"loadgen", "--url", srv.ws_url(), "--conns", "100", "--rate", "20/s", "--duration", "60s",
+                   "--json", path});
+    // A progress line from the publishing phase: connected, subscribed and publishing.
+    REQUIRE(lg.wait_for_output("] publish ", 30s));
+    REQUIRE(lg.wait_for_output("deliveries", 5s));
+    lg.signal(SIGINT);
+    const auto code = lg.wait_exit(20s);  // the run stops within 100 ms, then at most 1 s of drain
+    lg.join_output();
+    INFO("stdout:\n" << lg.out() << "\nstderr:\n" << lg.err());
+    REQUIRE(code.has_value());
+    CHECK(*code == 130);
+    CHECK(lg.out().find("connections") != std::string::npos);  // the table, on stdout as usual
+    CHECK(lg.out().find("INTERRUPTED: partial figures") != std::string::npos);
+    CHECK(lg.err().find("rt loadgen: INTERRUPTED") != std::string::npos);
+
+    json j = read_json(path);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["interrupted"] == true);
+    CHECK(j["ok"] == false);
+    CHECK(j["connections"]["subscribed"] == 100);
+    const auto sent = j["publish"]["sent"].get<std::uint64_t>();
+    CHECK(sent > 0);
+    CHECK(sent < 1200);  // far from the 60 s the run was asked for
+    CHECK(j["publish"]["scheduled"] == sent);
+    CHECK(j["deliveries"]["delivered"].get<std::uint64_t>() > 0);
+    CHECK(j["latency_us"]["count"].get<std::uint64_t>() > 0);
 }

@@ -129,3 +129,34 @@ TEST_CASE("results come in the order set, named and formatted", "[loadgen][thres
     CHECK(res[1].name == "max-loss");
     CHECK(res[1].ok);
 }
+
+TEST_CASE("threshold results carry both figures as numbers, with their unit", "[loadgen][thresholds]") {
+    threshold_inputs in;
+    in.p99_us = 4'380;
+    in.expected = 1'000;
+    in.lost = 5;
+    in.conns = 42;
+    struct row {
+        const char* name;
+        const char* value;
+        const char* unit;
+        double limit;
+        double actual;
+    };
+    const row rows[] = {
+        {"max-p99", "25ms", "us", 25'000, 4'380},
+        {"max-loss", "1%", "pct", 1, 0.5},
+        {"max-loss", "3", "count", 3, 5},
+        {"min-conns", "40", "count", 40, 42},
+    };
+    for (const auto& r : rows) {
+        INFO(r.name << " = " << r.value);
+        threshold_set s;
+        REQUIRE(s.set(r.name, r.value).ok());
+        auto res = s.evaluate(in);
+        REQUIRE(res.size() == 1);
+        CHECK(std::string(res[0].unit) == r.unit);
+        CHECK(res[0].limit_value == Approx(r.limit));
+        CHECK(res[0].actual_value == Approx(r.actual));
+    }
+}

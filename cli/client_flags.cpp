@@ -12,9 +12,9 @@ void add_client_flags(CLI::App& cmd, client_flags& f) {
     cmd.add_option("--token", f.token, "Token for the handshake (sent as ?token=...)")->envname("RT_TOKEN");
 }
 
-std::string check_client_flags(const client_flags& f) {
+result<void, std::string> check_client_flags(const client_flags& f) {
     auto u = client::parse_ws_url(f.url);
-    if (!u) return "--url: " + u.error();
+    if (!u) return make_unexpected("--url: " + u.error());
     return {};
 }
 

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "client/ws_connection.hpp"
+#include "protocol/result.hpp"
 
 namespace rt::cli {
 
@@ -20,8 +21,8 @@ struct client_flags {
 // Adds --url and --token (with their environment variables) to `cmd`. `f` must outlive parsing.
 void add_client_flags(CLI::App& cmd, client_flags& f);
 
-// The URL's problem ("--url: expected ws://HOST[:PORT]/PATH ..."), or "" when it is usable.
-std::string check_client_flags(const client_flags& f);
+// Ok when the URL is usable, else its problem ("--url: expected ws://HOST[:PORT]/PATH ...").
+result<void, std::string> check_client_flags(const client_flags& f);
 
 // Transport options carrying the token (never put in the URL text we print).
 client::ws_options ws_options_of(const client_flags& f);

@@ -45,15 +45,15 @@ int check_spec(const std::string& path, const std::string& tokens_path) {
 }
 
 // Applies the flags the user gave (they win over the config file), each through its row of the
-// settings table. Returns an error message naming the flag.
-std::string apply_flags(const serve_flags& f, server::server_config& cfg) {
+// settings table. Returns ok, or an error message naming the flag.
+result<void, std::string> apply_flags(const serve_flags& f, server::server_config& cfg) {
     for (const auto& s : server::server_settings()) {
         if (s.command_only || !f.given(s.name)) continue;
         server::setting_input in;
         in.from_flag = true;
         if (s.on_off()) in.value = true;
         else in.value = f.text.at(s.name);
-        if (auto r = s.apply(cfg, "--" + s.name, in); !r) return r.error();
+        if (auto r = s.apply(cfg, "--" + s.name, in); !r) return r;
     }
     return {};
 }
@@ -99,8 +99,8 @@ void register_serve(CLI::App& app, registry& reg) {
                     return 2;
                 }
             }
-            if (auto e = apply_flags(*f, cfg); !e.empty()) {
-                std::fprintf(stderr, "rt serve: error: %s\n", e.c_str());
+            if (auto r = apply_flags(*f, cfg); !r) {
+                std::fprintf(stderr, "rt serve: error: %s\n", r.error().c_str());
                 return 2;
             }
             return server::run_server(cfg);

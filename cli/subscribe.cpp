@@ -122,7 +122,7 @@ private:
 };
 
 int run(const subscribe_flags& f) {
-    if (auto e = check_client_flags(f.client); !e.empty()) return usage_error("subscribe", e);
+    if (auto usable = check_client_flags(f.client); !usable) return usage_error("subscribe", usable.error());
     // One --filter applies to every subscription; N of them (one per SUBSCRIPTION) go in order.
     if (f.filters.size() > 1 && f.filters.size() != f.subscriptions.size())
         return usage_error("subscribe", "--filter: give one (for every subscription) or one per SUBSCRIPTION (" +

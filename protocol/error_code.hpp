@@ -22,9 +22,13 @@ std::string_view to_wire(error_code c);
 std::optional<error_code> error_code_from_wire(std::string_view s);
 
 // An error as sent to a client: a code and a human-readable message naming what was wrong.
+// `field` names the field at fault when one is known ("subscription", "since.seq", a row's
+// attribute "status"), for callers that report it apart (REST's "field"); the wire's `error`
+// message carries only code and message.
 struct protocol_error {
     error_code code;
     std::string message;
+    std::optional<std::string> field{};
 };
 
 // "CODE: message", the way the tools print a server's refusal.

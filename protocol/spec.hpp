@@ -126,7 +126,8 @@ struct field_error {
 };
 
 // Validates a row against an entity's attribute types. `id`, when present, must be a string.
-std::optional<field_error> validate_row(const entity& e, const json& row, row_mode mode);
+// Returns ok, or the first problem found.
+result<void, field_error> validate_row(const entity& e, const json& row, row_mode mode);
 
 // ---- view maintenance ----------------------------------------------------------------------
 
@@ -144,8 +145,8 @@ change view_change(const app& a, const subscription& s, const json* before, cons
 
 // Validates a client filter for a subscription: an object of equality tests on declared
 // attributes (or `id`) with values of the attribute's type. `by_id` subscriptions require `id`.
-// Returns the error message (for INVALID_FILTER) or nullopt when valid. Null/absent filter == {}.
-std::optional<std::string> validate_filter(const app& a, const subscription& s, const json& filter);
+// Returns ok, or the error message (for INVALID_FILTER). Null/absent filter == {}.
+result<void, std::string> validate_filter(const app& a, const subscription& s, const json& filter);
 
 // True when the row matches every equality in the filter (an empty/null filter matches all).
 bool filter_matches(const json& filter, const json& row);

@@ -8,12 +8,13 @@ namespace rt::spec {
 
 // Keys are `id` (a string) or declared attributes of the subscription's entity; values are
 // scalars of the attribute's type, or null (matches rows where the attribute is unset).
-std::optional<std::string> validate_filter(const app& a, const subscription& s, const json& filter) {
+result<void, std::string> validate_filter(const app& a, const subscription& s, const json& filter) {
+    auto fail = [](std::string why) { return make_unexpected(std::move(why)); };
     static const json empty = json::object();
     const json& f = filter.is_null() ? empty : filter;
-    if (!f.is_object()) return "filter must be a JSON object, got " + describe_value(f);
+    if (!f.is_object()) return fail("filter must be a JSON object, got " + describe_value(f));
     const entity* e = a.find_entity(s.entity);
-    if (!e) return "subscription " + s.name + " has no entity '" + s.entity + "'";
+    if (!e) return fail("subscription " + s.name + " has no entity '" + s.entity + "'");
     for (auto it = f.begin(); it != f.end(); ++it) {
         const std::string& key = it.key();
         const json& v = it.value();
@@ -21,24 +22,24 @@ std::optional<std::string> validate_filter(const app& a, const subscription& s, 
         if (!at) {
             std::string names = "id";
             for (const attribute& x : e->attrs) names += ", " + x.name;
-            return "unknown attribute " + json_text(json(key)) + " in filter (entity " + e->name +
-                   " has: " + names + ")";
+            return fail("unknown attribute " + json_text(json(key)) + " in filter (entity " + e->name +
+                        " has: " + names + ")");
         }
         if (v.is_object() || v.is_array()) {
-            return "filter value for " + json_text(json(key)) + " must be a scalar, got " + describe_value(v);
+            return fail("filter value for " + json_text(json(key)) + " must be a scalar, got " + describe_value(v));
         }
         if (v.is_null()) {
-            if (key == "id") return "filter value for \"id\" must be a string, got null";
+            if (key == "id") return fail("filter value for \"id\" must be a string, got null");
             continue;
         }
-        if (auto problem = check_value(at->type, v)) {
-            return "filter value for " + json_text(json(key)) + ": " + *problem;
+        if (auto typed = check_value(at->type, v); !typed) {
+            return fail("filter value for " + json_text(json(key)) + ": " + typed.error());
         }
     }
     if (s.kind == subscription_kind::by_id && !f.contains("id")) {
-        return "subscription " + s.name + " is by id: the filter must name the record's \"id\" (a string)";
+        return fail("subscription " + s.name + " is by id: the filter must name the record's \"id\" (a string)");
     }
-    return std::nullopt;
+    return {};
 }
 
 bool filter_matches(const json& filter, const json& row) {

@@ -8,36 +8,36 @@
 
 namespace rt::spec {
 
-std::optional<std::string> check_value(const attr_type& t, const json& v) {
-    auto mismatch = [&](const std::string& expected) {
-        return std::optional<std::string>("expected " + expected + ", got " + describe_value(v));
+result<void, std::string> check_value(const attr_type& t, const json& v) {
+    auto mismatch = [&](const std::string& expected, const char* note = "") {
+        return make_unexpected("expected " + expected + ", got " + describe_value(v) + note);
     };
     switch (t.kind) {
     case attr_kind::string:
         if (!v.is_string()) return mismatch("string");
-        return std::nullopt;
+        return {};
     case attr_kind::integer:
         if (!v.is_number_integer()) return mismatch("int");
         if (v.is_number_unsigned() &&
             v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return *mismatch("int") + " (out of 64-bit range)";
+            return mismatch("int", " (out of 64-bit range)");
         }
-        return std::nullopt;
+        return {};
     case attr_kind::floating:
         if (!v.is_number()) return mismatch("float");
-        return std::nullopt;
+        return {};
     case attr_kind::boolean:
         if (!v.is_boolean()) return mismatch("bool");
-        return std::nullopt;
+        return {};
     case attr_kind::ref:
         if (!v.is_string()) return mismatch("ref " + t.ref_entity + " (a string id)");
-        return std::nullopt;
+        return {};
     case attr_kind::enumeration:
         if (!v.is_string() ||
             std::find(t.choices.begin(), t.choices.end(), v.get_ref<const std::string&>()) == t.choices.end()) {
             return mismatch("one of " + to_string(t));
         }
-        return std::nullopt;
+        return {};
     }
     return mismatch(to_string(t));
 }

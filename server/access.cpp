@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "protocol/close_codes.hpp"
 #include "protocol/text_check.hpp"
 #include "server/log.hpp"
 
@@ -19,12 +20,13 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-std::optional<std::string> bad_client_text(const std::map<std::string, std::string>& query) {
+result<void, std::string> check_client_text(const std::map<std::string, std::string>& query) {
     for (const char* field : {"user"})
         if (auto it = query.find(field); it != query.end() && !proto::valid_utf8(it->second))
-            return std::string("{\"error\":\"BAD_REQUEST\",\"field\":\"") + field + "\",\"message\":\"query parameter '" +
-                   field + "' is not valid UTF-8 (percent-decode it to UTF-8 text)\"}";
-    return std::nullopt;
+            return make_unexpected(std::string("{\"error\":\"BAD_REQUEST\",\"field\":\"") + field +
+                                   "\",\"message\":\"query parameter '" + field +
+                                   "' is not valid UTF-8 (percent-decode it to UTF-8 text)\"}");
+    return {};
 }
 
 access::access(std::string tokens_path, const spec::app& app, token_table tokens, metrics& m)
@@ -99,8 +101,9 @@ std::optional<access::reload_plan> access::reload(const std::vector<std::shared_
 
 void access::log_reloaded(const reload_plan& plan) const {
     log_line(log_level::info, "SIGHUP: reloaded " + tokens_path_ + " (" + std::to_string(plan.tokens) +
-                                  " tokens); closed " + std::to_string(plan.revoked) + " connections with 4001 (token revoked), " +
-                                  std::to_string(plan.changed) + " with 4003 (rights changed)");
+                                  " tokens); closed " + std::to_string(plan.revoked) + " connections with " +
+                                  std::to_string(proto::close_code::auth_failed) + " (token revoked), " + std::to_string(plan.changed) +
+                                  " with " + std::to_string(proto::close_code::rights_changed) + " (rights changed)");
 }
 
 }  // namespace rt::server

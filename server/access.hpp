@@ -27,9 +27,9 @@ struct identity {
 };
 
 // The query parameters that become client text (a user name in development mode) are percent-decoded
-// raw bytes: refused unless UTF-8, before they are stored, logged or encoded into JSON. Returns
-// the 400 body naming the parameter, or nothing when they are fine.
-std::optional<std::string> bad_client_text(const std::map<std::string, std::string>& query);
+// raw bytes: refused unless UTF-8, before they are stored, logged or encoded into JSON. Returns ok,
+// or the 400 body naming the parameter.
+result<void, std::string> check_client_text(const std::map<std::string, std::string>& query);
 
 class access {
 public:

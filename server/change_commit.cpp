@@ -2,7 +2,7 @@
 
 namespace rt::server {
 
-std::optional<std::string> store_commit::commit(const change_record& change) {
+result<void, std::string> store_commit::commit(const change_record& change) {
     return db_.commit(change.entity, change.id, change.after, change.after_json, change.events, keep_events_);
 }
 

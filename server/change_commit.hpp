@@ -6,7 +6,6 @@
 // (store_commit: SQLite, or memory only); a shared one (a broker such as Redis, issue 18) plugs in
 // here and commits the same record atomically.
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,8 +31,9 @@ class change_commit {
 public:
     virtual ~change_commit() = default;
     // Makes the change and its events durable, all or nothing. Called under the hub lock, once per
-    // publish. On failure nothing changed, no event is sent, and the error is told to the publisher.
-    virtual std::optional<std::string> commit(const change_record& change) = 0;
+    // publish. Returns ok, or the error: then nothing changed, no event is sent, and the error is
+    // told to the publisher.
+    virtual result<void, std::string> commit(const change_record& change) = 0;
 };
 
 // Commits to the node's own store (one SQLite transaction; rows only with ":memory:").
@@ -41,7 +41,7 @@ class store_commit final : public change_commit {
 public:
     // keep_events: the persisted history per stream (the replay buffer's max_events).
     store_commit(store& db, std::uint32_t keep_events) : db_(db), keep_events_(keep_events) {}
-    std::optional<std::string> commit(const change_record& change) override;
+    result<void, std::string> commit(const change_record& change) override;
 
 private:
     store& db_;

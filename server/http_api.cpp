@@ -52,15 +52,12 @@ int status_of(proto::error_code c) {
     }
 }
 
-// "data.status: expected ..." → "status" (the field the message names).
-std::string field_of(const std::string& msg) {
-    if (msg.rfind("data.", 0) != 0) return {};
-    auto colon = msg.find(':');
-    return colon == std::string::npos ? std::string() : msg.substr(5, colon - 5);
-}
-
+// The row, or the error with the row's attribute at fault as "field" when one is known.
 http_response from_result(const result<json, proto::protocol_error>& r, int ok_status) {
-    if (!r) return json_error(status_of(r.error().code), r.error().code, r.error().message, field_of(r.error().message));
+    if (!r) {
+        const proto::protocol_error& e = r.error();
+        return json_error(status_of(e.code), e.code, e.message, e.field.value_or(""));
+    }
     return {ok_status, "application/json", r.value().dump()};
 }
 
@@ -157,7 +154,7 @@ http_response handle_http(hub& h, const http_call& call) {
     if (!who) return json_error(401, proto::error_code::auth_required, "send Authorization: Bearer <token>");
     if (path == "/metrics") {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /metrics");
-        if (auto d = authorize(*who, h.app(), metrics_action{}); !d) return json_error(403, d.code, d.reason);
+        if (auto d = authorize(*who, h.app(), metrics_action{}); !d) return json_error(403, d.error().code, d.error().message);
         return {200, "text/plain; version=0.0.4", call.metrics_text()};
     }
     const std::optional<api_target> target = parse_api_path(path);

@@ -13,8 +13,7 @@ using proto::protocol_error;
 
 namespace {
 
-protocol_error perr(error_code c, std::string msg) { return protocol_error{c, std::move(msg)}; }
-
+unexpected<protocol_error> perr(error_code c, std::string msg) { return make_unexpected(protocol_error{c, std::move(msg)}); }
 
 }  // namespace
 
@@ -59,7 +58,7 @@ stream& hub::stream_for(const spec::subscription& s, const json& canonical) {
     return *raw;
 }
 
-std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m) {
+result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m) {
     const spec::subscription* sub = app_.find_subscription(m.subscription);
     if (!sub) return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     // Every distinct filter is a stream kept after its last subscriber leaves: its size is bounded
@@ -69,8 +68,8 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
                                                     std::to_string(cfg_.max_filter_bytes) + " are allowed (--max-filter)");
     // The stream (its snapshot, replay and every later event) lies inside what the token may
     // read: the one check covers all three.
-    if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return perr(d.code, d.reason);
-    if (auto e = spec::validate_filter(app_, *sub, m.filter)) return perr(error_code::invalid_filter, *e);
+    if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return make_unexpected(std::move(d.error()));
+    if (auto valid = spec::validate_filter(app_, *sub, m.filter); !valid) return perr(error_code::invalid_filter, valid.error());
 
     std::lock_guard<std::mutex> lock(mu_);
     std::int64_t now = now_ms();
@@ -113,7 +112,7 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
                             " bytes) is larger than this connection's output limit; subscribe with a narrower filter");
         case send_status::closing:
             give_up();
-            return std::nullopt;
+            return {};
         case send_status::sent:
         case send_status::dropped:
             break;
@@ -123,7 +122,7 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
             auto s = sink_.send_to(c, m.sid.empty() ? e.frame : std::make_shared<const std::string>(proto::event_with_sid(*e.frame, m.sid)));
             if (s == send_status::closing) {
                 give_up();
-                return std::nullopt;
+                return {};
             }
             // An event over the limit alone (not possible under --max-frame) is skipped: the
             // client sees the gap by its seq, as for a dropped event.
@@ -134,10 +133,10 @@ std::optional<protocol_error> hub::subscribe(conn_context& c, const json& id, co
     else st.sid_subscribers[m.sid].push_back(&c);
     c.subscriptions[key] = conn_subscription{&st, m.sid};
     evict_idle_locked();  // the subscription this one replaced may have left its stream idle
-    return std::nullopt;
+    return {};
 }
 
-std::optional<protocol_error> hub::unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
+result<void, protocol_error> hub::unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
     if (!m.subscription.empty() && !app_.find_subscription(m.subscription))
         return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     std::lock_guard<std::mutex> lock(mu_);
@@ -153,7 +152,7 @@ std::optional<protocol_error> hub::unsubscribe(conn_context& c, const json& id, 
         evict_idle_locked();
     }
     sink_.send_to(c, std::make_shared<const std::string>(proto::encode_unsubscribed(id, name, m.sid)));
-    return std::nullopt;
+    return {};
 }
 
 void hub::disconnect(conn_context& c) {

@@ -63,17 +63,17 @@ public:
     // it held before is gone too). If the connection is being closed, nothing is registered.
     // A subscribe with a sid adds a subscription (or replaces that sid's); without one it replaces
     // the connection's name-only subscription of that name.
-    std::optional<proto::protocol_error> subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m);
+    result<void, proto::protocol_error> subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m);
     // unsubscribe (by sid, else by name): replies `unsubscribed` through the sink (idempotent), or
     // returns the error.
-    std::optional<proto::protocol_error> unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
+    result<void, proto::protocol_error> unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
     // Validates a change, finds the streams it touches, commits it with their events (the commit
     // seam), then appends the events to the streams' histories and fans them out. Returns what the
     // reply may echo: the stored row (the deleted row for delete) when `who` may read it, else only
     // {"id": ...}.
     result<json, proto::protocol_error> publish(const rights& who, const proto::publish_msg& m);
     // presence join/leave; the presence state goes to everyone on the resource.
-    std::optional<proto::protocol_error> presence(conn_context& c, const proto::presence_msg& m);
+    result<void, proto::protocol_error> presence(conn_context& c, const proto::presence_msg& m);
     // Forgets a connection: its subscriptions and presence. Must be called before it is destroyed.
     void disconnect(conn_context& c);
 
@@ -113,10 +113,10 @@ private:
     // The streams whose view sees the change (hub lock held).
     std::vector<affected> affected_streams(const spec::entity& ent, const row_change& change) const;
     // Encodes one event per affected stream, commits the change with them through commit_ and, once
-    // committed, appends each to its stream's history and fans it out. Returns the commit's error
-    // (nothing sent then).
-    std::optional<std::string> commit_and_fan_out(const spec::entity& ent, const row_change& change,
-                                                  const std::vector<affected>& streams);
+    // committed, appends each to its stream's history and fans it out. Returns ok, or the commit's
+    // error (nothing sent then).
+    result<void, std::string> commit_and_fan_out(const spec::entity& ent, const row_change& change,
+                                                 const std::vector<affected>& streams);
     // Sends an event to a stream's subscribers: one frame for the name-only ones, one per sid.
     void fan_out_locked(const stream& st, const frame_ptr& frame);
 

@@ -6,22 +6,24 @@ namespace rt::server {
 using proto::error_code;
 using proto::protocol_error;
 
-std::optional<protocol_error> hub::presence(conn_context& c, const proto::presence_msg& m) {
-    if (auto d = authorize(c.who, app_, presence_action_check{m.resource}); !d) return protocol_error{d.code, d.reason};
+result<void, protocol_error> hub::presence(conn_context& c, const proto::presence_msg& m) {
+    if (auto d = authorize(c.who, app_, presence_action_check{m.resource}); !d) return make_unexpected(std::move(d.error()));
     if (m.action == proto::presence_action::join) {
         // Every member receives the meta with every change of the list: it stays small.
         if (std::size_t n = m.meta.dump(-1, ' ', false, json::error_handler_t::replace).size(); n > cfg_.max_presence_meta_bytes)
-            return protocol_error{error_code::bad_request, "meta is " + std::to_string(n) + " bytes of JSON; at most " +
-                                                     std::to_string(cfg_.max_presence_meta_bytes) +
-                                                     " are allowed (--max-presence-meta)"};
+            return make_unexpected(protocol_error{error_code::bad_request, "meta is " + std::to_string(n) +
+                                                                   " bytes of JSON; at most " +
+                                                                   std::to_string(cfg_.max_presence_meta_bytes) +
+                                                                   " are allowed (--max-presence-meta)"});
     }
     std::lock_guard<std::mutex> lock(mu_);
     std::int64_t now = now_ms();
     if (m.action == proto::presence_action::join) {
         if (c.presence.count(m.resource) == 0 && c.presence.size() >= cfg_.max_presence_resources)
-            return protocol_error{error_code::too_many_subscriptions,
-                        "a connection may be present on at most " + std::to_string(cfg_.max_presence_resources) +
-                            " resources (--max-presence-resources); leave one first"};
+            return make_unexpected(protocol_error{error_code::too_many_subscriptions,
+                                                  "a connection may be present on at most " +
+                                                      std::to_string(cfg_.max_presence_resources) +
+                                                      " resources (--max-presence-resources); leave one first"});
         bool changed = presence_.join(m.resource, &c, c.who.user, m.meta, now);
         c.presence.insert(m.resource);
         if (changed) broadcast_presence(m.resource);
@@ -32,7 +34,7 @@ std::optional<protocol_error> hub::presence(conn_context& c, const proto::presen
         if (changed) broadcast_presence(m.resource);
         sink_.send_to(c, presence_frame(m.resource));
     }
-    return std::nullopt;
+    return {};
 }
 
 frame_ptr hub::presence_frame(const std::string& resource) const {

@@ -26,7 +26,7 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
         return R(make_unexpected(protocol_error{error_code::bad_request, "no entity named '" + m.entity + "' in the spec"}));
     // Entity-level refusal before touching the store; the rows are checked below.
     if (auto d = authorize(who, app_, write_action{ent, nullptr, nullptr}); !d)
-        return R(make_unexpected(protocol_error{d.code, d.reason}));
+        return R(make_unexpected(std::move(d.error())));
 
     std::lock_guard<std::mutex> lock(mu_);
     auto change = apply_publish(*ent, db_, rng_, m);
@@ -35,10 +35,10 @@ result<json, protocol_error> hub::publish(const rights& who, const proto::publis
     const json* after = change->after_row();
     // Row-level: the row before and after the change must both lie inside the token's scopes.
     if (auto d = authorize(who, app_, write_action{ent, before, after}); !d)
-        return R(make_unexpected(protocol_error{d.code, d.reason}));
+        return R(make_unexpected(std::move(d.error())));
 
-    if (auto e = commit_and_fan_out(*ent, *change, affected_streams(*ent, *change)))
-        return R(make_unexpected(protocol_error{error_code::bad_request, "could not store the change: " + *e}));
+    if (auto done = commit_and_fan_out(*ent, *change, affected_streams(*ent, *change)); !done)
+        return R(make_unexpected(protocol_error{error_code::bad_request, "could not store the change: " + done.error()}));
 
     const json& row = after ? *after : *before;
     if (authorize(who, app_, read_row_action{ent, &row})) return row;
@@ -56,8 +56,8 @@ std::vector<hub::affected> hub::affected_streams(const spec::entity& ent, const 
     return out;
 }
 
-std::optional<std::string> hub::commit_and_fan_out(const spec::entity& ent, const row_change& change,
-                                                   const std::vector<affected>& streams) {
+result<void, std::string> hub::commit_and_fan_out(const spec::entity& ent, const row_change& change,
+                                                  const std::vector<affected>& streams) {
     const json* before = change.before_row();
     const json* after = change.after_row();
     std::int64_t ts = now_ms();
@@ -75,7 +75,8 @@ std::optional<std::string> hub::commit_and_fan_out(const spec::entity& ent, cons
                           proto::encode_event(p.st->sub->name, publish_op(p.ch), data, pos, ts)});
     }
     // Committed before any event is sent; nothing is sent for a change that was not stored.
-    if (auto e = commit_.commit(change_record{ent.name, change.id, before, after, after_json, events})) return e;
+    if (auto done = commit_.commit(change_record{ent.name, change.id, before, after, after_json, events}); !done)
+        return done;
     metrics_.mutations++;
     for (std::size_t i = 0; i < streams.size(); ++i) {
         stream& st = *streams[i].st;
@@ -86,7 +87,7 @@ std::optional<std::string> hub::commit_and_fan_out(const spec::entity& ent, cons
         fan_out_locked(st, frame);
     }
     evict_idle_locked();  // idle streams' replay buffers grew
-    return std::nullopt;
+    return {};
 }
 
 void hub::fan_out_locked(const stream& st, const frame_ptr& frame) {

@@ -28,11 +28,11 @@ result<json, protocol_error> hub::get_row(const rights& who, const std::string& 
     using R = result<json, protocol_error>;
     const spec::entity* ent = app_.find_entity(entity);
     if (!ent) return R(make_unexpected(protocol_error{error_code::not_found, "no entity named '" + entity + "'"}));
-    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(protocol_error{d.code, d.reason}));
+    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(std::move(d.error())));
     std::lock_guard<std::mutex> lock(mu_);
     const json* row = db_.find(entity, id);
     if (!row) return R(make_unexpected(protocol_error{error_code::not_found, entity + " '" + id + "' does not exist"}));
-    if (auto d = authorize(who, app_, read_row_action{ent, row}); !d) return R(make_unexpected(protocol_error{d.code, d.reason}));
+    if (auto d = authorize(who, app_, read_row_action{ent, row}); !d) return R(make_unexpected(std::move(d.error())));
     return *row;
 }
 
@@ -41,7 +41,7 @@ result<row_page, protocol_error> hub::list_rows(const rights& who, const std::st
     using R = result<row_page, protocol_error>;
     const spec::entity* ent = app_.find_entity(entity);
     if (!ent) return R(make_unexpected(protocol_error{error_code::not_found, "no entity named '" + entity + "'"}));
-    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(protocol_error{d.code, d.reason}));
+    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(std::move(d.error())));
     std::lock_guard<std::mutex> lock(mu_);
     row_page page;
     std::size_t bytes = 0;

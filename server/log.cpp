@@ -21,13 +21,19 @@ const char* name(log_level l) {
         default: return "";
     }
 }
+
+bool is_c1_at(std::string_view s, std::size_t i) {
+    return static_cast<unsigned char>(s[i]) == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+           static_cast<unsigned char>(s[i + 1]) <= 0x9f;
+}
+bool is_c0_or_del(unsigned char c) { return c < 0x20 || c == 0x7f; }
 }  // namespace
 
-bool parse_log_level(std::string_view s, log_level& out) {
+std::optional<log_level> parse_log_level(std::string_view s) {
     for (auto l : {log_level::debug, log_level::info, log_level::warn, log_level::error, log_level::off}) {
-        if (s == (l == log_level::off ? "off" : name(l))) { out = l; return true; }
+        if (s == (l == log_level::off ? "off" : name(l))) return l;
     }
-    return false;
+    return std::nullopt;
 }
 
 void set_log_level(log_level l) { g_level = static_cast<int>(l); }
@@ -47,24 +53,35 @@ void log_line(log_level l, const std::string& text) {
     std::fprintf(stderr, "%s.%03dZ %-5s %s\n", ts, ms, name(l), text.c_str());
 }
 
-std::string log_text(std::string_view s, std::size_t max_chars) {
+std::string log_text(std::string_view s, std::size_t max_chars, text_escape escape) {
+    const bool ascii = escape == text_escape::ascii_only;
     std::string out;
     out.reserve(std::min(s.size(), max_chars) + 8);
-    for (char ch : s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
         if (out.size() >= max_chars) {
             out += "...";
             break;
         }
-        auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        } else {
-            out.push_back(ch);
+        const auto c = static_cast<unsigned char>(s[i]);
+        const bool c1 = !ascii && is_c1_at(s, i);
+        if (!c1 && !is_c0_or_del(c) && !(ascii && (c >= 0x7f || c == '\\'))) {
+            out.push_back(s[i]);
+            continue;
         }
+        for (std::size_t k = 0; k < (c1 ? 2u : 1u); ++k) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i + k]));
+            out += buf;
+        }
+        i += c1 ? 1 : 0;
     }
     return out;
+}
+
+bool has_control_char(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if (is_c0_or_del(static_cast<unsigned char>(s[i])) || is_c1_at(s, i)) return true;
+    return false;
 }
 
 }  // namespace rt::server

@@ -15,38 +15,41 @@ std::optional<std::string> dispatch_client_text(server_state& s, conn_context& c
     }
     const proto::client_message& m = *decoded;
     if (!ctx.presence.empty()) s.hub.touch_presence(ctx, wall_ms());
-    std::optional<proto::protocol_error> err;
-    std::optional<std::string> reply;
-    std::visit(
-        [&](const auto& b) {
+    // The reply frame to send here (none when the hub sent its own through the sink), or the error.
+    using outcome = result<std::optional<std::string>, proto::protocol_error>;
+    auto sent_by_hub = [](result<void, proto::protocol_error> r) -> outcome {
+        if (!r) return make_unexpected(std::move(r.error()));
+        return std::optional<std::string>();
+    };
+    outcome out = std::visit(
+        [&](const auto& b) -> outcome {
             using T = std::decay_t<decltype(b)>;
             if constexpr (std::is_same_v<T, proto::subscribe_msg>) {
-                err = s.hub.subscribe(ctx, m.id, b);
+                return sent_by_hub(s.hub.subscribe(ctx, m.id, b));
             } else if constexpr (std::is_same_v<T, proto::unsubscribe_msg>) {
-                err = s.hub.unsubscribe(ctx, m.id, b);
+                return sent_by_hub(s.hub.unsubscribe(ctx, m.id, b));
             } else if constexpr (std::is_same_v<T, proto::publish_msg>) {
                 // With tokens, publishes also draw from the token's budget, shared with REST.
                 if (!ctx.token.empty() && !s.mutations.try_take("token:" + ctx.token, proto::token_bucket::clock::now())) {
                     s.metrics.rate_limited++;
-                    err = proto::protocol_error{proto::error_code::rate_limited,
-                                                "too many changes for this token (WebSocket and REST share one limit); slow down"};
-                    return;
+                    return make_unexpected(proto::protocol_error{
+                        proto::error_code::rate_limited, "too many changes for this token (WebSocket and REST share one limit); slow down"});
                 }
                 auto r = s.hub.publish(ctx.who, b);
-                if (r) reply = proto::encode_published(m.id, b.entity, r.value());
-                else err = r.error();
+                if (!r) return make_unexpected(std::move(r.error()));
+                return std::optional<std::string>(proto::encode_published(m.id, b.entity, r.value()));
             } else if constexpr (std::is_same_v<T, proto::presence_msg>) {
-                err = s.hub.presence(ctx, b);
+                return sent_by_hub(s.hub.presence(ctx, b));
             } else {
-                reply = proto::encode_pong(m.id, b.timestamp);
+                return std::optional<std::string>(proto::encode_pong(m.id, b.timestamp));
             }
         },
         m.body);
-    if (err) {
+    if (!out) {
         s.metrics.bad_requests++;
-        return proto::encode_error(m.id, err->code, err->message);
+        return proto::encode_error(m.id, out.error().code, out.error().message);
     }
-    return reply;
+    return std::move(out.value());
 }
 
 }  // namespace rt::server

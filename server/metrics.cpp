@@ -1,11 +1,14 @@
 #include "server/metrics.hpp"
 
 #include <sstream>
+#include <string_view>
+
+#include "protocol/close_codes.hpp"
 
 namespace rt::server {
 
 namespace {
-void metric(std::ostringstream& os, const char* name, const char* type, const char* help, std::uint64_t v) {
+void metric(std::ostringstream& os, const char* name, const char* type, std::string_view help, std::uint64_t v) {
     os << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << v << "\n";
 }
 }  // namespace
@@ -29,7 +32,7 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_resumes_recovered_total", "counter", "Resumes answered from the replay buffer.", m.resumes_recovered);
     metric(os, "rt_resumes_resynced_total", "counter", "Resumes that needed a fresh snapshot.", m.resumes_resynced);
     metric(os, "rt_origin_refusals_total", "counter", "Upgrades and HTTP requests refused for their Origin.", m.origin_refusals);
-    metric(os, "rt_handler_failures_total", "counter", "Handlers that failed unexpectedly; each closed its connection with 1011 and logged why.", m.handler_failures);
+    metric(os, "rt_handler_failures_total", "counter", "Handlers that failed unexpectedly; each closed its connection with " + std::to_string(proto::close_code::internal_error) + " and logged why.", m.handler_failures);
     metric(os, "rt_token_reloads_total", "counter", "Tokens file reloads (SIGHUP) that took effect.", m.token_reloads);
     metric(os, "rt_token_reload_failures_total", "counter", "Tokens file reloads refused; the previous tokens stay.", m.token_reload_failures);
     metric(os, "rt_streams_evicted_total", "counter", "Idle streams dropped before --replay-age for --max-idle-streams or --max-idle-stream-memory.", m.streams_evicted);

@@ -7,6 +7,7 @@ namespace rt::server {
 
 using json = nlohmann::json;
 using proto::error_code;
+using proto::protocol_error;
 
 rights rights::allow_all(std::string user) {
     rights r;
@@ -55,14 +56,14 @@ std::string list_text(const std::vector<json>& values) {
     return out;
 }
 
-// "team must be one of \"A\"" for the first attribute of `scope` that `row` fails; "" when inside.
-std::string scope_miss(const row_scope& scope, const json& row) {
+// Ok when `row` lies inside `scope`, else "team must be one of \"A\"" for the first attribute it fails.
+result<void, std::string> scope_check(const row_scope& scope, const json& row) {
     static const json null_value;
     for (const auto& [attr, allowed] : scope) {
         const json* v = &null_value;
         if (row.is_object())
             if (auto it = row.find(attr); it != row.end()) v = &*it;
-        if (!value_allowed(allowed, *v)) return attr + " must be one of " + list_text(allowed);
+        if (!value_allowed(allowed, *v)) return make_unexpected(attr + " must be one of " + list_text(allowed));
     }
     return {};
 }
@@ -72,7 +73,7 @@ const row_scope* scope_of(const std::map<std::string, row_scope>& m, const std::
     return it == m.end() || it->second.empty() ? nullptr : &it->second;
 }
 
-decision refuse(error_code c, std::string why) { return decision{false, c, std::move(why)}; }
+unexpected<protocol_error> refuse(error_code c, std::string why) { return make_unexpected(protocol_error{c, std::move(why)}); }
 
 std::string row_id(const json* row) {
     if (row && row->is_object())
@@ -124,7 +125,7 @@ decision check_read_row(const rights& who, const spec::app& app, const read_row_
         return refuse(error_code::forbidden, "your token may not read " + e + " (no subscription of it is allowed)");
     const row_scope* scope = scope_of(who.read_scope, e);
     // Outside the scope or any allowed view: as if the row did not exist.
-    if ((scope && !scope_miss(*scope, *a.row).empty()) || !readable_through_subscription(who, app, e, a.row))
+    if ((scope && !scope_check(*scope, *a.row)) || !readable_through_subscription(who, app, e, a.row))
         return refuse(error_code::not_found, e + " '" + row_id(a.row) + "' does not exist");
     return {};
 }
@@ -136,24 +137,26 @@ decision check_write(const rights& who, const spec::app& app, const write_action
     if (!write) return {};
     // The row before the change: one the token may not even read is reported as missing.
     if (a.before) {
-        if (auto m = scope_miss(*write, *a.before); !m.empty()) {
+        if (auto inside = scope_check(*write, *a.before); !inside) {
             if (!check_read_row(who, app, read_row_action{a.entity, a.before}))
                 return refuse(error_code::not_found, e + " '" + row_id(a.before) + "' does not exist");
-            return refuse(error_code::forbidden, e + " '" + row_id(a.before) + "' is outside your write scope (" + m + ")");
+            return refuse(error_code::forbidden,
+                          e + " '" + row_id(a.before) + "' is outside your write scope (" + inside.error() + ")");
         }
     }
     // The row after it: no inserting into, or moving a row to, another's scope.
     if (a.after) {
-        if (auto m = scope_miss(*write, *a.after); !m.empty())
+        if (auto inside = scope_check(*write, *a.after); !inside)
             return refuse(error_code::forbidden, std::string(a.before ? "the change would move " : "the new row would put ") +
-                                                     e + " '" + row_id(a.after) + "' outside your write scope (" + m + ")");
+                                                     e + " '" + row_id(a.after) + "' outside your write scope (" +
+                                                     inside.error() + ")");
     }
     return {};
 }
 
 }  // namespace
 
-bool in_scope(const row_scope& scope, const json& row) { return scope_miss(scope, row).empty(); }
+bool in_scope(const row_scope& scope, const json& row) { return scope_check(scope, row).ok(); }
 
 decision authorize(const rights& who, const spec::app& app, const action& what) {
     return std::visit(

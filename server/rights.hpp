@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/error_code.hpp"
+#include "protocol/result.hpp"
 #include "protocol/spec.hpp"
 
 namespace rt::server {
@@ -81,12 +82,9 @@ struct metrics_action {};
 using action = std::variant<subscribe_action, read_entity_action, read_row_action, write_action,
                             presence_action_check, metrics_action>;
 
-struct decision {
-    bool allowed = true;
-    proto::error_code code = proto::error_code::forbidden;  // when refused: forbidden or not_found
-    std::string reason;                                     // when refused: for the client
-    explicit operator bool() const { return allowed; }
-};
+// Allowed, or refused with a protocol_error: its code is forbidden or not_found, its message the
+// reason for the client.
+using decision = result<void, proto::protocol_error>;
 
 // Decides one action for `who` against the spec. Refusals name what would be allowed, never the
 // contents of a row the token may not read: a row outside the read scope is `not_found`, as if it

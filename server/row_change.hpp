@@ -25,7 +25,8 @@ struct row_change {
 // computes the change: an insert keeps its id or gets a fresh one drawn from `rng` (12 hex digits,
 // unused), an update is merged into a copy of the current row, a delete removes it. Errors:
 // BAD_REQUEST (data invalid for the spec, an empty or existing id on insert), NOT_FOUND (update or
-// delete of a missing row). Rights are not checked here.
+// delete of a missing row). An error about one attribute of `data` names it in `field` ("status",
+// "id"). Rights are not checked here.
 result<row_change, proto::protocol_error> apply_publish(const spec::entity& entity, const store& db,
                                                         std::mt19937_64& rng, const proto::publish_msg& m);
 

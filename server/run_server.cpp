@@ -29,13 +29,13 @@ int run_server(const server_config& cfg) {
                      cfg.listen_host.c_str(), listen_address->ip.c_str());
         return 2;
     }
-    log_level lvl;
-    if (!parse_log_level(cfg.log_level, lvl)) {
+    auto lvl = parse_log_level(cfg.log_level);
+    if (!lvl) {
         std::fprintf(stderr, "rt serve: error: --log-level '%s': expected debug, info, warn, error or off\n",
                      cfg.log_level.c_str());
         return 2;
     }
-    set_log_level(lvl);
+    set_log_level(*lvl);
     auto app = spec::load_spec_file(cfg.spec_path);
     if (!app) {
         for (const auto& e : app.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());

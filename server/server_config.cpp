@@ -28,7 +28,7 @@ bool is_loopback(const std::string& host) {
     return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-result<bool, std::string> parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+result<listen_spec, std::string> parse_listen(const std::string& text) {
     auto colon = text.rfind(':');
     if (colon == std::string::npos)
         return make_unexpected("--listen '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:8080");
@@ -40,12 +40,10 @@ result<bool, std::string> parse_listen(const std::string& text, std::string& hos
     long v = std::strtol(p.c_str(), &end, 10);
     if (p.empty() || *end != '\0' || v < 0 || v > 65535)
         return make_unexpected("--listen '" + text + "': port must be a number 0-65535 (0 picks a free port)");
-    host = h;
-    port = static_cast<std::uint16_t>(v);
-    return true;
+    return listen_spec{h, static_cast<std::uint16_t>(v)};
 }
 
-result<bool, std::string> validate(const server_config& cfg) {
+result<void, std::string> validate(const server_config& cfg) {
     if (cfg.spec_path.empty()) return make_unexpected(std::string("--spec is required"));
     if (!is_loopback(cfg.listen_host) && cfg.tokens_path.empty() && !cfg.insecure)
         return make_unexpected("listening on " + cfg.listen_host +
@@ -65,7 +63,7 @@ result<bool, std::string> validate(const server_config& cfg) {
         return make_unexpected(std::string("--pong-timeout must be shorter than --ping-interval (each ping restarts the pong timer)"));
     if (cfg.ws_path.empty() || cfg.ws_path[0] != '/') return make_unexpected(std::string("--path must start with '/'"));
     if (auto o = origin_policy::parse(cfg.allowed_origins); !o) return make_unexpected(o.error());
-    return true;
+    return {};
 }
 
 }  // namespace rt::server

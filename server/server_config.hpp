@@ -48,11 +48,16 @@ struct server_config {
     std::chrono::milliseconds shutdown_grace{1500};   // SIGTERM must exit within 2 s
 };
 
+struct listen_spec {
+    std::string host;
+    std::uint16_t port = 0;
+};
 // "127.0.0.1:8080" / ":8080" / "[::1]:0" → host, port. Error names the text.
-result<bool, std::string> parse_listen(const std::string& text, std::string& host, std::uint16_t& port);
+result<listen_spec, std::string> parse_listen(const std::string& text);
 
-// Checks cross-field rules (e.g. a non-loopback address needs tokens or insecure).
-result<bool, std::string> validate(const server_config& cfg);
+// Checks cross-field rules (e.g. a non-loopback address needs tokens or insecure): ok, or the first
+// rule broken.
+result<void, std::string> validate(const server_config& cfg);
 
 bool is_loopback(const std::string& host);
 

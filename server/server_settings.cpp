@@ -6,15 +6,14 @@
 #include <sstream>
 #include <type_traits>
 
-#include <toml++/toml.h>
-
+#include "protocol/close_codes.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::server {
 
 namespace {
 
-using applied = result<bool, std::string>;
+using applied = result<void, std::string>;
 
 applied must_be(const std::string& where, const std::string& what) { return make_unexpected(where + " must be " + what); }
 
@@ -61,7 +60,7 @@ server_setting text(std::string name, std::string help, Field field, bool show_d
         auto t = text_of(in);
         if (!t) return must_be(where, "a string");
         field(c) = *t;
-        return true;
+        return {};
     };
     return s;
 }
@@ -73,7 +72,7 @@ server_setting on_off(std::string name, std::string help, Field field) {
         auto b = std::get_if<bool>(&in.value);
         if (!b) return must_be(where, "true or false");
         field(c) = *b;
-        return true;
+        return {};
     };
     return s;
 }
@@ -93,7 +92,7 @@ server_setting integer(std::string name, std::string arg, std::string help, std:
         }
         if (!v || *v < lo || *v > hi) return must_be(where, "an integer " + std::to_string(lo) + "-" + std::to_string(hi));
         field(c) = static_cast<std::decay_t<decltype(field(c))>>(*v);
-        return true;
+        return {};
     };
     return s;
 }
@@ -112,7 +111,7 @@ server_setting number(std::string name, std::string help, Field field) {
         }
         if (!v) return must_be(where, "a number");
         field(c) = *v;
-        return true;
+        return {};
     };
     return s;
 }
@@ -137,7 +136,7 @@ server_setting duration(std::string name, std::string help, Field field) {
         } else return must_be(where, "a duration like \"5s\" or a number of milliseconds");
         if constexpr (std::is_same_v<member, std::chrono::milliseconds>) field(c) = v;
         else field(c) = static_cast<member>(v.count());
-        return true;
+        return {};
     };
     return s;
 }
@@ -155,7 +154,7 @@ server_setting size(std::string name, std::string help, Field field) {
             v = *b;
         } else return must_be(where, "a size like \"64KiB\" or a number of bytes");
         field(c) = static_cast<std::decay_t<decltype(field(c))>>(v);
-        return true;
+        return {};
     };
     return s;
 }
@@ -173,7 +172,11 @@ server_setting listen_row() {
     s.apply = [](server_config& c, const std::string& where, const setting_input& in) -> applied {
         auto t = text_of(in);
         if (!t) return must_be(where, "a string");
-        return parse_listen(*t, c.listen_host, c.listen_port);
+        auto at = parse_listen(*t);
+        if (!at) return make_unexpected(std::move(at.error()));
+        c.listen_host = at->host;
+        c.listen_port = at->port;
+        return {};
     };
     return s;
 }
@@ -188,7 +191,7 @@ server_setting origins_row() {
         if (auto l = std::get_if<std::vector<std::string>>(&in.value)) c.allowed_origins = *l;
         else if (auto t = text_of(in)) c.allowed_origins = split_list(*t);
         else return must_be(where, "a list of strings");
-        return true;
+        return {};
     };
     return s;
 }
@@ -210,19 +213,21 @@ std::vector<server_setting> make_settings() {
         integer("threads", "INT", "I/O threads", 1, 64, [](auto& c) -> auto& { return c.threads; }),
         duration("ping-interval", "WebSocket ping every DURATION", [](auto& c) -> auto& { return c.ping_interval; }),
         duration("pong-timeout", "Close a peer with no pong within DURATION", [](auto& c) -> auto& { return c.pong_timeout; }),
-        size("max-frame", "Largest client frame; bigger closes with 1009", [](auto& c) -> auto& { return c.decode.max_message_bytes; }),
+        size("max-frame", "Largest client frame; bigger closes with " + std::to_string(proto::close_code::message_too_big),
+             [](auto& c) -> auto& { return c.decode.max_message_bytes; }),
         integer("max-subscriptions", "INT", "Subscriptions per connection", 1, 100000,
                 [](auto& c) -> auto& { return c.hub.max_subscriptions; }),
         number("rate-limit", "Client messages per second per connection", [](auto& c) -> auto& { return c.rate_per_s; }),
         number("rate-burst", "Burst allowance of the rate limit", [](auto& c) -> auto& { return c.rate_burst; }),
-        integer("abuse-close-after", "INT", "Rate-limit violations before close 1008", 1, 1000000,
-                [](auto& c) -> auto& { return c.abuse_close_after; }),
+        integer("abuse-close-after", "INT", "Rate-limit violations before close " + std::to_string(proto::close_code::policy_violation),
+                1, 1000000, [](auto& c) -> auto& { return c.abuse_close_after; }),
         duration("abuse-decay", "The rate-limit violation count halves every this long", [](auto& c) -> auto& { return c.abuse_decay; }),
         integer("replay-events", "UINT", "Events kept per stream for resume", 1, 1000000,
                 [](auto& c) -> auto& { return c.hub.replay.max_events; }),
         duration("replay-age", "Longest an event is kept for resume", [](auto& c) -> auto& { return c.hub.replay.max_age_ms; }),
         size("slow-soft", "Queued bytes past which a connection's events are dropped", [](auto& c) -> auto& { return c.output.soft_bytes; }),
-        duration("slow-grace", "Time over --slow-soft before close 1008", [](auto& c) -> auto& { return c.output.soft_grace; }),
+        duration("slow-grace", "Time over --slow-soft before close " + std::to_string(proto::close_code::policy_violation),
+                 [](auto& c) -> auto& { return c.output.soft_grace; }),
         size("slow-hard", "Queued bytes that close a connection at once", [](auto& c) -> auto& { return c.output.hard_bytes; }),
         size("socket-send-buffer", "Kernel send buffer per connection; 0 = kernel autotuning",
              [](auto& c) -> auto& { return c.socket_send_buffer_bytes; }),
@@ -243,32 +248,6 @@ std::vector<server_setting> make_settings() {
     // clang-format on
 }
 
-// A TOML value as a setting_input (see there).
-setting_input from_toml(const toml::node& n) {
-    setting_input in;
-    if (auto s = n.as_string()) in.value = s->get();
-    else if (auto i = n.as_integer()) in.value = i->get();
-    else if (auto f = n.as_floating_point()) in.value = f->get();
-    else if (auto b = n.as_boolean()) in.value = b->get();
-    else if (auto a = n.as_array()) {
-        std::vector<std::string> items;
-        for (const auto& e : *a) {
-            auto s = e.as_string();
-            if (!s) return in;  // monostate: not a list of strings
-            items.push_back(s->get());
-        }
-        in.value = std::move(items);
-    }
-    return in;
-}
-
-std::string known_keys() {
-    std::string all;
-    for (const auto& s : server_settings())
-        if (!s.command_only) all += (all.empty() ? "" : ", ") + s.toml_key();
-    return all;
-}
-
 }  // namespace
 
 std::string server_setting::toml_key() const {
@@ -286,28 +265,6 @@ const server_setting* find_setting(std::string_view name) {
     for (const auto& s : server_settings())
         if (s.name == name) return &s;
     return nullptr;
-}
-
-result<bool, std::string> apply_config_file(server_config& cfg, const std::string& path) {
-    toml::table parsed;
-    try {  // toml++ is built with exceptions here; start-up only
-        parsed = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        std::ostringstream os;
-        os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-        return make_unexpected(os.str());
-    }
-    for (const auto& [k, node] : parsed) {
-        const std::string key(k.str());
-        std::ostringstream where;
-        where << path << ":" << node.source().begin.line << ":" << node.source().begin.column << ": '" << key << "'";
-        const server_setting* s = nullptr;
-        for (const auto& candidate : server_settings())
-            if (!candidate.command_only && candidate.toml_key() == key) s = &candidate;
-        if (!s) return make_unexpected(where.str() + " is not a setting (expected " + known_keys() + ")");
-        if (auto r = s->apply(cfg, where.str(), from_toml(node)); !r) return r;
-    }
-    return true;
 }
 
 }  // namespace rt::server

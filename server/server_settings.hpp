@@ -3,7 +3,8 @@
 // writes in server_config, how its text is read, its --help line — and its default is read from
 // server_config{} (written there once), so the flags, the config file, the "not a setting" error
 // and `rt serve --help` cannot disagree. cli/serve.cpp registers the flags from it;
-// apply_config_file reads TOML through it; tests/server check docs/operations.md against it.
+// apply_config_file (server_config_file.cpp) reads TOML through it; tests/server check
+// docs/operations.md against it.
 #include <functional>
 #include <string>
 #include <string_view>
@@ -28,7 +29,7 @@ struct server_setting {
     std::string help;       // the --help line, its default in brackets appended from server_config{}
     bool command_only = false;  // an option of the command (--check, --config), not a setting: no TOML key
     // Writes the value into the config; the error starts with `where` ("--name", or "FILE:L:C: 'key'").
-    std::function<result<bool, std::string>(server_config&, const std::string& where, const setting_input&)> apply;
+    std::function<result<void, std::string>(server_config&, const std::string& where, const setting_input&)> apply;
 
     std::string toml_key() const;
     bool on_off() const { return arg.empty(); }
@@ -42,6 +43,6 @@ const server_setting* find_setting(std::string_view name);
 
 // Applies a TOML config file onto `cfg`, every key through its row. Unknown keys and wrong types
 // are errors naming the key and file:line:col; an unknown key's error lists the known ones.
-result<bool, std::string> apply_config_file(server_config& cfg, const std::string& path);
+result<void, std::string> apply_config_file(server_config& cfg, const std::string& path);
 
 }  // namespace rt::server

@@ -20,14 +20,14 @@ struct stmt_reset {
 };
 }  // namespace
 
-std::optional<std::string> store::exec(const char* sql) {
+result<void, std::string> store::exec(const char* sql) {
     char* msg = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
         std::string e = msg ? msg : "unknown sqlite error";
         sqlite3_free(msg);
-        return e;
+        return make_unexpected(std::move(e));
     }
-    return std::nullopt;
+    return {};
 }
 
 result<std::unique_ptr<store>, std::string> store::open(const std::string& path, const spec::app& app) {
@@ -43,21 +43,27 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& path,
         "CREATE TABLE IF NOT EXISTS streams(key TEXT PRIMARY KEY, epoch TEXT NOT NULL, top_seq INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS stream_events(key TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,"
         "  frame TEXT NOT NULL, PRIMARY KEY(key, seq));";
-    if (auto e = s->exec(schema)) return make_unexpected(path + ": " + *e);
-    auto prep = [&](const char* sql, sqlite3_stmt*& out) -> std::optional<std::string> {
-        if (sqlite3_prepare_v2(s->db_, sql, -1, &out, nullptr) != SQLITE_OK) return std::string(sqlite3_errmsg(s->db_));
-        return std::nullopt;
+    if (auto made = s->exec(schema); !made) return make_unexpected(path + ": " + made.error());
+    // A prepared statement, or the error naming the database.
+    auto prep = [&](const char* sql) -> result<sqlite3_stmt*, std::string> {
+        sqlite3_stmt* out = nullptr;
+        if (sqlite3_prepare_v2(s->db_, sql, -1, &out, nullptr) != SQLITE_OK)
+            return make_unexpected(path + ": " + sqlite3_errmsg(s->db_));
+        return out;
     };
     for (auto [sql, out] : {std::pair{"INSERT OR REPLACE INTO rows(entity,id,data) VALUES(?,?,?)", &s->upsert_row_},
                             std::pair{"DELETE FROM rows WHERE entity=? AND id=?", &s->delete_row_},
                             std::pair{"INSERT OR REPLACE INTO streams(key,epoch,top_seq) VALUES(?,?,?)", &s->upsert_stream_},
                             std::pair{"INSERT OR REPLACE INTO stream_events(key,seq,ts,frame) VALUES(?,?,?,?)", &s->insert_event_},
                             std::pair{"DELETE FROM stream_events WHERE key=? AND seq<=?", &s->trim_events_}}) {
-        if (auto e = prep(sql, *out)) return make_unexpected(path + ": " + *e);
+        auto prepared = prep(sql);
+        if (!prepared) return make_unexpected(std::move(prepared.error()));
+        *out = *prepared;
     }
     // Load rows; rows of entities the spec no longer declares are kept on disk but not served.
-    sqlite3_stmt* q = nullptr;
-    if (auto e = prep("SELECT entity,id,data FROM rows", q)) return make_unexpected(path + ": " + *e);
+    auto select = prep("SELECT entity,id,data FROM rows");
+    if (!select) return make_unexpected(std::move(select.error()));
+    sqlite3_stmt* q = *select;
     while (sqlite3_step(q) == SQLITE_ROW) {
         std::string entity = column_string(q, 0);
         if (!app.find_entity(entity)) continue;
@@ -93,14 +99,14 @@ std::size_t store::row_count() const {
     return n;
 }
 
-std::optional<std::string> store::commit(const std::string& entity, const std::string& id, const json* after,
-                                         std::string_view data,
-                                         const std::vector<stream_event>& events, std::uint32_t keep_events) {
-    if (auto e = exec("BEGIN")) return e;
-    auto fail = [&]() -> std::optional<std::string> {
+result<void, std::string> store::commit(const std::string& entity, const std::string& id, const json* after,
+                                        std::string_view data,
+                                        const std::vector<stream_event>& events, std::uint32_t keep_events) {
+    if (auto begun = exec("BEGIN"); !begun) return begun;
+    auto fail = [&]() -> result<void, std::string> {
         std::string msg = sqlite3_errmsg(db_);
-        exec("ROLLBACK");
-        return msg;
+        (void)exec("ROLLBACK");
+        return make_unexpected(std::move(msg));
     };
     if (after) {
         stmt_reset r{upsert_row_};
@@ -139,13 +145,13 @@ std::optional<std::string> store::commit(const std::string& entity, const std::s
             }
         }
     }
-    if (auto e = exec("COMMIT")) {
-        exec("ROLLBACK");
-        return e;
+    if (auto committed = exec("COMMIT"); !committed) {
+        (void)exec("ROLLBACK");
+        return committed;
     }
     if (after) rows_[entity][id] = *after;
     else rows_[entity].erase(id);
-    return std::nullopt;
+    return {};
 }
 
 std::vector<store::stored_stream> store::load_streams() {

@@ -46,12 +46,12 @@ public:
         std::string frame;
     };
     // Commits one row change (after == nullptr: delete) together with the stream events it produced
-    // (persisted only when durable), in one transaction. On failure nothing changes and the error is
-    // returned. `keep_events` bounds the persisted history per stream.
+    // (persisted only when durable), in one transaction. Returns ok, or the error: then nothing
+    // changed. `keep_events` bounds the persisted history per stream.
     // `after_json` is `after` already serialized (the caller has it for the events: not dumped twice).
-    std::optional<std::string> commit(const std::string& entity, const std::string& id, const json* after,
-                                      std::string_view after_json,
-                                      const std::vector<stream_event>& events, std::uint32_t keep_events);
+    result<void, std::string> commit(const std::string& entity, const std::string& id, const json* after,
+                                     std::string_view after_json,
+                                     const std::vector<stream_event>& events, std::uint32_t keep_events);
 
     struct stored_stream {
         std::string key;
@@ -67,7 +67,7 @@ public:
 
 private:
     store() = default;
-    std::optional<std::string> exec(const char* sql);
+    result<void, std::string> exec(const char* sql);
     sqlite3* db_ = nullptr;
     bool durable_ = false;
     std::map<std::string, std::map<std::string, json>> rows_;

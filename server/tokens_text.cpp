@@ -1,48 +1,9 @@
 #include "server/tokens_text.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <cctype>
 
 namespace rt::server {
-
-namespace {
-// Control characters: C0 (U+0000..U+001F), DEL and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F; U+0085
-// is a line break to some log readers).
-bool is_c1_at(std::string_view s, std::size_t i) {
-    return static_cast<unsigned char>(s[i]) == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-           static_cast<unsigned char>(s[i + 1]) <= 0x9f;
-}
-bool is_c0_or_del(char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; }
-
-}  // namespace
-
-bool has_control_char(std::string_view s) {
-    for (std::size_t i = 0; i < s.size(); ++i)
-        if (is_c0_or_del(s[i]) || is_c1_at(s, i)) return true;
-    return false;
-}
-
-// A message made one line: control characters written as \xNN (C1 as its two bytes), other text
-// (UTF-8 included) kept, so that file text quoted in a message (a key, a name, a character toml++
-// saw) can neither break the one-error-per-line report nor carry terminal escapes.
-std::string one_line(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const bool c1 = is_c1_at(s, i);
-        if (!c1 && !is_c0_or_del(s[i])) {
-            out.push_back(s[i]);
-            continue;
-        }
-        for (std::size_t k = 0; k < (c1 ? 2u : 1u); ++k) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i + k]));
-            out += buf;
-        }
-        i += c1 ? 1 : 0;
-    }
-    return out;
-}
 
 // toml++ quotes a key path as written in "cannot insert 'P' into existing inline table" and
 // "cannot redefine existing <kind> 'P'[ as table]", and P may hold a token: [tokens.<TOKEN>] written

@@ -41,7 +41,8 @@ send_status ws_server::deliver(conn_context& c, const connection_ptr& con, std::
     state_.metrics.slow_disconnects++;
     log_line(log_level::warn, "conn " + std::to_string(c.id) + " user=" + log_text(c.who.user) + ": slow consumer over its limit (" +
                                   std::to_string(queued) + " bytes queued, " + std::to_string(frame_bytes) +
-                                  (droppable ? " more for an event" : " more for a reply") + "), closing 1008");
+                                  (droppable ? " more for an event" : " more for a reply") + "), closing " +
+                                  std::to_string(proto::close_code::policy_violation));
     post_close_locked(c, proto::close_code::policy_violation, "slow consumer");
     return send_status::closing;
 }

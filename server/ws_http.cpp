@@ -37,10 +37,10 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
-    if (auto bad = bad_client_text(query)) {
+    if (auto text_ok = check_client_text(query); !text_ok) {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->replace_header("Content-Type", "application/json");
-        con->set_body(*bad);
+        con->set_body(text_ok.error());
         return;
     }
     // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.

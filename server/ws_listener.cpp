@@ -41,9 +41,10 @@ void ws_server::handler_failed(const char* what, const websocketpp::connection_h
         std::error_code ec;
         connection_ptr con = hdl.expired() ? nullptr : ep_.get_con_from_hdl(hdl, ec);
         const auto state = con ? con->get_state() : websocketpp::session::state::closed;
-        const char* action = state == websocketpp::session::state::open         ? "; closing that connection with 1011"
-                             : state == websocketpp::session::state::connecting ? "; answering 500"
-                                                                                 : "";
+        const std::string action = state == websocketpp::session::state::open
+                                       ? "; closing that connection with " + std::to_string(proto::close_code::internal_error)
+                                   : state == websocketpp::session::state::connecting ? "; answering 500"
+                                                                                       : "";
         log_line(log_level::error, std::string("handler ") + what + " failed" + who + ": " + log_text(why) + action);
         if (state == websocketpp::session::state::open)
             con->close(proto::close_code::internal_error, "internal error", ec);

@@ -50,10 +50,10 @@ bool ws_server::on_validate(websocketpp::connection_hdl hdl) {
                       "the base64 encoding of 16 bytes (RFC 6455 4.1)\"}");
         return false;
     }
-    if (auto bad = bad_client_text(query)) {
+    if (auto text_ok = check_client_text(query); !text_ok) {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->replace_header("Content-Type", "application/json");
-        con->set_body(*bad);
+        con->set_body(text_ok.error());
         return false;
     }
     if (stopping_) return false;
@@ -91,7 +91,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
                        websocketpp::frame::opcode::text);
         if (ec) fail(ec, "AUTH_REQUIRED error");
         con->close(proto::close_code::auth_failed, "auth required", ec);
-        if (ec) fail(ec, "close 4001");
+        if (ec) fail(ec, ("close " + std::to_string(proto::close_code::auth_failed)).c_str());
         return;
     }
     auto ctx = std::make_shared<conn_context>(
@@ -108,7 +108,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     }
     if (stopping_) {  // opened while shutting down: it goes the same way as the others
         con->close(proto::close_code::going_away, "server shutting down", ec);
-        if (ec) fail(ec, "close 1001");
+        if (ec) fail(ec, ("close " + std::to_string(proto::close_code::going_away)).c_str());
     }
     state_.metrics.connections++;
     state_.metrics.connections_total++;
@@ -185,7 +185,8 @@ bool ws_server::admit_message(conn_context& ctx, const connection_ptr& con) {
     if (n >= static_cast<std::uint64_t>(cfg_.abuse_close_after)) {
         state_.metrics.abuse_disconnects++;
         log_line(log_level::warn, "conn " + std::to_string(ctx.id) + " user=" + log_text(ctx.who.user) +
-                                      ": rate limit exceeded " + std::to_string(n) + " times (decaying), closing 1008");
+                                      ": rate limit exceeded " + std::to_string(n) + " times (decaying), closing " +
+                                      std::to_string(proto::close_code::policy_violation));
         std::lock_guard<std::mutex> lock(ctx.out_mu);
         post_close_locked(ctx, proto::close_code::policy_violation, "rate limit abuse");
         return false;

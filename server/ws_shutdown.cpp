@@ -37,7 +37,7 @@ void ws_server::reload_tokens() {
 void ws_server::begin_shutdown(int signo) {
     if (stopping_.exchange(true)) return;
     log_line(log_level::info, std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
-                                  ": closing connections with 1001");
+                                  ": closing connections with " + std::to_string(proto::close_code::going_away));
     std::error_code ec;
     ep_.stop_listening(ec);
     if (ec) fail(ec, "stop listening");
@@ -54,7 +54,7 @@ void ws_server::begin_shutdown(int signo) {
     }
     for (auto& h : hdls) {
         ep_.close(h, proto::close_code::going_away, "server shutting down", ec);
-        if (ec) fail(ec, "close 1001");
+        if (ec) fail(ec, ("close " + std::to_string(proto::close_code::going_away)).c_str());
     }
     shutdown_timer_.expires_after(cfg_.shutdown_grace);
     shutdown_timer_.async_wait([this](const std::error_code& e) {

@@ -130,7 +130,7 @@ struct world {
             sm.subscription = name;
             sm.filter = json::parse(filter);
             sm.sid = sid;
-            FUZZ_CHECK(!h->subscribe(*watcher, nullptr, sm), "the watcher subscribes");
+            FUZZ_CHECK(h->subscribe(*watcher, nullptr, sm).ok(), "the watcher subscribes");
         }
     }
     ~world() { h->disconnect(*watcher); }

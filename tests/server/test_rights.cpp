@@ -64,7 +64,7 @@ TEST_CASE("authorize: reads are the rows an allowed subscription could deliver",
     CHECK(authorize(pinned, rights_app(), read_row_action{ticket, &a_closed}));           // by id: any status
     auto d = authorize(pinned, rights_app(), read_row_action{ticket, &b_open});
     CHECK_FALSE(d);
-    CHECK(d.code == rt::proto::error_code::not_found);
+    CHECK(d.error().code == rt::proto::error_code::not_found);
     CHECK_FALSE(authorize(pinned, rights_app(), read_entity_action{note}));
     CHECK(authorize(rights::allow_all("dev"), rights_app(), read_row_action{ticket, &b_open}));
     // "*" reads every row of every entity (within a row scope, if any), views or not.
@@ -89,8 +89,8 @@ TEST_CASE("authorize: writes need the row before and after inside the write scop
     // A row the rights_token may not read is missing rather than forbidden: no probing other teams' ids.
     rights both = rights_token("subscribe = [\"TeamOpen\"]\npublish = [\"Ticket\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n"
                         "[tokens.t.publish_filters.Ticket]\nteam = [\"A\"]\n");
-    CHECK(authorize(both, rights_app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::not_found);
-    CHECK(authorize(r, rights_app(), write_action{ticket, &b, &b}).code == rt::proto::error_code::forbidden);
+    CHECK(authorize(both, rights_app(), write_action{ticket, &b, &b}).error().code == rt::proto::error_code::not_found);
+    CHECK(authorize(r, rights_app(), write_action{ticket, &b, &b}).error().code == rt::proto::error_code::forbidden);
 }
 
 TEST_CASE("authorize: presence and metrics are denied unless granted", "[rights]") {

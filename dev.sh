@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(g++ cmake ninja-build pkg-config libasio-dev libwebsocketpp-dev libcli11-dev nlohmann-json3-dev
-          libtomlplusplus-dev catch2 libsqlite3-dev)
+          libtomlplusplus-dev catch2 libsqlite3-dev chromium)
 
 install_missing() {
     local missing=()
@@ -20,6 +20,11 @@ install_missing() {
         [[ $(id -u) -ne 0 ]] && sudo="sudo"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+    fi
+    # The browser test drives chromium with playwright-core (no browser download: it uses Debian's).
+    if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
+        echo "dev.sh: installing playwright-core into tests/browser/node_modules" >&2
+        npm ci --prefix tests/browser --no-audit --no-fund --silent >&2
     fi
 }
 

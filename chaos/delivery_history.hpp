@@ -30,6 +30,7 @@ struct received_event {
     std::uint64_t seq = 0;
     std::string key;
     delivery_source from = delivery_source::live;
+    std::int64_t at_us = 0;  // when it arrived (steady clock, µs), for the report's timeline; not in the JSON
 };
 
 struct subscriber_history {

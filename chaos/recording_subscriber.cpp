@@ -16,7 +16,7 @@ struct recording_subscriber::state {
     std::uint64_t replay_left = 0;  // events of the last resume still to come: they are replays
     std::uint64_t snapshots = 0;
     std::optional<clock_type::time_point> outage_since;
-    std::vector<std::int64_t> outage_us;
+    std::vector<outage_span> outages;
     std::string stop_detail;
     std::weak_ptr<client::reconnecting_subscriber> runner;  // for the position after a snapshot
 
@@ -27,7 +27,8 @@ struct recording_subscriber::state {
             from = delivery_source::replay;
             --replay_left;
         }
-        history.received.push_back(received_event{stream, e.position.epoch, e.position.seq, change_key(e.data), from});
+        history.received.push_back(
+            received_event{stream, e.position.epoch, e.position.seq, change_key(e.data), from, steady_clock_us(clock_type::now())});
     }
 
     void on_update(const proto::session_update& u) {
@@ -48,12 +49,11 @@ struct recording_subscriber::state {
         } else {
             replay_left = 0;
             ++snapshots;
-            history.received.push_back(
-                received_event{stream, pos ? pos->epoch : std::string(), pos ? pos->seq : 0, {}, delivery_source::snapshot});
+            history.received.push_back(received_event{stream, pos ? pos->epoch : std::string(), pos ? pos->seq : 0, {},
+                                                      delivery_source::snapshot, steady_clock_us(clock_type::now())});
         }
         if (outage_since) {
-            outage_us.push_back(
-                std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - *outage_since).count());
+            outages.push_back({steady_clock_us(*outage_since), steady_clock_us(clock_type::now())});
             outage_since.reset();
         }
     }
@@ -131,8 +131,14 @@ subscriber_history recording_subscriber::history() const {
 }
 
 std::vector<std::int64_t> recording_subscriber::outage_us() const {
+    std::vector<std::int64_t> out;
+    for (const auto& o : outages()) out.push_back(o.to_us - o.from_us);
+    return out;
+}
+
+std::vector<outage_span> recording_subscriber::outages() const {
     std::lock_guard<std::mutex> lock(state_->mu);
-    return state_->outage_us;
+    return state_->outages;
 }
 
 std::uint64_t recording_subscriber::snapshots_after_first() const {

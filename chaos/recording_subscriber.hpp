@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chaos/activity_series.hpp"
 #include "chaos/delivery_history.hpp"
 #include "client/io_loop.hpp"
 #include "client/reconnecting_subscriber.hpp"
@@ -57,6 +58,7 @@ public:
     // Copies, for the checker and the report.
     subscriber_history history() const;
     std::vector<std::int64_t> outage_us() const;  // one per outage that ended
+    std::vector<outage_span> outages() const;     // the same outages, when each began and ended
     std::uint64_t snapshots_after_first() const;
 
     struct state;  // what the runner's callbacks share with this object

@@ -80,6 +80,8 @@ std::string format_report(const scenario_report& r) {
 }
 
 nlohmann::json to_json(const scenario_report& r) {
+    auto series = nlohmann::json::array();
+    for (const auto& p : r.series) series.push_back(to_json(p));
     auto steps = nlohmann::json::array();
     for (const auto& s : r.steps)
         steps.push_back({{"planned_ms", s.planned_ms}, {"actual_ms", s.actual_ms}, {"step", s.text}, {"outcome", s.outcome}});
@@ -96,6 +98,8 @@ nlohmann::json to_json(const scenario_report& r) {
         {"streams", r.streams},
         {"elapsed_s", r.elapsed_s},
         {"steps", steps},
+        {"series", series},
+        {"series_bin_s", r.series_bin_s},
         {"publisher",
          {{"sent", r.publisher.sent},
           {"acked", r.publisher.acked},

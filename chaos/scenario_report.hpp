@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chaos/activity_series.hpp"
 #include "chaos/delivery_checker.hpp"
 #include "chaos/scenario_publisher.hpp"
 #include "protocol/histogram.hpp"
@@ -40,6 +41,9 @@ struct scenario_report {
     std::uint64_t subscribers_reconnected = 0;
     std::uint64_t subscribers_resynced = 0;
     proto::latency_histogram reconnect_time;  // outage: disconnect noticed → subscription back
+    // Over time, from the start of publishing to the end of the drain (activity_series).
+    std::vector<activity_point> series;
+    double series_bin_s = 0;
 
     delivery_report delivery;
     std::uint64_t not_drained = 0;  // subscribers short of their stream's top at the drain timeout

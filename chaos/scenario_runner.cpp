@@ -41,6 +41,7 @@ constexpr auto view_timeout = 5s;             // one subscribe on loopback
 constexpr auto poll_interval = 50ms;          // progress checks: cheap, and fine-grained enough
 constexpr std::size_t max_examples = 10;      // lines of each kind in the report
 constexpr const char* watched_subscription = "TaskUpdates";
+constexpr std::int64_t activity_bin_us = 250'000;  // a 2 s blackhole spans 8 bins: its edges show
 
 struct stream_info {
     std::string key;    // proto::stream_key: the checker's name for the stream
@@ -283,6 +284,7 @@ private:
         std::snprintf(rate, sizeof rate, "%g/s", sc_.rate_per_s);
         progress(std::string("publishing at ") + rate + " for " + seconds_text(sc_.duration_ms));
         const auto start = clock_type::now();
+        play_start_us_ = steady_clock_us(start);
         std::thread publisher([&] { publisher_->run(stop); });
         for (const auto& step : sc_.timeline) {
             std::this_thread::sleep_until(start + step.at_ms);
@@ -491,8 +493,10 @@ private:
         report_.published_events = published.size();
         std::vector<subscriber_history> histories;
         histories.reserve(subscribers_.size());
+        std::vector<outage_span> outages;
         for (const auto& sub : subscribers_) {
             histories.push_back(sub->history());
+            for (const auto& o : sub->outages()) outages.push_back(o);
             auto c = sub->counters();
             report_.reconnects += c.reconnects;
             report_.resumed += c.resumed;
@@ -502,6 +506,8 @@ private:
             report_.subscribers_resynced += c.resynced > 0;
             for (auto us : sub->outage_us()) report_.reconnect_time.record(us);
         }
+        report_.series = build_activity(histories, outages, play_start_us_, steady_clock_us(clock_type::now()), activity_bin_us);
+        report_.series_bin_s = static_cast<double>(activity_bin_us) / 1e6;
         report_.delivery = check_delivery(published, histories);
         report_.publisher = publisher_->counters();
         check_expectations();
@@ -529,6 +535,7 @@ private:
     const scenario& sc_;
     const run_options& options_;
     clock_type::time_point started_;
+    std::int64_t play_start_us_ = 0;  // steady clock µs when publishing started: the timeline's zero
     scenario_report report_;
 
     std::unique_ptr<temp_dir> db_dir_;  // durable scenarios only

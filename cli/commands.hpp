@@ -17,6 +17,7 @@ int usage_error(const char* command, const std::string& why);
 
 struct registry {
     std::function<int()> action;  // set by the subcommand that was selected
+    std::string command_line;     // how rt was invoked, for reports that say where they came from
     int run() const { return action ? action() : 2; }
 };
 

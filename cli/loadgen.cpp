@@ -3,6 +3,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -13,9 +14,12 @@
 #include "cli/client_flags.hpp"
 #include "cli/commands.hpp"
 #include "loadgen/config.hpp"
+#include "loadgen/html_report.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/load_runner.hpp"
 #include "loadgen/scenario_file.hpp"
+#include "report/hgrm.hpp"
+#include "report/html_page.hpp"
 
 namespace rt::cli {
 
@@ -25,7 +29,7 @@ namespace {
 const char* const k_setting_flags[] = {
     "conns",  "rate",    "duration",       "warmup", "ramp",    "boards",
     "fanout",     "payload", "publishers", "threads", "source-ips", "drain",  "max-connecting", "seed",
-    "churn",      "json",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
+    "churn",      "json",       "report",     "hgrm",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
 };
 
@@ -69,7 +73,7 @@ bool write_file(const std::string& path, const std::string& text) {
     return static_cast<bool>(out.flush());
 }
 
-int run(CLI::App& cmd, const loadgen_flags& f) {
+int run(CLI::App& cmd, const loadgen_flags& f, const std::string& reg_command_line) {
     loadgen::loadgen_config config;
     if (!f.scenario.empty()) {
         auto r = loadgen::apply_scenario_file(config, f.scenario);
@@ -115,6 +119,17 @@ int run(CLI::App& cmd, const loadgen_flags& f) {
             return 1;
         }
     }
+    if (!config.report_path.empty()) {
+        const report::run_origin origin{reg_command_line, report::format_utc(std::time(nullptr))};
+        if (!write_file(config.report_path, loadgen::to_html(*report, config.thresholds, origin))) {
+            std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.report_path.c_str());
+            return 1;
+        }
+    }
+    if (!config.hgrm_path.empty() && !write_file(config.hgrm_path, report::to_hgrm(report->latency_us))) {
+        std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.hgrm_path.c_str());
+        return 1;
+    }
     if (!report->ok) {
         std::fprintf(stderr, "rt loadgen: %s\n", loadgen::verdict_line(*report).c_str());
         return report->interrupted ? exit_interrupted : 1;
@@ -139,7 +154,10 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "Every publish's acknowledgement says which board's subscribers must get it; lost, duplicated and\n"
         "out-of-order deliveries come from each stream's seq.\n"
         "Output: progress each second and errors on stderr; the final table on stdout; --json FILE writes\n"
-        "the same figures as JSON (--json - prints the JSON on stdout and the table on stderr).\n"
+        "the same figures as JSON (--json - prints the JSON on stdout and the table on stderr), with one\n"
+        "point per second in `series`; --report FILE writes an HTML page with charts (latency per second,\n"
+        "the percentile spectrum, connections, deliveries; thresholds drawn), readable offline;\n"
+        "--hgrm FILE writes the corrected latency's percentiles in HdrHistogram's .hgrm text format.\n"
         "A --scenario TOML file takes the same settings (keys like the flags, '_' or '-', thresholds also\n"
         "in a [thresholds] table); flags win over it.\n"
         "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n"
@@ -174,7 +192,9 @@ void register_loadgen(CLI::App& app, registry& reg) {
     opt("seed", "Seed for the random board choice [1]");
     opt("churn", "Close and reopen this share of the connections per minute while publishing, evenly\n"
                  "spread (5%/min, 0.5%/s); each resumes with since [0: none]");
-    opt("json", "Write the report as JSON to FILE ('-': stdout)");
+    opt("json", "Write the report as JSON to FILE ('-': stdout), with a per-second `series`");
+    opt("report", "Write the report as one self-contained HTML file with charts (no network needed)");
+    opt("hgrm", "Write the latency percentiles in HdrHistogram's text format (.hgrm) to FILE");
     opt("max-p50", "Threshold: corrected latency p50 at most DURATION");
     opt("max-p90", "Threshold: p90 at most DURATION");
     opt("max-p99", "Threshold: p99 at most DURATION (e.g. 100ms)");
@@ -189,7 +209,7 @@ void register_loadgen(CLI::App& app, registry& reg) {
     cmd->add_option("--threshold", f->thresholds, "Threshold as NAME=VALUE (e.g. max-p99=25ms); unknown names are rejected");
     cmd->add_option("--scenario", f->scenario, "TOML scenario file with any of these settings (flags win)");
     cmd->add_flag("--quiet", f->quiet, "No progress lines");
-    cmd->callback([cmd, f, &reg] { reg.action = [cmd, f] { return run(*cmd, *f); }; });
+    cmd->callback([cmd, f, &reg] { reg.action = [cmd, f, &reg] { return run(*cmd, *f, reg.command_line); }; });
 }
 
 }  // namespace rt::cli

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "report/html_page.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"rt — run, debug, load-test and break real-time WebSocket backends"};
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
         "Run `rt SUBCOMMAND --help` for each command's options and exit codes.");
 
     rt::cli::registry reg;
+    reg.command_line = rt::report::quote_command_line(argc, argv);
     rt::cli::register_all(app, reg);
 
     try {

@@ -1,18 +1,21 @@
 // `rt partition`: the fault-injecting proxy (`proxy`: flags → chaos::run_proxy_command) and the scenario runner (`run`: a TOML scenario → chaos::run_scenario → report,
 // JSON, exit code). The modules hold the logic.
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "chaos/fault.hpp"
+#include "chaos/html_report.hpp"
 #include "chaos/proxy_command.hpp"
 #include "chaos/scenario.hpp"
 #include "chaos/scenario_runner.hpp"
 #include "cli/commands.hpp"
 #include "client/ws_url.hpp"
 #include "os/fd_limit.hpp"
+#include "report/html_page.hpp"
 
 namespace rt::cli {
 
@@ -21,6 +24,7 @@ namespace {
 struct run_flags {
     std::string scenario;
     std::string json_path;
+    std::string report_path;
     std::string server_binary;
     std::string upstream;
     std::string target;             // overrides the scenario's target
@@ -31,7 +35,7 @@ struct run_flags {
     bool quiet = false;
 };
 
-int run_scenario_command(const run_flags& f) {
+int run_scenario_command(const run_flags& f, const std::string& command_line) {
     auto sc = chaos::load_scenario(f.scenario);
     if (!sc) return usage_error("partition run", sc.error());
     if (f.subscribers > 0) {
@@ -71,6 +75,14 @@ int run_scenario_command(const run_flags& f) {
         out << chaos::to_json(*report).dump(2) << "\n";
         if (!out.flush()) {
             std::fprintf(stderr, "rt partition run: error: cannot write %s\n", f.json_path.c_str());
+            return 1;
+        }
+    }
+    if (!f.report_path.empty()) {
+        std::ofstream out(f.report_path, std::ios::binary | std::ios::trunc);
+        out << chaos::to_html(*report, {command_line, report::format_utc(std::time(nullptr))});
+        if (!out.flush()) {
+            std::fprintf(stderr, "rt partition run: error: cannot write %s\n", f.report_path.c_str());
             return 1;
         }
     }
@@ -118,7 +130,10 @@ void register_partition(CLI::App& app, registry& reg) {
                 "Exit codes: 0 every check passed; 1 a violation, an unmet expectation, or the run failed;\n"
                 "2 usage or scenario error.");
     run->add_option("scenario", r->scenario, "Scenario file (TOML), e.g. scenarios/blackhole-short.toml")->required();
-    run->add_option("--json", r->json_path, "Also write the report as JSON to FILE");
+    run->add_option("--json", r->json_path, "Also write the report as JSON to FILE (with a `series` over time)");
+    run->add_option("--report", r->report_path,
+                    "Also write one self-contained HTML file: the fault timeline with the events received\n"
+                    "live and replayed, reconnects and resyncs over time (opens offline)");
     run->add_option("--server-binary", r->server_binary, "rt binary to run `serve` with [this one]");
     run->add_option("--upstream", r->upstream, "Use the server at HOST:PORT (path /live) instead of starting one");
     run->add_option("--target", r->target,
@@ -131,7 +146,7 @@ void register_partition(CLI::App& app, registry& reg) {
                     "HOST:PORT the fault proxy listens on; port 0 picks a free one [127.0.0.1:0]");
     run->add_option("--subscribers", r->subscribers, "Override the scenario's subscriber count");
     run->add_flag("--quiet", r->quiet, "No progress lines on stderr");
-    run->callback([r, &reg] { reg.action = [r] { return run_scenario_command(*r); }; });
+    run->callback([r, &reg] { reg.action = [r, &reg] { return run_scenario_command(*r, reg.command_line); }; });
 }
 
 }  // namespace rt::cli

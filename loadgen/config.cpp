@@ -43,7 +43,7 @@ result<bool, std::string> fail(std::string_view name, const std::string& why) {
 const std::vector<std::string> k_plain_names = {
     "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
     "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
-    "threshold", "churn",
+    "threshold", "churn", "report", "hgrm",
 };
 
 }  // namespace
@@ -134,6 +134,14 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
     }
     if (name == "json") {
         c.json_path = std::string(value);
+        return true;
+    }
+    if (name == "report") {
+        c.report_path = std::string(value);
+        return true;
+    }
+    if (name == "hgrm") {
+        c.hgrm_path = std::string(value);
         return true;
     }
     if (name == "quiet") {

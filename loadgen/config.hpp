@@ -39,6 +39,8 @@ struct loadgen_config {
     double churn_share_per_s = 0;               // --churn 5%/min: share of the connections closed and
                                                 // reopened (resuming with since) per second; 0: none
     std::string json_path;                      // --json FILE ("-": stdout)
+    std::string report_path;                    // --report FILE: the HTML report
+    std::string hgrm_path;                      // --hgrm FILE: the latency percentiles, HdrHistogram's text
     bool quiet = false;                         // no progress lines
     threshold_set thresholds;
 };

@@ -17,6 +17,7 @@
 #include "loadgen/publisher.hpp"
 #include "loadgen/run_stats.hpp"
 #include "loadgen/source_addresses.hpp"
+#include "loadgen/series_sampler.hpp"
 #include "loadgen/subscriber_pool.hpp"
 #include "protocol/units.hpp"
 
@@ -115,19 +116,25 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     subscriber_pool pool(loop, config, stats, source_addresses(url->host, config.source_ips, std::random_device{}()));
     const std::int64_t start_us = now_us();
     progress_meter meter(stats, pool, progress, start_us);
+    series_sampler series(stats, pool, start_us);
+    // Called often (at least every 100 ms) while the run waits: the progress line and the series.
+    auto tick = [&](const char* phase) {
+        meter.poll(phase);
+        series.poll(phase);
+    };
 
     // Ramp: connection i starts at start + i / ramp, with at most max_connecting in flight.
     for (std::uint32_t i = 0; i < pool.size() && !interrupted(); ++i) {
         const std::int64_t due = start_us + static_cast<std::int64_t>(static_cast<double>(i) * 1e6 / config.ramp_per_s);
         while ((now_us() < due || pool.pending() >= config.max_connecting) && !interrupted()) {
-            meter.poll("ramp");
+            tick("ramp");
             nap_until(pool.pending() >= config.max_connecting ? now_us() + 1000 : due);
         }
         if (!interrupted()) pool.open(i);
     }
     const auto subscribe_deadline = clock::now() + subscribe_grace;
     while (pool.pending() > 0 && clock::now() < subscribe_deadline && !interrupted()) {
-        meter.poll("subscribe");
+        tick("subscribe");
         std::this_thread::sleep_for(5ms);
     }
 
@@ -154,7 +161,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     const churn_schedule churn(publish_start_us, pool.size(), config.churn_share_per_s);
     std::uint64_t churned = 0;  // reconnects taken from the schedule (done, or skipped: slot busy)
     while (now_us() < schedule.end_us() && !interrupted()) {
-        meter.poll("publish");
+        tick("publish");
         // Every subscriber dropped: the server is gone or refusing us; the rest would only wait.
         if (pool.subscribed() > 0 && pool.open_now() == 0 && pool.reconnecting() == 0) {
             server_gone = true;
@@ -171,7 +178,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     const std::int64_t catch_up_deadline = now_us() + config.drain_us.count();
     while (!server_gone && stats.published_sent < schedule.count() && now_us() < catch_up_deadline &&
            !interrupted()) {
-        meter.poll("catch-up");
+        tick("catch-up");
         nap_until(now_us() + 10'000);
     }
     stop = true;
@@ -192,10 +199,11 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     std::uint64_t expected = 0;
     for (std::uint32_t b = 0; b < config.boards; ++b) expected += pub.acked(b) * members_per_board[b];
     while (!server_gone && stats.deliveries < expected && draining()) {
-        meter.poll("drain");
+        tick("drain");
         nap_until(now_us() + 5'000);
     }
     const std::int64_t end_us = now_us();
+    std::vector<series_point> points = series.finish("drain");
 
     const auto after = fetch_server_counters(url->host, url->port, metrics_timeout);
     pool.close_all(close_timeout);
@@ -238,6 +246,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     r.late = stats.late;
     r.max_lag_us = stats.max_lag_us;
     r.publish_seconds = std::max(0.0, static_cast<double>(last_send_us - publish_start_us) / 1e6);
+    r.publish_start_s = static_cast<double>(publish_start_us - start_us) / 1e6;
+    r.series = std::move(points);
 
     for (std::uint32_t i = 0; i < pool.size(); ++i) {
         if (!member[i]) continue;

@@ -126,6 +126,23 @@ std::string to_table(const loadgen_report& r) {
     return os.str();
 }
 
+nlohmann::json series_json(const std::vector<series_point>& points) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : points)
+        out.push_back({{"t_s", p.t_s},
+                       {"interval_s", p.interval_s},
+                       {"phase", p.phase},
+                       {"latency_count", p.latency_count},
+                       {"p50_us", p.p50_us},
+                       {"p99_us", p.p99_us},
+                       {"max_us", p.max_us},
+                       {"conns_open", p.conns_open},
+                       {"deliveries_per_s", p.deliveries_per_s},
+                       {"publishes_per_s", p.publishes_per_s},
+                       {"errors", p.errors}});
+    return out;
+}
+
 nlohmann::json to_json(const loadgen_report& r) {
     using nlohmann::json;
     json thresholds = json::array();
@@ -189,6 +206,7 @@ nlohmann::json to_json(const loadgen_report& r) {
           {"reconnect_us", r.reconnect_us.to_json()}}},
         {"latency_us", r.latency_us.to_json()},
         {"latency_uncorrected_us", r.latency_uncorrected_us.to_json()},
+        {"series", series_json(r.series)},
         {"server", server},
         {"errors", r.errors()},
         {"first_error", r.first_error},

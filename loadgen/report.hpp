@@ -10,6 +10,7 @@
 
 #include "loadgen/config.hpp"
 #include "loadgen/metrics_probe.hpp"
+#include "loadgen/series_point.hpp"
 #include "loadgen/thresholds.hpp"
 #include "protocol/histogram.hpp"
 
@@ -47,6 +48,11 @@ struct loadgen_report {
     std::uint64_t skipped = 0, left_out = 0;
     proto::latency_histogram reconnect_us;  // churn close -> `subscribed` on the new connection
 
+    // Over time: one point per second since the ramp started (series_sampler); when publishing
+    // started, in the same seconds.
+    std::vector<series_point> series;
+    double publish_start_s = 0;
+
     std::optional<server_counters> server;  // the difference over the run; none without /metrics
     std::string first_error;
 
@@ -68,6 +74,8 @@ void apply_thresholds(loadgen_report& r, const threshold_set& set);
 std::string to_table(const loadgen_report& r);
 // The same figures as JSON (latencies in µs).
 nlohmann::json to_json(const loadgen_report& r);
+// The per-second points as a JSON array of objects (`series` in to_json).
+nlohmann::json series_json(const std::vector<series_point>& points);
 // The one-line verdict: "PASS", "FAIL: max-p99 12.3ms > 1µs; ..." or, for an interrupted run,
 // "INTERRUPTED: partial figures" (followed by the breaches, if any).
 std::string verdict_line(const loadgen_report& r);

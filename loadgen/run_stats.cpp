@@ -30,9 +30,10 @@ latency_shard& run_stats::local() {
 }
 
 void run_stats::record_delivery(std::int64_t intended_us, std::int64_t actual_us, std::int64_t receive_us) {
-    if (intended_us < measure_from_us_.load(std::memory_order_relaxed)) return;
     latency_shard& s = local();
     std::lock_guard<std::mutex> lock(s.mu);
+    s.this_second.record(receive_us - intended_us);
+    if (intended_us < measure_from_us_.load(std::memory_order_relaxed)) return;
     s.corrected.record(receive_us - intended_us);
     s.uncorrected.record(receive_us - actual_us);
 }
@@ -59,6 +60,16 @@ merged_latency run_stats::merged() const {
         m.reconnect.merge(s->reconnect);
     }
     return m;
+}
+
+void run_stats::take_second(proto::latency_histogram& into) {
+    into.reset();
+    std::lock_guard<std::mutex> lock(shards_mu_);
+    for (const auto& s : shards_) {
+        std::lock_guard<std::mutex> slock(s->mu);
+        into.merge(s->this_second);
+        s->this_second.reset();
+    }
 }
 
 }  // namespace rt::loadgen

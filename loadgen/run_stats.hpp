@@ -20,6 +20,7 @@ struct latency_shard {
     proto::latency_histogram connect;      // connect() call -> WebSocket open
     proto::latency_histogram subscribe;    // open -> `subscribed` reply
     proto::latency_histogram reconnect;    // churn close -> `subscribed` reply on the new connection
+    proto::latency_histogram this_second;  // corrected latency, warm-up included, since take_second()
 };
 
 struct merged_latency {
@@ -44,6 +45,10 @@ public:
 
     // A merged copy of every shard. Any thread.
     merged_latency merged() const;
+    // Merges every shard's this_second histogram into `into` (reset first) and resets them: the
+    // latencies recorded since the previous call. Any thread; the series sampler calls it once a
+    // second, so its cost (one pass over each shard's buckets) does not grow with deliveries.
+    void take_second(proto::latency_histogram& into);
 
     // Counters; relaxed: they are read for progress and, after the loops stop, for the report.
     std::atomic<std::uint64_t> deliveries{0};       // unique event deliveries

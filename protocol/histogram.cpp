@@ -12,6 +12,7 @@ namespace {
 constexpr int sub_bucket_half_count_magnitude = 10;
 constexpr std::int64_t sub_bucket_half_count = std::int64_t{1} << sub_bucket_half_count_magnitude;
 constexpr std::int64_t sub_bucket_count = 2 * sub_bucket_half_count;  // 2048: 3 significant digits
+static_assert(sub_bucket_count == latency_histogram::sub_bucket_count, "the public constant says 2048");
 constexpr std::int64_t sub_bucket_mask = sub_bucket_count - 1;
 
 // Buckets needed so that (sub_bucket_count << (buckets - 1)) > highest_trackable_us.
@@ -25,7 +26,7 @@ constexpr int bucket_count_for(std::int64_t highest) {
 constexpr int bucket_count = bucket_count_for(latency_histogram::highest_trackable_us);
 constexpr std::size_t counts_len =
     static_cast<std::size_t>(bucket_count + 1) * static_cast<std::size_t>(sub_bucket_half_count);
-static_assert(bucket_count == 16 && counts_len == 17'408, "layout changed: update the comments");
+static_assert(bucket_count == latency_histogram::bucket_count && counts_len == 17'408, "layout changed: update the comments");
 
 }  // namespace
 
@@ -84,6 +85,20 @@ std::int64_t latency_histogram::percentile(double p) const {
         if (seen >= needed) return std::min(highest_equivalent_us(i), max_us_);
     }
     return max_us_;  // unreachable: the counts add up to count_
+}
+
+std::vector<latency_histogram::bucket> latency_histogram::recorded_buckets() const {
+    std::vector<bucket> out;
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+        if (counts_[i] == 0) continue;
+        const std::int64_t highest = highest_equivalent_us(i);
+        // A bucket's width is 1 below 2048 µs and doubles with each bucket after that.
+        const std::int64_t width = i < 2 * static_cast<std::size_t>(sub_bucket_half_count)
+                                       ? 1
+                                       : std::int64_t{1} << ((i >> sub_bucket_half_count_magnitude) - 1);
+        out.push_back({highest - width + 1, highest, counts_[i]});
+    }
+    return out;
 }
 
 void latency_histogram::merge(const latency_histogram& other) {

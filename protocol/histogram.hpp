@@ -13,6 +13,16 @@ class latency_histogram {
 public:
     // Largest value tracked; larger values are recorded as this and counted in overflow_count().
     static constexpr std::int64_t highest_trackable_us = 60'000'000;  // 60 s: no sane latency is longer
+    // The layout, in HdrHistogram's words (its hgrm footer prints them): 2048 sub-buckets give 3
+    // significant digits, and 16 buckets reach highest_trackable_us.
+    static constexpr int sub_bucket_count = 2048;
+    static constexpr int bucket_count = 16;
+
+    // One bucket with values in it: every value in [lowest_us, highest_us] is counted here.
+    struct bucket {
+        std::int64_t lowest_us = 0, highest_us = 0;
+        std::uint64_t count = 0;
+    };
 
     latency_histogram();
 
@@ -35,6 +45,9 @@ public:
     // v's bucket, clamped to max(), so it is >= the exact answer and off by less than 0.1%.
     // 0 when empty.
     std::int64_t percentile(double p) const;
+
+    // The buckets with values in them, lowest first (for percentile tables and hgrm files).
+    std::vector<bucket> recorded_buckets() const;
 
     // Adds every value recorded in `other` to this histogram.
     void merge(const latency_histogram& other);

@@ -29,7 +29,8 @@ namespace {
 const char* const k_setting_flags[] = {
     "conns",  "rate",    "duration",       "warmup", "ramp",    "boards",
     "fanout",     "payload", "publishers", "threads", "source-ips", "drain",  "max-connecting", "seed",
-    "churn",      "json",       "report",     "hgrm",       "max-p50", "max-p90", "max-p99", "max-p999",      "max-latency", "max-loss", "max-dup",
+    "churn",      "json",       "report",     "hgrm",
+    "max-p50",    "max-p90",    "max-p99",    "max-p999",   "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
 };
 
@@ -73,7 +74,7 @@ bool write_file(const std::string& path, const std::string& text) {
     return static_cast<bool>(out.flush());
 }
 
-int run(CLI::App& cmd, const loadgen_flags& f, const std::string& reg_command_line) {
+int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) {
     loadgen::loadgen_config config;
     if (!f.scenario.empty()) {
         auto r = loadgen::apply_scenario_file(config, f.scenario);
@@ -120,7 +121,7 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& reg_command_li
         }
     }
     if (!config.report_path.empty()) {
-        const report::run_origin origin{reg_command_line, report::format_utc(std::time(nullptr))};
+        const report::run_origin origin{command_line, report::format_utc(std::time(nullptr))};
         if (!write_file(config.report_path, loadgen::to_html(*report, config.thresholds, origin))) {
             std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.report_path.c_str());
             return 1;

@@ -10,7 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const [rtBinary, sourceDir] = process.argv.slice(2);
+const [rtBinary, sourceDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const chromiumPath = process.env.RT_CHROMIUM || '/usr/bin/chromium';
 const stepTimeoutMs = 60000;  // one rt run; each takes a few seconds
 

@@ -161,8 +161,10 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
         case seq_verdict::gap: ++stats_.gaps; break;
         case seq_verdict::in_order: break;
     }
-    ++stats_.deliveries;
+    // Latency first: the runner stops draining once it sees the count, and the last second's
+    // series point must already hold this delivery.
     stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
+    ++stats_.deliveries;
 }
 
 void subscriber_pool::on_subscribed(std::uint32_t i, const proto::subscribed_msg& subscribed, std::int64_t receive_us) {

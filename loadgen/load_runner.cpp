@@ -16,8 +16,8 @@
 #include "loadgen/publish_schedule.hpp"
 #include "loadgen/publisher.hpp"
 #include "loadgen/run_stats.hpp"
-#include "loadgen/source_addresses.hpp"
 #include "loadgen/series_sampler.hpp"
+#include "loadgen/source_addresses.hpp"
 #include "loadgen/subscriber_pool.hpp"
 #include "protocol/units.hpp"
 

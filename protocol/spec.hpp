@@ -103,7 +103,9 @@ struct spec_error {
 // Parses and checks a spec. On failure returns every error found (at least one), in source order.
 result<app, std::vector<spec_error>> parse_spec(std::string_view text, const std::string& file);
 
-// Reads and parses a file; a missing/unreadable file is a spec_error at 0:0.
+// Reads a spec file's text; a missing/unreadable file is a spec_error at 0:0.
+result<std::string, std::vector<spec_error>> read_spec_text(const std::string& path);
+// Reads and parses a file (read_spec_text, then parse_spec).
 result<app, std::vector<spec_error>> load_spec_file(const std::string& path);
 
 // One-line-per-item summary of what an app declares (for `rt serve --check`).

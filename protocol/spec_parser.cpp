@@ -455,7 +455,7 @@ result<app, std::vector<spec_error>> parse_spec(std::string_view text, const std
     return std::move(parsed.a);
 }
 
-result<app, std::vector<spec_error>> load_spec_file(const std::string& path) {
+result<std::string, std::vector<spec_error>> read_spec_text(const std::string& path) {
     auto fail = [&](int err) {
         return make_unexpected(std::vector<spec_error>{spec_error{
             path, source_pos{0, 0}, std::string("cannot read spec file: ") + std::strerror(err)}});
@@ -469,7 +469,13 @@ result<app, std::vector<spec_error>> load_spec_file(const std::string& path) {
     int err = std::ferror(f) ? (errno != 0 ? errno : EIO) : 0;
     std::fclose(f);
     if (err != 0) return fail(err);
-    return parse_spec(text, path);
+    return text;
+}
+
+result<app, std::vector<spec_error>> load_spec_file(const std::string& path) {
+    auto text = read_spec_text(path);
+    if (!text) return make_unexpected(std::move(text.error()));
+    return parse_spec(*text, path);
 }
 
 }  // namespace rt::spec

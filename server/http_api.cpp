@@ -157,6 +157,12 @@ http_response handle_http(hub& h, const http_call& call) {
         if (auto d = authorize(*who, h.app(), metrics_action{}); !d) return json_error(403, d.error().code, d.error().message);
         return {200, "text/plain; version=0.0.4", call.metrics_text()};
     }
+    // Any valid token may read the spec: it names entities and subscriptions, never rows. An app
+    // with an entity named `_spec` keeps /api/_spec for its rows.
+    if (path == "/api/_spec" && !h.app().find_entity("_spec")) {
+        if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_spec");
+        return {200, "text/plain; charset=utf-8", std::string(call.spec_text)};
+    }
     const std::optional<api_target> target = parse_api_path(path);
     if (!target)
         return json_error(404, proto::error_code::not_found,

@@ -1,6 +1,6 @@
 #pragma once
 // REST on the WebSocket port, without the transport: GET/POST/PATCH/DELETE /api/<Entity>[/<id>],
-// /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
+// GET /api/_spec (the spec's text), /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
 #include <functional>
 #include <map>
 #include <optional>
@@ -50,6 +50,7 @@ struct http_call {
     // Takes one mutation from the caller's budget (shared with its WebSocket publishes); false: 429.
     std::function<bool()> take_mutation;
     std::function<std::string()> metrics_text;  // renders /metrics
+    std::string_view spec_text;                 // GET /api/_spec: the spec the server runs
 };
 
 // Handles one request (the transport has already checked the Origin). Reads and writes are

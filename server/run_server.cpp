@@ -36,7 +36,10 @@ int run_server(const server_config& cfg) {
         return 2;
     }
     set_log_level(*lvl);
-    auto app = spec::load_spec_file(cfg.spec_path);
+    // The text is kept for GET /api/_spec: tools derive their workloads from the spec served.
+    auto spec_text = spec::read_spec_text(cfg.spec_path);
+    auto app = spec_text ? spec::parse_spec(*spec_text, cfg.spec_path)
+                         : result<spec::app, std::vector<spec::spec_error>>(make_unexpected(spec_text.error()));
     if (!app) {
         for (const auto& e : app.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
         std::fprintf(stderr, "rt serve: error: %zu error(s) in spec %s\n", app.error().size(), cfg.spec_path.c_str());
@@ -68,6 +71,7 @@ int run_server(const server_config& cfg) {
         std::fprintf(stderr, "rt serve: no --tokens: development mode, every client may do everything%s\n",
                      cfg.insecure ? " (--insecure)" : "; listening on loopback only");
     server_state state(cfg, *app, **db, std::move(tokens));
+    state.spec_text = std::move(*spec_text);
     return run_ws_server(state, *listen_address);
 }
 

@@ -41,6 +41,7 @@ struct server_state {
     server::hub hub;
     mutation_budget mutations;  // changes per token (WebSocket and REST) or per REST client address
     server::access access;
+    std::string spec_text;  // the spec file as read at start-up, for GET /api/_spec
 };
 
 // Wall-clock milliseconds since the epoch: presence times and stream idle times.

@@ -2,13 +2,13 @@
 
 namespace rt::chaos {
 
-std::string change_key(const nlohmann::json& row) {
-    auto field = [&row](const char* name) {
+std::string change_key(const nlohmann::json& row, const std::string& key_attr) {
+    auto field = [&row](const std::string& name) {
         if (!row.is_object()) return std::string("?");
         auto it = row.find(name);
         return it != row.end() && it->is_string() ? it->get<std::string>() : std::string("?");
     };
-    std::string title = field("title");
+    std::string title = field(key_attr);
     return field("id") + "@" + title.substr(0, title.find('|'));
 }
 

@@ -12,6 +12,7 @@ using clock_type = std::chrono::steady_clock;
 struct recording_subscriber::state {
     std::mutex mu;
     std::string stream;
+    std::string key_attr;
     subscriber_history history;
     std::uint64_t replay_left = 0;  // events of the last resume still to come: they are replays
     std::uint64_t snapshots = 0;
@@ -27,8 +28,8 @@ struct recording_subscriber::state {
             from = delivery_source::replay;
             --replay_left;
         }
-        history.received.push_back(
-            received_event{stream, e.position.epoch, e.position.seq, change_key(e.data), from, steady_clock_us(clock_type::now())});
+        history.received.push_back(received_event{stream, e.position.epoch, e.position.seq, change_key(e.data, key_attr),
+                                                  from, steady_clock_us(clock_type::now())});
     }
 
     void on_update(const proto::session_update& u) {
@@ -72,6 +73,7 @@ result<std::unique_ptr<recording_subscriber>, std::string> recording_subscriber:
                                                                                         recorder_options options) {
     auto st = std::make_shared<state>();
     st->stream = proto::stream_key(options.subscription, options.filter);
+    st->key_attr = options.key_attr;
     st->history.subscriber = options.name;
     st->history.streams = {st->stream};
 

@@ -31,6 +31,7 @@ struct recorder_options {
     std::string subscription;  // e.g. TaskUpdates
     nlohmann::json filter = nlohmann::json::object();
     proto::client_session_options session;
+    std::string key_attr = "title";  // the attribute whose text identifies each change (change_key)
 };
 
 class recording_subscriber {

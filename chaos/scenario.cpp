@@ -258,8 +258,15 @@ result<scenario, std::string> parse_scenario_impl(std::string_view toml_text, co
         auto s = n.as_string();
         if (!s || (s->get() != "board" && s->get() != "none")) return "expected \"board\" or \"none\"";
         sc.filter_by_board = s->get() == "board";
+        sc.filter_given = true;
         return {};
     });
+    // The spec workload (protocol/spec_workload.hpp); what is not given is chosen from the spec.
+    r.string("subscription", sc.request.subscription);
+    r.string("filter_attr", sc.request.filter_attr);
+    r.integer("filter_values", sc.request.filter_values, 1, 100000);
+    r.string("entity", sc.request.entity);
+    r.string("vary", sc.request.vary_attr);
     r.integer("tasks_per_board", sc.tasks_per_board, 1, 1000);
     r.with("rate", [&](const toml::node& n) -> std::string {
         auto s = n.as_string();
@@ -326,6 +333,10 @@ result<scenario, std::string> parse_scenario_impl(std::string_view toml_text, co
                         format_duration(sc.duration_ms) + ")"};
     if (sc.backoff_cap_ms < sc.backoff_base_ms) return fail{cap_where + "must be >= backoff_base"};
     if (auto ok = check_target_steps(sc); !ok) return fail{ok.error()};
+    if (sc.filter_given && !sc.request.filter_attr.empty())
+        return fail{source_name + ": filter and filter_attr both name the filter: keep filter_attr"};
+    if (root.contains("boards") && sc.request.filter_values)
+        return fail{source_name + ": boards and filter_values both count the streams: keep filter_values"};
     sc.spec_path = join_path(base_dir, spec);
     return sc;
 }
@@ -380,6 +391,11 @@ nlohmann::json to_json(const scenario& s) {
                           {"boards", s.boards},
                           {"filter", s.filter_by_board ? "board" : "none"},
                           {"tasks_per_board", s.tasks_per_board},
+                          {"subscription", s.request.subscription},
+                          {"filter_attr", s.request.filter_attr},
+                          {"filter_values", s.request.filter_values},
+                          {"entity", s.request.entity},
+                          {"vary", s.request.vary_attr},
                           {"rate_per_s", s.rate_per_s},
                           {"payload_bytes", s.payload_bytes},
                           {"duration_ms", s.duration_ms.count()},

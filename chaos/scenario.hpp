@@ -15,9 +15,14 @@
 //   restart_cmd = "systemctl start app"  # with target: what restart_server runs
 //   command_timeout = "30s"              # bound on each of those commands
 //   subscribers = 100
-//   boards = 10                          # tasks live on boards b0..b9
+//   boards = 10                          # rows live in 10 groups (streams when filtered)
 //   filter = "board"                     # "board": subscriber i watches board i % boards; "none": all
-//   tasks_per_board = 2
+//   tasks_per_board = 2                  # rows per group
+//   subscription = "TeamQueue"           # the spec workload (protocol/spec_workload.hpp): which
+//   filter_attr = "team"                 #   subscription, filtered by what ("none", "id"), over how
+//   filter_values = 10                   #   many values, which entity, which string attribute each
+//   entity = "Ticket"                    #   update changes; what is not given is chosen from the
+//   vary = "subject"                     #   spec (chaos/scenario_workload.hpp)
 //   rate = "20/s"                        # publishes per second, direct to the server
 //   payload = "4KiB"                     # pads each update's title to this size (0: no padding)
 //   duration = "8s"                      # publishing time; the timeline's offsets count from its start
@@ -40,6 +45,7 @@
 
 #include "chaos/fault.hpp"
 #include "protocol/result.hpp"
+#include "protocol/spec_workload.hpp"
 
 namespace rt::chaos {
 
@@ -79,6 +85,9 @@ struct scenario {
     std::uint32_t subscribers = 100;
     std::uint32_t boards = 10;
     bool filter_by_board = true;
+    bool filter_given = false;         // `filter` was written (else the workload's filter is chosen)
+    spec::workload_request request;    // subscription, filter_attr, filter_values, entity, vary (no mix:
+                                       // the checker follows updates)
     std::uint32_t tasks_per_board = 2;
     double rate_per_s = 20;
     std::uint64_t payload_bytes = 0;  // title padding: makes a link's bandwidth matter

@@ -18,12 +18,13 @@ constexpr std::chrono::milliseconds reconnect_timeout{500};
 
 }  // namespace
 
-scenario_publisher::scenario_publisher(publisher_plan plan) : plan_(std::move(plan)) {}
+scenario_publisher::scenario_publisher(publisher_plan plan)
+    : plan_(std::move(plan)), rows_(*plan_.app, plan_.workload) {}
 
 scenario_publisher::~scenario_publisher() = default;
 
 std::string scenario_publisher::task_id(std::uint32_t board, std::uint32_t task) const {
-    return plan_.run_tag + "-b" + std::to_string(board) + "-t" + std::to_string(task);
+    return spec::row_id(plan_.run_tag, board, task);
 }
 
 std::string scenario_publisher::destination() const {
@@ -33,7 +34,7 @@ std::string scenario_publisher::destination() const {
 
 void scenario_publisher::record_ack(std::uint32_t board, const nlohmann::json& row) {
     ++counters_.acked;
-    acked_.push_back(acked_change{board, change_key(row)});
+    acked_.push_back(acked_change{board, change_key(row, plan_.workload.vary_attr)});
 }
 
 bool scenario_publisher::ensure_connected(std::chrono::milliseconds timeout) {
@@ -55,7 +56,7 @@ bool scenario_publisher::publish(std::uint64_t id, std::uint32_t board, const nl
     if (plan_.rest) return publish_rest(board, data, op);
     client_->clear();  // late replies to requests that timed out are of no use now
     ++counters_.sent;
-    if (client_->send_message(proto::client_message{id, proto::publish_msg{"Task", op, data}})) {
+    if (client_->send_message(proto::client_message{id, proto::publish_msg{plan_.workload.entity, op, data}})) {
         ++counters_.unanswered;
         client_.reset();
         return false;
@@ -78,7 +79,7 @@ bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json&
     ++counters_.sent;
     http_call call;
     call.token = plan_.token;
-    call.path = "/Task";
+    call.path = "/" + client::percent_encode(plan_.workload.entity);
     if (op == proto::operation::insert) {
         call.method = "POST";
     } else {
@@ -106,14 +107,13 @@ result<bool, std::string> scenario_publisher::create_tasks(std::chrono::millisec
     for (std::uint32_t b = 0; b < plan_.boards; ++b) {
         for (std::uint32_t t = 0; t < plan_.tasks_per_board; ++t) {
             if (clock_type::now() > deadline) return make_unexpected(std::string("timed out creating tasks"));
-            nlohmann::json row{{"id", task_id(b, t)}, {"title", "p0"}, {"status", "todo"},
-                               {"priority", 1},       {"board", board_name(b)}};
+            const nlohmann::json row = rows_.insert_row(b, task_id(b, t), "p0");
             const std::uint64_t refused_before = counters_.refused;
             if (!publish(++id, b, row, proto::operation::insert))
                 return make_unexpected(std::string(plan_.rest ? "no answer from " : "lost the connection to ") + destination() +
                                        (last_failure_.empty() ? "" : ": " + last_failure_));
             if (counters_.refused != refused_before)
-                return make_unexpected("the server refused to insert task " + task_id(b, t));
+                return make_unexpected("the server refused to insert " + plan_.workload.entity + " " + task_id(b, t));
         }
     }
     // The inserts come before anyone subscribes: snapshots carry them, not events.
@@ -144,8 +144,7 @@ void scenario_publisher::run(const std::atomic<bool>& stop) {
             title += '|';
             title.resize(plan_.payload_bytes, 'x');
         }
-        nlohmann::json change{{"id", task_id(board, task)}, {"title", std::move(title)}};
-        publish(++request_id, board, change, proto::operation::update);
+        publish(++request_id, board, rows_.update_row(task_id(board, task), std::move(title)), proto::operation::update);
     }
     client_.reset();
 }

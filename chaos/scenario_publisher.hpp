@@ -1,10 +1,11 @@
 #pragma once
 // The scenario's publisher: one connection DIRECT to the server (never through the fault proxy),
-// creating the run's tasks, then updating them at a fixed rate. Each update gives a task a new
-// title "p<k>", so every change has a unique key "<task id>@p<k>" that subscribers' events carry
+// creating the run's rows (spec::row_maker: valid for the spec, inside the watched view), then
+// updating them at a fixed rate. Each update gives a row a new text "p<k>" in the workload's vary
+// attribute, so every change has a unique key "<row id>@p<k>" that subscribers' events carry
 // back. It reconnects when the server goes away (kill_server) and counts the ticks it missed.
 // With a REST base URL it sends each change as an HTTP request instead (POST/PATCH/DELETE
-// BASE/Task[/id], one connection each) and reads the stored row from the response.
+// BASE/<Entity>[/id], one connection each) and reads the stored row from the response.
 // Blocking calls: run it on a thread of its own.
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "client/sync_client.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/result.hpp"
+#include "protocol/spec_workload.hpp"
 
 namespace rt::chaos {
 
@@ -27,9 +29,11 @@ struct publisher_plan {
     std::string url;      // the server's own address, not the proxy's
     std::string token;    // sent on the handshake (or as a Bearer token over REST); empty: none
     std::optional<http_url> rest;  // publish over REST at this base URL instead of `url`
-    std::string run_tag;  // makes task ids unique on a long-lived server
-    std::uint32_t boards = 1;
-    std::uint32_t tasks_per_board = 1;
+    std::string run_tag;  // makes row ids unique on a long-lived server
+    const spec::app* app = nullptr;  // the spec and the workload the rows are made for (outlive the publisher)
+    spec::workload workload;
+    std::uint32_t boards = 1;           // row groups: group g's rows carry stream g's filter value
+    std::uint32_t tasks_per_board = 1;  // rows per group
     double rate_per_s = 10;
     std::uint64_t payload_bytes = 0;  // updates' titles are padded ("p7|xxx...") to this size
     std::chrono::milliseconds duration_ms{5000};
@@ -55,10 +59,10 @@ public:
     explicit scenario_publisher(publisher_plan plan);
     ~scenario_publisher();
 
+    // Row `task` of group `board`: spec::row_id(run_tag, board, task) (row 0 is what a by-id stream watches).
     std::string task_id(std::uint32_t board, std::uint32_t task) const;
-    static std::string board_name(std::uint32_t board) { return "b" + std::to_string(board); }
 
-    // Inserts every task ("todo", title "p0"); returns once all are acknowledged, or the first
+    // Inserts every row (text "p0"); returns once all are acknowledged, or the first
     // error. Blocking, at most `timeout`. Not counted in counters() or acked(): subscribers see
     // these rows in their first snapshot.
     result<bool, std::string> create_tasks(std::chrono::milliseconds timeout);
@@ -80,6 +84,7 @@ private:
     std::string destination() const;  // the URL changes go to, for errors
 
     publisher_plan plan_;
+    spec::row_maker rows_;
     std::unique_ptr<client::sync_client> client_;
     publisher_counters counters_;
     std::vector<acked_change> acked_;

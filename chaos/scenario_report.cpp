@@ -96,6 +96,7 @@ nlohmann::json to_json(const scenario_report& r) {
         {"violations", r.violations()},
         {"subscribers", r.subscribers},
         {"streams", r.streams},
+        {"workload", r.workload},
         {"elapsed_s", r.elapsed_s},
         {"steps", steps},
         {"series", series},

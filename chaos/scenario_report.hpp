@@ -26,6 +26,7 @@ struct scenario_report {
     std::string description;
     std::uint32_t subscribers = 0;
     std::uint32_t streams = 0;
+    nlohmann::json workload;  // the spec workload played (spec::to_json): what was chosen
     double elapsed_s = 0;
     std::vector<step_record> steps;
 

@@ -15,6 +15,7 @@
 #include "chaos/http_client.hpp"
 #include "chaos/recording_subscriber.hpp"
 #include "chaos/scenario_publisher.hpp"
+#include "chaos/scenario_workload.hpp"
 #include "chaos/server_process.hpp"
 #include "chaos/shell_command.hpp"
 #include "chaos/state_diff.hpp"
@@ -38,9 +39,9 @@ constexpr auto target_probe_timeout = 1s;     // one connect attempt to a restar
 constexpr auto setup_timeout = 10s;           // inserting a few hundred tasks takes milliseconds
 constexpr auto reference_catch_up = 5s;       // direct, unfaulted subscribers lag by milliseconds
 constexpr auto view_timeout = 5s;             // one subscribe on loopback
+constexpr auto spec_fetch_timeout = 5s;       // one small GET on loopback or a LAN
 constexpr auto poll_interval = 50ms;          // progress checks: cheap, and fine-grained enough
 constexpr std::size_t max_examples = 10;      // lines of each kind in the report
-constexpr const char* watched_subscription = "TaskUpdates";
 constexpr std::int64_t activity_bin_us = 250'000;  // a 2 s blackhole spans 8 bins: its edges show
 
 struct stream_info {
@@ -183,7 +184,42 @@ private:
         return true;
     }
 
+    // The workload on the scenario's spec (the spec of our server, or the one the external target
+    // runs; `rt partition run` has planned it once already, to refuse a spec it cannot drive).
+    result<bool, std::string> plan_workload() {
+        auto app = spec::load_spec_file(sc_.spec_path);
+        // No spec file here (an external target's scenario need not carry one): ask the server.
+        if (!app) {
+            auto text = fetch_server_spec();
+            if (!text)
+                return make_unexpected("cannot read the spec " + sc_.spec_path + " (" + app.error().front().message +
+                                       "), nor fetch it from the server: " + text.error());
+            app = spec::parse_spec(*text, server_url_ + " GET /api/_spec");
+            if (!app) return make_unexpected("the server's spec: " + app.error().front().to_string());
+        }
+        app_ = std::make_unique<spec::app>(std::move(app).value());
+        auto w = plan_scenario_workload(sc_, *app_);
+        if (!w) return make_unexpected("cannot drive the spec " + sc_.spec_path + ": " + w.error());
+        workload_ = std::move(w).value();
+        rows_ = std::make_unique<spec::row_maker>(*app_, workload_.plan);
+        report_.workload = spec::to_json(workload_.plan);
+        progress("workload: " + spec::describe(workload_.plan, *app_));
+        return true;
+    }
+
+    // GET /api/_spec from the server's host and port, with the scenario's token.
+    result<std::string, std::string> fetch_server_spec() const {
+        auto ws = client::parse_ws_url(server_url_);
+        if (!ws) return make_unexpected(ws.error());
+        const http_url url{ws->host, ws->port, ""};
+        auto res = http_exchange(url, http_call{"GET", "/api/_spec", "", sc_.token}, spec_fetch_timeout);
+        if (!res) return make_unexpected(res.error());
+        if (res->status != 200) return make_unexpected("GET /api/_spec: HTTP " + std::to_string(res->status));
+        return res->body;
+    }
+
     result<bool, std::string> setup_tasks() {
+        if (auto r = plan_workload(); !r) return r;
         publisher_plan plan;
         plan.url = server_url_;
         plan.token = sc_.token;
@@ -195,11 +231,11 @@ private:
         } else if (!sc_.publish_url.empty()) {
             plan.url = sc_.publish_url;
         }
-        plan.run_tag = "chaos" + std::to_string(getpid()) + "x" +
-                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch()).count() % 100000000);
-        plan.boards = sc_.boards;
-        plan.tasks_per_board = sc_.tasks_per_board;
+        plan.run_tag = run_tag_;
+        plan.app = app_.get();
+        plan.workload = workload_.plan;
+        plan.boards = workload_.row_groups;
+        plan.tasks_per_board = workload_.rows_per_group;
         plan.rate_per_s = sc_.rate_per_s;
         plan.payload_bytes = sc_.payload_bytes;
         plan.duration_ms = sc_.duration_ms;
@@ -218,15 +254,17 @@ private:
     }
 
     result<bool, std::string> start_subscribers() {
-        const std::uint32_t n_streams = sc_.filter_by_board ? sc_.boards : 1;
+        const std::uint32_t n_streams = workload_.plan.groups;
+        const std::string& watched = workload_.plan.subscription;
         for (std::uint32_t b = 0; b < n_streams; ++b) {
             stream_info s;
             s.board = b;
-            s.filter = sc_.filter_by_board ? json{{"board", scenario_publisher::board_name(b)}} : json::object();
-            s.key = proto::stream_key(watched_subscription, s.filter);
+            const json filter = rows_->filter(b, run_tag_);
+            s.filter = filter.is_null() ? json::object() : filter;
+            s.key = proto::stream_key(watched, s.filter);
             s.label = proto::stream_label(s.key);
-            recorder_options ro{"reference " + s.label, server_url_, sc_.token, watched_subscription, s.filter,
-                                session_options(1'000'000 + b)};
+            recorder_options ro{"reference " + s.label, server_url_, sc_.token, watched, s.filter,
+                                session_options(1'000'000 + b), workload_.plan.vary_attr};
             auto ref = recording_subscriber::create(ref_loop_, ro);
             if (!ref) return make_unexpected(ref.error());
             s.reference = std::move(ref.value());
@@ -240,8 +278,8 @@ private:
         const auto t0 = clock_type::now();
         for (std::uint32_t i = 0; i < sc_.subscribers; ++i) {
             const stream_info& s = streams_[i % n_streams];
-            recorder_options ro{"sub-" + std::to_string(i), proxy_url_, sc_.token, watched_subscription, s.filter,
-                                session_options(i + 1)};
+            recorder_options ro{"sub-" + std::to_string(i), proxy_url_, sc_.token, watched, s.filter,
+                                session_options(i + 1), workload_.plan.vary_attr};
             auto sub = recording_subscriber::create(sub_loop_, ro);
             if (!sub) return make_unexpected(sub.error());
             stream_of_.push_back(i % n_streams);
@@ -372,7 +410,7 @@ private:
         // Every acknowledged change must reach its stream's (unfaulted) reference subscriber.
         std::map<std::uint32_t, std::set<std::string>> acked_by_stream;
         for (const auto& a : publisher_->acked())
-            acked_by_stream[sc_.filter_by_board ? a.board : 0].insert(a.key);
+            acked_by_stream[workload_.stream_of(a.board)].insert(a.key);
         auto missing = [&] {
             std::uint64_t n = 0;
             for (auto& s : streams_) {
@@ -402,7 +440,7 @@ private:
         auto& client = *c.value();
         const json id = "view";
         proto::subscribe_msg subscribe;
-        subscribe.subscription = watched_subscription;
+        subscribe.subscription = workload_.plan.subscription;
         subscribe.filter = s.filter;
         client.send_message(proto::client_message{id, std::move(subscribe)});
         auto reply = client.receive_reply(id, view_timeout);
@@ -547,6 +585,14 @@ private:
     std::unique_ptr<fault_proxy> proxy_;
     std::string proxy_url_;
     std::unique_ptr<scenario_publisher> publisher_;
+    // Makes the run's row ids unique on a long-lived server (an --upstream one).
+    const std::string run_tag_ = "chaos" + std::to_string(getpid()) + "x" +
+                                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch()).count() %
+                                                100000000);
+    std::unique_ptr<spec::app> app_;  // the scenario's spec, planned by plan_workload()
+    scenario_workload workload_;
+    std::unique_ptr<spec::row_maker> rows_;
 
     // Loops before the subscribers: the subscribers (and their connections) must go first.
     client::io_loop sub_loop_;

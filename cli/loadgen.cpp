@@ -1,6 +1,7 @@
 // `rt loadgen`: flags (and an optional TOML scenario) → loadgen_config → run_loadgen → table,
 // JSON and exit code. All logic lives in loadgen/.
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -18,6 +19,7 @@
 #include "loadgen/report.hpp"
 #include "loadgen/load_runner.hpp"
 #include "loadgen/scenario_file.hpp"
+#include "loadgen/workload_source.hpp"
 #include "report/hgrm.hpp"
 #include "report/html_page.hpp"
 
@@ -32,6 +34,7 @@ const char* const k_setting_flags[] = {
     "churn",      "json",       "report",     "hgrm",
     "max-p50",    "max-p90",    "max-p99",    "max-p999",   "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
+    "spec", "subscription", "filter-attr", "filter-values", "entity", "vary", "mix",
 };
 
 struct loadgen_flags {
@@ -98,6 +101,12 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) 
     }
     if (f.quiet) config.quiet = true;
     if (auto r = loadgen::finalize(config); !r) return usage_error("loadgen", r.error());
+    if (auto r = loadgen::resolve_workload(config, std::chrono::seconds(5)); !r) {
+        if (r.error().usage) return usage_error("loadgen", r.error().message);
+        std::fprintf(stderr, "rt loadgen: error: %s\n", r.error().message.c_str());
+        return 1;
+    }
+    if (config.plan) std::fprintf(stderr, "rt loadgen: workload: %s\n", spec::describe(*config.plan, *config.app).c_str());
 
     const bool json_to_stdout = config.json_path == "-";
     loadgen::progress_fn progress;
@@ -147,9 +156,20 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "Examples:\n"
         "  rt loadgen --url ws://127.0.0.1:8080/live --conns 10000 --rate 1000/s --duration 30s\n"
         "  rt loadgen --conns 10000 --fanout all --rate 1/s --duration 30s --max-p99 100ms\n"
-        "  rt loadgen --scenario scenarios/load-boards.toml --json out.json\n"
-        "\nWorkloads: boards (default): connection i subscribes TaskUpdates filtered to board b<i % boards>,\n"
-        "each publish updates the task of a random board. --fanout all: everyone subscribes AllTasks.\n"
+        "  rt loadgen --scenario scenarios/kanban-boards.toml --json out.json\n"
+        "  rt loadgen --spec scenarios/helpdesk.spec --conns 10000 --rate 1000/s\n"
+        "  rt loadgen --spec server --subscription Triage --filter-attr team --filter-values 20 --mix insert=30,update=40,delete=30\n"
+        "\nWorkloads without --spec: the kanban demo. boards (default): connection i subscribes TaskUpdates\n"
+        "filtered to board b<i % boards>, each publish updates the task of a random board. --fanout all:\n"
+        "everyone subscribes AllTasks.\n"
+        "With --spec (a file, or 'server': GET /api/_spec from --url's host with --token), the workload\n"
+        "comes from the app's spec: connection i takes stream i % N of --subscription, filtered by\n"
+        "--filter-attr over --filter-values N values (string/ref b0,b1..; int 0,1..; union literals; bool;\n"
+        "'id': one row per stream; 'none': one unfiltered stream); publishers insert, update and delete\n"
+        "rows of --entity as --mix says, the times in the string attribute --vary. Every row is valid for\n"
+        "the spec and inside the subscription's view. What is not given is chosen (the first subscription\n"
+        "that can be driven, a ref or string attribute outside its view's where, conns/10 values) and the\n"
+        "choice printed on stderr ('rt loadgen: workload: ...') and in the JSON (config.workload_plan).\n"
         "Latency is receive time - intended send time on the fixed schedule (coordinated-omission\n"
         "corrected); receive - actual send time is reported too. Thresholds apply to the corrected figure.\n"
         "Every publish's acknowledgement says which board's subscribers must get it; lost, duplicated and\n"
@@ -169,7 +189,8 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "Ctrl-C stops the run early: the table (and --json) then hold what was measured so far, marked\n"
         "INTERRUPTED; a second Ctrl-C ends at once.\n"
         "Exit codes: 0 every threshold held; 1 a threshold was breached (named on stderr) or the run\n"
-        "could not take place; 2 usage error (bad flag, value, scenario file or threshold name);\n"
+        "could not take place (also: the server's spec could not be fetched); 2 usage error (bad flag,\n"
+        "value, scenario file or threshold name; a spec that does not parse or cannot be driven);\n"
         "130 interrupted by Ctrl-C (SIGINT), after the partial summary.");
 
     auto opt = [&](const char* name, const std::string& help) {
@@ -183,7 +204,15 @@ void register_loadgen(CLI::App& app, registry& reg) {
     opt("ramp", "New connections per second while ramping up [2000/s]");
     opt("boards", "Boards workload: number of boards [conns/10]");
     opt("fanout", "'all': broadcast workload, every connection on one unfiltered stream; 'boards' [boards]");
-    opt("payload", "Size of the task title carried by each event: 200B, 1KiB [just the timestamps]");
+    opt("payload", "Size of the text carrying each event's times (the title, or --vary): 200B, 1KiB [just the timestamps]");
+    opt("spec", "The app's spec: a file, or 'server' (GET /api/_spec from --url's host) [none: the kanban demo]");
+    opt("subscription", "With --spec: the subscription every connection takes [the first that can be driven]");
+    opt("filter-attr", "With --spec: the attribute streams are filtered by; 'id': by id; 'none': unfiltered\n"
+                       "[a ref or string attribute outside the view's where, else none]");
+    opt("filter-values", "With --spec: streams (distinct filter values) [conns/10, at most the type's values]");
+    opt("entity", "With --spec: the entity publishers change [the subscription's]");
+    opt("vary", "With --spec: the string attribute each change sets, carrying the times [the first outside the where]");
+    opt("mix", "With --spec: insert=I,update=U,delete=D in percent, or 'update' [update]");
     opt("publishers", "Publisher connections, sharing the rate [rate/50, the server allows 100/s each]");
     opt("threads", "Subscriber I/O threads [2]");
     opt("source-ips", "Spread connections over 127.A.B.1..N, A.B drawn per run (loopback --url only)\n"

@@ -12,6 +12,7 @@
 #include "chaos/proxy_command.hpp"
 #include "chaos/scenario.hpp"
 #include "chaos/scenario_runner.hpp"
+#include "chaos/scenario_workload.hpp"
 #include "cli/commands.hpp"
 #include "client/ws_url.hpp"
 #include "os/fd_limit.hpp"
@@ -38,6 +39,11 @@ struct run_flags {
 int run_scenario_command(const run_flags& f, const std::string& command_line) {
     auto sc = chaos::load_scenario(f.scenario);
     if (!sc) return usage_error("partition run", sc.error());
+    // A spec the workload cannot be planned on is a scenario error; a spec that does not load is
+    // left to the server, which says why when it fails to start.
+    if (auto app = spec::load_spec_file(sc->spec_path))
+        if (auto w = chaos::plan_scenario_workload(*sc, *app); !w)
+            return usage_error("partition run", sc->source + ": cannot drive spec " + sc->spec_path + ": " + w.error());
     if (f.subscribers > 0) {
         if (f.subscribers > chaos::max_scenario_subscribers)
             return usage_error("partition run", "--subscribers: at most " + std::to_string(chaos::max_scenario_subscribers));
@@ -125,10 +131,12 @@ void register_partition(CLI::App& app, registry& reg) {
                 "to the server; plays the timeline; heals; waits for every subscriber to catch up; checks each\n"
                 "history (lost, duplicated, out-of-order, unexpected) and each rebuilt state against the\n"
                 "server's current view. Scenarios: scenarios/*.toml. Every scenario key (name, type, default,\n"
-                "meaning) is listed in docs/chaos-scenarios.md.\n"
+                "meaning) is listed in docs/chaos-scenarios.md. The rows and streams come from the scenario's\n"
+                "spec: subscription, filter_attr, filter_values, entity, vary (what is not given is chosen and\n"
+                "printed; docs/workloads.md).\n"
                 "Report on stdout, progress on stderr.\n"
                 "Exit codes: 0 every check passed; 1 a violation, an unmet expectation, or the run failed;\n"
-                "2 usage or scenario error.");
+                "2 usage or scenario error (also: a spec the workload cannot be planned on).");
     run->add_option("scenario", r->scenario, "Scenario file (TOML), e.g. scenarios/blackhole-short.toml")->required();
     run->add_option("--json", r->json_path, "Also write the report as JSON to FILE (with a `series` over time)");
     run->add_option("--report", r->report_path,

@@ -43,7 +43,8 @@ result<bool, std::string> fail(std::string_view name, const std::string& why) {
 const std::vector<std::string> k_plain_names = {
     "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
     "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
-    "threshold", "churn", "report", "hgrm",
+    "threshold", "churn", "report", "hgrm", "spec", "subscription", "filter-attr", "filter-values", "entity", "vary",
+    "mix",
 };
 
 }  // namespace
@@ -99,11 +100,38 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
     if (name == "warmup") return dur(c.warmup_us);
     if (name == "drain") return dur(c.drain_us);
     if (name == "ramp") return rate(c.ramp_per_s);
+    if (name == "spec") {
+        if (value.empty()) return fail(name, "expected a spec file, or 'server' (GET /api/_spec from --url's host)");
+        c.spec = std::string(value);
+        return true;
+    }
+    if (name == "subscription" || name == "filter-attr" || name == "entity" || name == "vary") {
+        if (value.empty()) return fail(name, "expected a name");
+        std::string& field = name == "subscription" ? c.request.subscription
+                             : name == "filter-attr" ? c.request.filter_attr
+                             : name == "entity"      ? c.request.entity
+                                                     : c.request.vary_attr;
+        field = std::string(value);
+        return true;
+    }
+    if (name == "filter-values") {
+        auto r = u32(c.request.filter_values, 1'000'000);
+        if (r && c.request.filter_values == 0) return fail(name, "at least 1 (one stream per value)");
+        return r;
+    }
+    if (name == "mix") {
+        auto m = spec::parse_change_mix(value);
+        if (!m) return make_unexpected(m.error());
+        c.request.mix = *m;
+        return true;
+    }
     if (name == "boards") {
         c.mode = workload::boards;
+        c.demo_keys = true;
         return u32(c.boards, 1'000'000);
     }
     if (name == "fanout") {
+        c.demo_keys = true;
         if (value == "all") c.mode = workload::broadcast;
         else if (value == "boards") c.mode = workload::boards;
         else return fail(name, "expected 'all' (one stream, every event to every connection) or 'boards'");
@@ -170,7 +198,18 @@ result<bool, std::string> finalize(loadgen_config& c) {
     if (c.duration_us.count() <= 0) return make_unexpected("duration: must be above 0");
     if (c.threads == 0) return make_unexpected("threads: at least 1");
     if (c.max_connecting == 0) return make_unexpected("max-connecting: at least 1");
-    if (c.mode == workload::boards) {
+    const bool spec_keys = !c.request.subscription.empty() || !c.request.filter_attr.empty() ||
+                           c.request.filter_values || !c.request.entity.empty() || !c.request.vary_attr.empty() ||
+                           c.request.mix;
+    if (c.spec.empty() && spec_keys)
+        return make_unexpected("subscription, filter-attr, filter-values, entity, vary and mix need spec (a spec file, "
+                               "or 'server'); without it the workload is the kanban demo's (boards, fanout)");
+    if (!c.spec.empty() && c.demo_keys)
+        return make_unexpected("boards and fanout are the kanban demo's settings; with spec use filter-values N and "
+                               "filter-attr none");
+    if (!c.spec.empty()) {
+        c.boards = 0;  // resolve_workload sets it to the plan's number of streams
+    } else if (c.mode == workload::boards) {
         if (c.boards == 0) c.boards = std::max<std::uint32_t>(1, c.conns / 10);
     } else {
         c.boards = 1;

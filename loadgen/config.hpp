@@ -3,15 +3,20 @@
 // win), through one setter so both sources accept the same names and reject the same mistakes.
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "loadgen/thresholds.hpp"
 #include "protocol/result.hpp"
+#include "protocol/spec_workload.hpp"
 
 namespace rt::loadgen {
 
+// The kanban demo's workloads, used when no --spec is given (with --spec, the workload comes
+// from the spec: loadgen_config::request and ::plan).
 enum class workload {
     boards,     // connection i subscribes TaskUpdates filtered to board b<i % boards>
     broadcast,  // every connection subscribes AllTasks: each event goes to all
@@ -38,6 +43,14 @@ struct loadgen_config {
     std::uint64_t seed = 1;                     // board choice is random but repeatable
     double churn_share_per_s = 0;               // --churn 5%/min: share of the connections closed and
                                                 // reopened (resuming with since) per second; 0: none
+    std::string spec;                           // --spec FILE, or "server": GET /api/_spec from --url's
+                                                // host; empty: the kanban demo (mode, boards)
+    spec::workload_request request;             // --subscription, --filter-attr, ... (with --spec)
+    bool demo_keys = false;                     // --boards or --fanout given: the demo's own keys
+    // Filled by resolve_workload (loadgen/workload_source.hpp) when spec is set; boards is then
+    // the plan's number of streams.
+    std::shared_ptr<const spec::app> app;
+    std::optional<spec::workload> plan;
     std::string json_path;                      // --json FILE ("-": stdout)
     std::string report_path;                    // --report FILE: the HTML report
     std::string hgrm_path;                      // --hgrm FILE: the latency percentiles, HdrHistogram's text

@@ -1,6 +1,7 @@
 #include "loadgen/event_payload.hpp"
 
 #include "protocol/event_scan.hpp"
+#include "protocol/messages.hpp"
 
 namespace rt::loadgen {
 
@@ -42,14 +43,22 @@ std::optional<title_times> decode_title(std::string_view title) {
     return title_times{*t, *a};
 }
 
-std::optional<event_fields> scan_event(std::string_view frame) {
+std::optional<event_fields> scan_event(std::string_view frame, std::string_view payload_attr) {
     auto ev = proto::scan_event(frame);
     if (!ev) return std::nullopt;
-    auto title = proto::scan_string_member(ev->data_json, "title");
+    auto title = proto::scan_string_member(ev->data_json, payload_attr);
     if (!title) return std::nullopt;
     auto times = decode_title(*title);
     if (!times) return std::nullopt;
     return event_fields{ev->seq, *times};
+}
+
+bool is_delete_event(std::string_view frame) {
+    auto op = proto::scan_string_member(frame, "operation");
+    if (op) return *op == "delete";
+    auto m = proto::decode_server(frame);
+    const auto* e = m ? std::get_if<proto::event_msg>(&m->body) : nullptr;
+    return e && e->op == proto::operation::remove;
 }
 
 }  // namespace rt::loadgen

@@ -1,6 +1,7 @@
 #pragma once
 // What the load generator puts in a published row and reads back from an event frame. The
-// kanban spec has no spare fields, so the timestamps travel in the `title` string:
+// timestamps travel in a string attribute of the row (the kanban demo's `title`, a spec
+// workload's vary attribute):
 // "t=<intended_us>;a=<actual_us>;" then 'x' padding up to the payload size. Both times are
 // steady-clock µs of this process (publisher and subscribers share the clock).
 #include <cstdint>
@@ -28,10 +29,14 @@ struct event_fields {
 };
 
 // The hot path of a delivery (a broadcast delivers 10,000 frames in a burst; building a JSON tree
-// for each would add to the latency being measured): seq and the title's times, read with
-// proto::scan_event and proto::scan_string_member. nullopt when the frame is not an event, when
-// the scanner is unsure, or when the title carries no times; callers then decode the frame with
-// proto::decode_server.
-std::optional<event_fields> scan_event(std::string_view frame);
+// for each would add to the latency being measured): seq and the times in the row's
+// `payload_attr`, read with proto::scan_event and proto::scan_string_member. nullopt when the
+// frame is not an event, when the scanner is unsure, or when the attribute carries no times;
+// callers then decode the frame with proto::decode_server.
+std::optional<event_fields> scan_event(std::string_view frame, std::string_view payload_attr = "title");
+
+// Whether an event frame is a delete (its row is as it was before: its times are an older
+// publish's, so it counts as a delivery but not for latency).
+bool is_delete_event(std::string_view frame);
 
 }  // namespace rt::loadgen

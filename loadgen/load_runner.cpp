@@ -19,6 +19,7 @@
 #include "loadgen/series_sampler.hpp"
 #include "loadgen/source_addresses.hpp"
 #include "loadgen/subscriber_pool.hpp"
+#include "loadgen/workload_frames.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::loadgen {
@@ -105,7 +106,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     const auto before = fetch_server_counters(url->host, url->port, metrics_timeout);
 
     run_stats stats;
-    publisher pub(config, stats, make_run_tag());
+    const workload_frames frames(config, make_run_tag());
+    publisher pub(config, stats, frames);
     if (auto r = pub.create_tasks(setup_timeout); !r) return make_unexpected(r.error());
     if (auto r = pub.connect(publisher_connect_timeout); !r) return make_unexpected(r.error());
 
@@ -113,7 +115,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     loop.start(config.threads);
     // Addresses of this run's own (see source_addresses.hpp): the last run's TIME-WAIT sockets on
     // the server cannot meet this run's SYNs.
-    subscriber_pool pool(loop, config, stats, source_addresses(url->host, config.source_ips, std::random_device{}()));
+    subscriber_pool pool(loop, config, stats, frames,
+                         source_addresses(url->host, config.source_ips, std::random_device{}()));
     const std::int64_t start_us = now_us();
     progress_meter meter(stats, pool, progress, start_us);
     series_sampler series(stats, pool, start_us);
@@ -215,7 +218,11 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
 
     loadgen_report r;
     r.url = config.url;
-    r.workload = config.mode == workload::boards ? "boards" : "broadcast";
+    r.workload = config.plan ? "spec" : config.mode == workload::boards ? "boards" : "broadcast";
+    if (config.plan && config.app) {
+        r.workload_line = spec::describe(*config.plan, *config.app);
+        r.workload_plan = spec::to_json(*config.plan);
+    }
     r.conns_asked = config.conns;
     r.boards = config.boards;
     r.publishers = config.publishers;

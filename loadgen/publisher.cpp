@@ -3,37 +3,15 @@
 #include <random>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "loadgen/event_payload.hpp"
 #include "protocol/close_codes.hpp"
 #include "protocol/messages.hpp"
 
 namespace rt::loadgen {
 
-using json = nlohmann::json;
-
-std::string update_text(std::uint64_t k, std::string_view task_id, std::string_view title) {
-    json row = {{"id", std::string(task_id)}, {"title", std::string(title)}, {"priority", (k & 1) ? 2 : 1}};
-    return proto::encode_client(proto::client_message{k, proto::publish_msg{"Task", proto::operation::update, std::move(row)}});
-}
-
-std::string insert_text(std::uint32_t board, std::string_view task_id) {
-    json row = {{"id", std::string(task_id)}, {"title", "loadgen"}, {"status", "todo"}, {"board", "b" + std::to_string(board)},
-                {"priority", 1}};
-    return proto::encode_client(
-        proto::client_message{"c" + std::to_string(board), proto::publish_msg{"Task", proto::operation::insert, std::move(row)}});
-}
-
-std::string delete_text(std::uint32_t board, std::string_view task_id) {
-    json row = {{"id", std::string(task_id)}};
-    return proto::encode_client(
-        proto::client_message{"d" + std::to_string(board), proto::publish_msg{"Task", proto::operation::remove, std::move(row)}});
-}
-
-publisher::publisher(const loadgen_config& config, run_stats& stats, std::string run_tag)
-    : config_(config), stats_(stats), run_tag_(std::move(run_tag)),
-      acked_(new std::atomic<std::uint64_t>[config.boards]) {
+publisher::publisher(const loadgen_config& config, run_stats& stats, const workload_frames& frames)
+    : config_(config), stats_(stats), frames_(frames), acked_(new std::atomic<std::uint64_t>[config.boards]),
+      deletable_(config.boards), inserts_(config.boards, 0) {
     for (std::uint32_t b = 0; b < config.boards; ++b) acked_[b] = 0;
     loop_.start(1);  // a publisher sends at most thousands of frames a second: one thread is plenty
 }
@@ -43,8 +21,6 @@ publisher::~publisher() {
     cons_.clear();
     loop_.stop();
 }
-
-std::string publisher::task_id(std::uint32_t board) const { return "lg-" + run_tag_ + "-b" + std::to_string(board); }
 
 void publisher::note_error(const std::string& why) {
     std::lock_guard<std::mutex> lock(error_mu_);
@@ -59,14 +35,22 @@ std::string publisher::first_error() const {
 result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
     std::vector<std::string> frames;
     frames.reserve(config_.boards);
-    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(insert_text(b, task_id(b)));
+    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(frames_.setup_insert(b));
     return run_setup(frames, "insert", "created", timeout);
 }
 
 result<bool, std::string> publisher::remove_tasks(std::chrono::milliseconds timeout) {
     std::vector<std::string> frames;
     frames.reserve(config_.boards);
-    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(delete_text(b, task_id(b)));
+    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(frames_.setup_remove(b, frames_.row_id(b)));
+    // Rows the mix inserted and did not delete (acknowledged: their ids are known) go too.
+    {
+        std::lock_guard<std::mutex> lock(pending_mu_);
+        for (auto& ids : deletable_) {
+            for (const auto& id : ids) frames.push_back(frames_.setup_remove(frames.size(), id));
+            ids.clear();
+        }
+    }
     return run_setup(frames, "delete", "deleted", timeout);
 }
 
@@ -176,7 +160,9 @@ void publisher::on_reply(std::string_view text) {
     if (reply->id.is_number_unsigned()) {
         std::lock_guard<std::mutex> lock(pending_mu_);
         if (auto it = pending_.find(reply->id.get<std::uint64_t>()); it != pending_.end()) {
-            board = it->second;
+            board = it->second.board;
+            if (published && !it->second.inserted.empty() && board < config_.boards)
+                deletable_[board].push_back(std::move(it->second.inserted));
             pending_.erase(it);
         }
     }
@@ -189,25 +175,39 @@ void publisher::on_reply(std::string_view text) {
     }
 }
 
+std::string publisher::next_frame(std::uint64_t k, std::uint32_t board, std::string payload, std::uint32_t dice) {
+    const spec::change_mix mix = frames_.mix();
+    std::lock_guard<std::mutex> lock(pending_mu_);  // before the send: the reply may beat us here
+    pending_publish& p = pending_[k];
+    p.board = board;
+    if (dice < mix.insert_pct) {
+        p.inserted = frames_.row_id(board, ++inserts_[board]);
+        return frames_.insert(k, board, p.inserted, std::move(payload));
+    }
+    // A delete with no acknowledged insert left to delete updates the board's row instead.
+    if (dice < mix.insert_pct + mix.delete_pct && !deletable_[board].empty()) {
+        std::string id = std::move(deletable_[board].back());
+        deletable_[board].pop_back();
+        return frames_.remove(k, id);
+    }
+    return frames_.update(k, board, std::move(payload));
+}
+
 void publisher::run(const publish_schedule& schedule, const std::atomic<bool>& stop) {
     std::mt19937_64 rng(config_.seed);
     std::uniform_int_distribution<std::uint32_t> pick(0, config_.boards - 1);
-    std::vector<std::string> task_ids;
-    task_ids.reserve(config_.boards);
-    for (std::uint32_t b = 0; b < config_.boards; ++b) task_ids.push_back(task_id(b));
+    std::uniform_int_distribution<std::uint32_t> percent(0, 99);
+    const bool update_only = frames_.mix().update_only();
 
     for (std::uint64_t k = 0; k < schedule.count() && !stop; ++k) {
         const std::int64_t intended = schedule.intended_us(k);
         const std::int64_t wait_us = intended - now_us();
         if (wait_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
         const std::uint32_t board = pick(rng);
+        const std::uint32_t dice = update_only ? 100 : percent(rng);  // the demo's draws stay as they were
         const std::int64_t actual = now_us();
-        const std::string frame = update_text(k, task_ids[board], encode_title(intended, actual, config_.payload_bytes));
+        const std::string frame = next_frame(k, board, encode_title(intended, actual, config_.payload_bytes), dice);
         auto& con = cons_[k % cons_.size()];
-        {
-            std::lock_guard<std::mutex> lock(pending_mu_);  // before the send: the reply may beat us here
-            pending_[k] = board;
-        }
         if (con->send(frame)) {
             ++stats_.published_sent;  // sent and refused at once: wait_acks counts it as answered
             ++stats_.publish_errors;

@@ -79,9 +79,11 @@ std::string to_table(const loadgen_report& r) {
     std::ostringstream os;
     os << "rt loadgen: " << r.workload << " workload, " << r.conns_asked << " connections";
     if (r.workload == "boards") os << " over " << r.boards << " boards";
+    if (r.workload == "spec") os << " over " << r.boards << " stream" << (r.boards == 1 ? "" : "s");
     os << ", " << num(r.rate_per_s, r.rate_per_s < 10 ? 1 : 0) << " events/s for " << num(r.duration_s, 1) << "s";
     if (r.warmup_s > 0) os << " (+" << num(r.warmup_s, 1) << "s warm-up)";
     os << ", " << r.publishers << " publisher" << (r.publishers == 1 ? "" : "s") << "\n";
+    if (!r.workload_line.empty()) os << row("workload", r.workload_line);
     os << row("connections", std::to_string(r.conns_subscribed) + "/" + std::to_string(r.conns_asked) +
                                  " subscribed, " + std::to_string(r.conns_failed) + " failed, " +
                                  std::to_string(r.conns_dropped) + " dropped during the run");
@@ -161,6 +163,7 @@ nlohmann::json to_json(const loadgen_report& r) {
         {"config",
          {{"url", r.url},
           {"workload", r.workload},
+          {"workload_plan", r.workload_plan},
           {"conns", r.conns_asked},
           {"boards", r.boards},
           {"rate_per_s", r.rate_per_s},

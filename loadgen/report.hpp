@@ -18,7 +18,9 @@ namespace rt::loadgen {
 
 struct loadgen_report {
     // What was asked.
-    std::string url, workload;
+    std::string url, workload;     // workload: "boards", "broadcast" (the demo) or "spec"
+    std::string workload_line;     // a spec workload: spec::describe's line
+    nlohmann::json workload_plan;  // a spec workload: spec::to_json (null for the demo)
     std::uint32_t conns_asked = 0, boards = 0, publishers = 0, threads = 0, source_ips = 0;
     std::vector<std::string> source_addresses;  // what the subscribers bound to; "" : the kernel's choice
     double rate_per_s = 0;

@@ -65,7 +65,14 @@ result<bool, std::string> apply_scenario_file(loadgen_config& config, const std:
     if (!in) return make_unexpected("cannot read scenario file '" + path + "'");
     std::ostringstream ss;
     ss << in.rdbuf();
-    return apply_scenario_text(config, ss.str(), path);
+    const std::string spec_before = config.spec;
+    auto r = apply_scenario_text(config, ss.str(), path);
+    // A spec file named by the scenario is relative to the scenario's folder (as in chaos scenarios).
+    const auto slash = path.find_last_of('/');
+    if (r && config.spec != spec_before && config.spec != "server" && config.spec.front() != '/' &&
+        slash != std::string::npos)
+        config.spec = path.substr(0, slash + 1) + config.spec;
+    return r;
 }
 
 }  // namespace rt::loadgen

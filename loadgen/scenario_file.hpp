@@ -6,6 +6,8 @@
 //   rate = "1000/s"
 //   duration = "30s"
 //   fanout = "boards"          # or "all"
+//   spec = "helpdesk.spec"     # instead of the kanban demo: relative to the scenario file
+//   subscription = "TeamQueue" # and filter_attr, filter_values, entity, vary, mix
 //   [thresholds]
 //   max_p99 = "25ms"
 //   max_loss = 0
@@ -22,7 +24,8 @@ namespace rt::loadgen {
 result<bool, std::string> apply_scenario_text(loadgen_config& config, std::string_view toml_text,
                                               std::string_view source_name);
 
-// Reads `path` and applies it as above; a missing or unreadable file is an error.
+// Reads `path` and applies it as above; a missing or unreadable file is an error. A `spec` file
+// (not "server") is taken relative to the scenario file's folder.
 result<bool, std::string> apply_scenario_file(loadgen_config& config, const std::string& path);
 
 }  // namespace rt::loadgen

@@ -10,8 +10,9 @@
 namespace rt::loadgen {
 
 subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats,
-                                 std::vector<std::string> source_addresses)
-    : loop_(loop), config_(config), stats_(stats), slots_(config.conns), source_ips_(std::move(source_addresses)) {
+                                 const workload_frames& frames, std::vector<std::string> source_addresses)
+    : loop_(loop), config_(config), stats_(stats), frames_(frames), deletes_(frames.mix().delete_pct > 0),
+      slots_(config.conns), source_ips_(std::move(source_addresses)) {
     options_.token = config.token;
     // Events are small; the default 16 MiB frame limit is for snapshots, which AllTasks may send.
     if (source_ips_.empty()) source_ips_.emplace_back();
@@ -21,28 +22,20 @@ subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& co
 
 subscriber_pool::~subscriber_pool() { release(); }
 
-namespace {
-proto::subscribe_msg pool_subscribe_msg(const loadgen_config& config, std::uint32_t board) {
-    proto::subscribe_msg m;
-    if (config.mode == workload::broadcast) {
-        m.subscription = "AllTasks";
-    } else {
-        m.subscription = "TaskUpdates";
-        m.filter = {{"board", "b" + std::to_string(board)}};
-    }
-    return m;
+std::string subscriber_pool::subscribe_text(const workload_frames& frames, std::uint32_t board,
+                                            const std::optional<proto::stream_position>& since) {
+    proto::subscribe_msg m = frames.subscribe(board);
+    m.since = since;
+    return proto::encode_client(proto::client_message{"s", std::move(m)});
 }
-}  // namespace
 
 std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::uint32_t board) {
-    return proto::encode_client(proto::client_message{"s", pool_subscribe_msg(config, board)});
+    return subscribe_text(workload_frames(config, ""), board, std::nullopt);
 }
 
 std::string subscriber_pool::resume_text(const loadgen_config& config, std::uint32_t board,
                                          const proto::stream_position& since) {
-    proto::subscribe_msg m = pool_subscribe_msg(config, board);
-    m.since = since;
-    return proto::encode_client(proto::client_message{"s", std::move(m)});
+    return subscribe_text(workload_frames(config, ""), board, since);
 }
 
 void subscriber_pool::open(std::uint32_t i) {
@@ -100,8 +93,9 @@ void subscriber_pool::try_subscribe(std::uint32_t i) {
     subscriber_slot& s = slots_[i];
     auto con = std::atomic_load(&s.con);
     if (!con || s.state != slot_state::open || s.subscribe_sent.exchange(true)) return;
-    const std::string text = s.resuming ? resume_text(config_, s.board, {s.epoch, s.tracker.highest_seq()})
-                                        : subscribe_text(config_, s.board);
+    std::optional<proto::stream_position> since;
+    if (s.resuming) since = proto::stream_position{s.epoch, s.tracker.highest_seq()};
+    const std::string text = subscribe_text(frames_, s.board, since);
     if (con->send(text)) fail(i, "could not send subscribe");
 }
 
@@ -120,7 +114,7 @@ void subscriber_pool::on_open(std::uint32_t i) {
 void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     const std::int64_t receive_us = now_us();
     subscriber_slot& s = slots_[i];
-    std::optional<event_fields> ev = scan_event(text);
+    std::optional<event_fields> ev = scan_event(text, frames_.payload_attr());
     if (!ev) {
         auto m = proto::decode_server(text);
         if (!m) {
@@ -142,7 +136,7 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
         const auto* e = std::get_if<proto::event_msg>(&m->body);
         std::optional<title_times> times;
         if (e && e->data.is_object()) {
-            auto title = e->data.find("title");
+            auto title = e->data.find(frames_.payload_attr());
             if (title != e->data.end() && title->is_string()) times = decode_title(title->get_ref<const std::string&>());
         }
         if (!times) {
@@ -162,8 +156,9 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
         case seq_verdict::in_order: break;
     }
     // Latency first: the runner stops draining once it sees the count, and the last second's
-    // series point must already hold this delivery.
-    stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
+    // series point must already hold this delivery. A delete carries the row as it was (an older
+    // publish's times): counted, not timed.
+    if (!(deletes_ && is_delete_event(text))) stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
     ++stats_.deliveries;
 }
 

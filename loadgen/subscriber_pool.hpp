@@ -20,6 +20,7 @@
 #include "loadgen/config.hpp"
 #include "loadgen/delivery_tracker.hpp"
 #include "loadgen/run_stats.hpp"
+#include "loadgen/workload_frames.hpp"
 #include "protocol/messages.hpp"
 
 namespace rt::loadgen {
@@ -47,10 +48,11 @@ struct subscriber_slot {
 
 class subscriber_pool {
 public:
-    // `loop` must outlive the pool; `stats` too. Connection i binds to
-    // source_addresses[i % size] (an empty string: the kernel picks); at least one entry.
+    // `loop` must outlive the pool; `stats` and `frames` (what each connection subscribes) too.
+    // Connection i binds to source_addresses[i % size] (an empty string: the kernel picks); at
+    // least one entry.
     subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats,
-                    std::vector<std::string> source_addresses);
+                    const workload_frames& frames, std::vector<std::string> source_addresses);
     ~subscriber_pool();
     subscriber_pool(const subscriber_pool&) = delete;
     subscriber_pool& operator=(const subscriber_pool&) = delete;
@@ -60,11 +62,15 @@ public:
     const std::vector<std::string>& source_addresses() const { return source_ips_; }
     // Starts connection i (0 <= i < size()), once. Controller thread only.
     void open(std::uint32_t i);
-    // The subscribe message connection i sends.
+    // The subscribe message a connection of `board` sends, for a workload whose streams do not
+    // depend on the run (every workload but a spec's by-id one).
     static std::string subscribe_text(const loadgen_config& config, std::uint32_t board);
     // The subscribe a reconnected connection sends: the same subscription, resuming after `since`.
     static std::string resume_text(const loadgen_config& config, std::uint32_t board,
                                    const proto::stream_position& since);
+    // Both, for a run's frames.
+    static std::string subscribe_text(const workload_frames& frames, std::uint32_t board,
+                                      const std::optional<proto::stream_position>& since);
     // Closes subscribed connection i to reopen it (see the top). Returns false, doing nothing, when
     // i is not subscribed right now (still reconnecting, failed). Controller thread only.
     bool churn(std::uint32_t i);
@@ -122,6 +128,8 @@ private:
     client::io_loop& loop_;
     const loadgen_config& config_;
     run_stats& stats_;
+    const workload_frames& frames_;
+    const bool deletes_;  // the mix deletes rows: delete events count, but not for latency
     client::ws_options options_;
     std::vector<subscriber_slot> slots_;
     std::vector<std::string> source_ips_;

@@ -25,4 +25,9 @@ inline const rt::spec::app& helpdesk_app() {
     return a;
 }
 
+inline const rt::spec::app& inventory_app() {
+    static const rt::spec::app a = load_example_spec("inventory.spec");
+    return a;
+}
+
 }  // namespace rt::test

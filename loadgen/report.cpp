@@ -79,8 +79,8 @@ std::string to_table(const loadgen_report& r) {
     std::ostringstream os;
     os << "rt loadgen: " << r.workload << " workload, " << r.conns_asked << " connections";
     if (r.workload == "boards") os << " over " << r.boards << " boards";
-    os << ", " << num(r.rate_per_s, r.rate_per_s < 10 ? 1 : 0) << " events/s for " << num(r.duration_s, 1) << "s";
-    if (r.warmup_s > 0) os << " (+" << num(r.warmup_s, 1) << "s warm-up)";
+    os << ", " << num(r.rate_per_s, r.rate_per_s < 10 ? 1 : 0) << " events/s for " << proto::format_duration_us(r.duration_s * 1e6);
+    if (r.warmup_s > 0) os << " (+" << proto::format_duration_us(r.warmup_s * 1e6) << " warm-up)";
     os << ", " << r.publishers << " publisher" << (r.publishers == 1 ? "" : "s") << "\n";
     os << row("connections", std::to_string(r.conns_subscribed) + "/" + std::to_string(r.conns_asked) +
                                  " subscribed, " + std::to_string(r.conns_failed) + " failed, " +

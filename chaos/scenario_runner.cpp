@@ -22,6 +22,7 @@
 #include "client/sync_client.hpp"
 #include "client/ws_url.hpp"
 #include "protocol/client_session.hpp"
+#include "protocol/host_port.hpp"
 #include "protocol/stream_key.hpp"
 #include "protocol/units.hpp"
 
@@ -150,8 +151,7 @@ private:
     result<bool, std::string> use_target() {
         auto url = client::parse_ws_url(sc_.target);
         if (!url) return make_unexpected("target: " + url.error());
-        auto host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
-        auto ep = parse_host_port(host + ":" + std::to_string(url->port));
+        auto ep = parse_host_port(proto::to_string(proto::host_port{url->host, url->port}));
         if (!ep) return make_unexpected("target: " + ep.error() + " (the fault proxy needs an IP address or localhost)");
         upstream_ = *ep;
         server_url_ = sc_.target;

@@ -23,7 +23,7 @@ extern "C" void on_stop_signal(int signo) {
 
 }  // namespace
 
-stop_signals::stop_signals(std::initializer_list<int> signals) : signals_(signals) {
+stop_signals::stop_signals(std::initializer_list<int> signals, handle how) : signals_(signals) {
     if (pipe_fds[0] >= 0) {  // a broken invariant: two instances would steal each other's signals
         std::fprintf(stderr, "rt: internal error: two stop_signals at once\n");
         std::abort();
@@ -35,7 +35,7 @@ stop_signals::stop_signals(std::initializer_list<int> signals) : signals_(signal
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    sa.sa_flags = SA_RESTART | (how == handle::first_only ? SA_RESETHAND : 0);
     previous_.resize(signals_.size());
     for (std::size_t i = 0; i < signals_.size(); ++i) ::sigaction(signals_[i], &sa, &previous_[i]);
 }

@@ -39,3 +39,14 @@ TEST_CASE("stop_signals: a signal from another thread reaches the waiting thread
     waiter.join();
     CHECK(got == SIGHUP);
 }
+
+TEST_CASE("stop_signals: first_only serves one delivery, then the default action is back", "[os][signals]") {
+    stop_signals signals({SIGINT}, stop_signals::handle::first_only);
+    struct sigaction now {};
+    REQUIRE(::sigaction(SIGINT, nullptr, &now) == 0);
+    CHECK(now.sa_handler != SIG_DFL);
+    REQUIRE(::kill(::getpid(), SIGINT) == 0);
+    CHECK(signals.wait() == SIGINT);
+    REQUIRE(::sigaction(SIGINT, nullptr, &now) == 0);
+    CHECK(now.sa_handler == SIG_DFL);  // a second Ctrl-C would end the process
+}

@@ -28,7 +28,7 @@ std::string server_process::ws_url() const {
 
 std::string server_process::recent_output() const { return child_ ? child_->recent_lines(kept_lines) : std::string(); }
 
-result<bool, std::string> server_process::start(std::chrono::milliseconds timeout) {
+result<void, std::string> server_process::start(std::chrono::milliseconds timeout) {
     if (running()) return make_unexpected(std::string("the server is already running"));
     std::vector<std::string> args{"--spec", launch_.spec_path, "--listen",
                                   proto::to_string(proto::host_port{launch_.listen_host, port_})};
@@ -46,7 +46,7 @@ result<bool, std::string> server_process::start(std::chrono::milliseconds timeou
     if (!started) return make_unexpected(started.error());
     child_ = std::move(started->process);
     port_ = started->port;
-    return true;
+    return {};
 }
 
 bool server_process::running() { return child_ && child_->running(); }

@@ -35,7 +35,7 @@ public:
     // Starts the server on an ephemeral port (first call) or on the port it had (after kill()),
     // and waits until it prints its address, at most `timeout`. The error says why (exit code
     // and the last lines it printed).
-    result<bool, std::string> start(std::chrono::milliseconds timeout);
+    result<void, std::string> start(std::chrono::milliseconds timeout);
     // SIGKILL and reap. No-op when not running.
     void kill_hard();
     // SIGTERM, wait up to `grace`, then SIGKILL. No-op when not running.

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "protocol/host_port.hpp"
+
 namespace rt::chaos {
 namespace {
 
@@ -75,18 +77,11 @@ result<http_url, std::string> parse_http_url(std::string_view text) {
     u.path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
     while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
     if (u.path.find_first_of("?#") != std::string::npos) return bad("no query or fragment in a base URL");
-    const std::size_t colon = authority.rfind(':');
-    u.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-        const std::string_view port = authority.substr(colon + 1);
-        unsigned long p = 0;
-        for (char c : port) {
-            if (c < '0' || c > '9' || p > 65535) return bad("bad port");
-            p = p * 10 + static_cast<unsigned long>(c - '0');
-        }
-        if (port.empty() || p == 0 || p > 65535) return bad("bad port");
-        u.port = static_cast<std::uint16_t>(p);
-    }
+    auto hp = proto::parse_host_port(authority, std::uint16_t{80});  // 80: the http:// default
+    if (!hp) return bad("bad port or host: " + hp.error());
+    if (hp->port == 0) return bad("bad port: 0");
+    u.host = std::move(hp->host);
+    u.port = hp->port;
     in_addr addr{};
     if (u.host != "localhost" && inet_pton(AF_INET, u.host.c_str(), &addr) != 1)
         return bad("HOST must be an IPv4 address or localhost");

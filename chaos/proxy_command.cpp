@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include <asio.hpp>
 
@@ -12,6 +13,7 @@
 #include "chaos/host_port.hpp"
 #include "chaos/timeline_player.hpp"
 #include "chaos/units.hpp"
+#include "os/stop_signals.hpp"
 
 namespace rt::chaos {
 
@@ -68,7 +70,9 @@ int run_proxy_command(const proxy_command_options& o) {
     }
 
     asio::io_context io;
-    asio::signal_set signals(io, SIGINT, SIGTERM);
+    // The loop runs until a signal, --duration or (without them) forever: the guard keeps it
+    // from returning once the timeline is played.
+    auto keep_running = asio::make_work_guard(io);
     asio::steady_timer deadline(io);
     timeline_player timeline(io, proxy, *steps, [](const timeline_step& s) {
         auto j = to_json(s);
@@ -76,14 +80,18 @@ int run_proxy_command(const proxy_command_options& o) {
                      j["fault"].get<std::string>().c_str());
     });
     auto finish = [&] {
-        signals.cancel();
+        keep_running.reset();
         deadline.cancel();
         timeline.cancel();
     };
-    signals.async_wait([&](const std::error_code& sec, int signo) {
-        if (sec) return;
-        std::fprintf(stderr, "rt partition proxy: signal %d, stopping\n", signo);
-        finish();
+    os::stop_signals signals;
+    std::thread signal_thread([&] {
+        const int signo = signals.wait();
+        if (signo == 0) return;  // cancelled: the loop has returned
+        asio::post(io, [&, signo] {
+            std::fprintf(stderr, "rt partition proxy: signal %d, stopping\n", signo);
+            finish();
+        });
     });
     if (duration) {
         deadline.expires_after(*duration);
@@ -95,6 +103,8 @@ int run_proxy_command(const proxy_command_options& o) {
     }
     timeline.start();
     io.run();
+    signals.cancel();
+    signal_thread.join();
     if (!timeline.done()) std::fprintf(stderr, "rt partition proxy: stopped before the schedule finished\n");
 
     if (api) api->stop();

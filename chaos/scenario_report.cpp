@@ -29,10 +29,10 @@ std::string format_report(const scenario_report& r) {
     const auto& h = r.reconnect_time;
     std::string out;
     out += "scenario " + r.scenario + (r.description.empty() ? "" : ": " + r.description) + "\n";
-    out += fmt("  subscribers   %u on %u stream%s, %.1f s\n", r.subscribers, r.streams, r.streams == 1 ? "" : "s",
-               r.elapsed_s);
+    out += fmt("  subscribers   %u on %u stream%s, %s\n", r.subscribers, r.streams, r.streams == 1 ? "" : "s",
+               proto::format_duration_us(r.elapsed_s * 1e6).c_str());
     for (const auto& s : r.steps)
-        out += fmt("  step          %6.2f s  %s%s\n", static_cast<double>(s.actual_ms) / 1000.0, s.text.c_str(),
+        out += fmt("  step          %7s  %s%s\n", us_text(s.actual_ms * 1000).c_str(), s.text.c_str(),
                    s.outcome == "ok" ? "" : ("  (" + s.outcome + ")").c_str());
     out += "  published     " + unsigned_text(r.publisher.acked) + " acked of " + unsigned_text(r.publisher.sent) +
            " sent (" + unsigned_text(r.publisher.skipped) + " ticks skipped, " + unsigned_text(r.publisher.unanswered) +

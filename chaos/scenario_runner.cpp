@@ -23,7 +23,9 @@
 #include "client/sync_client.hpp"
 #include "client/ws_url.hpp"
 #include "protocol/client_session.hpp"
+#include "protocol/host_port.hpp"
 #include "protocol/stream_key.hpp"
+#include "protocol/units.hpp"
 
 namespace rt::chaos {
 namespace {
@@ -60,12 +62,6 @@ asio::ip::address connect_address(const asio::ip::address& listen) {
     if (!listen.is_unspecified()) return listen;
     return listen.is_v4() ? asio::ip::address(asio::ip::address_v4::loopback())
                           : asio::ip::address(asio::ip::address_v6::loopback());
-}
-
-std::string seconds_text(clock_type::duration d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f s", std::chrono::duration<double>(d).count());
-    return buf;
 }
 
 // A temporary folder for the --db file, removed with its contents at the end.
@@ -117,7 +113,7 @@ public:
 
 private:
     void progress(const std::string& line) const {
-        if (options_.progress) options_.progress("[" + seconds_text(clock_type::now() - started_) + "] " + line);
+        if (options_.progress) options_.progress("[" + proto::format_duration_us(clock_type::now() - started_) + "] " + line);
     }
 
     result<bool, std::string> start_server() {
@@ -156,8 +152,7 @@ private:
     result<bool, std::string> use_target() {
         auto url = client::parse_ws_url(sc_.target);
         if (!url) return make_unexpected("target: " + url.error());
-        auto host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
-        auto ep = parse_host_port(host + ":" + std::to_string(url->port));
+        auto ep = parse_host_port(proto::to_string(proto::host_port{url->host, url->port}));
         if (!ep) return make_unexpected("target: " + ep.error() + " (the fault proxy needs an IP address or localhost)");
         upstream_ = *ep;
         server_url_ = sc_.target;
@@ -273,7 +268,7 @@ private:
         report_.streams = n_streams;
         for (auto& s : streams_) s.reference->start();
         if (!wait_until([&] { return count_subscribed(true) == streams_.size(); }, sc_.connect_timeout_ms))
-            return make_unexpected("reference subscribers did not subscribe within " + seconds_text(sc_.connect_timeout_ms));
+            return make_unexpected("reference subscribers did not subscribe within " + proto::format_duration_us(sc_.connect_timeout_ms));
 
         const auto t0 = clock_type::now();
         for (std::uint32_t i = 0; i < sc_.subscribers; ++i) {
@@ -289,9 +284,9 @@ private:
         if (!wait_until([&] { return count_subscribed(false) == subscribers_.size(); }, sc_.connect_timeout_ms))
             return make_unexpected("only " + std::to_string(count_subscribed(false)) + " of " +
                                    std::to_string(subscribers_.size()) + " subscribers subscribed within " +
-                                   seconds_text(sc_.connect_timeout_ms));
+                                   proto::format_duration_us(sc_.connect_timeout_ms));
         progress(std::to_string(subscribers_.size()) + " subscribers on " + std::to_string(n_streams) +
-                 " streams subscribed through the proxy in " + seconds_text(clock_type::now() - t0));
+                 " streams subscribed through the proxy in " + proto::format_duration_us(clock_type::now() - t0));
         return true;
     }
 
@@ -320,7 +315,7 @@ private:
         std::atomic<bool> stop{false};
         char rate[32];
         std::snprintf(rate, sizeof rate, "%g/s", sc_.rate_per_s);
-        progress(std::string("publishing at ") + rate + " for " + seconds_text(sc_.duration_ms));
+        progress(std::string("publishing at ") + rate + " for " + proto::format_duration_us(sc_.duration_ms));
         const auto start = clock_type::now();
         play_start_us_ = steady_clock_us(start);
         std::thread publisher([&] { publisher_->run(stop); });
@@ -390,7 +385,7 @@ private:
             std::this_thread::sleep_for(poll_interval);
         } while (clock_type::now() < deadline);
         return make_unexpected("the target " + server_url_ + " did not accept a connection within " +
-                               seconds_text(server_start_timeout) + " after the command (" + last + ")");
+                               proto::format_duration_us(server_start_timeout) + " after the command (" + last + ")");
     }
 
     // After publishing: heal whatever is left, bring the server back, and learn each stream's
@@ -467,8 +462,8 @@ private:
             return n;
         };
         bool done = wait_until([&] { return lagging() == 0; }, sc_.drain_timeout_ms);
-        progress(done ? "every subscriber drained in " + seconds_text(clock_type::now() - t0)
-                      : std::to_string(lagging()) + " subscribers still behind after " + seconds_text(sc_.drain_timeout_ms));
+        progress(done ? "every subscriber drained in " + proto::format_duration_us(clock_type::now() - t0)
+                      : std::to_string(lagging()) + " subscribers still behind after " + proto::format_duration_us(sc_.drain_timeout_ms));
         for (std::size_t i = 0; i < subscribers_.size(); ++i) {
             const auto& s = streams_[stream_of_[i]];
             if (at_top(*subscribers_[i], s)) continue;

@@ -1,17 +1,17 @@
 #pragma once
 // An `rt serve` child process that the scenario runner owns: started on 127.0.0.1:0, or the
-// launch's listen address (it learns the port from the "listening on ws://..." line), killed with SIGKILL, restarted on the same
-// port with the same arguments (and so the same --db), stopped at the end. Its stderr is drained
-// on a thread of its own; the last lines are kept for error messages.
+// launch's listen address (it learns the port from the "listening on ws://..." line), killed with
+// SIGKILL, restarted on the same port with the same arguments (and so the same --db), stopped at
+// the end. The launching, the address and the stop are `os/serve_child.*`'s (shared with the
+// tests); this keeps the arguments and the port across restarts. Only the tail of its stderr is
+// kept, for error messages.
 #include <chrono>
 #include <cstdint>
-#include <deque>
-#include <mutex>
-#include <condition_variable>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "os/child_process.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::chaos {
@@ -35,7 +35,7 @@ public:
     // Starts the server on an ephemeral port (first call) or on the port it had (after kill()),
     // and waits until it prints its address, at most `timeout`. The error says why (exit code
     // and the last lines it printed).
-    result<bool, std::string> start(std::chrono::milliseconds timeout);
+    result<void, std::string> start(std::chrono::milliseconds timeout);
     // SIGKILL and reap. No-op when not running.
     void kill_hard();
     // SIGTERM, wait up to `grace`, then SIGKILL. No-op when not running.
@@ -46,22 +46,14 @@ public:
     std::string ws_url() const;  // ws://HOST:PORT/live (127.0.0.1 when it listens on every address)
     std::string recent_output() const;
 
-    // Parses the port out of "... listening on ws://127.0.0.1:PORT/live ..."; 0 if absent.
+    // Parses the port out of "... listening on ws://127.0.0.1:PORT/live ..."; 0 if absent
+    // (os::listening_port).
     static std::uint16_t port_from_line(const std::string& line);
 
 private:
-    void read_stderr(int fd);
-    void reap(bool wait);
-
     server_launch launch_;
     std::uint16_t port_ = 0;
-    int pid_ = -1;
-    std::thread reader_;
-    mutable std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<std::string> last_lines_;  // guarded by mu_
-    std::uint16_t announced_port_ = 0;    // guarded by mu_: from the current child's output
-    bool output_closed_ = false;          // guarded by mu_
+    std::unique_ptr<os::child_process> child_;
     std::string ws_path_ = "/live";
 };
 

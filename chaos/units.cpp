@@ -20,11 +20,4 @@ result<std::uint64_t, std::string> parse_rate_bytes_per_s(std::string_view s) {
     return *size;
 }
 
-std::string format_duration(std::chrono::milliseconds d) {
-    auto ms = d.count();
-    if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
-    if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
-}
-
 }  // namespace rt::chaos

@@ -1,13 +1,13 @@
 #pragma once
 // Quantities in fault specs: durations and sizes come from protocol/units.hpp (one grammar for
-// every command); this adds what only chaos/ needs — byte rates ("10KiB/s") and a
-// round-trippable duration format.
+// every command); this adds what only chaos/ needs: byte rates ("10KiB/s").
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "protocol/result.hpp"
+#include "protocol/units.hpp"
 
 namespace rt::chaos {
 
@@ -20,7 +20,7 @@ result<std::uint64_t, std::string> parse_size_bytes(std::string_view s);
 // A size per second: "10KiB/s", "1MiB/s", "500B/s", "800/s". Returns bytes per second (> 0).
 result<std::uint64_t, std::string> parse_rate_bytes_per_s(std::string_view s);
 
-// Formats a duration the way it is parsed back ("250ms", "5s", "2m").
-std::string format_duration(std::chrono::milliseconds d);
+// Formats a duration the way it is parsed back ("250ms", "5s", "2m"): protocol/units.hpp's.
+using proto::format_duration;
 
 }  // namespace rt::chaos

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "loadgen/load_runner.hpp"
 #include "loadgen/scenario_file.hpp"
 #include "loadgen/workload_source.hpp"
+#include "os/stop_signals.hpp"
 #include "report/hgrm.hpp"
 #include "report/html_page.hpp"
 
@@ -49,26 +51,26 @@ struct loadgen_flags {
 constexpr int exit_interrupted = 130;
 
 // Turns the first SIGINT during a run into a request to stop early (run_loadgen's `interrupt`);
-// SA_RESETHAND puts the default back, so a second Ctrl-C ends the process at once. Restores the
-// previous disposition when destroyed.
+// the handler serves one delivery (os::stop_signals, first_only), so a second Ctrl-C ends the
+// process at once. Restores the previous disposition when destroyed.
 class sigint_request {
 public:
-    sigint_request() {
-        struct sigaction sa {};
-        sa.sa_handler = [](int) { requested_.store(true); };  // lock-free atomic: async-signal-safe
-        sa.sa_flags = SA_RESETHAND;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &previous_);
+    sigint_request()
+        : signals_({SIGINT}, os::stop_signals::handle::first_only), thread_([this] {
+              if (signals_.wait() != 0) requested_ = true;
+          }) {}
+    ~sigint_request() {
+        signals_.cancel();
+        thread_.join();
     }
-    ~sigint_request() { sigaction(SIGINT, &previous_, nullptr); }
     sigint_request(const sigint_request&) = delete;
     sigint_request& operator=(const sigint_request&) = delete;
     const std::atomic<bool>& flag() const { return requested_; }
 
 private:
-    static inline std::atomic<bool> requested_{false};
-    static_assert(std::atomic<bool>::is_always_lock_free);
-    struct sigaction previous_ {};
+    os::stop_signals signals_;
+    std::atomic<bool> requested_{false};
+    std::thread thread_;  // last: starts once the members above exist
 };
 
 bool write_file(const std::string& path, const std::string& text) {

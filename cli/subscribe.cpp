@@ -1,8 +1,6 @@
 // `rt subscribe`: flags → client::reconnecting_subscriber (reconnect, resume, dedup) → lines on stdout.
 // Formatting lives in client/event_format, parsing in client/client_args; this file wires them
 // to the process: stdout/stderr, --count/--timeout, SIGINT/SIGTERM, exit codes.
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +20,7 @@
 #include "client/client_args.hpp"
 #include "client/event_format.hpp"
 #include "client/reconnecting_subscriber.hpp"
+#include "os/stop_signals.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::cli {
@@ -81,43 +80,21 @@ bool write_line(const std::string& line) {
     return true;
 }
 
-// Waits for SIGINT/SIGTERM (blocked in every other thread) and turns it into finish(0). The
-// main thread ends it by setting `done` and sending the thread a SIGTERM of its own.
+// Turns SIGINT/SIGTERM (os::stop_signals) into finish(0), on a thread of its own until destroyed.
 class signal_watcher {
 public:
-    explicit signal_watcher(std::shared_ptr<tail_state> st) : st_(std::move(st)) {
-        thread_ = std::thread([this] {
-            sigset_t set = signals();
-            for (;;) {
-                int sig = 0;
-                if (sigwait(&set, &sig) != 0) continue;
-                if (done_) return;
-                st_->finish(exit_done, sig == SIGINT ? "interrupted" : "terminated");
-            }
+    signal_watcher(os::stop_signals& signals, std::shared_ptr<tail_state> st) : signals_(signals) {
+        thread_ = std::thread([this, st = std::move(st)] {
+            while (const int sig = signals_.wait()) st->finish(exit_done, sig == SIGINT ? "interrupted" : "terminated");
         });
     }
     ~signal_watcher() {
-        done_ = true;
-        pthread_kill(thread_.native_handle(), SIGTERM);
+        signals_.cancel();
         thread_.join();
-    }
-    // Blocks the signals in the calling thread; call before starting any other thread so that
-    // they all inherit the mask.
-    static void block() {
-        sigset_t set = signals();
-        pthread_sigmask(SIG_BLOCK, &set, nullptr);
     }
 
 private:
-    static sigset_t signals() {
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        return set;
-    }
-    std::shared_ptr<tail_state> st_;
-    std::atomic<bool> done_{false};
+    os::stop_signals& signals_;
     std::thread thread_;
 };
 
@@ -172,7 +149,7 @@ int run(const subscribe_flags& f) {
     options.session.seed = static_cast<std::uint64_t>(getpid()) ^
                            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 
-    signal_watcher::block();
+    os::stop_signals signals;  // from here on SIGINT/SIGTERM wait for the watcher below
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as a write error instead
     auto st = std::make_shared<tail_state>();
     std::weak_ptr<client::reconnecting_subscriber> runner_ref;  // set before start(); read by callbacks
@@ -231,7 +208,7 @@ int run(const subscribe_flags& f) {
     int code = exit_done;
     std::string message;
     {
-        signal_watcher watcher(st);
+        signal_watcher watcher(signals, st);
         runner->start();
         std::unique_lock<std::mutex> lock(st->mutex);
         if (timeout) {

@@ -5,6 +5,7 @@
 
 #include "client/client_args.hpp"
 #include "protocol/token_bucket.hpp"
+#include "protocol/units.hpp"
 
 namespace rt::client {
 
@@ -117,7 +118,7 @@ publish_totals run_items(sync_client& client, const item_source& next, const out
             const std::string why = closed ? "connection closed before the reply (" + std::to_string(client.close_code()) +
                                                  (client.close_reason().empty() ? "" : " " + client.close_reason()) +
                                                  "); the change may or may not have been applied"
-                                           : "no reply within " + std::to_string(options.reply_timeout.count()) + " ms";
+                                           : "no reply within " + proto::format_duration_us(options.reply_timeout);
             for (auto& [id, s] : by_id) settle(*s, failure(s->line, code, why));
             by_id.clear();
             stopping = true;

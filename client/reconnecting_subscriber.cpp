@@ -1,22 +1,12 @@
 #include "client/reconnecting_subscriber.hpp"
 
-#include <cstdio>
-
 #include "client/ws_url.hpp"
 #include "protocol/close_codes.hpp"
+#include "protocol/units.hpp"
 
 namespace rt::client {
 
 using proto::update_kind;
-
-std::string format_delay(std::chrono::milliseconds d) {
-    char buf[32];
-    if (d < std::chrono::milliseconds(1000))
-        std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(d.count()));
-    else
-        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000.0);
-    return buf;
-}
 
 result<std::shared_ptr<reconnecting_subscriber>, std::string> reconnecting_subscriber::create(
     io_loop& loop, subscriber_options options, std::vector<proto::subscription_request> subs,
@@ -202,7 +192,7 @@ void reconnecting_subscriber::on_close(std::uint64_t gen, int code, std::string 
         finish_locked(stop_reason::gave_up, why);
         return;
     }
-    status(why + "; reconnecting in " + format_delay(delay) + " (attempt " + std::to_string(attempt) + ")");
+    status(why + "; reconnecting in " + proto::format_duration_us(delay) + " (attempt " + std::to_string(attempt) + ")");
     std::weak_ptr<reconnecting_subscriber> weak = weak_from_this();
     retry_timer_ = loop_.run_after(delay, [weak, gen] {
         auto r = weak.lock();

@@ -105,7 +105,4 @@ private:
     bool stopped_ = false;
 };
 
-// "1.6 s", "250 ms": a delay for status lines.
-std::string format_delay(std::chrono::milliseconds d);
-
 }  // namespace rt::client

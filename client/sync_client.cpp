@@ -4,6 +4,8 @@
 #include <deque>
 #include <mutex>
 
+#include "protocol/units.hpp"
+
 namespace rt::client {
 
 using json = nlohmann::json;
@@ -55,7 +57,7 @@ result<std::unique_ptr<sync_client>, std::string> sync_client::connect(std::stri
     std::unique_lock<std::mutex> lock(st->mutex);
     bool done = st->cv.wait_for(lock, timeout, [&] { return st->opened || st->closed; });
     if (!done || !st->opened) {
-        std::string why = !done ? "timed out after " + std::to_string(timeout.count()) + " ms"
+        std::string why = !done ? "timed out after " + proto::format_duration_us(timeout)
                                 : st->reason + " (close code " + std::to_string(st->code) + ")";
         lock.unlock();
         con.value().reset();  // before the loop it lives on

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "protocol/host_port.hpp"
+
 namespace rt::client {
 
 namespace {
@@ -30,42 +32,17 @@ result<ws_url, std::string> parse_ws_url(std::string_view text) {
     std::string_view authority = rest.substr(0, hier_end);
     std::string_view tail = hier_end == std::string_view::npos ? std::string_view{} : rest.substr(hier_end);
 
-    ws_url u;
-    std::string_view port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        std::size_t close = authority.find(']');
-        if (close == std::string_view::npos) return fail(text, "unterminated [IPv6] host");
-        u.host = std::string(authority.substr(1, close - 1));
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') return fail(text, "unexpected text after ]");
-            port_text = after.substr(1);
-            if (port_text.empty()) return fail(text, "empty port");
-        }
-        if (u.host.empty()) return fail(text, "empty host");
-    } else {
-        if (authority.find('@') != std::string_view::npos) return fail(text, "user info is not supported");
-        std::size_t colon = authority.find(':');
-        std::string_view host = authority.substr(0, colon);
-        if (colon != std::string_view::npos) {
-            port_text = authority.substr(colon + 1);
-            if (port_text.empty()) return fail(text, "empty port");
-        }
-        if (host.empty()) return fail(text, "missing host");
-        for (char c : host)
+    if (authority.find('@') != std::string_view::npos) return fail(text, "user info is not supported");
+    auto hp = proto::parse_host_port(authority, std::uint16_t{80});  // 80: the ws:// default
+    if (!hp) return fail(text, hp.error());
+    if (hp->port == 0) return fail(text, "port out of range 1-65535");
+    if (hp->host.empty()) return fail(text, authority.empty() || authority.front() != '[' ? "missing host" : "empty host");
+    if (authority.front() != '[')
+        for (char c : hp->host)
             if (!is_host_char(c)) return fail(text, "bad character in host");
-        u.host = std::string(host);
-    }
-    if (!port_text.empty()) {
-        unsigned long port = 0;
-        if (port_text.size() > 5) return fail(text, "port out of range");
-        for (char c : port_text) {
-            if (!std::isdigit(static_cast<unsigned char>(c))) return fail(text, "port must be a number");
-            port = port * 10 + static_cast<unsigned long>(c - '0');
-        }
-        if (port == 0 || port > 65535) return fail(text, "port out of range 1-65535");
-        u.port = static_cast<std::uint16_t>(port);
-    }
+    ws_url u;
+    u.host = std::move(hp->host);
+    u.port = hp->port;
 
     if (std::size_t hash = tail.find('#'); hash != std::string_view::npos) {
         return fail(text, "fragments (#...) are not allowed");
@@ -78,17 +55,7 @@ result<ws_url, std::string> parse_ws_url(std::string_view text) {
 }
 
 std::string to_string(const ws_url& u) {
-    std::string s = "ws://";
-    if (u.host.find(':') != std::string::npos) {
-        s += '[';
-        s += u.host;
-        s += ']';
-    } else {
-        s += u.host;
-    }
-    s += ':';
-    s += std::to_string(u.port);
-    s += u.path;
+    std::string s = "ws://" + proto::to_string(proto::host_port{u.host, u.port}) + u.path;
     if (!u.query.empty()) {
         s += '?';
         s += u.query;

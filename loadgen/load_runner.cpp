@@ -58,9 +58,9 @@ public:
         auto m = stats_.merged();
         char buf[320];
         std::snprintf(buf, sizeof buf,
-                      "[%5.1fs] %-9s conns %lld/%u open | sent %.0f/s (late %llu) | deliveries %.0f/s | "
+                      "[%6s] %-9s conns %lld/%u open | sent %.0f/s (late %llu) | deliveries %.0f/s | "
                       "p50 %s p99 %s | errors %llu",
-                      static_cast<double>(now - start_us_) / 1e6, phase, static_cast<long long>(pool_.open_now()),
+                      proto::format_duration_us(static_cast<double>(now - start_us_)).c_str(), phase, static_cast<long long>(pool_.open_now()),
                       pool_.size(), dt_s > 0 ? static_cast<double>(sent - last_sent_) / dt_s : 0.0,
                       static_cast<unsigned long long>(stats_.late.load()),
                       dt_s > 0 ? static_cast<double>(deliv - last_deliv_) / dt_s : 0.0,

@@ -80,8 +80,8 @@ std::string to_table(const loadgen_report& r) {
     os << "rt loadgen: " << r.workload << " workload, " << r.conns_asked << " connections";
     if (r.workload == "boards") os << " over " << r.boards << " boards";
     if (r.workload == "spec") os << " over " << r.boards << " stream" << (r.boards == 1 ? "" : "s");
-    os << ", " << num(r.rate_per_s, r.rate_per_s < 10 ? 1 : 0) << " events/s for " << num(r.duration_s, 1) << "s";
-    if (r.warmup_s > 0) os << " (+" << num(r.warmup_s, 1) << "s warm-up)";
+    os << ", " << num(r.rate_per_s, r.rate_per_s < 10 ? 1 : 0) << " events/s for " << proto::format_duration_us(r.duration_s * 1e6);
+    if (r.warmup_s > 0) os << " (+" << proto::format_duration_us(r.warmup_s * 1e6) << " warm-up)";
     os << ", " << r.publishers << " publisher" << (r.publishers == 1 ? "" : "s") << "\n";
     if (!r.workload_line.empty()) os << row("workload", r.workload_line);
     os << row("connections", std::to_string(r.conns_subscribed) + "/" + std::to_string(r.conns_asked) +

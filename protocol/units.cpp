@@ -199,6 +199,13 @@ std::string format_duration_us(double us) {
     return sign + three_significant(a / 1e6) + "s";
 }
 
+std::string format_duration(std::chrono::milliseconds d) {
+    const auto ms = d.count();
+    if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+    if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
 std::string format_bytes(std::uint64_t bytes) {
     char buf[64];
     if (bytes < 1024) {

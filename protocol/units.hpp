@@ -28,9 +28,21 @@ result<double, std::string> parse_rate(std::string_view text);
 // and the result is rounded to the nearest byte. Errors on overflow past 2^64-1.
 result<std::uint64_t, std::string> parse_size(std::string_view text);
 
-// Human-readable duration with 3 significant digits: "850µs", "12.3ms", "1.25s", "125s".
-// Microseconds are shown as whole numbers ("5µs"). Negative values get a leading '-'.
+// Durations in user-visible text are written by one of these two, never by hand:
+//
+// A measured or elapsed duration (latencies, waits, timeouts in messages, progress clocks), with 3
+// significant digits: "850µs", "12.3ms", "1.25s", "125s". Microseconds are shown as whole numbers
+// ("5µs"). Negative values get a leading '-'.
 std::string format_duration_us(double us);
+// As format_duration_us, from any std::chrono duration.
+template <class Rep, class Period>
+std::string format_duration_us(std::chrono::duration<Rep, Period> d) {
+    return format_duration_us(std::chrono::duration<double, std::micro>(d).count());
+}
+
+// A configured duration echoed back (defaults in --help, fault and scenario texts), exactly and in
+// a form parse_duration reads back: the largest unit that divides it, "250ms", "5s", "2m".
+std::string format_duration(std::chrono::milliseconds d);
 
 // Human-readable size: "512 B" below 1 KiB, otherwise one decimal in the largest binary unit
 // that keeps the number >= 1: "1.0 MiB", "1.5 KiB", "16.0 EiB".

@@ -92,14 +92,7 @@ public:
     // Marks a connection as alive for presence (any message or pong).
     void touch_presence(conn_context& c, std::int64_t now_ms);
 
-    struct stats {
-        std::size_t streams = 0;
-        std::size_t buffered_events = 0;
-        std::size_t buffered_bytes = 0;
-        std::size_t idle_streams = 0;
-        std::size_t idle_stream_bytes = 0;
-        std::map<std::string, std::size_t> subscribers_by_name;
-    };
+    using stats = hub_stats;  // declared in metrics.hpp, whose gauges show it
     stats snapshot_stats();
 
     const spec::app& app() const { return app_; }

@@ -37,13 +37,13 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_token_reload_failures_total", "counter", "Tokens file reloads refused; the previous tokens stay.", m.token_reload_failures);
     metric(os, "rt_streams_evicted_total", "counter", "Idle streams dropped before --replay-age for --max-idle-streams or --max-idle-stream-memory.", m.streams_evicted);
     metric(os, "rt_bytes_queued", "gauge", "Bytes queued for sending across all connections.", x.bytes_queued);
-    metric(os, "rt_streams", "gauge", "Live streams (subscription + filter).", x.streams);
-    metric(os, "rt_idle_streams", "gauge", "Streams without subscribers, kept for resume.", x.idle_streams);
-    metric(os, "rt_idle_stream_bytes", "gauge", "Estimated memory of the idle streams, replay buffers included.", x.idle_stream_bytes);
-    metric(os, "rt_replay_buffered_events", "gauge", "Events held in replay buffers.", x.buffered_events);
-    metric(os, "rt_replay_buffered_bytes", "gauge", "Bytes held in replay buffers.", x.buffered_bytes);
+    metric(os, "rt_streams", "gauge", "Live streams (subscription + filter).", x.hub.streams);
+    metric(os, "rt_idle_streams", "gauge", "Streams without subscribers, kept for resume.", x.hub.idle_streams);
+    metric(os, "rt_idle_stream_bytes", "gauge", "Estimated memory of the idle streams, replay buffers included.", x.hub.idle_stream_bytes);
+    metric(os, "rt_replay_buffered_events", "gauge", "Events held in replay buffers.", x.hub.buffered_events);
+    metric(os, "rt_replay_buffered_bytes", "gauge", "Bytes held in replay buffers.", x.hub.buffered_bytes);
     os << "# HELP rt_subscriptions Subscribers per subscription.\n# TYPE rt_subscriptions gauge\n";
-    for (const auto& [name, n] : x.subscribers_by_name) os << "rt_subscriptions{subscription=\"" << name << "\"} " << n << "\n";
+    for (const auto& [name, n] : x.hub.subscribers_by_name) os << "rt_subscriptions{subscription=\"" << name << "\"} " << n << "\n";
     return os.str();
 }
 

@@ -31,14 +31,19 @@ struct metrics {
     std::atomic<std::uint64_t> streams_evicted{0};       // idle streams dropped early for the idle-stream caps
 };
 
-struct metrics_extra {
-    std::uint64_t bytes_queued = 0;
+// What the hub holds at one moment (hub::snapshot_stats), for the gauges.
+struct hub_stats {
     std::size_t streams = 0;
     std::size_t buffered_events = 0;
     std::size_t buffered_bytes = 0;
     std::size_t idle_streams = 0;
     std::size_t idle_stream_bytes = 0;
     std::map<std::string, std::size_t> subscribers_by_name;
+};
+
+struct metrics_extra {
+    std::uint64_t bytes_queued = 0;  // across every open connection
+    hub_stats hub;
 };
 
 std::string render_prometheus(const metrics& m, const metrics_extra& extra);

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "protocol/host_port.hpp"
 #include "server/origin_policy.hpp"
 
 namespace rt::server {
@@ -29,18 +30,11 @@ bool is_loopback(const std::string& host) {
 }
 
 result<listen_spec, std::string> parse_listen(const std::string& text) {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos)
-        return make_unexpected("--listen '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:8080");
-    std::string h = text.substr(0, colon);
-    std::string p = text.substr(colon + 1);
-    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-    if (h.empty()) h = "127.0.0.1";
-    char* end = nullptr;
-    long v = std::strtol(p.c_str(), &end, 10);
-    if (p.empty() || *end != '\0' || v < 0 || v > 65535)
-        return make_unexpected("--listen '" + text + "': port must be a number 0-65535 (0 picks a free port)");
-    return listen_spec{h, static_cast<std::uint16_t>(v)};
+    auto hp = proto::parse_host_port(text);
+    if (!hp)
+        return make_unexpected("--listen '" + text + "': " + hp.error() +
+                               " (expected HOST:PORT, e.g. 127.0.0.1:8080; port 0 picks a free port)");
+    return listen_spec{hp->host.empty() ? std::string("127.0.0.1") : hp->host, hp->port};
 }
 
 result<void, std::string> validate(const server_config& cfg) {

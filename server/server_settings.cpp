@@ -19,10 +19,7 @@ applied must_be(const std::string& where, const std::string& what) { return make
 
 const std::string* text_of(const setting_input& in) { return std::get_if<std::string>(&in.value); }
 
-// The default as --help shows it: "20s", "64KiB", "100".
-std::string show_duration(std::chrono::milliseconds d) {
-    return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s" : std::to_string(d.count()) + "ms";
-}
+// The default as --help shows it: "20s", "64KiB", "100" (durations: proto::format_duration).
 std::string show_size(std::uint64_t b) {
     if (b != 0 && b % (1 << 20) == 0) return std::to_string(b >> 20) + "MiB";
     if (b != 0 && b % 1024 == 0) return std::to_string(b >> 10) + "KiB";
@@ -125,7 +122,7 @@ server_setting duration(std::string name, std::string help, Field field) {
         if constexpr (std::is_same_v<member, std::chrono::milliseconds>) return m;
         else return std::chrono::milliseconds(m);
     };
-    server_setting s = row(std::move(name), "TEXT", std::move(help), show_duration(to_ms(field(defaults()))));
+    server_setting s = row(std::move(name), "TEXT", std::move(help), proto::format_duration(to_ms(field(defaults()))));
     s.apply = [field](server_config& c, const std::string& where, const setting_input& in) -> applied {
         std::chrono::milliseconds v{};
         if (auto i = std::get_if<std::int64_t>(&in.value)) v = std::chrono::milliseconds(*i);

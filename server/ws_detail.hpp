@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
@@ -25,6 +26,7 @@
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
+#include "os/stop_signals.hpp"
 #include "server/conn_context.hpp"
 #include "server/origin_policy.hpp"
 #include "server/server_state.hpp"
@@ -135,7 +137,8 @@ private:
     void on_pong_timeout(websocketpp::connection_hdl hdl);
 
     // --- ws_shutdown.cpp
-    void wait_signal();
+    void watch_signals();
+    void on_signal(int signo);
     void reload_tokens();
     void begin_shutdown(int signo);
 
@@ -144,7 +147,7 @@ private:
     const asio::ip::address listen_address_;  // --listen's host, resolved before start-up
     origin_policy origins_;                   // set in run() before accepting
     asio::io_context io_;
-    asio::signal_set signals_;
+    std::optional<os::stop_signals> signals_;  // SIGINT, SIGTERM, SIGHUP: installed once listening
     ws_endpoint ep_;
     asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
     std::mutex conns_mu_;

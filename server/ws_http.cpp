@@ -82,13 +82,7 @@ void ws_server::on_http_failed(websocketpp::connection_hdl hdl) {
 
 std::string ws_server::render_metrics() {
     metrics_extra x;
-    auto s = state_.hub.snapshot_stats();
-    x.streams = s.streams;
-    x.buffered_events = s.buffered_events;
-    x.buffered_bytes = s.buffered_bytes;
-    x.idle_streams = s.idle_streams;
-    x.idle_stream_bytes = s.idle_stream_bytes;
-    x.subscribers_by_name = std::move(s.subscribers_by_name);
+    x.hub = state_.hub.snapshot_stats();
     for (auto& c : open_connections()) {
         std::error_code ec;
         if (auto con = ep_.get_con_from_hdl(c->handle, ec); !ec && con) x.bytes_queued += con->get_buffered_amount();

@@ -28,7 +28,7 @@ auto websocketpp::connection<rt::server::ws_config>::get_processor(int version) 
 namespace rt::server {
 
 ws_server::ws_server(server_state& state, asio::ip::address listen_address)
-    : state_(state), cfg_(state.cfg), listen_address_(listen_address), signals_(io_), sweep_timer_(io_),
+    : state_(state), cfg_(state.cfg), listen_address_(listen_address), sweep_timer_(io_),
       ping_timer_(io_), shutdown_timer_(io_) {
     state_.sink.plug(*this);
 }
@@ -151,10 +151,8 @@ int ws_server::run() {
     auto bound = ep_.get_local_endpoint(ec);
     std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
 
-    signals_.add(SIGINT);
-    signals_.add(SIGTERM);
-    signals_.add(SIGHUP);
-    wait_signal();
+    signals_.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP});
+    std::thread signal_thread([this] { watch_signals(); });
     schedule_sweep();
     schedule_ping();
 
@@ -167,6 +165,9 @@ int ws_server::run() {
     for (int i = 1; i < cfg_.threads; ++i) threads.emplace_back([this] { run_io(); });
     run_io();
     for (auto& t : threads) t.join();
+    signals_->cancel();
+    signal_thread.join();
+    signals_.reset();
     log_line(log_level::info, "stopped");
     return 0;
 }

@@ -9,16 +9,16 @@
 
 namespace rt::server {
 
-void ws_server::wait_signal() {
-    signals_.async_wait([this](const std::error_code& ec, int signo) {
-        if (ec) return fail(ec, "signal wait");
-        if (signo == SIGHUP) {
-            guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
-            wait_signal();
-            return;
-        }
-        begin_shutdown(signo);
-    });
+// Runs on a thread of its own (os::stop_signals): each signal becomes work on the I/O loop.
+void ws_server::watch_signals() {
+    while (const int signo = signals_->wait()) asio::post(io_, [this, signo] { on_signal(signo); });
+}
+
+// Once shutting down, further signals change nothing.
+void ws_server::on_signal(int signo) {
+    if (stopping_) return;
+    if (signo == SIGHUP) guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
+    else begin_shutdown(signo);
 }
 
 // A bad tokens file changes nothing (access::reload logs why); otherwise the connections whose
@@ -36,7 +36,7 @@ void ws_server::reload_tokens() {
 
 void ws_server::begin_shutdown(int signo) {
     if (stopping_.exchange(true)) return;
-    log_line(log_level::info, std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+    log_line(log_level::info, std::string("received ") + os::stop_signals::name(signo) +
                                   ": closing connections with " + std::to_string(proto::close_code::going_away));
     std::error_code ec;
     ep_.stop_listening(ec);

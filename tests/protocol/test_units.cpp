@@ -232,3 +232,27 @@ TEST_CASE("sizes and durations round-trip through format and parse", "[units]") 
     CHECK(format_bytes(*parse_size("64KiB")) == "64.0 KiB");
     CHECK(format_duration_us(static_cast<double>(parse_duration_us("1.25s")->count())) == "1.25s");
 }
+
+TEST_CASE("format_duration writes a setting exactly, in the largest unit that divides it", "[units]") {
+    struct row {
+        std::int64_t ms;
+        const char* want;
+    };
+    const row rows[] = {
+        {0, "0ms"},     {1, "1ms"},     {250, "250ms"}, {1000, "1s"},      {1500, "1500ms"},
+        {30000, "30s"}, {60000, "1m"},  {90000, "90s"}, {3600000, "60m"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.ms);
+        const auto text = rt::proto::format_duration(std::chrono::milliseconds(r.ms));
+        CHECK(text == r.want);
+        CHECK(parse_duration(text)->count() == r.ms);  // and it reads back
+    }
+}
+
+TEST_CASE("format_duration_us takes any chrono duration", "[units]") {
+    CHECK(format_duration_us(std::chrono::milliseconds(250)) == "250ms");
+    CHECK(format_duration_us(std::chrono::seconds(10)) == "10.0s");
+    CHECK(format_duration_us(std::chrono::nanoseconds(12'345'000)) == "12.3ms");
+    CHECK(format_duration_us(std::chrono::microseconds(5)) == "5\xC2\xB5s");
+}

@@ -2,12 +2,12 @@
 // Test support: run the real `rt` binary. `rt_server` starts `rt serve` on an ephemeral loopback
 // port and learns the port from the line it prints; `run_rt` runs a command to completion.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "os/child_process.hpp"
 
 namespace rt::test {
 
@@ -21,37 +21,34 @@ struct run_result {
 run_result run_rt(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(20),
                   const std::string& stdin_text = {});
 
+// `rt ARGS...` as a child process (an os::child_process running the rt binary under test).
 class rt_process {
 public:
     // Starts `rt ARGS...` with `stdin_text` on its stdin (then end of file), capturing stdout and
-    // stderr in the background.
+    // stderr in the background. Throws when it cannot start.
     explicit rt_process(const std::vector<std::string>& args, const std::string& stdin_text = {});
-    ~rt_process();
+    // Adopts a child already started (rt_server's, by os::start_serve).
+    explicit rt_process(std::unique_ptr<os::child_process> child) : child_(std::move(child)) {}
     rt_process(const rt_process&) = delete;
     rt_process& operator=(const rt_process&) = delete;
 
     // Waits until stderr (or stdout with `on_stdout`) contains `text`; false on timeout or exit.
-    bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout, bool on_stdout = false);
-    std::string err() const;
-    std::string out() const;
-    void signal(int sig);
+    bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout, bool on_stdout = false) {
+        return child_->wait_for_output(text, timeout, on_stdout ? os::child_stream::out : os::child_stream::err);
+    }
+    std::string err() const { return child_->err(); }
+    std::string out() const { return child_->out(); }
+    void signal(int sig) { child_->signal(sig); }
     // Waits for exit; returns the exit code, or nullopt on timeout.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
-    int pid() const { return pid_; }
-    bool running();
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return child_->wait_exit(timeout); }
+    int pid() const { return child_->pid(); }
+    bool running() { return child_->running(); }
     // Waits until the child's stdout and stderr are closed (it exited, or handed them on).
-    void join_output();
+    void join_output() { child_->join_output(); }
+    os::child_process& child() { return *child_; }
 
 private:
-    void reader(int fd, std::string& sink);
-    int pid_ = -1;
-    int out_fd_ = -1, err_fd_ = -1;
-    mutable std::mutex mu_;
-    std::condition_variable cv_;
-    std::string out_, err_;
-    int open_streams_ = 2;
-    std::optional<int> exit_code_;
-    std::thread in_thread_, out_thread_, err_thread_;
+    std::unique_ptr<os::child_process> child_;  // killed (SIGKILL) and reaped by its destructor
 };
 
 // `rt serve --spec SPEC --listen 127.0.0.1:0 EXTRA...`, ready to accept when constructed.
@@ -62,7 +59,7 @@ public:
     std::string ws_url(const std::string& query = {}) const;  // ws://127.0.0.1:PORT/live[?query]
     std::string http_base() const;                            // http://127.0.0.1:PORT
     rt_process& proc() { return *proc_; }
-    // SIGTERM and wait; returns the exit code (nullopt if it did not exit in time).
+    // SIGTERM and wait; returns the exit code (nullopt if it did not exit in time: then it is killed).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 private:

@@ -182,8 +182,8 @@ result<std::vector<scenario_step>, std::string> parse_scenario_timeline(std::str
     return steps;
 }
 
-result<bool, std::string> check_target_steps(const scenario& s) {
-    if (s.target.empty()) return true;  // kill_cmd and restart_cmd wait for a --target
+result<void, std::string> check_target_steps(const scenario& s) {
+    if (s.target.empty()) return {};  // kill_cmd and restart_cmd wait for a --target
     // A kill needs restart_cmd too: the run brings a target the timeline left down back before checking.
     for (const auto& step : s.timeline) {
         if (step.action == step_action::fault) continue;
@@ -193,7 +193,7 @@ result<bool, std::string> check_target_steps(const scenario& s) {
                     ": the target " + s.target + " is not a server rt partition started, so it cannot " +
                     (no_kill ? "kill" : "restart") + " it without a command"};
     }
-    return true;
+    return {};
 }
 
 namespace {

@@ -126,7 +126,7 @@ bool touches_server(const std::vector<scenario_step>& steps);
 // target the timeline left down) and every restart_server step restart_cmd. Without a target the
 // commands are unused (kept for a --target given later). The error names the step and the missing key.
 // parse_scenario_text checks this; call it again after overriding `target`.
-result<bool, std::string> check_target_steps(const scenario& s);
+result<void, std::string> check_target_steps(const scenario& s);
 
 // Every key parse_scenario_text reads, sub-table keys as "client.threads" (the tables themselves
 // not listed), in the order it reads them. docs/chaos-scenarios.md lists them all.

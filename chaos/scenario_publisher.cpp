@@ -100,7 +100,7 @@ bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json&
     return true;
 }
 
-result<bool, std::string> scenario_publisher::create_tasks(std::chrono::milliseconds timeout) {
+result<void, std::string> scenario_publisher::create_tasks(std::chrono::milliseconds timeout) {
     auto deadline = clock_type::now() + timeout;
     if (!ensure_connected(timeout)) return make_unexpected("cannot connect to " + destination());
     std::uint64_t id = 0;
@@ -119,7 +119,7 @@ result<bool, std::string> scenario_publisher::create_tasks(std::chrono::millisec
     // The inserts come before anyone subscribes: snapshots carry them, not events.
     acked_.clear();
     counters_ = publisher_counters{};
-    return true;
+    return {};
 }
 
 void scenario_publisher::run(const std::atomic<bool>& stop) {

@@ -65,7 +65,7 @@ public:
     // Inserts every row (text "p0"); returns once all are acknowledged, or the first
     // error. Blocking, at most `timeout`. Not counted in counters() or acked(): subscribers see
     // these rows in their first snapshot.
-    result<bool, std::string> create_tasks(std::chrono::milliseconds timeout);
+    result<void, std::string> create_tasks(std::chrono::milliseconds timeout);
     // Update k is due at start + k / rate; sends each one and waits for its reply (bounded), until
     // the plan's duration has passed or `stop` is set. Blocking.
     void run(const std::atomic<bool>& stop);

@@ -116,7 +116,7 @@ private:
         if (options_.progress) options_.progress("[" + proto::format_duration_us(clock_type::now() - started_) + "] " + line);
     }
 
-    result<bool, std::string> start_server() {
+    result<void, std::string> start_server() {
         if (options_.upstream.empty() && !sc_.target.empty()) return use_target();
         if (!options_.upstream.empty()) {
             auto ep = parse_host_port(options_.upstream);
@@ -124,7 +124,7 @@ private:
             upstream_ = *ep;
             server_url_ = "ws://" + to_string(upstream_) + "/live";
             progress("using the server at " + server_url_);
-            return true;
+            return {};
         }
         auto listen = parse_host_port(options_.server_listen);
         if (!listen) return make_unexpected("--server-listen: " + listen.error());
@@ -145,11 +145,11 @@ private:
         upstream_ = asio::ip::tcp::endpoint(connect_address(listen->address()), server_->port());
         server_url_ = server_->ws_url();
         progress("started rt serve on " + server_url_ + (sc_.durable ? " with --db " + launch.db_path : ""));
-        return true;
+        return {};
     }
 
     // An external server: the proxy goes in front of the target's host and port; clients keep its path.
-    result<bool, std::string> use_target() {
+    result<void, std::string> use_target() {
         auto url = client::parse_ws_url(sc_.target);
         if (!url) return make_unexpected("target: " + url.error());
         auto ep = parse_host_port(proto::to_string(proto::host_port{url->host, url->port}));
@@ -158,10 +158,10 @@ private:
         server_url_ = sc_.target;
         target_path_ = url->path + (url->query.empty() ? "" : "?" + url->query);
         progress("using the external target " + server_url_ + " (no server of ours)");
-        return true;
+        return {};
     }
 
-    result<bool, std::string> start_proxy() {
+    result<void, std::string> start_proxy() {
         auto listen = parse_host_port(options_.proxy_listen);
         if (!listen) return make_unexpected("--proxy-listen: " + listen.error());
         fault_proxy_config cfg;
@@ -176,12 +176,12 @@ private:
         bound.address(connect_address(bound.address()));
         proxy_url_ = "ws://" + to_string(bound) + target_path_;
         progress("fault proxy on " + to_string(proxy_->local_endpoint()));
-        return true;
+        return {};
     }
 
     // The workload on the scenario's spec (the spec of our server, or the one the external target
     // runs; `rt partition run` has planned it once already, to refuse a spec it cannot drive).
-    result<bool, std::string> plan_workload() {
+    result<void, std::string> plan_workload() {
         auto app = spec::load_spec_file(sc_.spec_path);
         // No spec file here (an external target's scenario need not carry one): ask the server.
         if (!app) {
@@ -199,7 +199,7 @@ private:
         rows_ = std::make_unique<spec::row_maker>(*app_, workload_.plan);
         report_.workload = spec::to_json(workload_.plan);
         progress("workload: " + spec::describe(workload_.plan, *app_));
-        return true;
+        return {};
     }
 
     // GET /api/_spec from the server's host and port, with the scenario's token.
@@ -213,7 +213,7 @@ private:
         return res->body;
     }
 
-    result<bool, std::string> setup_tasks() {
+    result<void, std::string> setup_tasks() {
         if (auto r = plan_workload(); !r) return r;
         publisher_plan plan;
         plan.url = server_url_;
@@ -237,7 +237,7 @@ private:
         publisher_ = std::make_unique<scenario_publisher>(plan);
         auto r = publisher_->create_tasks(setup_timeout);
         if (!r) return make_unexpected("cannot create the run's tasks: " + r.error());
-        return true;
+        return {};
     }
 
     proto::client_session_options session_options(std::uint64_t seed) const {
@@ -248,7 +248,7 @@ private:
         return o;
     }
 
-    result<bool, std::string> start_subscribers() {
+    result<void, std::string> start_subscribers() {
         const std::uint32_t n_streams = workload_.plan.groups;
         const std::string& watched = workload_.plan.subscription;
         for (std::uint32_t b = 0; b < n_streams; ++b) {
@@ -287,7 +287,7 @@ private:
                                    proto::format_duration_us(sc_.connect_timeout_ms));
         progress(std::to_string(subscribers_.size()) + " subscribers on " + std::to_string(n_streams) +
                  " streams subscribed through the proxy in " + proto::format_duration_us(clock_type::now() - t0));
-        return true;
+        return {};
     }
 
     std::size_t count_subscribed(bool references) const {
@@ -373,14 +373,14 @@ private:
         return "ok";
     }
 
-    result<bool, std::string> wait_for_target() {
+    result<void, std::string> wait_for_target() {
         client::ws_options ws;
         ws.token = sc_.token;
         std::string last;
         const auto deadline = clock_type::now() + server_start_timeout;
         do {
             auto c = client::sync_client::connect(server_url_, target_probe_timeout, ws);
-            if (c) return true;
+            if (c) return {};
             last = c.error();
             std::this_thread::sleep_for(poll_interval);
         } while (clock_type::now() < deadline);
@@ -427,7 +427,7 @@ private:
     }
 
     // A fresh subscribe, direct to the server: its snapshot is the current view and its seq the top.
-    result<bool, std::string> fetch_view(stream_info& s) {
+    result<void, std::string> fetch_view(stream_info& s) {
         client::ws_options ws;
         ws.token = sc_.token;
         auto c = client::sync_client::connect(server_url_, view_timeout, ws);
@@ -445,7 +445,7 @@ private:
         s.top = view->position;
         s.view_rows.clear();
         for (const auto& row : view->initial) s.view_rows[proto::row_key(row)] = row;
-        return true;
+        return {};
     }
 
     bool at_top(const recording_subscriber& sub, const stream_info& s) const {
@@ -599,10 +599,10 @@ private:
 
 }  // namespace
 
-result<bool, std::string> check_run_options(const run_options& options) {
+result<void, std::string> check_run_options(const run_options& options) {
     if (auto ep = parse_host_port(options.server_listen); !ep) return make_unexpected("--server-listen: " + ep.error());
     if (auto ep = parse_host_port(options.proxy_listen); !ep) return make_unexpected("--proxy-listen: " + ep.error());
-    return true;
+    return {};
 }
 
 result<scenario_report, std::string> run_scenario(const scenario& sc, const run_options& options) {

@@ -27,7 +27,7 @@ struct run_options {
 
 // Checks the options before a run: --server-listen and --proxy-listen must be HOST:PORT (an IP
 // address or localhost). The error names the flag.
-result<bool, std::string> check_run_options(const run_options& options);
+result<void, std::string> check_run_options(const run_options& options);
 
 // Runs the scenario. Returns the report (which says whether it passed), or an error when the run
 // could not take place at all (the server did not start, the proxy could not listen, ...).

@@ -54,7 +54,7 @@ bool wait_exit(pid_t pid, std::chrono::milliseconds timeout, int& status) {
 
 }  // namespace
 
-result<bool, std::string> run_shell_command(const std::string& command, std::chrono::milliseconds timeout) {
+result<void, std::string> run_shell_command(const std::string& command, std::chrono::milliseconds timeout) {
     char path[] = "/tmp/rt-command-XXXXXX";
     const int out = mkostemp(path, O_CLOEXEC);
     if (out < 0) return make_unexpected(std::string("cannot create a temporary file: ") + std::strerror(errno));
@@ -89,7 +89,7 @@ result<bool, std::string> run_shell_command(const std::string& command, std::chr
         return make_unexpected("`" + command + "` did not finish within " + std::to_string(timeout.count()) +
                                " ms (killed)" + printed);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return make_unexpected("`" + command + "` " + status_text(status) + printed);
-    return true;
+    return {};
 }
 
 }  // namespace rt::chaos

@@ -36,7 +36,7 @@ result<std::uint64_t, std::string> parse_uint(std::string_view name, std::string
     return v;
 }
 
-result<bool, std::string> fail(std::string_view name, const std::string& why) {
+result<void, std::string> fail(std::string_view name, const std::string& why) {
     return make_unexpected(std::string(name) + ": " + why);
 }
 
@@ -63,36 +63,36 @@ std::uint32_t auto_publishers(double rate_per_s) {
     return static_cast<std::uint32_t>(std::clamp(n, 1.0, 10'000.0));
 }
 
-result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_name, std::string_view value) {
+result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_name, std::string_view value) {
     const std::string name = normalize(raw_name);
-    auto u32 = [&](std::uint32_t& out, std::uint64_t max) -> result<bool, std::string> {
+    auto u32 = [&](std::uint32_t& out, std::uint64_t max) -> result<void, std::string> {
         auto v = parse_uint(name, value, max);
         if (!v) return make_unexpected(v.error());
         out = static_cast<std::uint32_t>(*v);
-        return true;
+        return {};
     };
-    auto dur = [&](std::chrono::microseconds& out) -> result<bool, std::string> {
+    auto dur = [&](std::chrono::microseconds& out) -> result<void, std::string> {
         auto d = proto::parse_duration_us(value);
         if (!d) return fail(name, d.error());
         out = *d;
-        return true;
+        return {};
     };
-    auto rate = [&](double& out) -> result<bool, std::string> {
+    auto rate = [&](double& out) -> result<void, std::string> {
         auto r = proto::parse_rate(value);
         if (!r) return fail(name, r.error());
         out = *r;
-        return true;
+        return {};
     };
 
     if (name == "url") {
         auto u = client::parse_ws_url(value);
         if (!u) return fail(name, u.error());
         c.url = std::string(value);
-        return true;
+        return {};
     }
     if (name == "token") {
         c.token = std::string(value);
-        return true;
+        return {};
     }
     if (name == "conns") return u32(c.conns, 1'000'000);
     if (name == "rate") return rate(c.rate_per_s);
@@ -103,7 +103,7 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
     if (name == "spec") {
         if (value.empty()) return fail(name, "expected a spec file, or 'server' (GET /api/_spec from --url's host)");
         c.spec = std::string(value);
-        return true;
+        return {};
     }
     if (name == "subscription" || name == "filter-attr" || name == "entity" || name == "vary") {
         if (value.empty()) return fail(name, "expected a name");
@@ -112,7 +112,7 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
                              : name == "entity"      ? c.request.entity
                                                      : c.request.vary_attr;
         field = std::string(value);
-        return true;
+        return {};
     }
     if (name == "filter-values") {
         auto r = u32(c.request.filter_values, 1'000'000);
@@ -123,7 +123,7 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         auto m = spec::parse_change_mix(value);
         if (!m) return make_unexpected(m.error());
         c.request.mix = *m;
-        return true;
+        return {};
     }
     if (name == "boards") {
         c.mode = workload::boards;
@@ -135,14 +135,14 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         if (value == "all") c.mode = workload::broadcast;
         else if (value == "boards") c.mode = workload::boards;
         else return fail(name, "expected 'all' (one stream, every event to every connection) or 'boards'");
-        return true;
+        return {};
     }
     if (name == "payload") {
         auto s = proto::parse_size(value);
         if (!s) return fail(name, s.error());
         if (*s > 60 * 1024) return fail(name, "at most 60KiB (the server's frame limit is 64KiB)");
         c.payload_bytes = *s;
-        return true;
+        return {};
     }
     if (name == "publishers") return u32(c.publishers, 10'000);
     if (name == "threads") return u32(c.threads, 64);
@@ -152,31 +152,31 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         auto v = parse_uint(name, value, std::numeric_limits<std::uint64_t>::max() / 10);
         if (!v) return make_unexpected(v.error());
         c.seed = *v;
-        return true;
+        return {};
     }
     if (name == "churn") {
         auto r = parse_churn(value);
         if (!r) return fail(name, r.error());
         c.churn_share_per_s = *r;
-        return true;
+        return {};
     }
     if (name == "json") {
         c.json_path = std::string(value);
-        return true;
+        return {};
     }
     if (name == "report") {
         c.report_path = std::string(value);
-        return true;
+        return {};
     }
     if (name == "hgrm") {
         c.hgrm_path = std::string(value);
-        return true;
+        return {};
     }
     if (name == "quiet") {
         if (value == "true" || value == "1") c.quiet = true;
         else if (value == "false" || value == "0") c.quiet = false;
         else return fail(name, "expected true or false");
-        return true;
+        return {};
     }
     if (name == "threshold") {  // NAME=VALUE, for thresholds without a flag of their own
         auto eq = value.find('=');
@@ -190,7 +190,7 @@ result<bool, std::string> apply_setting(loadgen_config& c, std::string_view raw_
     return make_unexpected("unknown setting '" + std::string(raw_name) + "' (known: " + all + ")");
 }
 
-result<bool, std::string> finalize(loadgen_config& c) {
+result<void, std::string> finalize(loadgen_config& c) {
     if (c.conns == 0) return make_unexpected("conns: at least 1 connection is needed");
     if (!(c.rate_per_s > 0)) return make_unexpected("rate: must be above 0/s");
     if (c.rate_per_s > 1'000'000) return make_unexpected("rate: at most 1000000/s");
@@ -226,7 +226,7 @@ result<bool, std::string> finalize(loadgen_config& c) {
         auto r = c.thresholds.set("min-conns", std::to_string(c.conns));
         if (!r) return r;
     }
-    return true;
+    return {};
 }
 
 }  // namespace rt::loadgen

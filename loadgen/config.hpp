@@ -61,14 +61,14 @@ struct loadgen_config {
 // Sets one setting from its text form. `name` is a flag name without the dashes ("conns",
 // "max-p99"); '_' and '-' are interchangeable. Errors name the setting and what was expected;
 // an unknown name is an error. Threshold names (max-p99, ...) go to config.thresholds.
-result<bool, std::string> apply_setting(loadgen_config& config, std::string_view name, std::string_view value);
+result<void, std::string> apply_setting(loadgen_config& config, std::string_view name, std::string_view value);
 
 // The names apply_setting accepts, for help texts and the scenario file's error messages.
 const std::vector<std::string>& setting_names();
 
 // Fills the automatic values (boards, publishers, source_ips) and checks the whole: returns the
 // first problem found. Call once, after every setting is applied.
-result<bool, std::string> finalize(loadgen_config& config);
+result<void, std::string> finalize(loadgen_config& config);
 
 // Publishes per second a single publisher connection may send: the server's default limit is
 // 100 messages/s per connection (burst 200), and half of it leaves room for jitter.

@@ -32,14 +32,14 @@ std::string publisher::first_error() const {
     return first_error_;
 }
 
-result<bool, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
+result<void, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
     std::vector<std::string> frames;
     frames.reserve(config_.boards);
     for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(frames_.setup_insert(b));
     return run_setup(frames, "insert", "created", timeout);
 }
 
-result<bool, std::string> publisher::remove_tasks(std::chrono::milliseconds timeout) {
+result<void, std::string> publisher::remove_tasks(std::chrono::milliseconds timeout) {
     std::vector<std::string> frames;
     frames.reserve(config_.boards);
     for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(frames_.setup_remove(b, frames_.row_id(b)));
@@ -54,7 +54,7 @@ result<bool, std::string> publisher::remove_tasks(std::chrono::milliseconds time
     return run_setup(frames, "delete", "deleted", timeout);
 }
 
-result<bool, std::string> publisher::run_setup(const std::vector<std::string>& frames, const char* verb,
+result<void, std::string> publisher::run_setup(const std::vector<std::string>& frames, const char* verb,
                                                const char* done_text, std::chrono::milliseconds timeout) {
     const auto boards = static_cast<std::uint32_t>(frames.size());
     const std::uint32_t setups = (boards + tasks_per_setup_connection - 1) / tasks_per_setup_connection;
@@ -120,10 +120,10 @@ result<bool, std::string> publisher::run_setup(const std::vector<std::string>& f
     if (st->done < boards)
         return make_unexpected("setup: only " + std::to_string(st->done.load()) + " of " + std::to_string(boards) +
                                " tasks " + done_text + " in time");
-    return true;
+    return {};
 }
 
-result<bool, std::string> publisher::connect(std::chrono::milliseconds timeout) {
+result<void, std::string> publisher::connect(std::chrono::milliseconds timeout) {
     client::ws_options opts;
     opts.token = config_.token;
     for (std::uint32_t p = 0; p < config_.publishers; ++p) {
@@ -145,7 +145,7 @@ result<bool, std::string> publisher::connect(std::chrono::milliseconds timeout) 
         return make_unexpected("only " + std::to_string(open_.load()) + " of " + std::to_string(config_.publishers) +
                                " publisher connections opened" +
                                (first_error().empty() ? std::string() : ": " + first_error()));
-    return true;
+    return {};
 }
 
 void publisher::on_reply(std::string_view text) {

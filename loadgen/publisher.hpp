@@ -38,13 +38,13 @@ public:
 
     // Inserts one task per board over short-lived setup connections; returns once every insert is
     // acknowledged, or the error (first refusal, connection failure, timeout). Blocking.
-    result<bool, std::string> create_tasks(std::chrono::milliseconds timeout);
+    result<void, std::string> create_tasks(std::chrono::milliseconds timeout);
     // Deletes the rows create_tasks made (and those the mix inserted and left), the same way, so the run leaves the store as it found
     // it: rows left behind would be in every later AllTasks snapshot (10,000 broadcast subscribers
     // times 1,000 rows of a previous boards run stalled the server past the handshake timeout).
-    result<bool, std::string> remove_tasks(std::chrono::milliseconds timeout);
+    result<void, std::string> remove_tasks(std::chrono::milliseconds timeout);
     // Opens the publisher connections; blocking, at most `timeout`.
-    result<bool, std::string> connect(std::chrono::milliseconds timeout);
+    result<void, std::string> connect(std::chrono::milliseconds timeout);
     // Sends every event of `schedule`, each at its intended time or as soon after as possible
     // (late ones are counted, never skipped), unless `stop` becomes true. Blocking: run it on a
     // thread of its own.
@@ -61,7 +61,7 @@ private:
     // Sends `frames` (one publish each, answered by `published` or `error`) over short-lived
     // connections, tasks_per_setup_connection each; returns once all are acknowledged, or the
     // first refusal, connection failure or timeout. `verb`/`done_text` name them in errors.
-    result<bool, std::string> run_setup(const std::vector<std::string>& frames, const char* verb,
+    result<void, std::string> run_setup(const std::vector<std::string>& frames, const char* verb,
                                         const char* done_text, std::chrono::milliseconds timeout);
     struct pending_publish {
         std::uint32_t board = 0;

@@ -27,7 +27,7 @@ result<std::string, std::string> value_text(const toml::node& n) {
 
 }  // namespace
 
-result<bool, std::string> apply_scenario_text(loadgen_config& config, std::string_view toml_text,
+result<void, std::string> apply_scenario_text(loadgen_config& config, std::string_view toml_text,
                                               std::string_view source_name) {
     const std::string src(source_name);
     toml::table root;
@@ -57,10 +57,10 @@ result<bool, std::string> apply_scenario_text(loadgen_config& config, std::strin
         auto r = apply_setting(config, k, *text);
         if (!r) return make_unexpected(src + ": " + r.error());
     }
-    return true;
+    return {};
 }
 
-result<bool, std::string> apply_scenario_file(loadgen_config& config, const std::string& path) {
+result<void, std::string> apply_scenario_file(loadgen_config& config, const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return make_unexpected("cannot read scenario file '" + path + "'");
     std::ostringstream ss;

@@ -21,11 +21,11 @@ namespace rt::loadgen {
 
 // Applies every setting in the TOML text to `config`. Errors name the source, the key and the
 // problem (unknown keys, wrong types, bad values, TOML syntax with line:column).
-result<bool, std::string> apply_scenario_text(loadgen_config& config, std::string_view toml_text,
+result<void, std::string> apply_scenario_text(loadgen_config& config, std::string_view toml_text,
                                               std::string_view source_name);
 
 // Reads `path` and applies it as above; a missing or unreadable file is an error. A `spec` file
 // (not "server") is taken relative to the scenario file's folder.
-result<bool, std::string> apply_scenario_file(loadgen_config& config, const std::string& path);
+result<void, std::string> apply_scenario_file(loadgen_config& config, const std::string& path);
 
 }  // namespace rt::loadgen

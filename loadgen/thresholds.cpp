@@ -85,7 +85,7 @@ const std::vector<std::string>& threshold_names() {
     return names;
 }
 
-result<bool, std::string> threshold_set::set(std::string_view name, std::string_view value) {
+result<void, std::string> threshold_set::set(std::string_view name, std::string_view value) {
     auto kind = threshold_from_name(name);
     if (!kind) {
         std::string all;
@@ -113,7 +113,7 @@ result<bool, std::string> threshold_set::set(std::string_view name, std::string_
     auto it = std::find_if(items_.begin(), items_.end(), [&](const threshold& x) { return x.kind == t.kind; });
     if (it != items_.end()) *it = std::move(t);
     else items_.push_back(std::move(t));
-    return true;
+    return {};
 }
 
 bool threshold_set::has(threshold_kind k) const {

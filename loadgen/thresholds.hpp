@@ -55,7 +55,7 @@ public:
     // Adds or replaces the threshold `name` (e.g. "max-p99", "max_p99") with limit text `value`:
     // latencies are durations ("100ms"), counts are integers, max-loss may be a percentage
     // ("0.5%"). Unknown names and bad values are errors naming them.
-    result<bool, std::string> set(std::string_view name, std::string_view value);
+    result<void, std::string> set(std::string_view name, std::string_view value);
     bool has(threshold_kind k) const;
     const std::vector<threshold>& items() const { return items_; }
 

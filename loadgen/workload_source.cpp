@@ -19,8 +19,8 @@ std::string spec_errors_text(const std::vector<spec::spec_error>& errors) {
 
 }  // namespace
 
-result<bool, workload_error> resolve_workload(loadgen_config& c, std::chrono::milliseconds fetch_timeout) {
-    if (c.spec.empty()) return true;
+result<void, workload_error> resolve_workload(loadgen_config& c, std::chrono::milliseconds fetch_timeout) {
+    if (c.spec.empty()) return {};
     result<spec::app, std::vector<spec::spec_error>> parsed = make_unexpected(std::vector<spec::spec_error>{});
     if (c.spec == "server") {
         auto url = client::parse_ws_url(c.url);
@@ -42,7 +42,7 @@ result<bool, workload_error> resolve_workload(loadgen_config& c, std::chrono::mi
     c.app = std::move(app);
     c.plan = std::move(plan).value();
     c.boards = c.plan->groups;
-    return true;
+    return {};
 }
 
 }  // namespace rt::loadgen

@@ -21,6 +21,6 @@ constexpr const char* spec_endpoint = "/api/_spec";
 // one stream per 10 connections, like the demo's boards) and fills config.app, config.plan and
 // config.boards (the plan's streams). Without config.spec: does nothing. Blocking (the fetch
 // waits at most `fetch_timeout`).
-result<bool, workload_error> resolve_workload(loadgen_config& config, std::chrono::milliseconds fetch_timeout);
+result<void, workload_error> resolve_workload(loadgen_config& config, std::chrono::milliseconds fetch_timeout);
 
 }  // namespace rt::loadgen

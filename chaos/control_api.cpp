@@ -6,6 +6,15 @@
 #include <memory>
 
 namespace rt::chaos {
+
+// The HTTP text of the control API (client/http_message.hpp, shared with the REST publisher).
+using client::content_length;
+using client::http_request;
+using client::http_response;
+using client::json_response;
+using client::parse_request_head;
+using client::serialize;
+
 namespace {
 
 nlohmann::json error_body(const std::string& message) { return nlohmann::json{{"error", message}}; }

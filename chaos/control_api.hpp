@@ -14,12 +14,12 @@
 #include <asio.hpp>
 
 #include "chaos/fault_proxy.hpp"
-#include "chaos/http_message.hpp"
+#include "client/http_message.hpp"
 
 namespace rt::chaos {
 
 // Answers one request by calling into the proxy (thread-safe calls only).
-http_response handle_control_request(const http_request& req, fault_proxy& proxy);
+client::http_response handle_control_request(const client::http_request& req, fault_proxy& proxy);
 
 class control_api {
 public:

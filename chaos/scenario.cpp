@@ -9,7 +9,7 @@
 
 #include <toml++/toml.h>
 
-#include "chaos/http_client.hpp"
+#include "client/http_client.hpp"
 #include "chaos/timeline.hpp"
 #include "chaos/units.hpp"
 #include "client/ws_url.hpp"
@@ -242,7 +242,7 @@ result<scenario, std::string> parse_scenario_impl(std::string_view toml_text, co
         if (!s) return "expected a URL: ws://HOST:PORT/PATH (the protocol) or http://HOST:PORT/PATH (a REST base)";
         const std::string& text = s->get();
         if (text.rfind("http://", 0) == 0) {
-            if (auto url = parse_http_url(text); !url) return url.error();
+            if (auto url = client::parse_http_url(text); !url) return url.error();
         } else if (auto url = client::parse_ws_url(text); !url) {
             return url.error() + " (or http://HOST:PORT/PATH for REST)";
         }

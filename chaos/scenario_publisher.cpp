@@ -77,7 +77,7 @@ bool scenario_publisher::publish(std::uint64_t id, std::uint32_t board, const nl
 
 bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json& data, proto::operation op) {
     ++counters_.sent;
-    http_call call;
+    client::http_call call;
     call.token = plan_.token;
     call.path = "/" + client::percent_encode(plan_.workload.entity);
     if (op == proto::operation::insert) {
@@ -87,7 +87,7 @@ bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json&
         call.path += "/" + client::percent_encode(data.value("id", std::string()));
     }
     if (op != proto::operation::remove) call.body = data.dump();
-    auto res = http_exchange(*plan_.rest, call, reply_timeout);
+    auto res = client::http_exchange(*plan_.rest, call, reply_timeout);
     if (!res) {
         ++counters_.unanswered;
         last_failure_ = res.error();

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chaos/http_client.hpp"
+#include "client/http_client.hpp"
 #include "client/sync_client.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/result.hpp"
@@ -28,7 +28,7 @@ namespace rt::chaos {
 struct publisher_plan {
     std::string url;      // the server's own address, not the proxy's
     std::string token;    // sent on the handshake (or as a Bearer token over REST); empty: none
-    std::optional<http_url> rest;  // publish over REST at this base URL instead of `url`
+    std::optional<client::http_url> rest;  // publish over REST at this base URL instead of `url`
     std::string run_tag;  // makes row ids unique on a long-lived server
     const spec::app* app = nullptr;  // the spec and the workload the rows are made for (outlive the publisher)
     spec::workload workload;

@@ -12,7 +12,7 @@
 
 #include "chaos/fault_proxy.hpp"
 #include "chaos/host_port.hpp"
-#include "chaos/http_client.hpp"
+#include "client/http_client.hpp"
 #include "chaos/recording_subscriber.hpp"
 #include "chaos/scenario_publisher.hpp"
 #include "chaos/scenario_workload.hpp"
@@ -206,8 +206,8 @@ private:
     result<std::string, std::string> fetch_server_spec() const {
         auto ws = client::parse_ws_url(server_url_);
         if (!ws) return make_unexpected(ws.error());
-        const http_url url{ws->host, ws->port, ""};
-        auto res = http_exchange(url, http_call{"GET", "/api/_spec", "", sc_.token}, spec_fetch_timeout);
+        const client::http_url url{ws->host, ws->port, ""};
+        auto res = client::http_exchange(url, client::http_call{"GET", "/api/_spec", "", sc_.token}, spec_fetch_timeout);
         if (!res) return make_unexpected(res.error());
         if (res->status != 200) return make_unexpected("GET /api/_spec: HTTP " + std::to_string(res->status));
         return res->body;
@@ -219,7 +219,7 @@ private:
         plan.url = server_url_;
         plan.token = sc_.token;
         if (sc_.publish_url.rfind("http://", 0) == 0) {
-            auto rest = parse_http_url(sc_.publish_url);
+            auto rest = client::parse_http_url(sc_.publish_url);
             if (!rest) return make_unexpected("publish_url: " + rest.error());
             plan.rest = *rest;
             progress("publishing over REST to " + sc_.publish_url);

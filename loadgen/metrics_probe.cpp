@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "loadgen/http_get.hpp"
+#include "client/http_client.hpp"
 
 namespace rt::loadgen {
 
@@ -43,8 +43,8 @@ std::optional<server_counters> counters_from(const std::map<std::string, double>
 
 std::optional<server_counters> fetch_server_counters(const std::string& host, std::uint16_t port,
                                                      std::chrono::milliseconds timeout) {
-    constexpr std::size_t max_reply_bytes = 1 << 20;  // the metrics page is a few KiB
-    auto reply = http_get(host, port, "/metrics", "", timeout, max_reply_bytes);
+    // The metrics page is a few KiB (http_exchange refuses a reply over 1 MiB).
+    auto reply = client::http_exchange(client::http_url{host, port, ""}, client::http_call{"GET", "/metrics", "", ""}, timeout);
     if (!reply || reply->status != 200) return std::nullopt;
     return counters_from(parse_prometheus(reply->body));
 }

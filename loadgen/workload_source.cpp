@@ -3,13 +3,12 @@
 #include <algorithm>
 
 #include "client/ws_url.hpp"
-#include "loadgen/http_get.hpp"
+#include "client/http_client.hpp"
 
 namespace rt::loadgen {
 
 namespace {
 
-constexpr std::size_t max_spec_bytes = 1 << 20;  // specs are a few KiB; a megabyte is not a spec
 
 std::string spec_errors_text(const std::vector<spec::spec_error>& errors) {
     std::string out;
@@ -26,8 +25,10 @@ result<void, workload_error> resolve_workload(loadgen_config& c, std::chrono::mi
         auto url = client::parse_ws_url(c.url);
         if (!url) return make_unexpected(workload_error{true, url.error()});
         const std::string where = "http://" + url->host + ":" + std::to_string(url->port) + spec_endpoint;
-        auto reply = http_get(url->host, url->port, spec_endpoint, c.token, fetch_timeout, max_spec_bytes);
-        if (!reply) return make_unexpected(workload_error{false, "cannot fetch the spec from " + where + ": no reply"});
+        // A reply over 1 MiB is refused (http_exchange's cap): specs are a few KiB.
+        auto reply = client::http_exchange(client::http_url{url->host, url->port, ""},
+                                           client::http_call{"GET", spec_endpoint, "", c.token}, fetch_timeout);
+        if (!reply) return make_unexpected(workload_error{false, "cannot fetch the spec from " + where + ": " + reply.error()});
         if (reply->status != 200)
             return make_unexpected(workload_error{false, "cannot fetch the spec from " + where + ": HTTP " +
                                                              std::to_string(reply->status) + " " + reply->body});

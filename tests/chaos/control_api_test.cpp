@@ -38,18 +38,18 @@ http_reply http(const tcp::endpoint& ep, const std::string& method, const std::s
 }  // namespace
 
 TEST_CASE("http request heads parse", "[chaos][control]") {
-    auto r = parse_request_head("POST /faults?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length:  12 \r\n\r\n");
+    auto r = rt::client::parse_request_head("POST /faults?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length:  12 \r\n\r\n");
     REQUIRE(r.ok());
     CHECK(r->method == "POST");
     CHECK(r->path == "/faults");
     CHECK(r->headers.at("host") == "a");
-    CHECK(content_length(*r) == std::size_t{12});
-    CHECK_FALSE(parse_request_head("GARBAGE\r\n\r\n").ok());
-    CHECK_FALSE(parse_request_head("GET / HTTP/1.1\r\nno colon here\r\n\r\n").ok());
-    auto bad_len = parse_request_head("GET / HTTP/1.1\r\nContent-Length: -3\r\n\r\n");
+    CHECK(rt::client::content_length(*r) == std::size_t{12});
+    CHECK_FALSE(rt::client::parse_request_head("GARBAGE\r\n\r\n").ok());
+    CHECK_FALSE(rt::client::parse_request_head("GET / HTTP/1.1\r\nno colon here\r\n\r\n").ok());
+    auto bad_len = rt::client::parse_request_head("GET / HTTP/1.1\r\nContent-Length: -3\r\n\r\n");
     REQUIRE(bad_len.ok());
-    CHECK_FALSE(content_length(*bad_len).has_value());
-    CHECK(serialize(json_response(404, {{"error", "x"}})).rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+    CHECK_FALSE(rt::client::content_length(*bad_len).has_value());
+    CHECK(rt::client::serialize(rt::client::json_response(404, {{"error", "x"}})).rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
 }
 
 TEST_CASE("fault JSON form", "[chaos][control]") {

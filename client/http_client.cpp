@@ -1,4 +1,4 @@
-#include "chaos/http_client.hpp"
+#include "client/http_client.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 
 #include "protocol/host_port.hpp"
 
-namespace rt::chaos {
+namespace rt::client {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -139,4 +139,4 @@ result<http_response, std::string> http_exchange(const http_url& url, const http
     return parsed;
 }
 
-}  // namespace rt::chaos
+}  // namespace rt::client

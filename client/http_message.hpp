@@ -11,7 +11,7 @@
 
 #include "protocol/result.hpp"
 
-namespace rt::chaos {
+namespace rt::client {
 
 struct http_request {
     std::string method;                          // "GET"
@@ -43,4 +43,4 @@ std::string serialize(const http_response& res);
 // headers, and the body (cut to Content-Length when given). Chunked bodies are refused (an error).
 result<http_response, std::string> parse_response(std::string_view whole);
 
-}  // namespace rt::chaos
+}  // namespace rt::client

@@ -1,9 +1,9 @@
-#include "chaos/http_message.hpp"
+#include "client/http_message.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace rt::chaos {
+namespace rt::client {
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -110,4 +110,4 @@ std::string serialize(const http_response& res) {
     return out;
 }
 
-}  // namespace rt::chaos
+}  // namespace rt::client

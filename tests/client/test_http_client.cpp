@@ -1,12 +1,12 @@
-// The REST publisher's pure parts: base URLs and whole responses.
+// The blocking HTTP client's pure parts (chaos' REST publisher, loadgen's GETs): base URLs and whole responses.
 #include <catch2/catch.hpp>
 
 #include <string>
 
-#include "chaos/http_client.hpp"
-#include "chaos/http_message.hpp"
+#include "client/http_client.hpp"
+#include "client/http_message.hpp"
 
-using namespace rt::chaos;
+using namespace rt::client;
 
 TEST_CASE("http client: base URLs", "[chaos][rest]") {
     auto u = parse_http_url("http://127.0.0.1:8080/api/");

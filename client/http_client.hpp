@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "chaos/http_message.hpp"
+#include "client/http_message.hpp"
 #include "protocol/result.hpp"
 
-namespace rt::chaos {
+namespace rt::client {
 
 struct http_url {
     std::string host;         // as written (for the Host header)
@@ -32,4 +32,4 @@ struct http_call {
 // (cannot connect, timed out, malformed response).
 result<http_response, std::string> http_exchange(const http_url& url, const http_call& call, std::chrono::milliseconds timeout);
 
-}  // namespace rt::chaos
+}  // namespace rt::client

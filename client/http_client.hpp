@@ -1,7 +1,8 @@
 #pragma once
-// A blocking HTTP/1.1 client for a chaos scenario's REST publisher (`publish_url = "http://..."`):
-// one request per connection ("Connection: close"), plain POSIX sockets, every step bounded by one
-// deadline. IPv4 addresses and `localhost` only: no DNS lookup, like the fault proxy.
+// A blocking HTTP/1.1 client for the tools' few plain requests: a chaos scenario's REST publisher
+// (`publish_url = "http://..."`), `GET /api/_spec` and `GET /metrics` of rt loadgen. One request
+// per connection ("Connection: close"), plain POSIX sockets, every step bounded by one deadline,
+// replies up to 1 MiB. IPv4 addresses and `localhost` only: no DNS lookup, like the fault proxy.
 #include <chrono>
 #include <cstdint>
 #include <string>

@@ -108,8 +108,14 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     run_stats stats;
     const workload_frames frames(config, make_run_tag());
     publisher pub(config, stats, frames);
-    if (auto r = pub.create_tasks(setup_timeout); !r) return make_unexpected(r.error());
-    if (auto r = pub.connect(publisher_connect_timeout); !r) return make_unexpected(r.error());
+    // A run that cannot start leaves the store as found too: the rows that were inserted before a
+    // refusal (a token whose write scope covers some streams only) are deleted again, best effort.
+    auto abandon = [&](const std::string& why) {
+        (void)pub.remove_tasks(setup_timeout);
+        return make_unexpected(why);
+    };
+    if (auto r = pub.create_tasks(setup_timeout); !r) return abandon(r.error());
+    if (auto r = pub.connect(publisher_connect_timeout); !r) return abandon(r.error());
 
     client::io_loop loop;
     loop.start(config.threads);

@@ -12,7 +12,7 @@
 
 namespace rt::chaos {
 
-// true when the command exited with status 0 within `timeout`. The error says why not: the exit
+// Ok when the command exited with status 0 within `timeout`. The error says why not: the exit
 // status or signal, or the timeout, followed by the last lines it printed.
 result<void, std::string> run_shell_command(const std::string& command, std::chrono::milliseconds timeout);
 

@@ -163,6 +163,11 @@ http_response handle_http(hub& h, const http_call& call) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_spec");
         return {200, "text/plain; charset=utf-8", std::string(call.spec_text)};
     }
+    // The same for what the server announces (limits, features): no rows either.
+    if (path == "/api/_info" && !h.app().find_entity("_info")) {
+        if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_info");
+        return {200, "application/json", std::string(call.info_text)};
+    }
     const std::optional<api_target> target = parse_api_path(path);
     if (!target)
         return json_error(404, proto::error_code::not_found,

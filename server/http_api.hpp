@@ -1,6 +1,6 @@
 #pragma once
 // REST on the WebSocket port, without the transport: GET/POST/PATCH/DELETE /api/<Entity>[/<id>],
-// GET /api/_spec (the spec's text), /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
+// GET /api/_spec (the spec's text), GET /api/_info (server_info.hpp), /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
 #include <functional>
 #include <map>
 #include <optional>
@@ -51,6 +51,7 @@ struct http_call {
     std::function<bool()> take_mutation;
     std::function<std::string()> metrics_text;  // renders /metrics
     std::string_view spec_text;                 // GET /api/_spec: the spec the server runs
+    std::string_view info_text;                 // GET /api/_info: what the server announces (server_info.hpp)
 };
 
 // Handles one request (the transport has already checked the Origin). Reads and writes are

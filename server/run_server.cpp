@@ -7,6 +7,7 @@
 #include "os/fd_limit.hpp"
 #include "protocol/spec.hpp"
 #include "server/log.hpp"
+#include "server/server_info.hpp"
 #include "server/server_state.hpp"
 #include "server/tokens.hpp"
 #include "server/ws_server.hpp"
@@ -72,6 +73,7 @@ int run_server(const server_config& cfg) {
                      cfg.insecure ? " (--insecure)" : "; listening on loopback only");
     server_state state(cfg, *app, **db, std::move(tokens));
     state.spec_text = std::move(*spec_text);
+    state.info_text = server_info_json(cfg, !cfg.tokens_path.empty());
     return run_ws_server(state, *listen_address);
 }
 

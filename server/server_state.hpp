@@ -42,6 +42,7 @@ struct server_state {
     mutation_budget mutations;  // changes per token (WebSocket and REST) or per REST client address
     server::access access;
     std::string spec_text;  // the spec file as read at start-up, for GET /api/_spec
+    std::string info_text;  // GET /api/_info (server_info.hpp), built at start-up
 };
 
 // Wall-clock milliseconds since the epoch: presence times and stream idle times.

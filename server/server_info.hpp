@@ -1,0 +1,14 @@
+#pragma once
+// GET /api/_info: what this server announces about itself to tools (`rt check` reads it): the
+// protocol version, the WebSocket path, whether it needs tokens, its optional features and the
+// limits a client may meet (docs/protocol.md §12). Pure: built once at start-up from the config.
+#include <string>
+
+#include "server/server_config.hpp"
+
+namespace rt::server {
+
+// The JSON body of GET /api/_info for a server started with `cfg`; `tokens`: a tokens file is loaded.
+std::string server_info_json(const server_config& cfg, bool tokens);
+
+}  // namespace rt::server

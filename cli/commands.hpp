@@ -15,6 +15,9 @@ constexpr int exit_usage = 2;    // bad flag, value or input file: nothing was d
 // Prints "rt COMMAND: error: WHY" on stderr and returns exit_usage.
 int usage_error(const char* command, const std::string& why);
 
+// Writes `text` to `path` (replacing it); false when it cannot (the caller names the file).
+bool write_text_file(const std::string& path, const std::string& text);
+
 struct registry {
     std::function<int()> action;  // set by the subcommand that was selected
     std::string command_line;     // how rt was invoked, for reports that say where they came from

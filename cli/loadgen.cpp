@@ -73,12 +73,6 @@ private:
     std::thread thread_;  // last: starts once the members above exist
 };
 
-bool write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    return static_cast<bool>(out.flush());
-}
-
 int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) {
     loadgen::loadgen_config config;
     if (!f.scenario.empty()) {
@@ -126,19 +120,19 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) 
         const std::string text = loadgen::to_json(*report).dump(2) + "\n";
         if (json_to_stdout) {
             std::fputs(text.c_str(), stdout);
-        } else if (!write_file(config.json_path, text)) {
+        } else if (!write_text_file(config.json_path, text)) {
             std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.json_path.c_str());
             return 1;
         }
     }
     if (!config.report_path.empty()) {
         const report::run_origin origin{command_line, report::format_utc(std::time(nullptr))};
-        if (!write_file(config.report_path, loadgen::to_html(*report, config.thresholds, origin))) {
+        if (!write_text_file(config.report_path, loadgen::to_html(*report, config.thresholds, origin))) {
             std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.report_path.c_str());
             return 1;
         }
     }
-    if (!config.hgrm_path.empty() && !write_file(config.hgrm_path, report::to_hgrm(report->latency_us))) {
+    if (!config.hgrm_path.empty() && !write_text_file(config.hgrm_path, report::to_hgrm(report->latency_us))) {
         std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.hgrm_path.c_str());
         return 1;
     }

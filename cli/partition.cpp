@@ -77,17 +77,13 @@ int run_scenario_command(const run_flags& f, const std::string& command_line) {
     std::fputs(chaos::format_report(*report).c_str(), stdout);
     std::fflush(stdout);
     if (!f.json_path.empty()) {
-        std::ofstream out(f.json_path, std::ios::binary | std::ios::trunc);
-        out << chaos::to_json(*report).dump(2) << "\n";
-        if (!out.flush()) {
+        if (!write_text_file(f.json_path, chaos::to_json(*report).dump(2) + "\n")) {
             std::fprintf(stderr, "rt partition run: error: cannot write %s\n", f.json_path.c_str());
             return 1;
         }
     }
     if (!f.report_path.empty()) {
-        std::ofstream out(f.report_path, std::ios::binary | std::ios::trunc);
-        out << chaos::to_html(*report, {command_line, report::format_utc(std::time(nullptr))});
-        if (!out.flush()) {
+        if (!write_text_file(f.report_path, chaos::to_html(*report, {command_line, report::format_utc(std::time(nullptr))}))) {
             std::fprintf(stderr, "rt partition run: error: cannot write %s\n", f.report_path.c_str());
             return 1;
         }

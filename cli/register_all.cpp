@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include <cstdio>
+#include <fstream>
 
 namespace rt::cli {
 
@@ -9,6 +10,13 @@ int usage_error(const char* command, const std::string& why) {
     return exit_usage;
 }
 
+bool write_text_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    return static_cast<bool>(out.flush());
+}
+
+void register_check(CLI::App& app, registry& reg);
 void register_serve(CLI::App& app, registry& reg);
 void register_loadgen(CLI::App& app, registry& reg);
 void register_partition(CLI::App& app, registry& reg);
@@ -21,6 +29,7 @@ void register_all(CLI::App& app, registry& reg) {
     register_partition(app, reg);
     register_subscribe(app, reg);
     register_publish(app, reg);
+    register_check(app, reg);
 }
 
 }  // namespace rt::cli

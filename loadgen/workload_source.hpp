@@ -14,9 +14,6 @@ struct workload_error {
     std::string message;
 };
 
-// The path GET fetches the spec from.
-constexpr const char* spec_endpoint = "/api/_spec";
-
 // With config.spec set (after finalize): loads the spec, plans config.request on it (by default
 // one stream per 10 connections, like the demo's boards) and fills config.app, config.plan and
 // config.boards (the plan's streams). Without config.spec: does nothing. Blocking (the fetch

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocol/result.hpp"
@@ -107,6 +108,12 @@ private:
 // no such row exists within the search bound. Group g's rows differ only in the filter value;
 // plan_workload checks those too.
 std::optional<json> find_row_template(const app& a, const workload& w);
+
+// An update of one attribute (not id, the filter attribute or the vary attribute) that moves `row`,
+// a row inside w's view, out of it: {attribute, value}, the value valid for the attribute's type
+// (or null: unset). nullopt when the subscription has no `where` or no such single change exists
+// (`rt check` then skips the cases of rows leaving a view).
+std::optional<std::pair<std::string, json>> find_leaving_change(const app& a, const workload& w, const json& row);
 
 // The value group g filters on (see the top), for the attribute type `t` (not for id).
 json group_value(const attribute& attr, std::uint32_t group);

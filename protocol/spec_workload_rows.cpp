@@ -168,6 +168,28 @@ std::optional<json> find_row_template(const app& a, const workload& w) {
     return std::nullopt;
 }
 
+std::optional<std::pair<std::string, json>> find_leaving_change(const app& a, const workload& w, const json& row) {
+    const entity* e = a.find_entity(w.entity);
+    const subscription* s = a.find_subscription(w.subscription);
+    if (!e || !s) return std::nullopt;
+    const expr* where = a.predicate_of(*s);
+    if (!where) return std::nullopt;
+    std::map<std::string, std::vector<json>> literals;
+    collect_literals(where, literals);
+    for (const auto& [name, lits] : literals) {
+        if (name == "id" || name == w.filter_attr || name == w.vary_attr) continue;
+        const attribute* at = e->find(name);
+        if (!at) continue;
+        for (const json& v : candidates(*at, lits)) {
+            json changed = row;
+            changed[name] = v;
+            if (v.is_null()) changed.erase(name);
+            if (!eval_where(*where, changed)) return std::make_pair(name, v);
+        }
+    }
+    return std::nullopt;
+}
+
 row_maker::row_maker(const app& a, const workload& w)
     : entity_(a.find_entity(w.entity)), w_(w), template_(find_row_template(a, w).value_or(json::object())) {
     template_.erase("id");

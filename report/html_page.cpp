@@ -26,6 +26,11 @@ svg .series { fill: none; stroke-width: 1.6; } svg .legend-key { stroke-width: 3
 svg .threshold { stroke: #c62828; stroke-dasharray: 6 4; } svg .threshold-label { font-size: 11px; fill: #c62828; }
 svg .span { fill: #fbe3c5; opacity: 0.6; } svg .mark { stroke: #7b1fa2; stroke-dasharray: 2 3; }
 svg .empty { font-size: 13px; fill: #999; }
+table.grid th { text-align: left; padding: 2px 14px 2px 0; border-bottom: 1px solid #ccc; }
+table.grid tr.fail td { color: #c62828; } table.grid tr.skip td { color: #777; }
+table.grid td.status { font-weight: 600; }
+h3 { font-size: 14px; margin: 16px 0 4px; }
+pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; white-space: pre-wrap; word-break: break-all; }
 )";
 
 }  // namespace
@@ -74,6 +79,25 @@ void html_page::add_table(const std::string& heading, const std::vector<std::pai
     body_ += "<h2>" + escape_xml(heading) + "</h2>\n<table>\n";
     for (const auto& [k, v] : rows) body_ += "<tr><td>" + escape_xml(k) + "</td><td>" + escape_xml(v) + "</td></tr>\n";
     body_ += "</table>\n";
+}
+
+void html_page::add_grid(const std::string& heading, const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows, const std::vector<std::string>& row_class) {
+    body_ += "<h2>" + escape_xml(heading) + "</h2>\n<table class=\"grid\">\n<tr>";
+    for (const auto& h : header) body_ += "<th>" + escape_xml(h) + "</th>";
+    body_ += "</tr>\n";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::string cls = i < row_class.size() ? row_class[i] : std::string();
+        body_ += cls.empty() ? "<tr>" : "<tr class=\"" + escape_xml(cls) + "\">";
+        for (std::size_t j = 0; j < rows[i].size(); ++j)
+            body_ += std::string(j == 1 ? "<td class=\"status\">" : "<td>") + escape_xml(rows[i][j]) + "</td>";
+        body_ += "</tr>\n";
+    }
+    body_ += "</table>\n";
+}
+
+void html_page::add_pre(const std::string& heading, const std::string& text) {
+    body_ += "<h3>" + escape_xml(heading) + "</h3>\n<pre>" + escape_xml(text) + "</pre>\n";
 }
 
 void html_page::add_chart(const chart& c) { body_ += render_svg(c) + "\n"; }

@@ -35,6 +35,12 @@ public:
     // A two-column table of figures.
     void add_table(const std::string& heading, const std::vector<std::pair<std::string, std::string>>& rows);
     void add_chart(const chart& c);
+    // A table with a header row; `row_class` (same length as `rows`, or empty) colours each row:
+    // "pass", "fail", "skip" or "".
+    void add_grid(const std::string& heading, const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows, const std::vector<std::string>& row_class = {});
+    // Preformatted text (a transcript) under a small heading.
+    void add_pre(const std::string& heading, const std::string& text);
 
     // The whole document, starting with <!DOCTYPE html>.
     std::string render() const;

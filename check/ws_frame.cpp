@@ -48,13 +48,14 @@ frame_decode decode_frame(std::string_view buf, std::size_t max_payload) {
         return d;
     }
     std::size_t head = 2;
-    std::uint64_t len = b1 & 0x7F;
-    if (len == 126) head = 4;
-    if (len == 127) head = 10;
+    const unsigned code = b1 & 0x7F;  // 0-125: the length; 126: 16 bits follow; 127: 64 bits follow
+    std::uint64_t len = code;
+    if (code == 126) head = 4;
+    if (code == 127) head = 10;
     d.masked = (b1 & 0x80) != 0;
     if (buf.size() < head) return d;
-    if (len == 126) len = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(buf[2])) << 8) | static_cast<std::uint8_t>(buf[3]);
-    if (len == 127) {
+    if (code == 126) len = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(buf[2])) << 8) | static_cast<std::uint8_t>(buf[3]);
+    if (code == 127) {
         len = 0;
         for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<std::uint8_t>(buf[2 + i]);
     }

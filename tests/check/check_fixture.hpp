@@ -1,0 +1,72 @@
+#pragma once
+// Test support for rt check: a real `rt serve` (any spec, any flags), the check's inputs prepared
+// against it, and runs of chosen cases either straight at the server or through a breaking_relay
+// whose rule breaks one protocol rule.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "check/breaking_relay.hpp"
+#include "check/check_runner.hpp"
+#include "check/check_setup.hpp"
+#include "support/rt_process.hpp"
+
+namespace rt::test {
+
+inline std::string check_spec_path(const std::string& name) { return std::string(RT_SOURCE_DIR) + "/scenarios/" + name; }
+
+struct check_fixture {
+    // `rt serve --spec scenarios/<spec> EXTRA...`; the check reads the spec from the file; `token`
+    // is what the check connects with ("" in development mode).
+    explicit check_fixture(const std::string& spec = "kanban.spec", std::vector<std::string> extra = {},
+                           std::string token = {})
+        : server(std::move(extra), check_spec_path(spec)), spec_file(check_spec_path(spec)), token_(std::move(token)) {}
+
+    // Runs the cases matching `pattern` against `url` (the server, or a relay in front of it).
+    check::check_run run_at(const std::string& url, const std::string& pattern) {
+        auto in = check::prepare_check(url, token_, spec_file, std::chrono::milliseconds(2000));
+        REQUIRE(in.ok());
+        auto cases = check::select_cases({pattern});
+        REQUIRE(cases.ok());
+        REQUIRE(!cases->empty());
+        return check::run_cases(in->target, in->shape, in->info, *cases, "rtcheck-test");
+    }
+    // The cases straight against the server.
+    check::check_run run(const std::string& pattern) { return run_at(server.ws_url(), pattern); }
+    // The cases through a relay applying `rule`.
+    check::check_run run_broken(const std::string& pattern, rule_factory rule) {
+        breaking_relay relay(server.port(), std::move(rule));
+        return run_at(relay.ws_url(), pattern);
+    }
+
+    rt_server server;
+    std::string spec_file;
+
+private:
+    std::string token_;
+};
+
+// The one result of a run of one case.
+inline const check::case_result& only_case(const check::check_run& run) {
+    REQUIRE(run.results.size() == 1);
+    return run.results.front();
+}
+
+// The case ran against the broken peer and failed (not skipped: a skip would prove nothing).
+#define REQUIRE_CASE_FAILS(run)                                                        \
+    do {                                                                               \
+        const auto& r_ = ::rt::test::only_case(run);                                   \
+        INFO(r_.id << " " << r_.reason << "\n" << r_.transcript_text);                 \
+        REQUIRE(r_.status == ::rt::check::case_status::fail);                          \
+    } while (0)
+
+#define REQUIRE_CASE_PASSES(run)                                                       \
+    do {                                                                               \
+        const auto& r_ = ::rt::test::only_case(run);                                   \
+        INFO(r_.id << " " << r_.reason << "\n" << r_.transcript_text);                 \
+        REQUIRE(r_.status == ::rt::check::case_status::pass);                          \
+    } while (0)
+
+}  // namespace rt::test

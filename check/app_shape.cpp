@@ -87,7 +87,16 @@ result<app_shape, std::string> derive_shape(const spec::app& a) {
         const spec::entity* e = a.find_entity(s.entity);
         if (!e) continue;
         bool any = false;
-        for (const spec::attribute& at : e->attrs) {
+        // The attribute rt loadgen would filter by goes first: on a tie it is the one chosen.
+        std::vector<const spec::attribute*> order;
+        spec::workload_request plain;
+        plain.subscription = s.name;
+        if (auto w = spec::plan_workload(a, plain, 1))
+            if (const spec::attribute* f = e->find(w->filter_attr)) order.push_back(f);
+        for (const spec::attribute& at : e->attrs)
+            if (order.empty() || &at != order.front()) order.push_back(&at);
+        for (const spec::attribute* atp : order) {
+            const spec::attribute& at = *atp;
             if (!is_text(at)) continue;
             any = true;
             auto sh = shape_for(a, s, at);

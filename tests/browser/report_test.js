@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Browser test (CTest "browser:html-reports-offline"): `rt loadgen --report` and `rt partition run --report` write
+// Browser test (CTest "browser:html-reports-offline"): `rt loadgen --report`, `rt partition run --report` and
+// `rt check --report` write
 // HTML files that open in Debian's chromium with every network request blocked, and their SVG
 // charts are there, drawn. Usage: node report_test.js RT_BINARY SOURCE_DIR
 // Exits 0 when every check held, 1 with the failures listed, 77 (CTest: skipped) when chromium or
@@ -101,7 +102,8 @@ async function inspect(browser, file) {
         spans: svg.querySelectorAll('rect.span').length,
       };
     }
-    return { title: document.title, verdict: document.querySelector('.verdict')?.textContent, charts };
+    const rows = [...document.querySelectorAll('table.grid tr')].slice(1).map((tr) => tr.className);
+    return { title: document.title, verdict: document.querySelector('.verdict')?.textContent, charts, rows };
   });
   await context.close();
   return { shown, requests, problems };
@@ -139,13 +141,15 @@ async function main() {
       'timeline = "300ms latency 50ms; 1s reset; 1500ms heal"', 'drain_timeout = "10s"',
       '[client]', 'backoff_base = "100ms"', 'backoff_cap = "1s"', ''].join('\n'));
     const chaosHtml = path.join(dir, 'partition.html');
+    const checkHtml = path.join(dir, 'check.html');
     // The two runs and the browser's start are independent: side by side, the test takes as
     // long as the longest of them.
     let launched;
-    [, , launched] = await Promise.all([
+    [, , , launched] = await Promise.all([
       runRt(['loadgen', '--url', server.url, '--conns', '50', '--rate', '40/s', '--duration', '2s',
              '--max-p99', '1s', '--quiet', '--report', loadHtml, '--hgrm', hgrm]),
       runRt(['partition', 'run', scenario, '--quiet', '--report', chaosHtml]),
+      runRt(['check', '--url', server.url, '--case', '1,2,3', '--report', checkHtml]),
       chromium.launch({ executablePath: chromiumPath, timeout: 30000 }),
     ]);
     browser = launched;
@@ -165,6 +169,12 @@ async function main() {
     checkCommon('partition', chaosHtml, chaos);
     checkChart('partition', chaos, 'events', ['live', 'replayed'], (c) => c.spans === 1);
     checkChart('partition', chaos, 'reconnects', ['reconnects', 'resyncs', 'cut off'], (c) => c.spans === 1);
+
+    const conf = await inspect(browser, checkHtml);
+    check(conf.requests.length === 1 && conf.problems.length === 0, `check: offline, no console errors (${JSON.stringify(conf)})`);
+    check(conf.shown.verdict === 'conforms', `check: verdict conforms (${conf.shown.verdict})`);
+    check(conf.shown.rows.length >= 20 && conf.shown.rows.every((c) => c === 'pass' || c === 'skip'),
+          `check: one row per case, none failed (${conf.shown.rows})`);
   } finally {
     if (browser) await browser.close();
     server.proc.kill('SIGTERM');

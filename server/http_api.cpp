@@ -4,7 +4,9 @@
 #include <cctype>
 #include <optional>
 
+#include "protocol/spec_ir_json.hpp"
 #include "protocol/text_check.hpp"
+#include "server/web_assets.hpp"
 
 namespace rt::server {
 
@@ -151,6 +153,11 @@ http_response handle_http(hub& h, const http_call& call) {
     const std::string_view method = call.method, path = call.path, body = call.body;
     const rights* who = call.who;
     if (path == "/healthz") return {200, "application/json", "{\"status\":\"ok\"}"};
+    // The browser files (rt.js, the inspector, the kanban demo) hold no data: no token needed.
+    if (const web_asset* asset = find_web_asset(path)) {
+        if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET " + std::string(path));
+        return {200, asset->content_type, std::string(asset->bytes())};
+    }
     if (!who) return json_error(401, proto::error_code::auth_required, "send Authorization: Bearer <token>");
     if (path == "/metrics") {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /metrics");
@@ -161,6 +168,8 @@ http_response handle_http(hub& h, const http_call& call) {
     // with an entity named `_spec` keeps /api/_spec for its rows.
     if (path == "/api/_spec" && !h.app().find_entity("_spec")) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_spec");
+        if (call.query && call.query->count("format") && call.query->at("format") == "json")
+            return {200, "application/json", spec::to_ir_json(h.app()).dump()};
         return {200, "text/plain; charset=utf-8", std::string(call.spec_text)};
     }
     // The same for what the server announces (limits, features): no rows either.

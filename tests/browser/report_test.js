@@ -11,52 +11,17 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
+const { loadChromium, startServer: startRt, checker } = require('./browser_support');
+
 const [rtBinary, sourceDir] = process.argv.slice(2).map((p) => path.resolve(p));
-const chromiumPath = process.env.RT_CHROMIUM || '/usr/bin/chromium';
 const stepTimeoutMs = 60000;  // one rt run; each takes a few seconds
-
-function skip(why) {
-  console.log(`SKIPPED: ${why} (./dev.sh test installs it)`);
-  process.exit(77);
-}
-
-let chromium;
-try {
-  ({ chromium } = require(path.join(__dirname, 'node_modules', 'playwright-core')));
-} catch (e) {
-  skip('playwright-core is not installed in tests/browser/node_modules');
-}
-if (!fs.existsSync(chromiumPath)) skip(`no chromium at ${chromiumPath}`);
+const { chromium, executablePath: chromiumPath } = loadChromium();
 if (!rtBinary || !sourceDir) {
   console.error('usage: node report_test.js RT_BINARY SOURCE_DIR');
   process.exit(2);
 }
-
-const failures = [];
-function check(ok, what) {
-  console.log(`${ok ? 'ok' : 'FAILED'}: ${what}`);
-  if (!ok) failures.push(what);
-}
-
-// Starts `rt serve` on a free loopback port; resolves with {proc, url} once it says where it listens.
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(rtBinary, ['serve', '--spec', path.join(sourceDir, 'scenarios/kanban.spec'),
-                                  '--listen', '127.0.0.1:0', '--log-level', 'warn'],
-                       { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`rt serve did not start: ${err}`)), 15000);
-    proc.stderr.on('data', (chunk) => {
-      err += chunk;
-      const m = /listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: `${m[1]}/live` });
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`rt serve exited with ${code}: ${err}`)));
-  });
-}
+const { check, finish } = checker();
+const startServer = () => startRt(rtBinary, path.join(sourceDir, 'scenarios/kanban.spec'));
 
 // Runs `rt ARGS...`; resolves once it exited, after checking that it exited 0.
 function runRt(args) {
@@ -180,8 +145,7 @@ async function main() {
     server.proc.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(failures.length ? `${failures.length} checks failed` : 'every check held');
-  process.exit(failures.length ? 1 : 0);
+  finish();
 }
 
 main().catch((e) => {

@@ -1,0 +1,56 @@
+#include "protocol/spec_ir_json.hpp"
+
+#include "protocol/spec_expr_text.hpp"
+
+namespace rt::spec {
+
+namespace {
+
+const char* kind_name(attr_kind k) {
+    switch (k) {
+        case attr_kind::string: return "string";
+        case attr_kind::integer: return "int";
+        case attr_kind::floating: return "float";
+        case attr_kind::boolean: return "bool";
+        case attr_kind::enumeration: return "enum";
+        case attr_kind::ref: return "ref";
+    }
+    return "string";
+}
+
+const char* kind_name(subscription_kind k) {
+    switch (k) {
+        case subscription_kind::view: return "view";
+        case subscription_kind::by_id: return "by_id";
+        case subscription_kind::entity: return "entity";
+    }
+    return "entity";
+}
+
+}  // namespace
+
+json to_ir_json(const app& a) {
+    json entities = json::array();
+    for (const entity& e : a.entities) {
+        json attrs = json::array({{{"name", "id"}, {"type", "string"}}});
+        for (const attribute& at : e.attrs) {
+            json j{{"name", at.name}, {"type", kind_name(at.type.kind)}};
+            if (at.type.kind == attr_kind::enumeration) j["choices"] = at.type.choices;
+            if (at.type.kind == attr_kind::ref) j["ref"] = at.type.ref_entity;
+            attrs.push_back(std::move(j));
+        }
+        entities.push_back({{"name", e.name}, {"attrs", std::move(attrs)}});
+    }
+    json views = json::array();
+    for (const view& v : a.views)
+        views.push_back({{"name", v.name}, {"entity", v.entity}, {"where", v.where ? to_string(*v.where) : std::string()}});
+    json subs = json::array();
+    for (const subscription& s : a.subscriptions) {
+        json j{{"name", s.name}, {"kind", kind_name(s.kind)}, {"entity", s.entity}};
+        if (s.kind == subscription_kind::view) j["view"] = s.view;
+        subs.push_back(std::move(j));
+    }
+    return {{"app", a.name}, {"entities", std::move(entities)}, {"views", std::move(views)}, {"subscriptions", std::move(subs)}};
+}
+
+}  // namespace rt::spec

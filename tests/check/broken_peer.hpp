@@ -1,0 +1,40 @@
+#pragma once
+// For the broken-peer tests (tests/check/test_broken_<group>.cpp): a breaking_relay rule that
+// rewrites JSON messages both ways on one connection, for rules that need what the client sent to
+// change what the server answers ("echo the join's id in the presence list") or the request's
+// query ("who is this connection's user"); and the check every such test makes.
+#include <functional>
+#include <string>
+
+#include "check/breaking_relay.hpp"
+#include "check/check_fixture.hpp"
+
+namespace rt::test {
+
+// What one relayed connection does; both rewrites work as in rewrite_client_json /
+// rewrite_server_json (control frames and text that is not JSON pass unchanged).
+struct json_sides {
+    json_rewrite from_client = [](nlohmann::json m) { return std::vector<nlohmann::json>{std::move(m)}; };
+    json_rewrite from_server = [](nlohmann::json m) { return std::vector<nlohmann::json>{std::move(m)}; };
+    // Sees the client's upgrade request head (request line and headers) before anything else.
+    std::function<void(const std::string& head)> on_request;
+};
+
+// `make` is called once per relayed connection: the sides it returns may share state of their
+// own (a shared_ptr made inside), and state captured by `make` is shared by every connection
+// (guard it with a mutex: each connection has its own thread).
+rule_factory rewrite_json_both_ways(std::function<json_sides()> make);
+
+// The value of query parameter `key` in an upgrade request head ("" when absent). Not decoded.
+std::string request_query_value(const std::string& head, const std::string& key);
+
+// Case `id` passes straight against the fixture's server and fails through a relay applying `rule`.
+inline void require_breaks(check_fixture& fx, const std::string& id, rule_factory rule) {
+    // Named: the macros keep a reference into the run.
+    const auto straight = fx.run(id);
+    REQUIRE_CASE_PASSES(straight);
+    const auto broken = fx.run_broken(id, std::move(rule));
+    REQUIRE_CASE_FAILS(broken);
+}
+
+}  // namespace rt::test

@@ -15,6 +15,13 @@
 
 namespace rt::test {
 
+// rt serve flags that make the heartbeat cases (group 8) take ~2 s instead of 30 s.
+inline std::vector<std::string> quick_heartbeat(std::vector<std::string> more = {}) {
+    std::vector<std::string> v{"--ping-interval", "1s", "--pong-timeout", "500ms"};
+    v.insert(v.end(), more.begin(), more.end());
+    return v;
+}
+
 inline std::string check_spec_path(const std::string& name) { return std::string(RT_SOURCE_DIR) + "/scenarios/" + name; }
 
 struct check_fixture {

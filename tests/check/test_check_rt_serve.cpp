@@ -22,24 +22,24 @@ void require_all_pass(const rt::check::check_run& run) {
 }  // namespace
 
 TEST_CASE("every case passes against rt serve on kanban.spec") {
-    rt::test::check_fixture fx("kanban.spec");
+    rt::test::check_fixture fx("kanban.spec", rt::test::quick_heartbeat());
     auto run = fx.run("*");
     require_all_pass(run);
     REQUIRE(run.results.size() >= 20);
 }
 
 TEST_CASE("every case passes against rt serve on helpdesk.spec") {
-    rt::test::check_fixture fx("helpdesk.spec");
+    rt::test::check_fixture fx("helpdesk.spec", rt::test::quick_heartbeat());
     require_all_pass(fx.run("*"));
 }
 
 TEST_CASE("every case passes against rt serve on inventory.spec") {
-    rt::test::check_fixture fx("inventory.spec");
+    rt::test::check_fixture fx("inventory.spec", rt::test::quick_heartbeat());
     require_all_pass(fx.run("*"));
 }
 
 TEST_CASE("every case passes through a relay that breaks nothing") {
-    rt::test::check_fixture fx("kanban.spec");
+    rt::test::check_fixture fx("kanban.spec", rt::test::quick_heartbeat());
     require_all_pass(fx.run_broken("*", rt::test::pass_through()));
 }
 
@@ -127,7 +127,7 @@ TEST_CASE("the check spec runs every case when a server loads it") {
         std::ofstream out(path);
         out << rt::check::check_spec_text();
     }
-    rt::test::rt_server server({}, path);
+    rt::test::rt_server server(rt::test::quick_heartbeat(), path);
     auto in = rt::check::prepare_check(server.ws_url(), "", "check", std::chrono::milliseconds(2000));
     REQUIRE(in.ok());
     REQUIRE(in->shape.leave.has_value());

@@ -22,7 +22,7 @@ presence = ["*"]
 }  // namespace
 
 TEST_CASE("every case passes against rt serve with a tokens file (helpdesk.spec)") {
-    rt::test::check_fixture fx("helpdesk.spec", {"--tokens", check_tokens_file()}, "tok-check");
+    rt::test::check_fixture fx("helpdesk.spec", rt::test::quick_heartbeat({"--tokens", check_tokens_file()}), "tok-check");
     auto run = fx.run("*");
     for (const auto& r : run.results) {
         INFO(r.id << " " << r.title << ": " << r.reason << "\n" << r.transcript_text);

@@ -59,4 +59,9 @@ void check_same_row(const json& got, const json& want, const std::string& what) 
     if (a != b) fail(what + " is " + got.dump() + "; expected " + want.dump());
 }
 
+bool is_event_of(const json& m, const std::string& subscription, const std::string& sid) {
+    return m.value("type", "") == "event" && m.value("subscription", "") == subscription &&
+           (sid.empty() || m.value("sid", "") == sid);
+}
+
 }  // namespace rt::check

@@ -18,5 +18,7 @@ void check_event(const nlohmann::json& e, const std::string& subscription, const
 std::vector<std::string> row_ids(const nlohmann::json& rows);
 // `got` equals `want` as rows (same keys and values; key order and 2 vs 2.0 aside).
 void check_same_row(const nlohmann::json& got, const nlohmann::json& want, const std::string& what);
+// `m` is an event of `subscription` (and, when `sid` is given, of that sid).
+bool is_event_of(const nlohmann::json& m, const std::string& subscription, const std::string& sid = {});
 
 }  // namespace rt::check

@@ -5,6 +5,7 @@
 #include "check/case_checks.hpp"
 #include "check/case_list.hpp"
 #include "check/case_outcome.hpp"
+#include "check/change_budget.hpp"
 #include "check/publish_burst.hpp"
 
 namespace rt::check {
@@ -16,6 +17,7 @@ namespace {
 constexpr int ordering_updates = 20;
 
 void events_in_commit_order(case_context& c) {
+    reserve_changes(c, ordering_updates + 2);  // the insert, the updates, the delete
     check_peer& a = c.connect();
     const std::string sub = c.shape().subscription, vary = c.shape().vary_attr, v = c.fresh_value();
     const json r = c.subscribe(a, sub, c.filter(v));
@@ -40,6 +42,7 @@ void events_in_commit_order(case_context& c) {
 }
 
 void ids_echoed_unchanged(case_context& c) {
+    reserve_changes(c, 2);  // the insert and its cleanup
     check_peer& a = c.connect();
     // Integers of several sizes and signs, and strings that look like numbers or are not ASCII:
     // each must come back as it went (7 and "7" are different ids).
@@ -71,6 +74,7 @@ void ids_echoed_unchanged(case_context& c) {
 }
 
 void replies_in_request_order(case_context& c) {
+    reserve_changes(c, 3);  // the insert, the update, the cleanup
     check_peer& a = c.connect();
     const std::string sub = c.shape().subscription, v = c.fresh_value(), other = c.fresh_value();
     const json row = c.make_row(v, "order");
@@ -113,6 +117,7 @@ void one_change_two_streams(case_context& c) {
     const app_shape& s = c.shape();
     if (s.second_subscription.empty())
         skip("the spec has no second subscription of " + s.entity + " that a row of " + s.subscription + " is also in");
+    reserve_changes(c, 4);  // two inserts, two cleanups
     check_peer& a = c.connect();
     const std::string sub1 = s.subscription, sub2 = s.second_subscription, v = c.fresh_value();
     const json r1 = c.subscribe(a, sub1, c.filter(v));
@@ -140,6 +145,7 @@ void one_change_two_streams(case_context& c) {
 }
 
 void insert_without_id_gets_one(case_context& c) {
+    reserve_changes(c, 2);  // the insert and its cleanup
     check_peer& a = c.connect();
     const std::string sub = c.shape().subscription, v = c.fresh_value();
     const json r = c.subscribe(a, sub, c.filter(v));
@@ -159,6 +165,7 @@ void insert_without_id_gets_one(case_context& c) {
 
 void same_filter_sids_one_stream(case_context& c) {
     c.need_feature("sid");
+    reserve_changes(c, 2);  // the insert and its cleanup
     check_peer& a = c.connect();
     const std::string sub = c.shape().subscription, v = c.fresh_value();
     const json r1 = c.subscribe(a, sub, c.filter(v), {{"sid", "first"}});

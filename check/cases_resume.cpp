@@ -4,6 +4,7 @@
 #include "check/case_checks.hpp"
 #include "check/case_list.hpp"
 #include "check/case_outcome.hpp"
+#include "check/change_budget.hpp"
 #include "check/publish_burst.hpp"
 
 namespace rt::check {
@@ -86,6 +87,7 @@ struct missed_and_resumed {
 };
 
 missed_and_resumed miss_three_then_resume(case_context& c) {
+    reserve_changes(c, 6);  // A's insert, three missed changes, the live one, the cleanup
     missed_and_resumed m;
     check_peer& l = c.connect("L");
     const std::string sub = c.shape().subscription;
@@ -153,6 +155,7 @@ void replay_is_live_frame(case_context& c) {
 }
 
 void resume_nothing_missed(case_context& c) {
+    reserve_changes(c, 3);  // A's insert, the live update, the cleanup
     const left_stream s = follow_then_leave(c);
     check_peer& b = c.connect("B");
     const json r = resubscribe(c, b, s, s.last.since());
@@ -166,6 +169,7 @@ void resume_nothing_missed(case_context& c) {
 }
 
 void foreign_epoch_snapshot(case_context& c) {
+    reserve_changes(c, 2);  // A's insert and its cleanup
     const left_stream s = follow_then_leave(c);
     // Any other string is another epoch; keep the 16-hex-digit look of rt serve's.
     const std::string foreign = s.last.epoch == "0123456789abcdef" ? "fedcba9876543210" : "0123456789abcdef";
@@ -177,6 +181,7 @@ void foreign_epoch_snapshot(case_context& c) {
 }
 
 void ahead_of_stream_snapshot(case_context& c) {
+    reserve_changes(c, 2);  // A's insert and its cleanup
     const left_stream s = follow_then_leave(c);
     check_peer& b = c.connect("B");
     const json r = resubscribe(c, b, s, stream_position{s.last.epoch, s.last.seq + 5}.since());
@@ -191,10 +196,9 @@ void missed_too_many_snapshot(case_context& c) {
     if (buffered > resume_max_overflow_events)
         skip("the replay buffer holds " + std::to_string(static_cast<long>(buffered)) + " events; overflowing it takes more than " +
              std::to_string(static_cast<long>(resume_max_overflow_events)) + " publishes");
-    if (auto burst = c.info().limit("rate_burst"); burst && *burst < buffered + 4)
-        skip("overflowing the replay buffer (" + std::to_string(static_cast<long>(buffered)) + " events) takes more publishes than the rate burst allows");
-    const left_stream s = follow_then_leave(c);
     const auto missed = static_cast<std::uint64_t>(buffered) + 1;
+    reserve_changes(c, static_cast<int>(missed) + 2);  // A's insert, the missed updates, the cleanup
+    const left_stream s = follow_then_leave(c);
     std::vector<json> changes;
     for (std::uint64_t i = 1; i <= missed; ++i) changes.push_back(json{{"id", s.row["id"]}, {c.shape().vary_attr, "missed " + std::to_string(i)}});
     const json last = publish_burst(c, c.publisher(), "update", changes).back();
@@ -208,6 +212,7 @@ void missed_too_many_snapshot(case_context& c) {
 
 void sid_resume_keeps_sid(case_context& c) {
     c.need_feature("sid");
+    reserve_changes(c, 3);  // A's insert, the missed update, the cleanup
     const json pane{{"sid", "pane"}};
     const left_stream s = follow_then_leave(c, pane);
     const json stored = c.update(c.publisher(), json{{"id", s.row["id"]}, {c.shape().vary_attr, "missed"}});

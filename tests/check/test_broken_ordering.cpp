@@ -1,7 +1,7 @@
 // Group 4 (ordering and seq) against broken peers: each case passes straight against rt serve and
 // fails through a relay in front of it that breaks exactly the rule the case checks. The rules
 // keep per-connection state (a rule's lambda is copied for each relayed connection).
-// helpdesk.spec: Ticket rows through TeamQueue filtered by subject; MyTickets is the second stream.
+// helpdesk.spec: Ticket rows through TeamQueue filtered by team; MyTickets is the second stream.
 #include <utility>
 
 #include <catch2/catch.hpp>

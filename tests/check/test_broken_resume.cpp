@@ -15,7 +15,7 @@ using nlohmann::json;
 using resume_out = std::vector<json>;
 using rt::test::message_is;
 
-// helpdesk.spec (Ticket rows through TeamQueue filtered by subject), 10 events per stream.
+// helpdesk.spec (Ticket rows through TeamQueue filtered by team), 10 events per stream.
 void resume_require_broken(const std::string& id, rt::test::rule_factory rule, const std::string& why) {
     rt::test::require_case_broken("helpdesk.spec", id, std::move(rule), why, {"--replay-events", "10"});
 }

@@ -1,6 +1,6 @@
 // Group 2 (subscribe and snapshot) against broken peers: each case passes straight against rt serve
 // and fails through a relay in front of it that breaks exactly the rule the case checks.
-// helpdesk.spec: rt check watches Ticket rows through TeamQueue, filtered by subject.
+// helpdesk.spec: rt check watches Ticket rows through TeamQueue, filtered by team.
 #include <atomic>
 #include <memory>
 #include <utility>

@@ -5,6 +5,8 @@
 // query ("who is this connection's user"); and the check every such test makes.
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "check/breaking_relay.hpp"
 #include "check/check_fixture.hpp"
@@ -28,13 +30,40 @@ rule_factory rewrite_json_both_ways(std::function<json_sides()> make);
 // The value of query parameter `key` in an upgrade request head ("" when absent). Not decoded.
 std::string request_query_value(const std::string& head, const std::string& key);
 
-// Case `id` passes straight against the fixture's server and fails through a relay applying `rule`.
-inline void require_breaks(check_fixture& fx, const std::string& id, rule_factory rule) {
+// Case `id` passes straight against the fixture's server and fails through a relay applying `rule`;
+// when `why` is given, its reason contains it (the case fails at the rule it checks, not at an
+// earlier step the broken peer also upsets).
+inline void require_breaks(check_fixture& fx, const std::string& id, rule_factory rule, const std::string& why = {}) {
     // Named: the macros keep a reference into the run.
     const auto straight = fx.run(id);
     REQUIRE_CASE_PASSES(straight);
     const auto broken = fx.run_broken(id, std::move(rule));
     REQUIRE_CASE_FAILS(broken);
+    if (!why.empty()) CHECK_THAT(only_case(broken).reason, Catch::Contains(why));
+}
+// The same against a server of its own: `rt serve --spec scenarios/<spec> EXTRA...`.
+inline void require_breaks(const std::string& spec, std::vector<std::string> extra, const std::string& id, rule_factory rule,
+                           const std::string& why = {}) {
+    check_fixture fx(spec, std::move(extra));
+    require_breaks(fx, id, std::move(rule), why);
+}
+
+// `m` is a message of `type`.
+inline bool message_is(const nlohmann::json& m, const char* type) { return m.value("type", "") == type; }
+
+// Rules that edit each JSON message in place and keep it (rewrite_server_json / rewrite_client_json
+// for rules that never drop or add one). A stateful `edit` starts afresh on each connection.
+inline rule_factory edit_server_json(std::function<void(nlohmann::json&)> edit) {
+    return rewrite_server_json([edit](nlohmann::json m) {
+        edit(m);
+        return std::vector<nlohmann::json>{std::move(m)};
+    });
+}
+inline rule_factory edit_client_json(std::function<void(nlohmann::json&)> edit) {
+    return rewrite_client_json([edit](nlohmann::json m) {
+        edit(m);
+        return std::vector<nlohmann::json>{std::move(m)};
+    });
 }
 
 }  // namespace rt::test

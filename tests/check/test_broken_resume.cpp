@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "check/broken_case.hpp"
+#include "check/broken_peer.hpp"
 
 namespace {
 
@@ -17,7 +17,7 @@ using rt::test::message_is;
 
 // helpdesk.spec (Ticket rows through TeamQueue filtered by team), 10 events per stream.
 void resume_require_broken(const std::string& id, rt::test::rule_factory rule, const std::string& why) {
-    rt::test::require_case_broken("helpdesk.spec", id, std::move(rule), why, {"--replay-events", "10"});
+    rt::test::require_breaks("helpdesk.spec", {"--replay-events", "10"}, id, std::move(rule), why);
 }
 
 bool resume_recovered(const json& m) { return message_is(m, "subscribed") && m.value("recovered", false); }
@@ -34,32 +34,25 @@ rt::test::rule_factory resume_edit_replayed(std::function<bool(json&)> edit) {
 
 // Answers every resume (a subscribe with since) recovered:true without initial, whatever its since
 // holds: a server that checks neither the epoch, nor the stream's top, nor its replay buffer. It
-// must see the client's subscribes to know which replies answer a resume.
-class resume_always_recovers : public rt::test::relay_rule {
-public:
-    resume_always_recovers()
-        : client_(rt::test::rewrite_client_json([resumes = resumes_](json m) {
-              if (message_is(m, "subscribe") && m.contains("since") && m.contains("id")) resumes->insert(m["id"].dump());
-              return resume_out{std::move(m)};
-          })()),
-          server_(rt::test::rewrite_server_json([resumes = resumes_](json m) {
-              if (message_is(m, "subscribed") && m.contains("id") && resumes->count(m["id"].dump()) && !resume_recovered(m)) {
-                  m["recovered"] = true;
-                  m.erase("initial");
-              }
-              return resume_out{std::move(m)};
-          })()) {}
-    rt::test::relay_out from_client(rt::check::ws_frame f) override { return client_->from_client(std::move(f)); }
-    rt::test::relay_out from_server(rt::check::ws_frame f) override { return server_->from_server(std::move(f)); }
-
-private:
-    // Both sides run on the connection's one thread: no lock.
-    std::shared_ptr<std::set<std::string>> resumes_ = std::make_shared<std::set<std::string>>();
-    std::unique_ptr<rt::test::relay_rule> client_, server_;
-};
-
+// sees the client's subscribes to know which replies answer a resume.
 rt::test::rule_factory resume_always_recovered() {
-    return [] { return std::make_unique<resume_always_recovers>(); };
+    return rt::test::rewrite_json_both_ways([] {
+        // Both sides run on the connection's one thread: no lock.
+        auto resumes = std::make_shared<std::set<std::string>>();
+        rt::test::json_sides s;
+        s.from_client = [resumes](json m) {
+            if (message_is(m, "subscribe") && m.contains("since") && m.contains("id")) resumes->insert(m["id"].dump());
+            return resume_out{std::move(m)};
+        };
+        s.from_server = [resumes](json m) {
+            if (message_is(m, "subscribed") && m.contains("id") && resumes->count(m["id"].dump()) && !resume_recovered(m)) {
+                m["recovered"] = true;
+                m.erase("initial");
+            }
+            return resume_out{std::move(m)};
+        };
+        return s;
+    });
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ int run_server(const server_config& cfg) {
                      cfg.tokens_path.empty() ? "" : "; the tokens file's tokens too");
     server_state state(cfg, *app, **db, std::move(tokens), std::move(*jwt));
     state.spec_text = std::move(*spec_text);
-    state.info_text = server_info_json(cfg, !cfg.tokens_path.empty());
+    state.info_text = server_info_json(cfg, cfg.auth_enabled());
     return run_ws_server(state, *listen_address);
 }
 

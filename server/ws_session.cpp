@@ -95,12 +95,13 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         if (ec) fail(ec, ("close " + std::to_string(proto::close_code::auth_failed)).c_str());
         return;
     }
+    std::string budget_key = who->budget_key();  // before who's token and rights move into the context
     auto ctx = std::make_shared<conn_context>(
         next_id_++, std::move(who->who), std::move(who->token), proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
         proto::output_limit(cfg_.output));
     ctx->handle = hdl;
     ctx->remote = remote;
-    ctx->budget_key = who->budget_key();
+    ctx->budget_key = std::move(budget_key);
     ctx->expires_ms = who->expires_ms;
     ctx->violations = proto::violation_count(cfg_.abuse_decay);
     {

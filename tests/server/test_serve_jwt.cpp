@@ -203,3 +203,18 @@ TEST_CASE("jwt: rt serve refuses a short secret and a key file that is not a usa
     CHECK(q.exit_code == 2);
     CHECK_THAT(q.err, Catch::Contains("cannot open"));
 }
+
+TEST_CASE("jwt: the change budget is per sub: two tokens of one user share it over REST and WebSocket", "[serve][jwt][limits]") {
+    auto srv = jwt_helpdesk_server({"--rate-limit", "0.1", "--rate-burst", "5"});  // no refill within the test
+    const std::string first = jwt_mint(jwt_claims_for("alice", jwt_alice_rights(), 3600));
+    const std::string second = jwt_mint(jwt_claims_for("alice", jwt_alice_rights(), 3599));  // another token, same sub
+    REQUIRE(first != second);
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(http_request(srv.port(), "POST", "/api/Ticket", ticket("J" + std::to_string(i), "A").dump(),
+                             {rights_bearer(first), "Content-Type: application/json"}).status == 201);
+    auto ws = connect_ws(srv.ws_url("token=" + second));  // a new connection: its own message budget is full
+    CHECK(publish(*ws, "Ticket", "insert", ticket("J9", "A"))["code"] == "RATE_LIMITED");
+    // Another user has a budget of their own.
+    auto bob = connect_ws(srv.ws_url("token=" + jwt_mint(jwt_claims_for("bob", jwt_alice_rights()))));
+    CHECK(publish(*bob, "Ticket", "insert", ticket("J10", "A"), "bob")["type"] == "published");
+}

@@ -52,7 +52,7 @@ TEST_CASE("jwt policy: the header's alg picks the configured key, and nothing el
     }
 }
 
-TEST_CASE("jwt policy: exp, nbf and iat with the leeway; sub required", "[jwt]") {
+TEST_CASE("jwt policy: exp, nbf and iat with the leeway, and sub required", "[jwt]") {
     struct row { const char* name; json claims; std::int64_t leeway_ms; const char* says; };  // says "": accepted
     const std::vector<row> rows{
         {"valid", jwtp_claims(), 5000, ""},

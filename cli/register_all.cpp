@@ -22,6 +22,7 @@ void register_loadgen(CLI::App& app, registry& reg);
 void register_partition(CLI::App& app, registry& reg);
 void register_subscribe(CLI::App& app, registry& reg);
 void register_publish(CLI::App& app, registry& reg);
+void register_token(CLI::App& app, registry& reg);
 
 void register_all(CLI::App& app, registry& reg) {
     register_serve(app, reg);
@@ -30,6 +31,7 @@ void register_all(CLI::App& app, registry& reg) {
     register_subscribe(app, reg);
     register_publish(app, reg);
     register_check(app, reg);
+    register_token(app, reg);
 }
 
 }  // namespace rt::cli

@@ -25,6 +25,7 @@ constexpr std::uint16_t internal_error = 1011;     // a handler of this connecti
 constexpr std::uint16_t dropped_by_client = 4000;  // a client dropped the connection on purpose; it will reconnect
 constexpr std::uint16_t auth_failed = 4001;        // the handshake carried no valid token (after error AUTH_REQUIRED),
                                                    // or a tokens reload (SIGHUP) removed the connection's token
+constexpr std::uint16_t token_expired = 4002;      // the connection's JWT expired (exp + leeway) and no `refresh` replaced it
 constexpr std::uint16_t rights_changed = 4003;     // a tokens reload changed the token's rights: reconnect to get them
 }  // namespace close_code
 
@@ -34,7 +35,7 @@ struct close_code_info {
 };
 
 // Every close code above, in ascending order.
-inline constexpr std::array<close_code_info, 11> all_close_codes{{
+inline constexpr std::array<close_code_info, 12> all_close_codes{{
     {close_code::normal, "normal"},
     {close_code::going_away, "going_away"},
     {close_code::protocol_error, "protocol_error"},
@@ -45,6 +46,7 @@ inline constexpr std::array<close_code_info, 11> all_close_codes{{
     {close_code::internal_error, "internal_error"},
     {close_code::dropped_by_client, "dropped_by_client"},
     {close_code::auth_failed, "auth_failed"},
+    {close_code::token_expired, "token_expired"},
     {close_code::rights_changed, "rights_changed"},
 }};
 

@@ -209,6 +209,20 @@ result<ping_msg, protocol_error> read_ping(const reader& r) {
     return m;
 }
 
+result<refresh_msg, protocol_error> read_refresh(const reader& r) {
+    refresh_msg m;
+    if (checked c = r.check_known({"token"}); !c) return make_unexpected(std::move(c.error()));
+    auto t = r.obj.find("token");
+    if (t == r.obj.end()) return bad_field("token", "missing field 'token'");
+    if (!t->is_string()) return bad_field("token", std::string("field 'token' must be a string, got ") + type_name(*t));
+    const auto& s = t->get_ref<const std::string&>();
+    if (s.empty()) return bad_field("token", "field 'token' must not be empty");
+    if (s.size() > r.limits.max_token_bytes)
+        return bad_field("token", "field 'token' is longer than " + std::to_string(r.limits.max_token_bytes) + " bytes");
+    m.token = s;
+    return m;
+}
+
 // Reads the body with `read` into `out.body`, or the decode error carrying the client's id.
 template <class Read>
 result<client_message, decode_error> read_body(client_message& out, const reader& r, Read read) {
@@ -270,7 +284,8 @@ result<client_message, decode_error> decode_client(std::string_view text, const 
     if (type == "publish") return read_body(out, r, read_publish);
     if (type == "presence") return read_body(out, r, read_presence);
     if (type == "ping") return read_body(out, r, read_ping);
-    return err{bad("unknown type '" + type.substr(0, 64) + "' (expected subscribe, unsubscribe, publish, presence or ping)",
+    if (type == "refresh") return read_body(out, r, read_refresh);
+    return err{bad("unknown type '" + type.substr(0, 64) + "' (expected subscribe, unsubscribe, publish, presence, ping or refresh)",
                    out.id, "type")};
 }
 
@@ -302,9 +317,13 @@ std::string encode_client(const client_message& m) {
                 j["action"] = b.action == presence_action::join ? "join" : "leave";
                 j["resource"] = b.resource;
                 if (!b.meta.empty()) j["meta"] = b.meta;
-            } else {
+            } else if constexpr (std::is_same_v<T, ping_msg>) {
                 j["type"] = "ping";
                 j["timestamp"] = b.timestamp;
+            } else {
+                static_assert(std::is_same_v<T, refresh_msg>);
+                j["type"] = "refresh";
+                j["token"] = b.token;
             }
         },
         m.body);
@@ -466,6 +485,15 @@ std::string encode_error(const json& id, error_code code, std::string_view messa
     return out;
 }
 
+std::string encode_refreshed(const json& id, std::optional<std::int64_t> exp) {
+    std::string out = "{";
+    append_id(out, id);
+    out += "\"type\":\"refreshed\"";
+    if (exp) out += ",\"exp\":" + std::to_string(*exp);
+    out.push_back('}');
+    return out;
+}
+
 std::string encode_server(const server_message& m) {
     return std::visit(
         [&](const auto& b) -> std::string {
@@ -478,6 +506,7 @@ std::string encode_server(const server_message& m) {
             else if constexpr (std::is_same_v<T, published_msg>) return encode_published(m.id, b.entity, b.data);
             else if constexpr (std::is_same_v<T, presence_state_msg>) return encode_presence(b);
             else if constexpr (std::is_same_v<T, pong_msg>) return encode_pong(m.id, b.timestamp);
+            else if constexpr (std::is_same_v<T, refreshed_msg>) return encode_refreshed(m.id, b.exp);
             else return encode_error(m.id, b.error.code, b.error.message);
         },
         m.body);
@@ -521,7 +550,7 @@ void optional_int64(const json& j, const char* f, std::int64_t& out) {
 }  // namespace
 
 bool is_unknown_server_type(std::string_view text) {
-    static const char* const known[] = {"event", "subscribed", "unsubscribed", "published", "presence", "pong", "error"};
+    static const char* const known[] = {"event", "subscribed", "unsubscribed", "published", "presence", "pong", "error", "refreshed"};
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return false;
     auto t = doc.find("type");
@@ -599,6 +628,13 @@ result<server_message, protocol_error> decode_server_value(json doc) {
     } else if (type == "pong") {
         pong_msg m;
         optional_int64(doc, "timestamp", m.timestamp);
+        out.body = m;
+    } else if (type == "refreshed") {
+        refreshed_msg m;
+        if (auto e = doc.find("exp"); e != doc.end()) {
+            if (!e->is_number_integer()) return malformed();
+            m.exp = e->get<std::int64_t>();
+        }
         out.body = m;
     } else if (type == "error") {
         // Lenient: a server's refusal is shown whatever shape it has.

@@ -22,6 +22,7 @@ using json = nlohmann::json;
 struct decode_limits {
     std::size_t max_message_bytes = 64 * 1024;  // rt serve --max-frame: rows are small; bigger frames are abuse
     std::size_t max_name_bytes = 256;           // subscription/entity/resource names are identifiers
+    std::size_t max_token_bytes = 8 * 1024;     // a `refresh` token: JWTs with a rights claim stay far below
     std::size_t max_depth = 32;                 // rows are shallow; deep nesting is abuse
 };
 
@@ -68,7 +69,13 @@ struct ping_msg {
     std::int64_t timestamp = 0;
 };
 
-using client_body = std::variant<subscribe_msg, unsubscribe_msg, publish_msg, presence_msg, ping_msg>;
+// A new JWT for a connection that authenticated with one, before the old one expires
+// (docs/protocol.md "refresh"). The server checks it like a handshake's token.
+struct refresh_msg {
+    std::string token;
+};
+
+using client_body = std::variant<subscribe_msg, unsubscribe_msg, publish_msg, presence_msg, ping_msg, refresh_msg>;
 
 struct client_message {
     json id;  // null when the client gave none; echoed in the reply
@@ -126,9 +133,14 @@ struct pong_msg {
 struct error_msg {
     protocol_error error;
 };
+// The reply to a `refresh` the server accepted: the new token's `exp` (seconds since the epoch, as
+// in the JWT), absent when it has none.
+struct refreshed_msg {
+    std::optional<std::int64_t> exp{};
+};
 
 using server_body = std::variant<subscribed_msg, event_msg, unsubscribed_msg, published_msg,
-                                 presence_state_msg, pong_msg, error_msg>;
+                                 presence_state_msg, pong_msg, error_msg, refreshed_msg>;
 struct server_message {
     json id;  // null when absent
     server_body body;
@@ -156,6 +168,7 @@ std::string encode_published(const json& id, std::string_view entity, const json
 std::string encode_presence(const presence_state_msg& m);
 std::string encode_pong(const json& id, std::int64_t timestamp);
 std::string encode_error(const json& id, error_code code, std::string_view message);
+std::string encode_refreshed(const json& id, std::optional<std::int64_t> exp);
 std::string encode_server(const server_message& m);  // any of the above, by variant
 
 // Appends `s` as a JSON string literal (quoted, escaped) to `out`.

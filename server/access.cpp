@@ -5,6 +5,7 @@
 #include "protocol/close_codes.hpp"
 #include "protocol/text_check.hpp"
 #include "server/log.hpp"
+#include "server/server_state.hpp"
 
 namespace rt::server {
 
@@ -29,8 +30,14 @@ result<void, std::string> check_client_text(const std::map<std::string, std::str
     return {};
 }
 
-access::access(std::string tokens_path, const spec::app& app, token_table tokens, metrics& m)
-    : tokens_path_(std::move(tokens_path)), app_(app), dev_mode_(tokens_path_.empty()), metrics_(m),
+std::string identity::budget_key() const {
+    if (!token.empty()) return "token:" + token;
+    if (jwt) return "jwt:" + who.user;
+    return {};
+}
+
+access::access(std::string tokens_path, const spec::app& app, token_table tokens, jwt_verifier jwt, metrics& m)
+    : tokens_path_(std::move(tokens_path)), app_(app), jwt_(std::move(jwt)), dev_mode_(tokens_path_.empty() && !jwt_.enabled()), metrics_(m),
       tokens_(std::make_shared<const token_table>(std::move(tokens))) {}
 
 std::shared_ptr<const token_table> access::tokens() const {
@@ -38,12 +45,12 @@ std::shared_ptr<const token_table> access::tokens() const {
     return tokens_;
 }
 
-std::optional<identity> access::authenticate(const std::map<std::string, std::string>& query,
-                                             std::string_view authorization) const {
+result<identity, std::string> access::authenticate(const std::map<std::string, std::string>& query,
+                                                   std::string_view authorization) const {
     if (dev_mode_) {
         // Development mode: anyone on loopback may do everything; `?user=` names them for presence.
         auto u = query.find("user");
-        return identity{rights::allow_all(u != query.end() && !u->second.empty() ? u->second : "anonymous"), ""};
+        return identity{rights::allow_all(u != query.end() && !u->second.empty() ? u->second : "anonymous"), "", 0, false};
     }
     std::string token;
     if (auto t = query.find("token"); t != query.end()) token = t->second;
@@ -52,10 +59,48 @@ std::optional<identity> access::authenticate(const std::map<std::string, std::st
         token = std::string(authorization.substr(7));
         while (!token.empty() && token.front() == ' ') token.erase(0, 1);
     }
+    if (token.empty()) return make_unexpected(std::string("missing token"));
     auto table = tokens();
-    auto it = table->find(token);
-    if (token.empty() || it == table->end()) return std::nullopt;
-    return identity{it->second, token};
+    if (auto it = table->find(token); it != table->end()) return identity{it->second, token, 0, false};
+    if (!jwt_.enabled()) return make_unexpected(std::string("unknown token"));
+    auto id = from_jwt(token, wall_ms());
+    if (!id) return make_unexpected("JWT refused: " + id.error());
+    return id;
+}
+
+result<identity, std::string> access::from_jwt(const std::string& token, std::int64_t now_ms) const {
+    auto v = jwt_.verify(token, now_ms);
+    if (!v) return make_unexpected(v.error());
+    auto claim = v->claims.find("rt");
+    auto r = rights_from_claim(claim == v->claims.end() ? nlohmann::json() : *claim, v->subject.sub, app_);
+    if (!r) return make_unexpected(r.error());
+    identity id{std::move(*r), "", v->subject.exp * 1000 + jwt_.rules().leeway_ms, true};
+    return id;
+}
+
+result<refresh_outcome, proto::protocol_error> access::refresh(conn_context& c, const std::string& token, std::int64_t now_ms) const {
+    using proto::error_code;
+    if (c.expires_ms.load() == 0)
+        return make_unexpected(proto::protocol_error{error_code::forbidden, "refresh is for connections that authenticated with a JWT"});
+    auto id = from_jwt(token, now_ms);
+    if (!id) return make_unexpected(proto::protocol_error{error_code::auth_required, "refresh refused: " + id.error() +
+                                                                                          " (the connection keeps its current token until it expires)"});
+    if (id->who.user != c.who.user)
+        return make_unexpected(proto::protocol_error{error_code::forbidden, "refresh refused: the new token's 'sub' is not this connection's user"});
+    refresh_outcome out;
+    out.exp_s = (id->expires_ms - jwt_.rules().leeway_ms) / 1000;
+    out.rights_changed = id->who != c.who;
+    if (!out.rights_changed) c.expires_ms = id->expires_ms;
+    return out;
+}
+
+std::vector<std::weak_ptr<void>> access::expired(const std::vector<std::shared_ptr<conn_context>>& open, std::int64_t now_ms) const {
+    std::vector<std::weak_ptr<void>> out;
+    for (const auto& c : open) {
+        const std::int64_t at = c->expires_ms.load();
+        if (at != 0 && now_ms >= at) out.push_back(c->handle);
+    }
+    return out;
 }
 
 // Then every connection is held to the new table: its token gone → close 4001; its rights
@@ -87,6 +132,7 @@ std::optional<access::reload_plan> access::reload(const std::vector<std::shared_
     reload_plan plan;
     plan.tokens = table->size();
     for (const auto& c : open) {
+        if (c->token.empty()) continue;  // a JWT's connection: the file does not hold its rights
         auto it = table->find(c->token);
         if (it == table->end()) {
             plan.to_close.emplace_back(c->handle, proto::close_code::auth_failed);

@@ -4,6 +4,7 @@
 // while it holds its lock (subscribe, fan-out, disconnect), and those marked "out_mu", touched by
 // whoever queues a frame to the connection (its handlers, or a fan-out on another thread) while
 // holding out_mu. Lock order: the hub lock, then out_mu.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -41,7 +42,11 @@ struct conn_context {
 
     const std::uint64_t id;
     const rights who;          // fixed for the connection's life: a reload that changes it closes the connection
-    const std::string token;   // the token it authenticated with ("" in development mode); never logged
+    const std::string token;   // the tokens file's token it authenticated with ("" for a JWT and in development mode); never logged
+    std::string budget_key;    // its change budget (identity::budget_key); set at open
+    // A JWT's exp + leeway in wall-clock ms (0: never expires): a `refresh` (this connection's
+    // handlers) moves it, the once-a-second sweep reads it and closes the connection with 4002.
+    std::atomic<std::int64_t> expires_ms{0};
     std::weak_ptr<void> handle;  // the transport's connection handle
     std::string remote;          // peer address, for logs
 

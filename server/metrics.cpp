@@ -35,6 +35,8 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_handler_failures_total", "counter", "Handlers that failed unexpectedly; each closed its connection with " + std::to_string(proto::close_code::internal_error) + " and logged why.", m.handler_failures);
     metric(os, "rt_token_reloads_total", "counter", "Tokens file reloads (SIGHUP) that took effect.", m.token_reloads);
     metric(os, "rt_token_reload_failures_total", "counter", "Tokens file reloads refused; the previous tokens stay.", m.token_reload_failures);
+    metric(os, "rt_token_refreshes_total", "counter", "JWTs replaced by a refresh message.", m.token_refreshes);
+    metric(os, "rt_token_expiries_total", "counter", "Connections closed because their JWT expired (4002).", m.token_expiries);
     metric(os, "rt_streams_evicted_total", "counter", "Idle streams dropped before --replay-age for --max-idle-streams or --max-idle-stream-memory.", m.streams_evicted);
     metric(os, "rt_bytes_queued", "gauge", "Bytes queued for sending across all connections.", x.bytes_queued);
     metric(os, "rt_streams", "gauge", "Live streams (subscription + filter).", x.hub.streams);

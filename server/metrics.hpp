@@ -28,6 +28,8 @@ struct metrics {
     std::atomic<std::uint64_t> handler_failures{0};      // handlers that threw: that connection closed with 1011
     std::atomic<std::uint64_t> token_reloads{0};         // SIGHUP reloads that took effect
     std::atomic<std::uint64_t> token_reload_failures{0}; // SIGHUP reloads refused (old tokens kept)
+    std::atomic<std::uint64_t> token_refreshes{0};       // `refresh` messages accepted (a JWT replaced)
+    std::atomic<std::uint64_t> token_expiries{0};        // connections closed with 4002: their JWT expired
     std::atomic<std::uint64_t> streams_evicted{0};       // idle streams dropped early for the idle-stream caps
 };
 

@@ -6,9 +6,11 @@
 
 #include "os/fd_limit.hpp"
 #include "protocol/spec.hpp"
+#include "protocol/units.hpp"
 #include "server/log.hpp"
 #include "server/server_info.hpp"
 #include "server/server_state.hpp"
+#include "server/jwt_verifier.hpp"
 #include "server/tokens.hpp"
 #include "server/ws_server.hpp"
 
@@ -24,9 +26,9 @@ int run_server(const server_config& cfg) {
         std::fprintf(stderr, "rt serve: error: %s\n", listen_address.error().c_str());
         return 2;
     }
-    if (cfg.tokens_path.empty() && !cfg.insecure && !listen_address->loopback) {
+    if (!cfg.auth_enabled() && !cfg.insecure && !listen_address->loopback) {
         std::fprintf(stderr, "rt serve: error: --listen host '%s' resolves to %s, not a loopback address: without "
-                     "--tokens (or --insecure) rt serve listens on loopback only\n",
+                     "--tokens or a JWT key (or --insecure) rt serve listens on loopback only\n",
                      cfg.listen_host.c_str(), listen_address->ip.c_str());
         return 2;
     }
@@ -56,6 +58,11 @@ int run_server(const server_config& cfg) {
         }
         tokens = std::move(*t);
     }
+    auto jwt = jwt_verifier::load(cfg.jwt);
+    if (!jwt) {
+        std::fprintf(stderr, "rt serve: error: %s\n", jwt.error().c_str());
+        return 2;
+    }
     auto db = store::open(cfg.db_path, *app);
     if (!db) {
         std::fprintf(stderr, "rt serve: error: %s\n", db.error().c_str());
@@ -68,12 +75,17 @@ int run_server(const server_config& cfg) {
     std::fprintf(stderr, "rt serve: app %s: %zu entities, %zu views, %zu subscriptions; store %s (%zu rows); open-file limit %llu\n",
                  app->name.c_str(), app->entities.size(), app->views.size(), app->subscriptions.size(),
                  cfg.db_path.c_str(), (*db)->row_count(), static_cast<unsigned long long>(fd_limit ? *fd_limit : 0));
-    if (tokens.empty())
+    if (!cfg.auth_enabled())
         std::fprintf(stderr, "rt serve: no --tokens: development mode, every client may do everything%s\n",
                      cfg.insecure ? " (--insecure)" : "; listening on loopback only");
-    server_state state(cfg, *app, **db, std::move(tokens));
+    if (jwt->enabled())
+        std::fprintf(stderr, "rt serve: JWTs accepted (%s%s%s), leeway %s%s\n", cfg.jwt.secret_path.empty() ? "" : "HS256",
+                     cfg.jwt.secret_path.empty() || cfg.jwt.public_key_path.empty() ? "" : ", ",
+                     cfg.jwt.public_key_path.empty() ? "" : "public key", proto::format_duration(std::chrono::milliseconds(cfg.jwt.rules.leeway_ms)).c_str(),
+                     cfg.tokens_path.empty() ? "" : "; the tokens file's tokens too");
+    server_state state(cfg, *app, **db, std::move(tokens), std::move(*jwt));
     state.spec_text = std::move(*spec_text);
-    state.info_text = server_info_json(cfg, !cfg.tokens_path.empty());
+    state.info_text = server_info_json(cfg, cfg.auth_enabled());
     return run_ws_server(state, *listen_address);
 }
 

@@ -39,9 +39,11 @@ result<listen_spec, std::string> parse_listen(const std::string& text) {
 
 result<void, std::string> validate(const server_config& cfg) {
     if (cfg.spec_path.empty()) return make_unexpected(std::string("--spec is required"));
-    if (!is_loopback(cfg.listen_host) && cfg.tokens_path.empty() && !cfg.insecure)
+    if (!is_loopback(cfg.listen_host) && !cfg.auth_enabled() && !cfg.insecure)
         return make_unexpected("listening on " + cfg.listen_host +
-                               " needs --tokens FILE (or --insecure): without tokens anyone could connect");
+                               " needs --tokens FILE or a JWT key (or --insecure): without tokens anyone could connect");
+    if (cfg.jwt.rules.leeway_ms < 0 || cfg.jwt.rules.leeway_ms > 3600 * 1000)
+        return make_unexpected(std::string("--jwt-leeway must be 0s-1h"));
     if (cfg.threads < 1 || cfg.threads > 64) return make_unexpected(std::string("--threads must be 1-64"));
     if (cfg.decode.max_message_bytes < 256) return make_unexpected(std::string("--max-frame must be at least 256B"));
     if (cfg.hub.max_subscriptions < 1) return make_unexpected(std::string("--max-subscriptions must be at least 1"));

@@ -13,6 +13,7 @@
 #include "protocol/result.hpp"
 #include "protocol/violation_count.hpp"
 #include "server/hub_config.hpp"
+#include "server/jwt_verifier.hpp"
 
 namespace rt::server {
 
@@ -22,7 +23,10 @@ struct server_config {
     std::uint16_t listen_port = 8080;
     std::string ws_path = "/live";
     std::string db_path = ":memory:";        // the first README command needs no set-up
-    std::string tokens_path;                 // empty: no auth, loopback only
+    std::string tokens_path;                 // empty (and no JWT key): no auth, loopback only
+    jwt_settings jwt;                        // --jwt-secret-file, --jwt-public-key, --jwt-leeway, --jwt-audience, --jwt-issuer
+    // Clients authenticate: a tokens file or a JWT key is given (otherwise development mode).
+    bool auth_enabled() const { return !tokens_path.empty() || jwt.enabled(); }
     bool insecure = false;                   // listen beyond loopback without tokens
     // Browser origins allowed to upgrade or send requests; empty: the local default (loopback
     // origins and the server's own), so a web page elsewhere cannot drive a dev server.

@@ -8,7 +8,8 @@
 
 namespace rt::server {
 
-// The JSON body of GET /api/_info for a server started with `cfg`; `tokens`: a tokens file is loaded.
+// The JSON body of GET /api/_info for a server started with `cfg`; `tokens`: clients need a token
+// (a tokens file or a JWT key). Feature `jwt`: JWTs are accepted, and with them `refresh`.
 std::string server_info_json(const server_config& cfg, bool tokens);
 
 }  // namespace rt::server

@@ -31,7 +31,7 @@ private:
 };
 
 struct server_state {
-    server_state(const server_config& cfg, const spec::app& app, store& db, token_table tokens);
+    server_state(const server_config& cfg, const spec::app& app, store& db, token_table tokens, jwt_verifier jwt = {});
     server_state(const server_state&) = delete;
     server_state& operator=(const server_state&) = delete;
 

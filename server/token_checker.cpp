@@ -65,7 +65,8 @@ std::string token_checker::report() {
             out += source_ + ": error: " + std::to_string(errors_.size() - max_errors) + " more errors not shown\n";
             break;
         }
-        out += source_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + msg + "\n";
+        // Nodes built in memory (a JWT's claim, tokens.cpp) have no position: line 0.
+        out += source_ + (line > 0 ? ":" + std::to_string(line) + ":" + std::to_string(col) : std::string()) + ": error: " + msg + "\n";
     }
     if (!out.empty()) out.pop_back();
     return out;

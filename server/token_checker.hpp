@@ -1,6 +1,7 @@
 #pragma once
 // The checker behind parse_tokens (server/tokens.cpp): reads one tokens file's tables against the
-// spec and collects every error with its position. Private to tokens.cpp and token_checker.cpp.
+// spec and collects every error with its position; tokens.cpp runs it on a JWT's `rt` claim too.
+// Private to tokens.cpp and token_checker.cpp.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -23,7 +24,8 @@ public:
     void error(const toml::source_region& at, const std::string& msg);
     bool failed() const { return !errors_.empty(); }
     // Every error recorded, sorted by position, de-duplicated, at most max_errors of them, one
-    // per line as "SOURCE:LINE:COL: error: WHAT".
+    // per line as "SOURCE:LINE:COL: error: WHAT" ("SOURCE: error: WHAT" for a node without a
+    // position: a JWT claim converted to TOML).
     std::string report();
 
     // One [tokens.<TOKEN>] table's rights, as far as they could be read; its errors are recorded

@@ -35,4 +35,10 @@ result<token_table, std::string> parse_tokens(std::string_view toml_text, const 
                                               const spec::app& app);
 result<token_table, std::string> load_tokens_file(const std::string& path, const spec::app& app);
 
+// The rights of a JWT's `rt` claim for user `sub`: the same keys, meaning and checks as one
+// [tokens.<TOKEN>] table (subscribe, publish, presence, admin, filters, publish_filters; the user
+// is `sub`, so the claim has no `user`), run by the same checker, with the same messages, one per
+// line as "JWT claim 'rt': error: WHAT". `rt_claim` null (no claim): a user with no rights.
+result<rights, std::string> rights_from_claim(const nlohmann::json& rt_claim, const std::string& sub, const spec::app& app);
+
 }  // namespace rt::server

@@ -8,7 +8,7 @@
 //                     decode → dispatch, see message_dispatch.hpp), ping
 //   ws_http.cpp       plain HTTP requests on the same port (REST, /healthz, /metrics) and Origin checks
 //   ws_delivery.cpp   the one send path (deliver) and the hub's delivery_sink (send_to, fan_out)
-//   ws_heartbeat.cpp  pings in slices, pong timeouts, the once-a-second sweep
+//   ws_heartbeat.cpp  pings in slices, pong timeouts, the once-a-second sweep (and expired JWTs)
 //   ws_shutdown.cpp   signals: SIGHUP reloads the tokens, SIGINT/SIGTERM close everything with 1001
 // Thread rule: websocketpp runs each connection's handlers on that connection's strand; the state
 // below is shared across threads only where a mutex says so.
@@ -135,6 +135,7 @@ private:
     void ping_slice();
     void on_pong(websocketpp::connection_hdl hdl);
     void on_pong_timeout(websocketpp::connection_hdl hdl);
+    void close_expired_tokens(std::int64_t now_ms);
 
     // --- ws_shutdown.cpp
     void watch_signals();

@@ -1,7 +1,9 @@
 // The heartbeat scheduler: pings spread over the interval in slices, the pong timeout, pongs that
-// keep presence alive, and the once-a-second sweep (idle streams, change budgets, presence expiry).
+// keep presence alive, and the once-a-second sweep (idle streams, change budgets, presence expiry,
+// expired JWTs).
 #include <algorithm>
 
+#include "protocol/close_codes.hpp"
 #include "server/log.hpp"
 #include "server/ws_detail.hpp"
 
@@ -16,9 +18,31 @@ void ws_server::schedule_sweep() {
             state_.hub.sweep(now);
             state_.mutations.sweep(steady::now());
             state_.hub.expire_presence(now, cfg_.presence_timeout.count());
+            if (state_.access.jwt_enabled()) close_expired_tokens(now);
         });
         schedule_sweep();
     });
+}
+
+// Connections whose JWT expired (exp + leeway) without a `refresh` are closed with 4002: within a
+// second of the expiry, the sweep's period.
+void ws_server::close_expired_tokens(std::int64_t now_ms) {
+    for (auto& hdl : state_.access.expired(open_connections(), now_ms)) {
+        std::shared_ptr<conn_context> ctx;
+        {
+            std::lock_guard<std::mutex> lock(conns_mu_);
+            auto key = hdl.lock();
+            auto it = conns_.find(key.get());
+            if (it == conns_.end()) continue;  // closed meanwhile
+            ctx = it->second;
+        }
+        std::lock_guard<std::mutex> lock(ctx->out_mu);
+        if (ctx->close_requested) continue;
+        state_.metrics.token_expiries++;
+        log_line(log_level::info, "conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + ": JWT expired, closing " +
+                                      std::to_string(proto::close_code::token_expired));
+        post_close_locked(*ctx, proto::close_code::token_expired, "token expired");
+    }
 }
 
 std::uint64_t ws_server::ping_slices() const {

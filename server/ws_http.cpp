@@ -8,11 +8,12 @@ namespace rt::server {
 
 namespace {
 
-// With tokens, one budget per token: every connection and REST request of the token shares it.
+// With tokens, one budget per token (per subject for JWTs): every connection and REST request of
+// the token shares it.
 // Without, WebSocket publishes keep their connection's own message limit only (the load generator
 // publishes from many connections of one address), and REST is limited per client address.
 std::string mutation_key(const identity& id, const std::string& remote_ip) {
-    if (!id.token.empty()) return "token:" + id.token;
+    if (std::string k = id.budget_key(); !k.empty()) return k;
     return "addr:" + remote_ip;
 }
 
@@ -44,7 +45,7 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
         return;
     }
     // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.
-    std::optional<identity> who = state_.access.authenticate(query, con->get_request_header("Authorization"));
+    result<identity, std::string> who = state_.access.authenticate(query, con->get_request_header("Authorization"));
     if (!who && path != "/healthz") state_.metrics.auth_failures++;
     std::error_code ec;
     std::string remote_ip;

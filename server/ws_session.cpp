@@ -75,7 +75,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
-    std::optional<identity> who = state_.access.authenticate(query, con->get_request_header("Authorization"));
+    result<identity, std::string> who = state_.access.authenticate(query, con->get_request_header("Authorization"));
     std::string remote = con->get_remote_endpoint();
     std::error_code ec;
     if (!who) {
@@ -84,21 +84,25 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
             handshaking_.erase(hdl.lock().get());
         }
         state_.metrics.auth_failures++;
-        log_line(log_level::warn, "auth failed from " + remote + " (missing or unknown token)");
+        log_line(log_level::warn, "auth failed from " + remote + " (" + log_text(who.error()) + ")");
         // No connection state yet, so not the one send path: one small frame, then the close.
         ec = con->send(proto::encode_error(nullptr, proto::error_code::auth_required,
-                                           "a valid token is required: connect with ?token=... or Authorization: Bearer"),
+                                           "a valid token is required: connect with ?token=... or Authorization: Bearer (" +
+                                               who.error() + ")"),
                        websocketpp::frame::opcode::text);
         if (ec) fail(ec, "AUTH_REQUIRED error");
         con->close(proto::close_code::auth_failed, "auth required", ec);
         if (ec) fail(ec, ("close " + std::to_string(proto::close_code::auth_failed)).c_str());
         return;
     }
+    std::string budget_key = who->budget_key();  // before who's token and rights move into the context
     auto ctx = std::make_shared<conn_context>(
         next_id_++, std::move(who->who), std::move(who->token), proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
         proto::output_limit(cfg_.output));
     ctx->handle = hdl;
     ctx->remote = remote;
+    ctx->budget_key = std::move(budget_key);
+    ctx->expires_ms = who->expires_ms;
     ctx->violations = proto::violation_count(cfg_.abuse_decay);
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
@@ -166,7 +170,12 @@ void ws_server::on_message(websocketpp::connection_hdl hdl, message_ptr msg) {
         reply(*ctx, con, proto::encode_error(nullptr, proto::error_code::bad_request, "binary frames are not supported; send JSON text"));
         return;
     }
-    if (auto r = dispatch_client_text(state_, *ctx, msg->get_payload())) reply(*ctx, con, *r);
+    dispatch_result r = dispatch_client_text(state_, *ctx, msg->get_payload());
+    if (r.reply) reply(*ctx, con, *r.reply);
+    if (r.close_code != 0) {
+        std::lock_guard<std::mutex> lock(ctx->out_mu);
+        post_close_locked(*ctx, r.close_code, r.close_reason);
+    }
 }
 
 // The per-connection message rate limit, for every client message: data frames and pings alike.

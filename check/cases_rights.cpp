@@ -51,6 +51,18 @@ token_rights rights_of_limited(case_context& c) {
     return std::move(*rights);
 }
 
+// The limited token's read scope on the shape's entity; skip() when it has none.
+const row_scope& rights_need_read_scope(case_context& c, const token_rights& r) {
+    const row_scope* scope = r.read_scope_of(c.shape().entity);
+    if (!scope) skip("--limited-token has no read scope on " + c.shape().entity);
+    return *scope;
+}
+
+// skip() unless the limited token may publish to the shape's entity.
+void rights_need_publish(case_context& c, const token_rights& r) {
+    if (!r.may_publish(c.shape().entity)) skip("--limited-token may not publish to " + c.shape().entity);
+}
+
 check_peer& rights_connect_limited(case_context& c) {
     return c.connect("L", "token=" + client::percent_encode(c.target().limited_token), {}, false);
 }
@@ -189,8 +201,7 @@ void publish_entity_not_allowed(case_context& c) {
 void filter_outside_read_scope(case_context& c) {
     const token_rights r = rights_of_limited(c);
     const std::string& entity = c.shape().entity;
-    const row_scope* scope = r.read_scope_of(entity);
-    if (!scope) skip("--limited-token has no read scope on " + entity);
+    const row_scope* scope = &rights_need_read_scope(c, r);
     const spec::subscription* s = rights_usable_subscription(c, r, entity);
     if (!s) skip("--limited-token may use no subscription of " + entity);
     const json inside = rights_filter(c, *s, scope);
@@ -217,8 +228,7 @@ rights_rows rights_write_rows(case_context& c) {
     const token_rights r = rights_of_limited(c);
     rights_rows rows;
     rows.entity = c.shape().entity;
-    const row_scope* scope = r.read_scope_of(rows.entity);
-    if (!scope) skip("--limited-token has no read scope on " + rows.entity);
+    const row_scope* scope = &rights_need_read_scope(c, r);
     rows.scope = *scope;
     rows.inside = c.make_row(c.fresh_value(), "inside " + c.fresh_value());
     rights_put_inside(rows.inside, *scope);
@@ -279,9 +289,8 @@ void rest_get_in_scope(case_context& c) {
 void published_id_only(case_context& c) {
     const token_rights r = rights_of_limited(c);
     const std::string& entity = c.shape().entity;
-    if (!r.may_publish(entity)) skip("--limited-token may not publish to " + entity);
-    const row_scope* read = r.read_scope_of(entity);
-    if (!read) skip("--limited-token has no read scope on " + entity);
+    rights_need_publish(c, r);
+    const row_scope* read = &rights_need_read_scope(c, r);
     const row_scope* write = r.write_scope_of(entity);
     json row = c.make_row(c.fresh_value(), "unreadable");
     rights_put_inside(row, *read);
@@ -320,7 +329,7 @@ void published_id_only(case_context& c) {
 void write_outside_write_scope(case_context& c) {
     const token_rights r = rights_of_limited(c);
     const std::string& entity = c.shape().entity;
-    if (!r.may_publish(entity)) skip("--limited-token may not publish to " + entity);
+    rights_need_publish(c, r);
     const row_scope* write = r.write_scope_of(entity);
     if (!write) skip("--limited-token has no write scope on " + entity);
     const auto out = rights_way_out(c, rights_entity(c, entity), *write);

@@ -58,22 +58,20 @@ result<token_rights, std::string> parse_token_rights(const json& j) {
     }
     if (!j.is_object()) return make_unexpected("rights is neither \"all\" nor an object: " + j.dump());
     r.user = j.value("user", "");
-    auto sub = parse_names(j, "subscribe");
-    if (!sub) return make_unexpected(sub.error());
-    r.subscribe = std::move(*sub);
-    auto pub = parse_names(j, "publish");
-    if (!pub) return make_unexpected(pub.error());
-    r.publish = std::move(*pub);
-    auto pres = parse_names(j, "presence");
-    if (!pres) return make_unexpected(pres.error());
-    r.presence.assign(pres->begin(), pres->end());
-    auto read = parse_scopes(j, "read_scope");
-    if (!read) return make_unexpected(read.error());
-    r.read_scope = std::move(*read);
-    auto write = parse_scopes(j, "write_scope");
-    if (!write) return make_unexpected(write.error());
-    r.write_scope = std::move(*write);
     r.admin = j.value("admin", false);
+    std::string why;  // the first member that is wrong
+    const auto take = [&why](auto parsed, auto& into) {
+        if (!parsed) why = why.empty() ? parsed.error() : why;
+        else into = std::move(*parsed);
+    };
+    std::set<std::string> presence;
+    take(parse_names(j, "subscribe"), r.subscribe);
+    take(parse_names(j, "publish"), r.publish);
+    take(parse_names(j, "presence"), presence);
+    take(parse_scopes(j, "read_scope"), r.read_scope);
+    take(parse_scopes(j, "write_scope"), r.write_scope);
+    if (!why.empty()) return make_unexpected(why);
+    r.presence.assign(presence.begin(), presence.end());
     return r;
 }
 

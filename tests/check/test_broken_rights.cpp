@@ -98,8 +98,6 @@ rt::test::rule_factory rights_rest_with_full_token(const std::string& prefix) {
     return [prefix] { return std::make_unique<rights_http_rule>(prefix); };
 }
 
-bool rights_forbidden(const json& reply) { return reply.value("type", "") == "error" && reply.value("code", "") == "FORBIDDEN"; }
-
 json rights_fake_subscribed(const json& request) {
     return json{{"type", "subscribed"}, {"id", request["id"]}, {"subscription", request["subscription"]}, {"epoch", "broken"},
                 {"seq", 0}, {"recovered", false}, {"initial", json::array()}};
@@ -107,6 +105,24 @@ json rights_fake_subscribed(const json& request) {
 
 json rights_fake_published(const json& request) {
     return json{{"type", "published"}, {"id", request["id"]}, {"entity", request["entity"]}, {"data", request["data"]}};
+}
+
+// FORBIDDEN replies to the requests `which` picks are answered `fake(request)` instead: the
+// server's refusal, turned into a yes.
+rt::test::rule_factory rights_allow_forbidden(std::function<bool(const json&)> which, json (*fake)(const json&)) {
+    return rights_replies([which, fake](const json& reply, const json& req) {
+        const bool forbidden = reply.value("type", "") == "error" && reply.value("code", "") == "FORBIDDEN";
+        return std::vector<json>{forbidden && which(req) ? fake(req) : reply};
+    });
+}
+
+// The case passes straight against the server and fails through a relay applying `rule`.
+void rights_fails_only_when_broken(const std::string& id, rt::test::rule_factory rule) {
+    rights_fixture fx;
+    const auto straight = fx.run(id);
+    REQUIRE_CASE_PASSES(straight);
+    const auto broken = fx.run_broken(id, std::move(rule));
+    REQUIRE_CASE_FAILS(broken);
 }
 
 }  // namespace
@@ -137,64 +153,41 @@ TEST_CASE("rights: every case is skipped (never passed) without --limited-token 
 }
 
 TEST_CASE("10.1 fails when a subscription the token may not use is answered subscribed") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.1");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.1", rights_replies([](const json& reply, const json& req) {
-        if (rights_forbidden(reply) && req.value("type", "") == "subscribe" &&
-            !rights_agent_subscriptions.count(req.value("subscription", "")))
-            return std::vector<json>{rights_fake_subscribed(req)};
-        return std::vector<json>{reply};
-    }));
-    REQUIRE_CASE_FAILS(broken);
+    rights_fails_only_when_broken("10.1", rights_allow_forbidden(
+                                              [](const json& req) {
+                                                  return req.value("type", "") == "subscribe" &&
+                                                         !rights_agent_subscriptions.count(req.value("subscription", ""));
+                                              },
+                                              rights_fake_subscribed));
 }
 
 TEST_CASE("10.2 fails when a publish to an entity outside the publish list is answered published") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.2");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.2", rights_replies([](const json& reply, const json& req) {
-        if (rights_forbidden(reply) && req.value("type", "") == "publish" && req.value("entity", "") != "Ticket")
-            return std::vector<json>{rights_fake_published(req)};
-        return std::vector<json>{reply};
-    }));
-    REQUIRE_CASE_FAILS(broken);
+    rights_fails_only_when_broken("10.2", rights_allow_forbidden(
+                                              [](const json& req) {
+                                                  return req.value("type", "") == "publish" && req.value("entity", "") != "Ticket";
+                                              },
+                                              rights_fake_published));
 }
 
 TEST_CASE("10.3 fails when a subscribe with a filter outside the read scope is answered subscribed") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.3");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.3", rights_replies([](const json& reply, const json& req) {
-        if (rights_forbidden(reply) && req.value("type", "") == "subscribe" &&
-            rights_agent_subscriptions.count(req.value("subscription", "")))
-            return std::vector<json>{rights_fake_subscribed(req)};
-        return std::vector<json>{reply};
-    }));
-    REQUIRE_CASE_FAILS(broken);
+    rights_fails_only_when_broken("10.3", rights_allow_forbidden(
+                                              [](const json& req) {
+                                                  return req.value("type", "") == "subscribe" &&
+                                                         rights_agent_subscriptions.count(req.value("subscription", "")) > 0;
+                                              },
+                                              rights_fake_subscribed));
 }
 
 TEST_CASE("10.4 fails when REST GET /api/<Entity> lists rows outside the token's read scope") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.4");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.4", rights_rest_with_full_token("GET /api/Ticket?"));
-    REQUIRE_CASE_FAILS(broken);
+    rights_fails_only_when_broken("10.4", rights_rest_with_full_token("GET /api/Ticket?"));
 }
 
 TEST_CASE("10.5 fails when REST GET /api/<Entity>/<id> serves a row outside the token's read scope") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.5");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.5", rights_rest_with_full_token("GET /api/Ticket/"));
-    REQUIRE_CASE_FAILS(broken);
+    rights_fails_only_when_broken("10.5", rights_rest_with_full_token("GET /api/Ticket/"));
 }
 
 TEST_CASE("10.6 fails when published echoes a row the token may not read") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.6");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.6", rights_replies([](const json& reply, const json& req) {
+    rights_fails_only_when_broken("10.6", rights_replies([](const json& reply, const json& req) {
         if (reply.value("type", "") == "published" && reply.value("data", json()).size() == 1 && req.contains("data")) {
             json r = reply;
             r["data"] = req["data"];
@@ -202,17 +195,12 @@ TEST_CASE("10.6 fails when published echoes a row the token may not read") {
         }
         return std::vector<json>{reply};
     }));
-    REQUIRE_CASE_FAILS(broken);
 }
 
 TEST_CASE("10.7 fails when a write outside the write scope is answered published") {
-    rights_fixture fx;
-    const auto straight = fx.run("10.7");
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken("10.7", rights_replies([](const json& reply, const json& req) {
-        if (rights_forbidden(reply) && req.value("type", "") == "publish" && req.value("entity", "") == "Ticket")
-            return std::vector<json>{rights_fake_published(req)};
-        return std::vector<json>{reply};
-    }));
-    REQUIRE_CASE_FAILS(broken);
+    rights_fails_only_when_broken("10.7", rights_allow_forbidden(
+                                              [](const json& req) {
+                                                  return req.value("type", "") == "publish" && req.value("entity", "") == "Ticket";
+                                              },
+                                              rights_fake_published));
 }

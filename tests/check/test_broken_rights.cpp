@@ -4,11 +4,12 @@
 // full token's rights, echoing a row the token may not read.
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <catch2/catch.hpp>
 
-#include "check/check_fixture.hpp"
+#include "check/broken_peer.hpp"
 
 namespace {
 
@@ -46,36 +47,23 @@ struct rights_fixture : rt::test::check_fixture {
 };
 
 // Rewrites the server's replies knowing the request each answers (the client's message with the
-// same id): `fn(reply, request)` returns what the client gets instead. Other frames pass.
+// same id on that connection): `fn(reply, request)` returns what the client gets instead.
 using rights_reply_fn = std::function<std::vector<json>(const json& reply, const json& request)>;
 
-class rights_reply_rule : public rt::test::relay_rule {
-public:
-    explicit rights_reply_rule(rights_reply_fn fn) : fn_(std::move(fn)) {}
-    rt::test::relay_out from_client(rt::check::ws_frame f) override {
-        const json m = parse(f);
-        if (m.is_object() && m.contains("id")) requests_[m["id"].dump()] = m;
-        return relay_rule::from_client(std::move(f));
-    }
-    rt::test::relay_out from_server(rt::check::ws_frame f) override {
-        const json m = parse(f);
-        auto req = m.is_object() && m.contains("id") ? requests_.find(m["id"].dump()) : requests_.end();
-        if (req == requests_.end()) return relay_rule::from_server(std::move(f));
-        rt::test::relay_out o;
-        for (const json& r : fn_(m, req->second)) o.to_client.push_back({rt::check::ws_opcode::text, r.dump(), true});
-        return o;
-    }
-
-private:
-    static json parse(const rt::check::ws_frame& f) {
-        return f.op == rt::check::ws_opcode::text ? json::parse(f.payload, nullptr, false) : json();
-    }
-    rights_reply_fn fn_;
-    std::map<std::string, json> requests_;
-};
-
 rt::test::rule_factory rights_replies(rights_reply_fn fn) {
-    return [fn] { return std::make_unique<rights_reply_rule>(fn); };
+    return rt::test::rewrite_json_both_ways([fn] {
+        auto requests = std::make_shared<std::map<std::string, json>>();  // by id; both sides run on the connection's thread
+        rt::test::json_sides sides;
+        sides.from_client = [requests](json m) {
+            if (m.is_object() && m.contains("id")) (*requests)[m["id"].dump()] = m;
+            return std::vector<json>{std::move(m)};
+        };
+        sides.from_server = [requests, fn](json m) {
+            const auto req = m.is_object() && m.contains("id") ? requests->find(m["id"].dump()) : requests->end();
+            return req == requests->end() ? std::vector<json>{std::move(m)} : fn(m, req->second);
+        };
+        return sides;
+    });
 }
 
 // Plain HTTP requests whose request line starts with `prefix` are sent with the full token
@@ -116,13 +104,10 @@ rt::test::rule_factory rights_allow_forbidden(std::function<bool(const json&)> w
     });
 }
 
-// The case passes straight against the server and fails through a relay applying `rule`.
-void rights_fails_only_when_broken(const std::string& id, rt::test::rule_factory rule) {
+// The case passes straight against rt serve with the tokens above and fails through `rule`.
+void rights_breaks(const std::string& id, rt::test::rule_factory rule) {
     rights_fixture fx;
-    const auto straight = fx.run(id);
-    REQUIRE_CASE_PASSES(straight);
-    const auto broken = fx.run_broken(id, std::move(rule));
-    REQUIRE_CASE_FAILS(broken);
+    rt::test::require_breaks(fx, id, std::move(rule));
 }
 
 }  // namespace
@@ -153,41 +138,39 @@ TEST_CASE("rights: every case is skipped (never passed) without --limited-token 
 }
 
 TEST_CASE("10.1 fails when a subscription the token may not use is answered subscribed") {
-    rights_fails_only_when_broken("10.1", rights_allow_forbidden(
-                                              [](const json& req) {
-                                                  return req.value("type", "") == "subscribe" &&
-                                                         !rights_agent_subscriptions.count(req.value("subscription", ""));
-                                              },
-                                              rights_fake_subscribed));
+    rights_breaks("10.1", rights_allow_forbidden(
+                              [](const json& req) {
+                                  return req.value("type", "") == "subscribe" &&
+                                         rights_agent_subscriptions.count(req.value("subscription", "")) == 0;
+                              },
+                              rights_fake_subscribed));
 }
 
 TEST_CASE("10.2 fails when a publish to an entity outside the publish list is answered published") {
-    rights_fails_only_when_broken("10.2", rights_allow_forbidden(
-                                              [](const json& req) {
-                                                  return req.value("type", "") == "publish" && req.value("entity", "") != "Ticket";
-                                              },
-                                              rights_fake_published));
+    rights_breaks("10.2", rights_allow_forbidden(
+                              [](const json& req) { return req.value("type", "") == "publish" && req.value("entity", "") != "Ticket"; },
+                              rights_fake_published));
 }
 
 TEST_CASE("10.3 fails when a subscribe with a filter outside the read scope is answered subscribed") {
-    rights_fails_only_when_broken("10.3", rights_allow_forbidden(
-                                              [](const json& req) {
-                                                  return req.value("type", "") == "subscribe" &&
-                                                         rights_agent_subscriptions.count(req.value("subscription", "")) > 0;
-                                              },
-                                              rights_fake_subscribed));
+    rights_breaks("10.3", rights_allow_forbidden(
+                              [](const json& req) {
+                                  return req.value("type", "") == "subscribe" &&
+                                         rights_agent_subscriptions.count(req.value("subscription", "")) > 0;
+                              },
+                              rights_fake_subscribed));
 }
 
 TEST_CASE("10.4 fails when REST GET /api/<Entity> lists rows outside the token's read scope") {
-    rights_fails_only_when_broken("10.4", rights_rest_with_full_token("GET /api/Ticket?"));
+    rights_breaks("10.4", rights_rest_with_full_token("GET /api/Ticket?"));
 }
 
 TEST_CASE("10.5 fails when REST GET /api/<Entity>/<id> serves a row outside the token's read scope") {
-    rights_fails_only_when_broken("10.5", rights_rest_with_full_token("GET /api/Ticket/"));
+    rights_breaks("10.5", rights_rest_with_full_token("GET /api/Ticket/"));
 }
 
 TEST_CASE("10.6 fails when published echoes a row the token may not read") {
-    rights_fails_only_when_broken("10.6", rights_replies([](const json& reply, const json& req) {
+    rights_breaks("10.6", rights_replies([](const json& reply, const json& req) {
         if (reply.value("type", "") == "published" && reply.value("data", json()).size() == 1 && req.contains("data")) {
             json r = reply;
             r["data"] = req["data"];
@@ -198,9 +181,7 @@ TEST_CASE("10.6 fails when published echoes a row the token may not read") {
 }
 
 TEST_CASE("10.7 fails when a write outside the write scope is answered published") {
-    rights_fails_only_when_broken("10.7", rights_allow_forbidden(
-                                              [](const json& req) {
-                                                  return req.value("type", "") == "publish" && req.value("entity", "") == "Ticket";
-                                              },
-                                              rights_fake_published));
+    rights_breaks("10.7", rights_allow_forbidden(
+                              [](const json& req) { return req.value("type", "") == "publish" && req.value("entity", "") == "Ticket"; },
+                              rights_fake_published));
 }

@@ -25,6 +25,7 @@ struct check_target {
     std::string path = "/live";
     std::string query;   // the URL's own query, without '?' (kept on every connection)
     std::string token;   // "" : development mode (no token sent)
+    std::string limited_token;  // --limited-token: a second token with fewer rights (group 10); "" : none
     ms step_timeout{3000};
 };
 

@@ -25,7 +25,7 @@ app RtCheck {
 }
 
 result<check_inputs, setup_error> prepare_check(const std::string& url, const std::string& token, const std::string& spec,
-                                                ms step_timeout) {
+                                                ms step_timeout, const std::string& limited_token) {
     check_inputs in;
     auto u = client::parse_ws_url(url);
     if (!u) return make_unexpected(setup_error{true, "--url: " + u.error()});
@@ -34,6 +34,7 @@ result<check_inputs, setup_error> prepare_check(const std::string& url, const st
     in.target.path = u->path;
     in.target.query = u->query;
     in.target.token = token;
+    in.target.limited_token = limited_token;
     in.target.step_timeout = step_timeout;
 
     result<spec::app, client::spec_source_error> app = make_unexpected(client::spec_source_error{});

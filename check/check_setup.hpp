@@ -21,9 +21,10 @@ struct setup_error {
     std::string message;
 };
 
-// `spec`: a file, "server" (GET /api/_spec) or "check" (check_spec_text()).
+// `spec`: a file, "server" (GET /api/_spec) or "check" (check_spec_text()). `limited_token`: a
+// second token with fewer rights, for the rights cases ("" : they are skipped).
 result<check_inputs, setup_error> prepare_check(const std::string& url, const std::string& token, const std::string& spec,
-                                                ms step_timeout);
+                                                ms step_timeout, const std::string& limited_token = {});
 
 // The minimal app every case can run on; a server under test that serves no spec of its own may
 // load it (`rt check --print-spec > check.spec`). docs/check.md shows it.

@@ -25,6 +25,7 @@ struct check_flags {
     std::vector<std::string> cases;
     std::string timeout = "3s";
     std::string json_path, report_path;
+    std::string limited_token;
     bool list = false, print_spec = false, verbose = false;
 };
 
@@ -50,7 +51,7 @@ int run(const check_flags& f, const std::string& command_line) {
     if (!step || step->count() <= 0) return usage_error("check", "--timeout: expected a duration such as 3s or 500ms");
     auto cases = check::select_cases(f.cases);
     if (!cases) return usage_error("check", cases.error());
-    auto in = check::prepare_check(f.client.url, f.client.token, f.spec, *step);
+    auto in = check::prepare_check(f.client.url, f.client.token, f.spec, *step, f.limited_token);
     if (!in) return usage_error("check", in.error().message);
     std::fprintf(stderr, "rt check: %s; spec: %s; app: %s\n", f.client.url.c_str(), in->spec_source.c_str(),
                  in->shape.describe().c_str());
@@ -100,6 +101,7 @@ void register_check(CLI::App& app, registry& reg) {
         "Examples:\n"
         "  rt check --url ws://127.0.0.1:8080/live\n"
         "  rt check --url ws://127.0.0.1:8080/live --token s3cret --case 5.* --case 2.3\n"
+        "  rt check --url ws://127.0.0.1:8080/live --token s3cret --limited-token s3cret-agent --case rights\n"
         "  rt check --spec app.spec --json check.json --report check.html\n"
         "  rt check --list\n"
         "The cases are black-box: each connects, subscribes, publishes rows of its own (ids and filter values\n"
@@ -117,6 +119,9 @@ void register_check(CLI::App& app, registry& reg) {
     add_client_flags(*cmd, f->client);
     cmd->add_option("--spec", f->spec, "The app's spec: a file, 'server' (GET /api/_spec) or 'check' (the check spec) [server]");
     cmd->add_option("--case", f->cases, "Run only these cases: 3.2, 3.* or 3 (a group), a group's name; repeatable, or comma-separated");
+    cmd->add_option("--limited-token", f->limited_token,
+                    "A second token with fewer rights than --token: the rights cases (group 10) check that the server "
+                    "refuses it what GET /api/_info says it may not do (skipped without it)");
     cmd->add_option("--timeout", f->timeout, "Longest wait for each expected message [3s]");
     cmd->add_option("--json", f->json_path, "Write the results as JSON to FILE ('-': stdout)");
     cmd->add_option("--report", f->report_path, "Write the results as one self-contained HTML file");

@@ -6,6 +6,7 @@
 
 #include "protocol/spec_ir_json.hpp"
 #include "protocol/text_check.hpp"
+#include "server/server_info.hpp"
 #include "server/web_assets.hpp"
 
 namespace rt::server {
@@ -172,10 +173,10 @@ http_response handle_http(hub& h, const http_call& call) {
             return {200, "application/json", spec::to_ir_json(h.app()).dump()};
         return {200, "text/plain; charset=utf-8", std::string(call.spec_text)};
     }
-    // The same for what the server announces (limits, features): no rows either.
+    // The same for what the server announces (limits, features) and the caller's own rights: no rows either.
     if (path == "/api/_info" && !h.app().find_entity("_info")) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_info");
-        return {200, "application/json", std::string(call.info_text)};
+        return {200, "application/json", server_info_for(call.info_text, *who, call.development)};
     }
     const std::optional<api_target> target = parse_api_path(path);
     if (!target)

@@ -52,6 +52,7 @@ struct http_call {
     std::function<std::string()> metrics_text;  // renders /metrics
     std::string_view spec_text;                 // GET /api/_spec: the spec the server runs
     std::string_view info_text;                 // GET /api/_info: what the server announces (server_info.hpp)
+    bool development = false;                   // no tokens file: GET /api/_info says "rights":"all"
 };
 
 // Handles one request (the transport has already checked the Origin). Reads and writes are

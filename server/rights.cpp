@@ -158,6 +158,23 @@ decision check_write(const rights& who, const spec::app& app, const write_action
 
 bool in_scope(const row_scope& scope, const json& row) { return scope_check(scope, row).ok(); }
 
+json rights_json(const rights& r) {
+    const auto names = [](bool any, const std::set<std::string>& s) { return any ? json::array({"*"}) : json(s); };
+    const auto scopes = [](const std::map<std::string, row_scope>& m) {
+        json out = json::object();
+        for (const auto& [entity, scope] : m)
+            if (!scope.empty()) out[entity] = scope;
+        return out;
+    };
+    return json{{"user", r.user},
+                {"subscribe", names(r.any_subscription, r.subscriptions)},
+                {"publish", names(r.any_entity, r.publish)},
+                {"read_scope", scopes(r.read_scope)},
+                {"write_scope", scopes(r.write_scope)},
+                {"presence", r.presence},
+                {"admin", r.admin}};
+}
+
 decision authorize(const rights& who, const spec::app& app, const action& what) {
     return std::visit(
         [&](const auto& a) -> decision {

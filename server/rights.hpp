@@ -56,6 +56,12 @@ struct rights {
 // True when `row` lies inside `scope`.
 bool in_scope(const row_scope& scope, const nlohmann::json& row);
 
+// `r` as JSON, the keys named as in the tokens file where it has one (GET /api/_info's "rights",
+// docs/protocol.md §13): {"user", "subscribe": [names] or ["*"], "publish": [entities] or ["*"],
+// "read_scope": {Entity: {attr: [values]}}, "write_scope": {...}, "presence": [patterns], "admin"}.
+// Scopes are per entity (a tokens file's filters.<Subscription> is already resolved to its entity).
+nlohmann::json rights_json(const rights& r);
+
 // ---- the one authorization function ----------------------------------------------------------
 
 struct subscribe_action {  // WebSocket subscribe (snapshot and replay come from the same stream)

@@ -1,9 +1,12 @@
 #pragma once
 // GET /api/_info: what this server announces about itself to tools (`rt check` reads it): the
 // protocol version, the WebSocket path, whether it needs tokens, its optional features and the
-// limits a client may meet (docs/protocol.md §12). Pure: built once at start-up from the config.
+// limits a client may meet (docs/protocol.md §12), and the rights of the token that asked (§13).
+// Pure: the server-wide part is built once at start-up from the config.
 #include <string>
+#include <string_view>
 
+#include "server/rights.hpp"
 #include "server/server_config.hpp"
 
 namespace rt::server {
@@ -11,5 +14,9 @@ namespace rt::server {
 // The JSON body of GET /api/_info for a server started with `cfg`; `tokens`: clients need a token
 // (a tokens file or a JWT key). Feature `jwt`: JWTs are accepted, and with them `refresh`.
 std::string server_info_json(const server_config& cfg, bool tokens);
+
+// The body for one caller: `info_text` (server_info_json's) with "rights" added: `who`'s rights
+// (rights_json), or "all" in development mode (every connection may do everything).
+std::string server_info_for(std::string_view info_text, const rights& who, bool development);
 
 }  // namespace rt::server

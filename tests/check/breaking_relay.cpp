@@ -162,11 +162,9 @@ void breaking_relay::relay_connection(int cfd) {
     std::string head = cbuf.substr(0, end);
     cbuf.erase(0, end + 4);
     const bool upgrade = relay_is_upgrade(head);
-    if (upgrade) {
-        if (auto answer = rule->on_request(head)) {
-            relay_send_all(cfd, *answer);
-            return;
-        }
+    if (auto answer = upgrade ? rule->on_request(head) : rule->on_http_request(head)) {
+        relay_send_all(cfd, *answer);
+        return;
     }
     const int sfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};

@@ -36,6 +36,13 @@ public:
     }
     // The server's answer head (to the client).
     virtual void on_response(std::string& head) { (void)head; }
+    // A plain HTTP request's head (REST, GET /api/_info; on_request sees upgrades only): edit it
+    // (say, its Authorization header), or return a whole HTTP answer to send instead of forwarding.
+    // The server's answer to a forwarded request goes back unchanged.
+    virtual std::optional<std::string> on_http_request(std::string& head) {
+        (void)head;
+        return std::nullopt;
+    }
     virtual relay_out from_client(check::ws_frame f) {
         relay_out o;
         o.to_server.push_back(std::move(f));

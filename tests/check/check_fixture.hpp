@@ -26,14 +26,15 @@ inline std::string check_spec_path(const std::string& name) { return std::string
 
 struct check_fixture {
     // `rt serve --spec scenarios/<spec> EXTRA...`; the check reads the spec from the file; `token`
-    // is what the check connects with ("" in development mode).
+    // is what the check connects with ("" in development mode), `limited_token` its --limited-token.
     explicit check_fixture(const std::string& spec = "kanban.spec", std::vector<std::string> extra = {},
-                           std::string token = {})
-        : server(std::move(extra), check_spec_path(spec)), spec_file(check_spec_path(spec)), token_(std::move(token)) {}
+                           std::string token = {}, std::string limited_token = {})
+        : server(std::move(extra), check_spec_path(spec)), spec_file(check_spec_path(spec)), token_(std::move(token)),
+          limited_token_(std::move(limited_token)) {}
 
     // Runs the cases matching `pattern` against `url` (the server, or a relay in front of it).
     check::check_run run_at(const std::string& url, const std::string& pattern) {
-        auto in = check::prepare_check(url, token_, spec_file, std::chrono::milliseconds(2000));
+        auto in = check::prepare_check(url, token_, spec_file, std::chrono::milliseconds(2000), limited_token_);
         REQUIRE(in.ok());
         auto cases = check::select_cases({pattern});
         REQUIRE(cases.ok());
@@ -53,6 +54,7 @@ struct check_fixture {
 
 private:
     std::string token_;
+    std::string limited_token_;
 };
 
 // The one result of a run of one case.

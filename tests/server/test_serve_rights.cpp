@@ -233,3 +233,29 @@ TEST_CASE("authorization is decided the same for every path in development mode:
     REQUIRE_FALSE(c->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "x"}}));
     CHECK(next_of_type(*c, "presence")["users"][0]["id"] == "dev");
 }
+
+TEST_CASE("GET /api/_info describes the rights of the token that asks; development mode says all", "[serve][rights]") {
+    auto srv = helpdesk_server();
+    auto alice = http_request(srv.port(), "GET", "/api/_info", "", {rights_bearer("tok-alice")});
+    REQUIRE(alice.status == 200);
+    const json a = rights_body(alice)["rights"];
+    CHECK(a["user"] == "alice");
+    CHECK(a["subscribe"] == json::array({"TeamOpen", "TicketDetail"}));
+    CHECK(a["publish"] == json::array({"Ticket"}));
+    // Her scope was written under filters.TeamOpen: it is announced per entity, as it is enforced.
+    CHECK(a["read_scope"] == json{{"Ticket", {{"team", {"A"}}}}});
+    CHECK(a["write_scope"] == json{{"Ticket", {{"team", {"A"}}}}});
+    CHECK(a["presence"] == json::array());
+    CHECK(a["admin"] == false);
+    const json sup = rights_body(http_request(srv.port(), "GET", "/api/_info", "", {rights_bearer("tok-sup")}))["rights"];
+    CHECK(sup["subscribe"] == json::array({"*"}));
+    CHECK(sup["publish"] == json::array({"*"}));
+    CHECK(sup["read_scope"] == json::object());
+    CHECK(sup["presence"] == json::array({"ticket:*"}));
+    CHECK(http_request(srv.port(), "GET", "/api/_info").status == 401);
+
+    rt_server dev({}, rights_helpdesk_spec());
+    const json d = rights_body(http_request(dev.port(), "GET", "/api/_info"));
+    CHECK(d["rights"] == "all");
+    CHECK(d["protocol"] == 1);
+}

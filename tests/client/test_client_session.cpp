@@ -74,7 +74,7 @@ TEST_CASE("session: fresh subscribe sends no since and takes the snapshot", "[se
     CHECK(s.counters().resynced == 0);
 }
 
-TEST_CASE("session: subscribing while connected sends at once; --since is used on first connect", "[session]") {
+TEST_CASE("session: subscribing while connected sends at once, --since is used on first connect", "[session]") {
     client_session s;
     s.on_connected();
     auto out = s.subscribe({"AllTasks", json::object(), stream_position{"9f2c", 41}});
@@ -160,7 +160,7 @@ TEST_CASE("session: a gap resubscribes with since the last position and the repl
     CHECK(s.find("TaskUpdates")->rows.size() == 2 + 5);
 }
 
-TEST_CASE("session: reconnect resumes with since; recovered:false replaces the state", "[session]") {
+TEST_CASE("session: reconnect resumes with since, recovered:false replaces the state", "[session]") {
     client_session s = live_session();
     REQUIRE(s.handle(event("TaskUpdates", 11, titled_row("t3", "c"))).kind == update_kind::event);
     s.on_disconnected();
@@ -276,7 +276,7 @@ TEST_CASE("session: backoff delays grow with full jitter and reset on success", 
     CHECK(da == db);
 }
 
-TEST_CASE("session: errors are attributed; permanent refusals stop resubscribing", "[session]") {
+TEST_CASE("session: errors are attributed, permanent refusals stop resubscribing", "[session]") {
     client_session s;
     s.subscribe({"Nope", json::object(), std::nullopt});
     s.subscribe({"TaskUpdates", json::object(), std::nullopt});

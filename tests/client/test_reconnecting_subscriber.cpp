@@ -191,7 +191,7 @@ TEST_CASE("runner: a refused subscription stops it with the server's error", "[r
     loop.stop();
 }
 
-TEST_CASE("runner: stop() from inside on_event; bad URL is an error at create", "[runner]") {
+TEST_CASE("runner: stop() from inside on_event, bad URL is an error at create", "[runner]") {
     rt::test::echo_server srv;
     srv.set_handler([](rt::test::echo_server::peer& p, const std::string& text) {
         json m = json::parse(text);

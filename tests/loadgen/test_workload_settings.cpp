@@ -100,7 +100,7 @@ TEST_CASE("loadgen workload settings: a scenario's spec is relative to it, and r
     CHECK(e.error().message.find("no filterable attribute 'board'") != std::string::npos);
 }
 
-TEST_CASE("loadgen workload frames: by-id streams name the run's rows; publishes decode and carry the plan's entity",
+TEST_CASE("loadgen workload frames: by-id streams name the run's rows, publishes decode and carry the plan's entity",
           "[loadgen][spec]") {
     loadgen_config c;
     REQUIRE(apply_setting(c, "spec", settings_example("helpdesk.spec")).ok());

@@ -108,7 +108,7 @@ TEST_CASE("a filter over --max-filter is refused with INVALID_FILTER naming the 
     CHECK(metric_value(srv.port(), "rt_streams") == 1);
 }
 
-TEST_CASE("idle streams past --max-idle-streams are evicted oldest first, from the database too; a resume gets a snapshot",
+TEST_CASE("idle streams past --max-idle-streams are evicted oldest first, from the database too, a resume gets a snapshot",
           "[serve][bounds]") {
     const std::string db = temp_path("idle-streams.db");
     std::string epoch_b0;

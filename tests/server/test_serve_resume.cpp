@@ -95,7 +95,7 @@ TEST_CASE("resume after more events than the buffer holds resyncs from a snapsho
     CHECK(next_of_type(*sub2, "event")["seq"] == 21);
 }
 
-TEST_CASE("resume after the age limit resyncs; an idle stream still recovers a client that missed nothing",
+TEST_CASE("resume after the age limit resyncs, an idle stream still recovers a client that missed nothing",
           "[resume]") {
     rt_server srv({"--replay-age", "300ms"});
     auto pub = connect_ws(srv.ws_url());
@@ -130,7 +130,7 @@ TEST_CASE("a foreign epoch or a seq from the future resyncs", "[resume]") {
     CHECK(f["recovered"] == false);
 }
 
-TEST_CASE("with --db a client resumes across a restart; without it, it resyncs", "[resume][durable]") {
+TEST_CASE("with --db a client resumes across a restart, without it, it resyncs", "[resume][durable]") {
     std::string db = temp_path("resume.db");
     std::string epoch;
     {

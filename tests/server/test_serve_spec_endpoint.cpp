@@ -9,7 +9,7 @@
 
 using namespace rt::test;
 
-TEST_CASE("GET /api/_spec returns the spec text; a token is needed when tokens are on", "[serve][rest][spec]") {
+TEST_CASE("GET /api/_spec returns the spec text, a token is needed when tokens are on", "[serve][rest][spec]") {
     auto srv = helpdesk_server();
     auto anonymous = http_request(srv.port(), "GET", "/api/_spec");
     CHECK(anonymous.status == 401);

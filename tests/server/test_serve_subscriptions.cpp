@@ -89,7 +89,7 @@ TEST_CASE("Task by id delivers only that record and requires an id filter", "[se
     CHECK(ev["data"]["status"] == "done");
 }
 
-TEST_CASE("filters select a board; a task moving boards leaves one stream and enters another", "[serve]") {
+TEST_CASE("filters select a board, a task moving boards leaves one stream and enters another", "[serve]") {
     rt_server srv;
     auto pub = connect_ws(srv.ws_url());
     auto b1 = connect_ws(srv.ws_url());
@@ -158,7 +158,7 @@ TEST_CASE("REST mutations produce events and validate input", "[serve][rest]") {
     CHECK_THAT(metrics.body, Catch::Contains("rt_subscriptions{subscription=\"AllTasks\"} 1"));
 }
 
-TEST_CASE("unsubscribe stops events; ping gets pong", "[serve]") {
+TEST_CASE("unsubscribe stops events, ping gets pong", "[serve]") {
     rt_server srv;
     auto pub = connect_ws(srv.ws_url());
     auto sub = connect_ws(srv.ws_url());

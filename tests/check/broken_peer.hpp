@@ -4,6 +4,7 @@
 // change what the server answers ("echo the join's id in the presence list") or the request's
 // query ("who is this connection's user"); and the check every such test makes.
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,19 @@ rule_factory rewrite_json_both_ways(std::function<json_sides()> make);
 
 // The value of query parameter `key` in an upgrade request head ("" when absent). Not decoded.
 std::string request_query_value(const std::string& head, const std::string& key);
+
+// Rules for what JSON rewriting cannot break: the upgrade request (edit it, or return a whole HTTP
+// answer to send instead of forwarding), the server's answer head, and the client's frames
+// themselves (binary frames, text that is not UTF-8, oversized frames: return nullopt to drop one).
+using request_edit = std::function<std::optional<std::string>(std::string& head)>;
+using response_edit = std::function<void(std::string& head)>;
+using client_frame_edit = std::function<std::optional<check::ws_frame>(check::ws_frame f)>;
+rule_factory edit_request(request_edit fn);
+rule_factory edit_response(response_edit fn);
+rule_factory edit_client_frames(client_frame_edit fn);
+
+// Removes the header `name` (any case) from an HTTP head.
+void remove_header(std::string& head, const std::string& name);
 
 // Case `id` passes straight against the fixture's server and fails through a relay applying `rule`;
 // when `why` is given, its reason contains it (the case fails at the rule it checks, not at an

@@ -66,14 +66,16 @@ inline const check::case_result& only_case(const check::check_run& run) {
 // The case ran against the broken peer and failed (not skipped: a skip would prove nothing).
 #define REQUIRE_CASE_FAILS(run)                                                        \
     do {                                                                               \
-        const auto& r_ = ::rt::test::only_case(run);                                   \
+        const auto& run_ = (run); /* a temporary lives to the end of the block */        \
+        const auto& r_ = ::rt::test::only_case(run_);                                  \
         INFO(r_.id << " " << r_.reason << "\n" << r_.transcript_text);                 \
         REQUIRE(r_.status == ::rt::check::case_status::fail);                          \
     } while (0)
 
 #define REQUIRE_CASE_PASSES(run)                                                       \
     do {                                                                               \
-        const auto& r_ = ::rt::test::only_case(run);                                   \
+        const auto& run_ = (run); /* a temporary lives to the end of the block */        \
+        const auto& r_ = ::rt::test::only_case(run_);                                  \
         INFO(r_.id << " " << r_.reason << "\n" << r_.transcript_text);                 \
         REQUIRE(r_.status == ::rt::check::case_status::pass);                          \
     } while (0)

@@ -234,7 +234,7 @@ TEST_CASE("authorization is decided the same for every path in development mode:
     CHECK(next_of_type(*c, "presence")["users"][0]["id"] == "dev");
 }
 
-TEST_CASE("GET /api/_info describes the rights of the token that asks; development mode says all", "[serve][rights]") {
+TEST_CASE("GET /api/_info describes the rights of the token that asks, development mode says all", "[serve][rights]") {
     auto srv = helpdesk_server();
     auto alice = http_request(srv.port(), "GET", "/api/_info", "", {rights_bearer("tok-alice")});
     REQUIRE(alice.status == 200);

@@ -11,6 +11,9 @@ source "$BENCH_ROOT/bench/lib.sh"
 RT=${1:-$BENCH_ROOT/build/rt}
 N=${2:-10000}
 TLS=${3:-}
+# RAMP=500/s: open connections slower than loadgen's default (TLS handshakes cost CPU on both ends).
+ramp=()
+[[ -n ${RAMP:-} ]] && ramp=(--ramp "$RAMP")
 trap 'stop_pid "${LG_PID:-}"; stop_pid "${SERVE_PID:-}"' EXIT
 
 scheme=ws http_scheme=http serve_tls=() client_tls=() curl_tls=()
@@ -31,7 +34,7 @@ start_rt_serve "$RT" "${serve_tls[@]}"
 rss0=$(rss_kib "$SERVE_PID")
 out=$(mktemp "${TMPDIR:-/tmp}/rt-figures.XXXXXX")
 # 10 broadcast events, one per second, after the connections are up.
-"$RT" loadgen --url "$scheme://127.0.0.1:$SERVE_PORT/live" "${client_tls[@]}" --conns "$N" --fanout all --rate 1/s --duration 10s \
+"$RT" loadgen --url "$scheme://127.0.0.1:$SERVE_PORT/live" "${client_tls[@]}" "${ramp[@]}" --conns "$N" --fanout all --rate 1/s --duration 10s \
     --quiet --json "$out.json" >"$out.txt" 2>&1 &
 LG_PID=$!
 # Idle RSS: sample once every connection is open and subscribed, before much has been published.

@@ -38,7 +38,7 @@ inline result<context_ptr, std::string> make_client_context(const std::string& c
 // names the file that failed and why (unreadable, not PEM, key does not match the certificate).
 inline result<context_ptr, std::string> make_server_context(const std::string& cert_file, const std::string& key_file) {
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    require_tls_1_2(ctx->native_handle());
+    common_setup(ctx->native_handle());
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::single_dh_use);
     try {
         ctx->use_certificate_chain_file(cert_file);

@@ -24,14 +24,20 @@ inline std::string openssl_error_text() {
     return buf;
 }
 
-// TLS 1.0 and 1.1 are deprecated (RFC 8996); every supported peer speaks 1.2.
-inline void require_tls_1_2(SSL_CTX* ctx) { SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION); }
+// What every rt context sets: TLS 1.2 minimum (1.0 and 1.1 are deprecated, RFC 8996; every
+// supported peer speaks 1.2), and OpenSSL's record buffers freed while a connection is idle
+// (SSL_MODE_RELEASE_BUFFERS, as nginx does): 10,000 idle subscribers should not hold ~34 KiB of
+// empty buffers each.
+inline void common_setup(SSL_CTX* ctx) {
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+}
 
 // A client context's trust: the CAs in `ca_file` (PEM; instead of the system's), or the system
 // trust store when `ca_file` is empty; with `skip_verify`, nothing is verified. TLS 1.2 minimum.
 // The error names the file and OpenSSL's reason.
 inline result<void, std::string> setup_client(SSL_CTX* ctx, const std::string& ca_file, bool skip_verify) {
-    require_tls_1_2(ctx);
+    common_setup(ctx);
     if (skip_verify) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
         return {};

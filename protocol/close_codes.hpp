@@ -37,7 +37,7 @@ struct close_code_info {
 };
 
 // Every close code above, in ascending order.
-inline constexpr std::array<close_code_info, 12> all_close_codes{{
+inline constexpr std::array<close_code_info, 13> all_close_codes{{
     {close_code::normal, "normal"},
     {close_code::going_away, "going_away"},
     {close_code::protocol_error, "protocol_error"},

@@ -106,7 +106,7 @@ void tls_subscribe_gets_event(const rt_server& srv, const std::string& url, cons
 
 }  // namespace
 
-TEST_CASE("tls: rt subscribe --ca trusts a private CA; rt publish over wss:// reaches it", "[server][tls]") {
+TEST_CASE("tls: rt subscribe --ca trusts a private CA, rt publish over wss:// reaches it", "[server][tls]") {
     const auto& c = tls_certs();
     rt_server srv = tls_server(c.cert, c.key);
     CHECK(srv.proc().err().find("listening on wss://127.0.0.1:") != std::string::npos);

@@ -10,7 +10,7 @@ start_rt_serve() {
     SERVE_PID=$!
     SERVE_PORT=""
     for _ in $(seq 1 200); do
-        SERVE_PORT=$(sed -n 's#.*listening on ws://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$SERVE_LOG" | head -1)
+        SERVE_PORT=$(sed -n 's#.*listening on wss\{0,1\}://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$SERVE_LOG" | head -1)
         [[ -n $SERVE_PORT ]] && return 0
         kill -0 "$SERVE_PID" 2>/dev/null || break
         sleep 0.05

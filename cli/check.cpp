@@ -46,7 +46,9 @@ int run(const check_flags& f, const std::string& command_line) {
         std::fputs(check::render_list().c_str(), stdout);
         return exit_ok;
     }
-    if (auto usable = check_client_flags(f.client); !usable) return usage_error("check", usable.error());
+    if (auto usable = check_client_flags(f.client, "check"); !usable) return usage_error("check", usable.error());
+    if (f.client.url.rfind("wss://", 0) == 0)  // its own framing on plain sockets: no TLS (yet)
+        return usage_error("check", "--url: rt check speaks plain ws:// only");
     auto step = proto::parse_duration(f.timeout);
     if (!step || step->count() <= 0) return usage_error("check", "--timeout: expected a duration such as 3s or 500ms");
     auto cases = check::select_cases(f.cases);

@@ -1,6 +1,7 @@
 #pragma once
 // The flags every client command shares (subscribe, publish; loadgen and partition may too):
-// --url (env RT_URL) and --token (env RT_TOKEN), registered and checked in one place.
+// --url (env RT_URL) and --token (env RT_TOKEN), and for wss:// URLs --ca FILE and
+// --insecure-skip-verify, registered and checked in one place.
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -13,18 +14,24 @@ namespace rt::cli {
 // The dev server's address (`rt serve` with no --listen): works out of the box locally.
 constexpr const char* k_default_url = "ws://127.0.0.1:8080/live";
 
+// The exit code of a client command that refused the server's TLS certificate (unknown CA,
+// expired, wrong host name): retrying cannot help, and a script must tell it from "cannot connect".
+constexpr int k_exit_tls_refused = 5;
+
 struct client_flags {
     std::string url = k_default_url;
     std::string token;
+    client::tls_trust tls;  // --ca FILE, --insecure-skip-verify
 };
 
 // Adds --url and --token (with their environment variables) to `cmd`. `f` must outlive parsing.
 void add_client_flags(CLI::App& cmd, client_flags& f);
 
 // Ok when the URL is usable, else its problem ("--url: expected ws://HOST[:PORT]/PATH ...").
-result<void, std::string> check_client_flags(const client_flags& f);
+// Prints the warning --insecure-skip-verify calls for on stderr, once, as `command`.
+result<void, std::string> check_client_flags(const client_flags& f, const char* command);
 
-// Transport options carrying the token (never put in the URL text we print).
+// Transport options carrying the token (never put in the URL text we print) and the TLS settings.
 client::ws_options ws_options_of(const client_flags& f);
 
 // The help text both commands put in their footer about these flags.

@@ -84,6 +84,7 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) 
         if (auto r = loadgen::apply_setting(config, "url", f.client.url); !r) return usage_error("loadgen", r.error());
     if (cmd.count("--token"))
         if (auto r = loadgen::apply_setting(config, "token", f.client.token); !r) return usage_error("loadgen", r.error());
+    config.tls = f.client.tls;
     for (const char* name : k_setting_flags) {
         if (cmd.count(std::string("--") + name) == 0) continue;
         auto r = loadgen::apply_setting(config, name, f.values.at(name));
@@ -97,6 +98,9 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) 
     }
     if (f.quiet) config.quiet = true;
     if (auto r = loadgen::finalize(config); !r) return usage_error("loadgen", r.error());
+    client_flags effective = f.client;  // the URL may come from the scenario file
+    effective.url = config.url;
+    if (auto usable = check_client_flags(effective, "loadgen"); !usable) return usage_error("loadgen", usable.error());
     if (auto r = loadgen::resolve_workload(config, std::chrono::seconds(5)); !r) {
         if (r.error().usage) return usage_error("loadgen", r.error().message);
         std::fprintf(stderr, "rt loadgen: error: %s\n", r.error().message.c_str());

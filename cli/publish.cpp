@@ -27,7 +27,7 @@ struct publish_flags {
 };
 
 int run(CLI::App& cmd, const publish_flags& f) {
-    if (auto usable = check_client_flags(f.client); !usable) return usage_error("publish", usable.error());
+    if (auto usable = check_client_flags(f.client, "publish"); !usable) return usage_error("publish", usable.error());
     std::optional<client::publish_request> single;
     if (f.from_stdin) {
         for (const char* flag : {"ENTITY", "--op", "--id", "--data"})

@@ -31,6 +31,7 @@ constexpr int exit_done = 0;
 constexpr int exit_gave_up = 1;
 constexpr int exit_refused = 3;
 constexpr int exit_count_not_reached = 4;  // --timeout expired before --count events: a script must tell
+constexpr int exit_untrusted = k_exit_tls_refused;
 
 struct subscribe_flags {
     client_flags client;
@@ -99,7 +100,7 @@ private:
 };
 
 int run(const subscribe_flags& f) {
-    if (auto usable = check_client_flags(f.client); !usable) return usage_error("subscribe", usable.error());
+    if (auto usable = check_client_flags(f.client, "subscribe"); !usable) return usage_error("subscribe", usable.error());
     // One --filter applies to every subscription; N of them (one per SUBSCRIPTION) go in order.
     if (f.filters.size() > 1 && f.filters.size() != f.subscriptions.size())
         return usage_error("subscribe", "--filter: give one (for every subscription) or one per SUBSCRIPTION (" +
@@ -192,6 +193,7 @@ int run(const subscribe_flags& f) {
             case client::stop_reason::stopped: st->finish(exit_done, ""); break;
             case client::stop_reason::gave_up: st->finish(exit_gave_up, "gave up: " + detail); break;
             case client::stop_reason::refused: st->finish(exit_refused, "server refused: " + detail); break;
+            case client::stop_reason::untrusted: st->finish(exit_untrusted, detail); break;
         }
     };
 
@@ -258,7 +260,8 @@ void register_subscribe(CLI::App& app, registry& reg) {
         "stdout closed); 1 gave up connecting (--max-retries reconnects failed in a row); 2 usage error\n"
         "(bad flag, JSON, --since or URL); 3 the server refused (AUTH_REQUIRED, FORBIDDEN,\n"
         "UNKNOWN_SUBSCRIPTION, INVALID_FILTER), for any listed subscription; 4 --timeout expired before\n"
-        "--count events arrived.");
+        "--count events arrived; 5 the server's TLS certificate was refused (wss://: unknown CA, expired,\n"
+        "wrong host name).");
     add_client_flags(*cmd, f->client);
     cmd->add_option("SUBSCRIPTION", f->subscriptions, "Subscriptions declared in the server's spec (TaskUpdates ...)")
         ->required();

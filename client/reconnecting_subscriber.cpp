@@ -187,6 +187,10 @@ void reconnecting_subscriber::on_close(std::uint64_t gen, int code, std::string 
         finish_locked(stop_reason::refused, why);
         return;
     }
+    if (code == close_tls_failed) {  // the same certificate will fail again
+        finish_locked(stop_reason::untrusted, why);
+        return;
+    }
     if (options_.max_retries >= 0 && attempt > options_.max_retries) {
         status(why + "; giving up after " + std::to_string(attempt - 1) + " retries");
         finish_locked(stop_reason::gave_up, why);

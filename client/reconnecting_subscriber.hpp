@@ -33,6 +33,7 @@ enum class stop_reason {
     stopped,  // stop() was called
     gave_up,  // max_retries reconnects failed in a row
     refused,  // the server refused us for good (AUTH_REQUIRED, close auth_failed, or every subscription refused)
+    untrusted,  // we refused the server: its TLS certificate failed verification (close_tls_failed)
 };
 
 struct subscriber_callbacks {

@@ -16,14 +16,16 @@ std::string spec_errors_text(const std::vector<spec::spec_error>& errors) {
 }  // namespace
 
 result<spec::app, spec_source_error> load_app_spec(const std::string& source, const std::string& ws_url,
-                                                   const std::string& token, std::chrono::milliseconds fetch_timeout) {
+                                                   const std::string& token, std::chrono::milliseconds fetch_timeout,
+                                                   const tls_trust& trust) {
     result<spec::app, std::vector<spec::spec_error>> parsed = make_unexpected(std::vector<spec::spec_error>{});
     if (source == "server") {
         auto url = parse_ws_url(ws_url);
         if (!url) return make_unexpected(spec_source_error{true, url.error()});
-        const std::string where = "http://" + url->host + ":" + std::to_string(url->port) + spec_endpoint;
+        const std::string where = std::string(url->secure ? "https://" : "http://") + url->host + ":" +
+                                  std::to_string(url->port) + spec_endpoint;
         // A reply over 1 MiB is refused (http_exchange's cap): specs are a few KiB.
-        auto reply = http_exchange(http_url{url->host, url->port, ""}, http_call{"GET", spec_endpoint, "", token}, fetch_timeout);
+        auto reply = http_exchange(http_base_of(*url), http_call{"GET", spec_endpoint, "", token}, fetch_timeout, trust);
         if (!reply) return make_unexpected(spec_source_error{false, "cannot fetch the spec from " + where + ": " + reply.error()});
         if (reply->status != 200)
             return make_unexpected(spec_source_error{false, "cannot fetch the spec from " + where + ": HTTP " +

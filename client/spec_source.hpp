@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "client/tls_trust.hpp"
 #include "protocol/result.hpp"
 #include "protocol/spec.hpp"
 
@@ -17,9 +18,11 @@ struct spec_source_error {
     std::string message;
 };
 
-// Reads `source` (a file path, or "server": GET /api/_spec from `ws_url`'s host with `token`)
-// and parses it. The error carries every spec error (file:line:col) or why the fetch failed.
+// Reads `source` (a file path, or "server": GET /api/_spec from `ws_url`'s host with `token`,
+// over https:// trusting `trust` when the URL is wss://) and parses it. The error carries every
+// spec error (file:line:col) or why the fetch failed.
 result<spec::app, spec_source_error> load_app_spec(const std::string& source, const std::string& ws_url,
-                                                   const std::string& token, std::chrono::milliseconds fetch_timeout);
+                                                   const std::string& token, std::chrono::milliseconds fetch_timeout,
+                                                   const tls_trust& trust = {});
 
 }  // namespace rt::client

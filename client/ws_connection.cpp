@@ -114,6 +114,11 @@ result<std::shared_ptr<ws_connection>, std::string> ws_connection::connect(io_lo
     detail::ws_con_ptr con = ep.get_connection(full, ec);
     if (ec || !con) return make_unexpected("bad URL '" + std::string(url) + "': " + ec.message());
 
+    if (u.secure) {
+        auto ctx = loop.impl_->tls_context(options.tls.ca_file, options.tls.insecure_skip_verify);
+        if (!ctx) return make_unexpected(ctx.error());
+        con->use_tls(*ctx, options.tls.insecure_skip_verify ? std::string() : u.host);
+    }
     detail::connection_data& data = *con;
     data.local_address = local;
     data.receive_buffer_bytes = options.receive_buffer_bytes;
@@ -174,6 +179,8 @@ result<std::shared_ptr<ws_connection>, std::string> ws_connection::connect(io_lo
     con->set_fail_handler([weak](ws::connection_hdl) {
         auto s = weak.lock();
         if (!s) return;
+        if (const long verdict = s->con->verify_result(); verdict != X509_V_OK)
+            return s->report_close(close_tls_failed, tls::describe_verify_failure(verdict));
         s->report_close(close_abnormal, describe_failure(s->con));
     });
 

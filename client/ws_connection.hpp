@@ -5,6 +5,10 @@
 // once, then on_message for each frame in arrival order, then on_close exactly once (also when the
 // connection never opened: code 1006 and the error text). A callback may call send/close/
 // pause_reading on its own connection, and may drop the last shared_ptr to it.
+//
+// wss:// URLs speak TLS: the server's certificate and host name are verified (system trust store,
+// or ws_options::tls.ca_file), SNI is sent for a host name. A refused certificate ends the connection
+// with on_close(close_tls_failed, "certificate verify failed: <reason> (<hint>)").
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -14,6 +18,7 @@
 #include <system_error>
 
 #include "client/io_loop.hpp"
+#include "client/tls_trust.hpp"
 #include "protocol/close_codes.hpp"
 #include "protocol/result.hpp"
 
@@ -32,10 +37,14 @@ struct ws_options {
     std::chrono::milliseconds connect_timeout{5000};  // TCP connect; a dead host fails in 5 s
     std::chrono::milliseconds handshake_timeout{5000};  // HTTP upgrade after the TCP connect
     int receive_buffer_bytes = 0;  // SO_RCVBUF; small values make a paused reader back up sooner
+    tls_trust tls;  // wss:// only: the system's CAs by default
 };
 
 // The code on_close reports when the connection failed or dropped without a close frame.
 constexpr int close_abnormal = proto::close_code::abnormal;
+// The code on_close reports when the server's TLS certificate was refused (wrong CA, expired,
+// wrong host name): retrying cannot help.
+constexpr int close_tls_failed = proto::close_code::tls_failed;
 
 class ws_connection {
 public:

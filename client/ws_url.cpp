@@ -10,7 +10,7 @@ namespace {
 
 result<ws_url, std::string> fail(std::string_view text, std::string_view why) {
     return make_unexpected("bad URL '" + std::string(text) + "': " + std::string(why) +
-                           " (expected ws://HOST[:PORT]/PATH, e.g. ws://127.0.0.1:8080/live)");
+                           " (expected ws://HOST[:PORT]/PATH or wss://..., e.g. ws://127.0.0.1:8080/live)");
 }
 
 bool is_host_char(char c) {
@@ -24,16 +24,18 @@ result<ws_url, std::string> parse_ws_url(std::string_view text) {
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return fail(text, "contains a space or control character");
 
     constexpr std::string_view ws = "ws://";
-    if (text.substr(0, 6) == "wss://") return fail(text, "wss:// (TLS) is not supported by this build");
-    if (text.substr(0, ws.size()) != ws) return fail(text, "scheme must be ws://");
-    std::string_view rest = text.substr(ws.size());
+    constexpr std::string_view wss = "wss://";
+    const bool secure = text.substr(0, wss.size()) == wss;
+    if (!secure && text.substr(0, ws.size()) != ws) return fail(text, "scheme must be ws:// or wss://");
+    std::string_view rest = text.substr(secure ? wss.size() : ws.size());
+    const std::uint16_t default_port = secure ? 443 : 80;  // the schemes' defaults (RFC 6455 3)
 
     std::size_t hier_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, hier_end);
     std::string_view tail = hier_end == std::string_view::npos ? std::string_view{} : rest.substr(hier_end);
 
     if (authority.find('@') != std::string_view::npos) return fail(text, "user info is not supported");
-    auto hp = proto::parse_host_port(authority, std::uint16_t{80});  // 80: the ws:// default
+    auto hp = proto::parse_host_port(authority, default_port);
     if (!hp) return fail(text, hp.error());
     if (hp->port == 0) return fail(text, "port out of range 1-65535");
     if (hp->host.empty()) return fail(text, authority.empty() || authority.front() != '[' ? "missing host" : "empty host");
@@ -43,6 +45,7 @@ result<ws_url, std::string> parse_ws_url(std::string_view text) {
     ws_url u;
     u.host = std::move(hp->host);
     u.port = hp->port;
+    u.secure = secure;
 
     if (std::size_t hash = tail.find('#'); hash != std::string_view::npos) {
         return fail(text, "fragments (#...) are not allowed");
@@ -55,7 +58,7 @@ result<ws_url, std::string> parse_ws_url(std::string_view text) {
 }
 
 std::string to_string(const ws_url& u) {
-    std::string s = "ws://" + proto::to_string(proto::host_port{u.host, u.port}) + u.path;
+    std::string s = (u.secure ? "wss://" : "ws://") + proto::to_string(proto::host_port{u.host, u.port}) + u.path;
     if (!u.query.empty()) {
         s += '?';
         s += u.query;

@@ -1,5 +1,5 @@
 #pragma once
-// WebSocket URLs: ws://host[:port][/path][?query]. Pure string handling, no sockets.
+// WebSocket URLs: ws:// or wss://host[:port][/path][?query]. Pure string handling, no sockets.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,16 +10,16 @@ namespace rt::client {
 
 struct ws_url {
     std::string host;         // name or IP literal; an IPv6 literal without its brackets
-    std::uint16_t port = 80;  // the ws:// default
+    std::uint16_t port = 80;  // the ws:// default (443 for wss://)
+    bool secure = false;      // wss://: TLS
     std::string path = "/";   // always starts with '/'
     std::string query;        // without the '?'; may be empty
 };
 
 // Parses `text`; the error says what is wrong with it ("expected ws://HOST[:PORT]/PATH ...").
-// wss:// is refused: this build has no TLS.
 result<ws_url, std::string> parse_ws_url(std::string_view text);
 
-// The URL back as text: ws://host:port/path?query (brackets around an IPv6 host).
+// The URL back as text: ws://host:port/path?query, or wss://... (brackets around an IPv6 host).
 std::string to_string(const ws_url& u);
 
 // Appends key=value to the query, percent-encoding both (for ?token=...).

@@ -63,6 +63,13 @@ std::uint32_t auto_publishers(double rate_per_s) {
     return static_cast<std::uint32_t>(std::clamp(n, 1.0, 10'000.0));
 }
 
+client::ws_options ws_options_of(const loadgen_config& config) {
+    client::ws_options o;
+    o.token = config.token;
+    o.tls = config.tls;
+    return o;
+}
+
 result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_name, std::string_view value) {
     const std::string name = normalize(raw_name);
     auto u32 = [&](std::uint32_t& out, std::uint64_t max) -> result<void, std::string> {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/ws_connection.hpp"
 #include "loadgen/thresholds.hpp"
 #include "protocol/result.hpp"
 #include "protocol/spec_workload.hpp"
@@ -25,6 +26,7 @@ enum class workload {
 struct loadgen_config {
     std::string url = "ws://127.0.0.1:8080/live";
     std::string token;
+    client::tls_trust tls;                      // wss://: --ca, --insecure-skip-verify
     std::uint32_t conns = 1000;                 // subscriber connections
     double rate_per_s = 100;                    // publishes per second, all publishers together
     std::chrono::microseconds duration_us{10'000'000};  // measured window (after warm-up)
@@ -61,6 +63,9 @@ struct loadgen_config {
 // Sets one setting from its text form. `name` is a flag name without the dashes ("conns",
 // "max-p99"); '_' and '-' are interchangeable. Errors name the setting and what was expected;
 // an unknown name is an error. Threshold names (max-p99, ...) go to config.thresholds.
+// The transport options every connection of the run starts from: the token and the TLS settings.
+client::ws_options ws_options_of(const loadgen_config& config);
+
 result<void, std::string> apply_setting(loadgen_config& config, std::string_view name, std::string_view value);
 
 // The names apply_setting accepts, for help texts and the scenario file's error messages.

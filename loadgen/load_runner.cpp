@@ -103,7 +103,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
                                std::to_string(fds_needed) + " descriptors " + std::to_string(config.conns) +
                                " connections need");
 
-    const auto before = fetch_server_counters(url->host, url->port, metrics_timeout);
+    const auto before = fetch_server_counters(client::http_base_of(*url), config.tls, metrics_timeout);
 
     run_stats stats;
     const workload_frames frames(config, make_run_tag());
@@ -214,7 +214,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     const std::int64_t end_us = now_us();
     std::vector<series_point> points = series.finish("drain");
 
-    const auto after = fetch_server_counters(url->host, url->port, metrics_timeout);
+    const auto after = fetch_server_counters(client::http_base_of(*url), config.tls, metrics_timeout);
     pool.close_all(close_timeout);
     pub.close();
     pool.release();

@@ -41,10 +41,10 @@ std::optional<server_counters> counters_from(const std::map<std::string, double>
     return c;
 }
 
-std::optional<server_counters> fetch_server_counters(const std::string& host, std::uint16_t port,
+std::optional<server_counters> fetch_server_counters(const client::http_url& server, const client::tls_trust& trust,
                                                      std::chrono::milliseconds timeout) {
     // The metrics page is a few KiB (http_exchange refuses a reply over 1 MiB).
-    auto reply = client::http_exchange(client::http_url{host, port, ""}, client::http_call{"GET", "/metrics", "", ""}, timeout);
+    auto reply = client::http_exchange(server, client::http_call{"GET", "/metrics", "", ""}, timeout, trust);
     if (!reply || reply->status != 200) return std::nullopt;
     return counters_from(parse_prometheus(reply->body));
 }

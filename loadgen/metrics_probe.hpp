@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "client/http_client.hpp"
+
 namespace rt::loadgen {
 
 // Sample values by metric name (labels kept as part of the name: `x{a="b"}`). Comment lines and
@@ -23,9 +25,9 @@ struct server_counters {
 // Picks the counters out of parsed metrics; nullopt when rt_events_dropped_total is absent.
 std::optional<server_counters> counters_from(const std::map<std::string, double>& metrics);
 
-// GET http://host:port/metrics with a blocking loopback socket, at most `timeout`. nullopt on
-// any failure (no server, not HTTP 200, no rt counters).
-std::optional<server_counters> fetch_server_counters(const std::string& host, std::uint16_t port,
+// GET /metrics of `server` (http:// or https://, trusting `trust`), at most `timeout`. nullopt
+// on any failure (no server, not HTTP 200, no rt counters).
+std::optional<server_counters> fetch_server_counters(const client::http_url& server, const client::tls_trust& trust,
                                                      std::chrono::milliseconds timeout);
 
 }  // namespace rt::loadgen

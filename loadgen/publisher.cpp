@@ -72,8 +72,7 @@ result<void, std::string> publisher::run_setup(const std::vector<std::string>& f
         if (st->error.empty()) st->error = why;
         ++st->failed;
     };
-    client::ws_options opts;
-    opts.token = config_.token;
+    const client::ws_options opts = ws_options_of(config_);
     for (std::uint32_t c = 0; c < setups; ++c) {
         const std::uint32_t first = c * tasks_per_setup_connection;
         const std::uint32_t last = std::min(boards, first + tasks_per_setup_connection);
@@ -124,8 +123,7 @@ result<void, std::string> publisher::run_setup(const std::vector<std::string>& f
 }
 
 result<void, std::string> publisher::connect(std::chrono::milliseconds timeout) {
-    client::ws_options opts;
-    opts.token = config_.token;
+    const client::ws_options opts = ws_options_of(config_);
     for (std::uint32_t p = 0; p < config_.publishers; ++p) {
         client::ws_handlers h;
         h.on_open = [this] { ++open_; };

@@ -13,7 +13,7 @@ subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& co
                                  const workload_frames& frames, std::vector<std::string> source_addresses)
     : loop_(loop), config_(config), stats_(stats), frames_(frames), deletes_(frames.mix().delete_pct > 0),
       slots_(config.conns), source_ips_(std::move(source_addresses)) {
-    options_.token = config.token;
+    options_ = ws_options_of(config);
     // Events are small; the default 16 MiB frame limit is for snapshots, which AllTasks may send.
     if (source_ips_.empty()) source_ips_.emplace_back();
     for (std::uint32_t i = 0; i < slots_.size(); ++i)

@@ -6,7 +6,7 @@
 namespace rt::os {
 namespace {
 
-constexpr std::string_view listening_marker = "listening on ws://";
+constexpr std::string_view listening_marker = "listening on ws";  // ws:// or wss:// (--tls-cert)
 // Why 20: enough to show a start-up error and the log lines before it.
 constexpr std::size_t error_lines = 20;
 // Why 100 ms: between a child closing its stderr and waitpid seeing it exit.
@@ -17,7 +17,10 @@ constexpr auto exit_settle = std::chrono::milliseconds(100);
 std::uint16_t listening_port(std::string_view text) {
     const std::size_t at = text.find(listening_marker);
     if (at == std::string_view::npos) return 0;
-    const std::string_view rest = text.substr(at + listening_marker.size());
+    std::string_view rest = text.substr(at + listening_marker.size());
+    if (!rest.empty() && rest.front() == 's') rest.remove_prefix(1);
+    if (rest.substr(0, 3) != "://") return 0;
+    rest.remove_prefix(3);
     const std::size_t slash = rest.find('/');  // the address is complete once its path begins
     if (slash == std::string_view::npos) return 0;
     const auto hp = proto::parse_host_port(rest.substr(0, slash));

@@ -15,7 +15,7 @@
 
 namespace rt::os {
 
-// The port in "... listening on ws://HOST:PORT/..."; 0 when there is no such complete address
+// The port in "... listening on ws://HOST:PORT/..." (or wss://); 0 when there is no such complete address
 // (no marker, no '/' after the port yet, not a port, or port 0).
 std::uint16_t listening_port(std::string_view text);
 

@@ -39,6 +39,8 @@ result<listen_spec, std::string> parse_listen(const std::string& text) {
 
 result<void, std::string> validate(const server_config& cfg) {
     if (cfg.spec_path.empty()) return make_unexpected(std::string("--spec is required"));
+    if (cfg.tls_cert_path.empty() != cfg.tls_key_path.empty())
+        return make_unexpected(std::string(cfg.tls_cert_path.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key"));
     if (!is_loopback(cfg.listen_host) && !cfg.auth_enabled() && !cfg.insecure)
         return make_unexpected("listening on " + cfg.listen_host +
                                " needs --tokens FILE or a JWT key (or --insecure): without tokens anyone could connect");

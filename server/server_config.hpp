@@ -28,6 +28,10 @@ struct server_config {
     // Clients authenticate: a tokens file or a JWT key is given (otherwise development mode).
     bool auth_enabled() const { return !tokens_path.empty() || jwt.enabled(); }
     bool insecure = false;                   // listen beyond loopback without tokens
+    // TLS on the listening port (WebSocket, REST, /metrics, /healthz alike): PEM certificate chain
+    // and its key, both or neither; re-read on SIGHUP. Empty: plain ws:// and http://.
+    std::string tls_cert_path;
+    std::string tls_key_path;
     // Browser origins allowed to upgrade or send requests; empty: the local default (loopback
     // origins and the server's own), so a web page elsewhere cannot drive a dev server.
     std::vector<std::string> allowed_origins;

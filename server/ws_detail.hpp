@@ -9,7 +9,10 @@
 //   ws_http.cpp       plain HTTP requests on the same port (REST, /healthz, /metrics) and Origin checks
 //   ws_delivery.cpp   the one send path (deliver) and the hub's delivery_sink (send_to, fan_out)
 //   ws_heartbeat.cpp  pings in slices, pong timeouts, the once-a-second sweep (and expired JWTs)
-//   ws_shutdown.cpp   signals: SIGHUP reloads the tokens, SIGINT/SIGTERM close everything with 1001
+//   ws_shutdown.cpp   signals: SIGHUP reloads the tokens and the TLS certificate, SIGINT/SIGTERM
+//                     close everything with 1001
+// TLS (--tls-cert) is the socket policy's (tls/socket_policy.hpp): every connection accepted while
+// the endpoint has a server context speaks TLS; the handlers above do not know the difference.
 // Thread rule: websocketpp runs each connection's handlers on that connection's strand; the state
 // below is shared across threads only where a mutex says so.
 #include <atomic>
@@ -31,6 +34,7 @@
 #include "server/origin_policy.hpp"
 #include "server/server_state.hpp"
 #include "server/ws_server.hpp"
+#include "tls/socket_policy.hpp"
 
 namespace rt::server {
 
@@ -41,6 +45,12 @@ struct ws_config : websocketpp::config::asio {
     static const size_t connection_read_buffer_size = 1024;
     static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
     static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
+
+    // websocketpp's asio transport with rt's socket policy: plain or TLS, chosen at run time.
+    struct transport_config : public websocketpp::config::asio::transport_config {
+        using socket_type = rt::tls::endpoint;
+    };
+    using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
 };
 
 }  // namespace rt::server
@@ -141,6 +151,9 @@ private:
     void watch_signals();
     void on_signal(int signo);
     void reload_tokens();
+    // Re-reads --tls-cert and --tls-key: new handshakes use them, open connections keep theirs. A
+    // file that does not load changes nothing (logged). No-op without TLS.
+    void reload_certificate();
     void begin_shutdown(int signo);
 
     server_state& state_;

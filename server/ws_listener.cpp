@@ -7,6 +7,7 @@
 #include "protocol/close_codes.hpp"
 #include "server/log.hpp"
 #include "server/ws_detail.hpp"
+#include "tls/context.hpp"
 
 // Draft-76 handshakes (no Sec-WebSocket-Version) are refused: websocketpp would otherwise pick its
 // hybi00 processor, wait for 8 bytes of "key3" after the headers and answer 500 when they are absent.
@@ -129,6 +130,12 @@ int ws_server::run() {
     ep_.set_max_http_body_size(cfg_.decode.max_message_bytes);
     ep_.set_pong_timeout(cfg_.pong_timeout.count());
     set_handlers();
+    if (!cfg_.tls_cert_path.empty()) {
+        auto ctx = tls::make_server_context(cfg_.tls_cert_path, cfg_.tls_key_path);
+        if (!ctx) { std::fprintf(stderr, "rt serve: error: %s\n", ctx.error().c_str()); return 2; }  // a bad file: nothing was served
+        ep_.set_server_context(*ctx);
+    }
+    const bool secure = !cfg_.tls_cert_path.empty();
 
     asio::ip::tcp::endpoint endpoint(listen_address_, cfg_.listen_port);
     ep_.listen(endpoint, ec);
@@ -142,7 +149,7 @@ int ws_server::run() {
         auto at = ep_.get_local_endpoint(ec);
         std::string own;
         if (!ec && !at.address().is_unspecified())
-            own = "http://" + (at.address().is_v6() ? "[" + at.address().to_string() + "]" : at.address().to_string()) +
+            own = (secure ? "https://" : "http://") + (at.address().is_v6() ? "[" + at.address().to_string() + "]" : at.address().to_string()) +
                   ":" + std::to_string(at.port());
         origins_ = cfg_.allowed_origins.empty() ? origin_policy::local_default(own) : *origin_policy::parse(cfg_.allowed_origins);
     }
@@ -156,8 +163,10 @@ int ws_server::run() {
     schedule_sweep();
     schedule_ping();
 
-    std::fprintf(stderr, "rt serve: listening on ws://%s:%u%s (REST on http://%s:%u/api, %d threads)\n", host.c_str(),
-                 bound.port(), cfg_.ws_path.c_str(), host.c_str(), bound.port(), cfg_.threads);
+    const char* ws_scheme = secure ? "wss" : "ws";
+    const char* http_scheme = secure ? "https" : "http";
+    std::fprintf(stderr, "rt serve: listening on %s://%s:%u%s (REST on %s://%s:%u/api, %d threads)\n", ws_scheme,
+                 host.c_str(), bound.port(), cfg_.ws_path.c_str(), http_scheme, host.c_str(), bound.port(), cfg_.threads);
     std::fprintf(stderr, "rt serve: allowed browser origins: %s\n", origins_.describe().c_str());
     std::fflush(stderr);
 

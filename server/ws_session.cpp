@@ -64,6 +64,13 @@ bool ws_server::on_validate(websocketpp::connection_hdl hdl) {
 
 void ws_server::on_fail(websocketpp::connection_hdl hdl) {
     auto key = hdl.lock();
+    // A failed TLS handshake (a plain ws:// or http:// client on a --tls-cert port, an old TLS
+    // version, a client that refused the certificate) is said once: nothing else would show it.
+    if (connection_ptr con = connection(hdl, "fail"); con && con->is_secure() && con->get_ec() &&
+                                                       con->get_ec().category() == asio::error::get_ssl_category()) {
+        log_line(log_level::warn, "TLS handshake failed from " + con->get_remote_endpoint() + ": " +
+                                      log_text(con->get_ec().message()));
+    }
     std::lock_guard<std::mutex> lock(conns_mu_);
     handshaking_.erase(key.get());
     stop_if_drained_locked();

@@ -1,4 +1,5 @@
-// Signals: SIGHUP reloads the tokens file (access.cpp decides which connections go);
+// Signals: SIGHUP reloads the tokens file (access.cpp decides which connections go) and the TLS
+// certificate (new handshakes only);
 // SIGINT/SIGTERM stop accepting, close every connection with 1001 and stop once they are gone,
 // or after --shutdown-grace.
 #include <csignal>
@@ -6,6 +7,7 @@
 #include "protocol/close_codes.hpp"
 #include "server/log.hpp"
 #include "server/ws_detail.hpp"
+#include "tls/context.hpp"
 
 namespace rt::server {
 
@@ -17,7 +19,10 @@ void ws_server::watch_signals() {
 // Once shutting down, further signals change nothing.
 void ws_server::on_signal(int signo) {
     if (stopping_) return;
-    if (signo == SIGHUP) guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
+    if (signo == SIGHUP) {
+        guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
+        guarded("SIGHUP certificate reload", {}, [this] { reload_certificate(); });
+    }
     else begin_shutdown(signo);
 }
 
@@ -32,6 +37,17 @@ void ws_server::reload_tokens() {
         if (ec) fail(ec, "reload close");
     }
     state_.access.log_reloaded(*plan);
+}
+
+void ws_server::reload_certificate() {
+    if (cfg_.tls_cert_path.empty()) return;
+    auto ctx = tls::make_server_context(cfg_.tls_cert_path, cfg_.tls_key_path);
+    if (!ctx) {
+        log_line(log_level::error, "TLS certificate not reloaded, keeping the previous one: " + log_text(ctx.error()));
+        return;
+    }
+    ep_.set_server_context(*ctx);
+    log_line(log_level::info, "TLS certificate reloaded from " + log_text(cfg_.tls_cert_path) + ": new handshakes use it");
 }
 
 void ws_server::begin_shutdown(int signo) {

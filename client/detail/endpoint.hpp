@@ -3,6 +3,10 @@
 // websocketpp and Asio; never include this from a public header.
 #include <atomic>
 #include <cstddef>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -16,6 +20,8 @@
 #include <websocketpp/logger/stub.hpp>
 
 #include "client/io_loop.hpp"
+#include "tls/context.hpp"
+#include "tls/socket_policy.hpp"
 
 namespace rt::client::detail {
 
@@ -125,7 +131,8 @@ struct client_config : websocketpp::config::asio_client {
         using elog_type = type::elog_type;
         using request_type = type::request_type;
         using response_type = type::response_type;
-        using socket_type = websocketpp::transport::asio::basic_socket::endpoint;
+        // Plain or TLS per connection (ws:// or wss://): one connection type for both.
+        using socket_type = rt::tls::endpoint;
         // Connections are touched from user threads (send, close) and loop threads.
         static const bool enable_multithreading = true;
     };
@@ -145,6 +152,24 @@ struct io_loop::impl {
     detail::ws_endpoint endpoint;
     std::vector<std::thread> threads;
     std::atomic<bool> started{false};
+
+    // TLS client contexts, made on first use (a ws:// run never makes one) and shared by every
+    // connection with the same settings: key {--ca file, --insecure-skip-verify}. Any thread.
+    std::mutex tls_mu;
+    std::map<std::pair<std::string, bool>, tls::context_ptr> tls_contexts;
+    result<tls::context_ptr, std::string> tls_context(const std::string& ca_file, bool skip_verify) {
+        std::lock_guard<std::mutex> lock(tls_mu);
+        auto& slot = tls_contexts[{ca_file, skip_verify}];
+        if (!slot) {
+            auto made = tls::make_client_context(ca_file, skip_verify);
+            if (!made) {
+                tls_contexts.erase({ca_file, skip_verify});
+                return made;
+            }
+            slot = *made;
+        }
+        return slot;
+    }
 
     impl() {
         endpoint.clear_access_channels(websocketpp::log::alevel::all);

@@ -19,6 +19,12 @@ TEST_CASE("http client: base URLs", "[chaos][rest]") {
     REQUIRE(root.ok());
     CHECK(root->port == 80);
     CHECK(root->path.empty());
+    CHECK_FALSE(root->secure);
+
+    auto tls = parse_http_url("https://127.0.0.1/api");
+    REQUIRE(tls.ok());
+    CHECK(tls->port == 443);
+    CHECK(tls->secure);
 
     struct row {
         const char* text;
@@ -26,7 +32,7 @@ TEST_CASE("http client: base URLs", "[chaos][rest]") {
     };
     const row bad[] = {
         {"ws://127.0.0.1:8080/api", "not an http:// URL"},
-        {"https://127.0.0.1/api", "not an http:// URL"},
+        {"ftp://127.0.0.1/api", "not an http:// URL"},
         {"http://127.0.0.1:0/api", "bad port"},
         {"http://127.0.0.1:99999/api", "bad port"},
         {"http://127.0.0.1:/api", "bad port"},

@@ -61,6 +61,7 @@ TEST_CASE("parse_ws_url accepts good URLs and explains bad ones", "[client][url]
         int port;
         const char* path;
         const char* query;
+        bool secure = false;
     };
     const good_case good[] = {
         {"ws://127.0.0.1:8080/live", "127.0.0.1", 8080, "/live", ""},
@@ -68,6 +69,8 @@ TEST_CASE("parse_ws_url accepts good URLs and explains bad ones", "[client][url]
         {"ws://example.com", "example.com", 80, "/", ""},
         {"ws://[::1]:9000/x/y", "::1", 9000, "/x/y", ""},
         {"ws://h:1?a=b", "h", 1, "/", "a=b"},
+        {"wss://example.com/live", "example.com", 443, "/live", "", true},
+        {"wss://127.0.0.1:8443/live?x=1", "127.0.0.1", 8443, "/live", "x=1", true},
     };
     for (const auto& c : good) {
         INFO(c.text);
@@ -77,6 +80,8 @@ TEST_CASE("parse_ws_url accepts good URLs and explains bad ones", "[client][url]
         CHECK(r->port == c.port);
         CHECK(r->path == c.path);
         CHECK(r->query == c.query);
+        CHECK(r->secure == c.secure);
+        CHECK(to_string(*r).rfind(c.secure ? "wss://" : "ws://", 0) == 0);
     }
     struct bad_case {
         const char* text;
@@ -84,7 +89,7 @@ TEST_CASE("parse_ws_url accepts good URLs and explains bad ones", "[client][url]
     };
     const bad_case bad[] = {
         {"http://127.0.0.1/live", "scheme must be ws://"},
-        {"wss://127.0.0.1/live", "TLS"},
+        {"https://127.0.0.1/live", "scheme must be ws:// or wss://"},
         {"ws://", "missing host"},
         {"ws://:8080/live", "missing host"},
         {"ws://host:0/", "port out of range"},

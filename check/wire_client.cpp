@@ -24,22 +24,6 @@ int ms_until(check_clock::time_point deadline) {
     return left < 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
 }
 
-bool send_all(int fd, const std::string& bytes, check_clock::time_point deadline) {
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-        const ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            off += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
-        pollfd p{fd, POLLOUT, 0};
-        if (::poll(&p, 1, ms_until(deadline)) <= 0) return false;
-        if (p.revents & (POLLERR | POLLHUP)) return false;
-    }
-    return true;
-}
-
 // Reads what is there (at most one recv) into `buf`; 0: nothing by the deadline, -1: end of stream.
 int read_some(int fd, std::string& buf, check_clock::time_point deadline) {
     pollfd p{fd, POLLIN, 0};
@@ -138,6 +122,22 @@ http_head read_answer(int fd, const std::string& request, check_clock::time_poin
 }
 
 }  // namespace
+
+bool send_all(int fd, const std::string& bytes, check_clock::time_point deadline) {
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        const ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+        pollfd p{fd, POLLOUT, 0};
+        if (::poll(&p, 1, ms_until(deadline)) <= 0) return false;
+        if (p.revents & (POLLERR | POLLHUP)) return false;
+    }
+    return true;
+}
 
 std::string http_head::header(const std::string& name) const {
     const std::string want = lower(name) + ":";

@@ -33,6 +33,10 @@ struct http_head {
 std::string upgrade_request(const std::string& host, std::uint16_t port, const std::string& resource,
                             const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// Writes all of `bytes` to the socket `fd` (non-blocking sends, polling for room) by `deadline`;
+// false when the peer closed or the socket stayed full. Shared with the test relay.
+bool send_all(int fd, const std::string& bytes, check_clock::time_point deadline);
+
 class wire_client {
 public:
     // Connects to host:port, sends `request` and reads the answer's head. A 101 gives the

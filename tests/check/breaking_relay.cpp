@@ -1,5 +1,7 @@
 #include "check/breaking_relay.hpp"
 
+#include "check/wire_client.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,21 +22,7 @@ using relay_clock = std::chrono::steady_clock;
 constexpr std::size_t relay_max_frame = 32u << 20;
 
 bool relay_send_all(int fd, const std::string& bytes) {
-    const auto deadline = relay_clock::now() + std::chrono::seconds(5);
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-        const ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            off += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - relay_clock::now()).count();
-        if (left <= 0) return false;
-        pollfd p{fd, POLLOUT, 0};
-        if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
-    }
-    return true;
+    return check::send_all(fd, bytes, relay_clock::now() + std::chrono::seconds(5));
 }
 
 // Reads until `buf` holds "\r\n\r\n"; false on end of stream, 5 s, or `stop`.

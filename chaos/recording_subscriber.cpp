@@ -89,6 +89,8 @@ result<std::unique_ptr<recording_subscriber>, std::string> recording_subscriber:
     client::subscriber_options ro;
     ro.url = options.url;
     ro.ws.token = options.token;
+    ro.ws.tls = options.tls;
+    ro.ws.tls_host = options.tls_host;
     ro.session = options.session;
     ro.max_retries = -1;  // the scenario's drain timeout bounds the run, not a retry count
     proto::subscription_request req;

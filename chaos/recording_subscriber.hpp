@@ -20,6 +20,7 @@
 #include "chaos/delivery_history.hpp"
 #include "client/io_loop.hpp"
 #include "client/reconnecting_subscriber.hpp"
+#include "client/tls_trust.hpp"
 #include "protocol/result.hpp"
 
 namespace rt::chaos {
@@ -32,6 +33,8 @@ struct recorder_options {
     nlohmann::json filter = nlohmann::json::object();
     proto::client_session_options session;
     std::string key_attr = "title";  // the attribute whose text identifies each change (change_key)
+    client::tls_trust tls;           // wss://: whom to trust
+    std::string tls_host;            // wss://: the host the certificate is for, when `url` is a relay's
 };
 
 class recording_subscriber {

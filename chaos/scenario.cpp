@@ -182,6 +182,8 @@ result<std::vector<scenario_step>, std::string> parse_scenario_timeline(std::str
     return steps;
 }
 
+bool is_rest_url(std::string_view url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
+
 result<void, std::string> check_target_steps(const scenario& s) {
     if (s.target.empty()) return {};  // kill_cmd and restart_cmd wait for a --target
     // A kill needs restart_cmd too: the run brings a target the timeline left down back before checking.
@@ -237,11 +239,15 @@ result<scenario, std::string> parse_scenario_impl(std::string_view toml_text, co
         return {};
     });
     r.string("token", sc.token);
+    std::string ca;
+    r.string("ca", ca);
+    if (!ca.empty()) sc.tls.ca_file = join_path(base_dir, ca);
+    r.boolean("insecure_skip_verify", sc.tls.insecure_skip_verify);
     r.with("publish_url", [&](const toml::node& n) -> std::string {
         auto s = n.as_string();
         if (!s) return "expected a URL: ws://HOST:PORT/PATH (the protocol) or http://HOST:PORT/PATH (a REST base)";
         const std::string& text = s->get();
-        if (text.rfind("http://", 0) == 0) {
+        if (is_rest_url(text)) {
             if (auto url = client::parse_http_url(text); !url) return url.error();
         } else if (auto url = client::parse_ws_url(text); !url) {
             return url.error() + " (or http://HOST:PORT/PATH for REST)";
@@ -333,6 +339,8 @@ result<scenario, std::string> parse_scenario_impl(std::string_view toml_text, co
                         format_duration(sc.duration_ms) + ")"};
     if (sc.backoff_cap_ms < sc.backoff_base_ms) return fail{cap_where + "must be >= backoff_base"};
     if (auto ok = check_target_steps(sc); !ok) return fail{ok.error()};
+    if (!sc.tls.ca_file.empty() && sc.tls.insecure_skip_verify)
+        return fail{source_name + ": ca and insecure_skip_verify exclude each other"};
     if (sc.filter_given && !sc.request.filter_attr.empty())
         return fail{source_name + ": filter and filter_attr both name the filter: keep filter_attr"};
     if (root.contains("boards") && sc.request.filter_values)

@@ -10,7 +10,9 @@
 //   durable = false                      # true: the server gets --db (a temp file), kept across restarts
 //   target = "ws://10.0.0.5:8080/live"   # an external server instead (spec, server_args, durable unused)
 //   token = "s3cret"                     # sent by every client of the run (?token=...)
-//   publish_url = "http://10.0.0.5:8080/api"  # publish over REST there (or ws://...); default: the server's URL
+//   ca = "ca.pem"                        # wss:// and https://: trust this CA (relative to the scenario file)
+//   insecure_skip_verify = false         # wss:// and https://: verify nothing (test servers only)
+//   publish_url = "http://10.0.0.5:8080/api"  # publish over REST there (https://, ws://, wss://); default: the server's URL
 //   kill_cmd = "systemctl kill app"      # with target: what kill_server runs (/bin/sh -c)
 //   restart_cmd = "systemctl start app"  # with target: what restart_server runs
 //   command_timeout = "30s"              # bound on each of those commands
@@ -44,6 +46,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chaos/fault.hpp"
+#include "client/tls_trust.hpp"
 #include "protocol/result.hpp"
 #include "protocol/spec_workload.hpp"
 
@@ -78,7 +81,8 @@ struct scenario {
     bool durable = false;
     std::string target;        // ws://HOST:PORT/path of an external server; empty: start rt serve
     std::string token;         // sent by every client of the run; empty: none
-    std::string publish_url;   // ws://... (the protocol) or http://HOST:PORT/PATH (REST base); empty: the server's URL
+    client::tls_trust tls;     // wss:// and https://: every client's trust (ca resolved against the scenario's folder)
+    std::string publish_url;   // ws[s]://... (the protocol) or http[s]://HOST:PORT/PATH (REST base); empty: the server's URL
     std::string kill_cmd;      // external target: the shell command kill_server runs
     std::string restart_cmd;   // external target: the shell command restart_server runs
     std::chrono::milliseconds command_timeout_ms{30000};  // a restart script that hangs must not hang the run
@@ -118,6 +122,9 @@ result<scenario, std::string> load_scenario(const std::string& path);
 // Parses a scenario timeline ("2s blackhole; 5s heal; 6s kill_server; 7s restart_server"): sorted by
 // offset, restart_server only after a kill_server. Errors name the step.
 result<std::vector<scenario_step>, std::string> parse_scenario_timeline(std::string_view text);
+
+// Whether `publish_url` is a REST base (http:// or https://) rather than a WebSocket URL.
+bool is_rest_url(std::string_view url);
 
 // Whether any step kills or restarts the server (then the runner must start the server itself).
 bool touches_server(const std::vector<scenario_step>& steps);

@@ -29,7 +29,7 @@ std::string scenario_publisher::task_id(std::uint32_t board, std::uint32_t task)
 
 std::string scenario_publisher::destination() const {
     if (!plan_.rest) return plan_.url;
-    return "http://" + plan_.rest->host + ":" + std::to_string(plan_.rest->port) + plan_.rest->path;
+    return (plan_.rest->secure ? "https://" : "http://") + plan_.rest->host + ":" + std::to_string(plan_.rest->port) + plan_.rest->path;
 }
 
 void scenario_publisher::record_ack(std::uint32_t board, const nlohmann::json& row) {
@@ -43,8 +43,12 @@ bool scenario_publisher::ensure_connected(std::chrono::milliseconds timeout) {
     client_.reset();
     client::ws_options ws;
     ws.token = plan_.token;
+    ws.tls = plan_.tls;
     auto c = client::sync_client::connect(plan_.url, timeout, ws);
-    if (!c) return false;
+    if (!c) {
+        last_failure_ = c.error();
+        return false;
+    }
     client_ = std::move(c.value());
     if (connected_once_) ++counters_.reconnects;
     connected_once_ = true;
@@ -87,7 +91,7 @@ bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json&
         call.path += "/" + client::percent_encode(data.value("id", std::string()));
     }
     if (op != proto::operation::remove) call.body = data.dump();
-    auto res = client::http_exchange(*plan_.rest, call, reply_timeout);
+    auto res = client::http_exchange(*plan_.rest, call, reply_timeout, plan_.tls);
     if (!res) {
         ++counters_.unanswered;
         last_failure_ = res.error();
@@ -102,7 +106,8 @@ bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json&
 
 result<void, std::string> scenario_publisher::create_tasks(std::chrono::milliseconds timeout) {
     auto deadline = clock_type::now() + timeout;
-    if (!ensure_connected(timeout)) return make_unexpected("cannot connect to " + destination());
+    if (!ensure_connected(timeout))
+        return make_unexpected("cannot connect to " + destination() + (last_failure_.empty() ? "" : ": " + last_failure_));
     std::uint64_t id = 0;
     for (std::uint32_t b = 0; b < plan_.boards; ++b) {
         for (std::uint32_t t = 0; t < plan_.tasks_per_board; ++t) {

@@ -29,6 +29,7 @@ struct publisher_plan {
     std::string url;      // the server's own address, not the proxy's
     std::string token;    // sent on the handshake (or as a Bearer token over REST); empty: none
     std::optional<client::http_url> rest;  // publish over REST at this base URL instead of `url`
+    client::tls_trust tls;  // wss:// and https://: whom to trust
     std::string run_tag;  // makes row ids unique on a long-lived server
     const spec::app* app = nullptr;  // the spec and the workload the rows are made for (outlive the publisher)
     spec::workload workload;

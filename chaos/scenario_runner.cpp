@@ -157,6 +157,10 @@ private:
         upstream_ = *ep;
         server_url_ = sc_.target;
         target_path_ = url->path + (url->query.empty() ? "" : "?" + url->query);
+        if (url->secure) {  // the proxy passes TLS through: subscribers speak it to the target's certificate
+            proxy_scheme_ = "wss://";
+            target_host_ = url->host;
+        }
         progress("using the external target " + server_url_ + " (no server of ours)");
         return {};
     }
@@ -174,7 +178,7 @@ private:
         if (ec) return make_unexpected("cannot start the fault proxy: " + ec.message());
         auto bound = proxy_->local_endpoint();
         bound.address(connect_address(bound.address()));
-        proxy_url_ = "ws://" + to_string(bound) + target_path_;
+        proxy_url_ = proxy_scheme_ + to_string(bound) + target_path_;
         progress("fault proxy on " + to_string(proxy_->local_endpoint()));
         return {};
     }
@@ -206,8 +210,8 @@ private:
     result<std::string, std::string> fetch_server_spec() const {
         auto ws = client::parse_ws_url(server_url_);
         if (!ws) return make_unexpected(ws.error());
-        const client::http_url url{ws->host, ws->port, ""};
-        auto res = client::http_exchange(url, client::http_call{"GET", "/api/_spec", "", sc_.token}, spec_fetch_timeout);
+        auto res = client::http_exchange(client::http_base_of(*ws), client::http_call{"GET", "/api/_spec", "", sc_.token},
+                                         spec_fetch_timeout, sc_.tls);
         if (!res) return make_unexpected(res.error());
         if (res->status != 200) return make_unexpected("GET /api/_spec: HTTP " + std::to_string(res->status));
         return res->body;
@@ -218,7 +222,8 @@ private:
         publisher_plan plan;
         plan.url = server_url_;
         plan.token = sc_.token;
-        if (sc_.publish_url.rfind("http://", 0) == 0) {
+        plan.tls = sc_.tls;
+        if (is_rest_url(sc_.publish_url)) {
             auto rest = client::parse_http_url(sc_.publish_url);
             if (!rest) return make_unexpected("publish_url: " + rest.error());
             plan.rest = *rest;
@@ -259,7 +264,7 @@ private:
             s.key = proto::stream_key(watched, s.filter);
             s.label = proto::stream_label(s.key);
             recorder_options ro{"reference " + s.label, server_url_, sc_.token, watched, s.filter,
-                                session_options(1'000'000 + b), workload_.plan.vary_attr};
+                                session_options(1'000'000 + b), workload_.plan.vary_attr, sc_.tls, ""};
             auto ref = recording_subscriber::create(ref_loop_, ro);
             if (!ref) return make_unexpected(ref.error());
             s.reference = std::move(ref.value());
@@ -274,7 +279,7 @@ private:
         for (std::uint32_t i = 0; i < sc_.subscribers; ++i) {
             const stream_info& s = streams_[i % n_streams];
             recorder_options ro{"sub-" + std::to_string(i), proxy_url_, sc_.token, watched, s.filter,
-                                session_options(i + 1), workload_.plan.vary_attr};
+                                session_options(i + 1), workload_.plan.vary_attr, sc_.tls, target_host_};
             auto sub = recording_subscriber::create(sub_loop_, ro);
             if (!sub) return make_unexpected(sub.error());
             stream_of_.push_back(i % n_streams);
@@ -358,6 +363,14 @@ private:
         return "ok";
     }
 
+    // What a connection direct to the server sends and trusts.
+    client::ws_options direct_ws_options() const {
+        client::ws_options ws;
+        ws.token = sc_.token;
+        ws.tls = sc_.tls;
+        return ws;
+    }
+
     bool external() const { return options_.upstream.empty() && !sc_.target.empty(); }
 
     // kill_cmd / restart_cmd of an external target: the command must exit 0 within command_timeout;
@@ -374,8 +387,7 @@ private:
     }
 
     result<void, std::string> wait_for_target() {
-        client::ws_options ws;
-        ws.token = sc_.token;
+        client::ws_options ws = direct_ws_options();
         std::string last;
         const auto deadline = clock_type::now() + server_start_timeout;
         do {
@@ -428,8 +440,7 @@ private:
 
     // A fresh subscribe, direct to the server: its snapshot is the current view and its seq the top.
     result<void, std::string> fetch_view(stream_info& s) {
-        client::ws_options ws;
-        ws.token = sc_.token;
+        client::ws_options ws = direct_ws_options();
         auto c = client::sync_client::connect(server_url_, view_timeout, ws);
         if (!c) return make_unexpected(c.error());
         auto& client = *c.value();
@@ -577,6 +588,8 @@ private:
     asio::ip::tcp::endpoint upstream_;
     std::string server_url_;
     std::string target_path_ = "/live";  // path (and query) of the server's URL, the proxy's URL keeps it
+    std::string proxy_scheme_ = "ws://";  // wss:// for a wss:// target
+    std::string target_host_;  // a wss:// target's host: what the proxied subscribers verify its certificate for
     std::unique_ptr<fault_proxy> proxy_;
     std::string proxy_url_;
     std::unique_ptr<scenario_publisher> publisher_;

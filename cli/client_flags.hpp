@@ -27,6 +27,14 @@ struct client_flags {
 // Adds --url and --token (with their environment variables) to `cmd`. `f` must outlive parsing.
 void add_client_flags(CLI::App& cmd, client_flags& f);
 
+// Adds --ca FILE and --insecure-skip-verify alone (add_client_flags adds them too): for commands
+// whose server URL comes from elsewhere (`rt partition run`'s scenario target).
+void add_tls_flags(CLI::App& cmd, client::tls_trust& tls);
+
+// Ok unless --ca and --insecure-skip-verify are both given; with `secure` (a wss:// or https://
+// server) prints the warning --insecure-skip-verify calls for on stderr, once, as `command`.
+result<void, std::string> check_tls_flags(const client::tls_trust& tls, bool secure, const char* command);
+
 // Ok when the URL is usable, else its problem ("--url: expected ws://HOST[:PORT]/PATH ...").
 // Prints the warning --insecure-skip-verify calls for on stderr, once, as `command`.
 result<void, std::string> check_client_flags(const client_flags& f, const char* command);

@@ -13,6 +13,7 @@
 #include "chaos/scenario.hpp"
 #include "chaos/scenario_runner.hpp"
 #include "chaos/scenario_workload.hpp"
+#include "cli/client_flags.hpp"
 #include "cli/commands.hpp"
 #include "client/ws_url.hpp"
 #include "os/fd_limit.hpp"
@@ -30,6 +31,7 @@ struct run_flags {
     std::string upstream;
     std::string target;             // overrides the scenario's target
     std::string token;              // overrides the scenario's token
+    client::tls_trust tls;          // --ca / --insecure-skip-verify: override the scenario's ca / insecure_skip_verify
     std::string server_listen = "127.0.0.1:0";
     std::string proxy_listen = "127.0.0.1:0";
     std::uint32_t subscribers = 0;  // 0: as the scenario says
@@ -56,6 +58,11 @@ int run_scenario_command(const run_flags& f, const std::string& command_line) {
         if (auto ok = chaos::check_target_steps(*sc); !ok) return usage_error("partition run", ok.error() + " (--target)");
     }
     if (!f.token.empty()) sc->token = f.token;
+    if (!f.tls.ca_file.empty() || f.tls.insecure_skip_verify) sc->tls = f.tls;
+    auto target_url = client::parse_ws_url(sc->target);
+    const bool secure = (target_url && target_url->secure) || sc->publish_url.rfind("https://", 0) == 0 ||
+                        sc->publish_url.rfind("wss://", 0) == 0;
+    if (auto ok = check_tls_flags(sc->tls, secure, "partition run"); !ok) return usage_error("partition run", ok.error());
     if (!f.upstream.empty() && chaos::touches_server(sc->timeline))
         return usage_error("partition run", "the scenario kills or restarts the server: it must start its own (drop --upstream)");
     // Each subscriber costs this process three descriptors (its socket and the proxy's two).
@@ -132,7 +139,9 @@ void register_partition(CLI::App& app, registry& reg) {
                 "printed; docs/workloads.md).\n"
                 "Report on stdout, progress on stderr.\n"
                 "Exit codes: 0 every check passed; 1 a violation, an unmet expectation, or the run failed;\n"
-                "2 usage or scenario error (also: a spec the workload cannot be planned on).");
+                "2 usage or scenario error (also: a spec the workload cannot be planned on).\n"
+                "A wss:// target (https:// publish_url) is verified like rt subscribe's --url: --ca FILE or the\n"
+                "scenario's ca for a private CA; a refused certificate fails the run (exit 1).");
     run->add_option("scenario", r->scenario, "Scenario file (TOML), e.g. scenarios/blackhole-short.toml")->required();
     run->add_option("--json", r->json_path, "Also write the report as JSON to FILE (with a `series` over time)");
     run->add_option("--report", r->report_path,
@@ -141,9 +150,10 @@ void register_partition(CLI::App& app, registry& reg) {
     run->add_option("--server-binary", r->server_binary, "rt binary to run `serve` with [this one]");
     run->add_option("--upstream", r->upstream, "Use the server at HOST:PORT (path /live) instead of starting one");
     run->add_option("--target", r->target,
-                    "Use the external server at ws://HOST:PORT/PATH instead of starting one (overrides the scenario's "
+                    "Use the external server at ws://HOST:PORT/PATH (or wss://) instead of starting one (overrides the scenario's "
                     "target; kill/restart steps need its kill_cmd/restart_cmd)");
     run->add_option("--token", r->token, "Token every client of the run sends (?token=...); overrides the scenario's token");
+    add_tls_flags(*run, r->tls);
     run->add_option("--server-listen", r->server_listen,
                     "HOST:PORT for the rt serve the run starts; port 0 picks a free one [127.0.0.1:0]");
     run->add_option("--proxy-listen", r->proxy_listen,

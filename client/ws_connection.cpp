@@ -117,7 +117,8 @@ result<std::shared_ptr<ws_connection>, std::string> ws_connection::connect(io_lo
     if (u.secure) {
         auto ctx = loop.impl_->tls_context(options.tls.ca_file, options.tls.insecure_skip_verify);
         if (!ctx) return make_unexpected(ctx.error());
-        con->use_tls(*ctx, options.tls.insecure_skip_verify ? std::string() : u.host);
+        con->use_tls(*ctx, options.tls.insecure_skip_verify ? std::string()
+                                                            : options.tls_host.empty() ? u.host : options.tls_host);
     }
     detail::connection_data& data = *con;
     data.local_address = local;

@@ -38,6 +38,9 @@ struct ws_options {
     std::chrono::milliseconds handshake_timeout{5000};  // HTTP upgrade after the TCP connect
     int receive_buffer_bytes = 0;  // SO_RCVBUF; small values make a paused reader back up sooner
     tls_trust tls;  // wss:// only: the system's CAs by default
+    // wss:// only: the host the certificate must be for, sent as SNI, instead of the URL's; for a
+    // TCP relay in between (the chaos fault proxy) that passes TLS through. Empty: the URL's host.
+    std::string tls_host;
 };
 
 // The code on_close reports when the connection failed or dropped without a close frame.

@@ -21,42 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string external_write(const std::string& name, const std::string& text) {
-    const std::string path = temp_path(name);
-    std::ofstream out(path);
-    out << text;
-    return path;
-}
-
-struct external_outcome {
-    run_result run;
-    nlohmann::json report;  // --json; discarded (not an object) when the run wrote none
-};
-
-// Writes scenario `toml` as NAME.toml and runs `rt partition run` on it with --json and `extra` flags.
-external_outcome external_run(const std::string& name, const std::string& toml, std::vector<std::string> extra = {},
-                              std::chrono::milliseconds timeout = 60s) {
-    const std::string json_path = temp_path(name + ".json");
-    std::vector<std::string> args{"partition", "run", external_write(name + ".toml", toml), "--json", json_path};
-    args.insert(args.end(), extra.begin(), extra.end());
-    external_outcome o;
-    o.run = run_rt(args, timeout);
-    std::ifstream in(json_path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    o.report = nlohmann::json::parse(ss.str(), nullptr, false);
-    return o;
-}
-
-// Passed, exactly once in order (check_report_passed_exactly_once), with no run error, every state
-// compared, and changes published.
-void external_check_exactly_once(const nlohmann::json& j) {
-    check_report_passed_exactly_once(j);
-    CHECK(j["errors"].empty());
-    CHECK(j["states_compared"] == j["subscribers"]);
-    CHECK(j["publisher"]["acked"].get<int>() > 0);
-}
-
 // The pid in `path` (written by the test or by its restart command), or 0.
 int external_read_pid(const std::string& path) {
     std::ifstream in(path);

@@ -198,7 +198,8 @@ TEST_CASE("scenario: with a target, kill and restart steps need their commands",
         {"target = \"http://127.0.0.1:9000/live\"", "s.toml:1: target: "},
         {"target = 9000", "s.toml:1: target: expected a WebSocket URL"},
         {"command_timeout = \"0s\"", "s.toml:1: command_timeout: must be longer than 0"},
-        {"publish_url = \"https://127.0.0.1/api\"", "s.toml:1: publish_url: "},
+        {"publish_url = \"https://api.example.com/api\"", "IPv4 address or localhost"},
+        {"ca = \"ca.pem\"\ninsecure_skip_verify = true", "s.toml: ca and insecure_skip_verify exclude each other"},
         {"publish_url = \"http://api.example.com/api\"", "IPv4 address or localhost"},
     };
     for (const auto& r : rows) {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chaos/scenario.hpp"
 #include "report_checks.hpp"
 #include "support/rt_process.hpp"
 #include "support/tls_certs.hpp"
@@ -37,6 +38,22 @@ std::string tls_target_scenario(const std::string& target, const std::string& pu
 }
 
 }  // namespace
+
+TEST_CASE("scenario: a wss:// target, an https:// publish_url and a ca relative to the scenario's folder",
+          "[chaos][scenario][tls]") {
+    auto sc = rt::chaos::parse_scenario_text("target = \"wss://127.0.0.1:9443/live\"\n"
+                                             "publish_url = \"https://127.0.0.1:9443/api\"\nca = \"ca.pem\"\n",
+                                             "s.toml", "scenarios");
+    INFO((sc.ok() ? std::string() : sc.error()));
+    REQUIRE(sc.ok());
+    CHECK(sc->tls.ca_file == "scenarios/ca.pem");
+    CHECK_FALSE(sc->tls.insecure_skip_verify);
+    CHECK(rt::chaos::is_rest_url(sc->publish_url));
+    auto skip = rt::chaos::parse_scenario_text("insecure_skip_verify = true\n", "s.toml", "scenarios");
+    REQUIRE(skip.ok());
+    CHECK(skip->tls.insecure_skip_verify);
+    CHECK(skip->tls.ca_file.empty());
+}
 
 TEST_CASE("partition run: wss:// target with --ca passes exactly once through the proxy, and is refused without it",
           "[chaos][scenario][target][tls]") {

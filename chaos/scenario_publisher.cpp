@@ -106,8 +106,8 @@ bool scenario_publisher::publish_rest(std::uint32_t board, const nlohmann::json&
 
 result<void, std::string> scenario_publisher::create_tasks(std::chrono::milliseconds timeout) {
     auto deadline = clock_type::now() + timeout;
-    if (!ensure_connected(timeout))
-        return make_unexpected("cannot connect to " + destination() + (last_failure_.empty() ? "" : ": " + last_failure_));
+    if (!ensure_connected(timeout))  // the client's error names the URL
+        return make_unexpected(last_failure_.empty() ? "cannot connect to " + destination() : last_failure_);
     std::uint64_t id = 0;
     for (std::uint32_t b = 0; b < plan_.boards; ++b) {
         for (std::uint32_t t = 0; t < plan_.tasks_per_board; ++t) {

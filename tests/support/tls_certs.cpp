@@ -23,6 +23,8 @@ const tls_files& tls_certs() {
         t.other_key = at("other_server.key");
         t.wrong_host_cert = at("wrong_host.pem");
         t.wrong_host_key = at("wrong_host.key");
+        t.name_cert = at("name_only.pem");
+        t.name_key = at("name_only.key");
         // EC keys: fast to make. A CA, then a leaf signed by it with the given subjectAltName.
         const std::string script =
             "set -e; cd " + t.dir + "\n"
@@ -35,7 +37,8 @@ const tls_files& tls_certs() {
             "ca ca; ca other_ca\n"
             "leaf server ca DNS:localhost,IP:127.0.0.1\n"
             "leaf other_server other_ca DNS:localhost,IP:127.0.0.1\n"
-            "leaf wrong_host ca DNS:rt.example.test\n";
+            "leaf wrong_host ca DNS:rt.example.test\n"
+            "leaf name_only ca DNS:localhost\n";
         const std::string cmd = "/bin/sh -c '" + [&] {
             std::string q;
             for (char c : script) q += c == '\'' ? std::string("'\\''") : std::string(1, c);

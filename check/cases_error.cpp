@@ -1,6 +1,7 @@
 // Group 6: errors (docs/protocol.md §3 Messages in general, §4 Messages the codec refuses, §6 Error
 // codes): every bad input gets its code, with the id where it can be read; the refused message
 // changes nothing and the connection stays open.
+#include "check/case_checks.hpp"
 #include "check/case_list.hpp"
 #include "check/case_outcome.hpp"
 #include "check/change_budget.hpp"
@@ -9,10 +10,6 @@
 namespace rt::check {
 
 namespace {
-
-bool error_case_event(const json& m, const std::string& sub) {
-    return m.value("type", "") == "event" && m.value("subscription", "") == sub;
-}
 
 // A subscriber of a fresh stream of the case's subscription: what a refused change must not reach.
 struct error_watch {
@@ -30,7 +27,7 @@ error_watch error_watch_fresh(case_context& c) {
 void error_expect_no_effect(case_context& c, const error_watch& w, const std::string& what) {
     const std::string sub = c.shape().subscription;
     w.peer->sync();
-    w.peer->expect_none([&](const json& m) { return error_case_event(m, sub); }, "event after " + what + " (it must change nothing)", ms(0));
+    w.peer->expect_none([&](const json& m) { return is_event_of(m, sub); }, "event after " + what + " (it must change nothing)", ms(0));
 }
 
 json error_publish(const json& id, const std::string& entity, const std::string& op, const json& data) {
@@ -130,7 +127,7 @@ void insert_existing_refused(case_context& c) {
     check_peer& pub = c.publisher();
     json row = c.make_row(w.value, "first");
     c.insert(pub, row);
-    w.peer->expect([&](const json& m) { return error_case_event(m, c.shape().subscription); }, "the insert's event");
+    w.peer->expect([&](const json& m) { return is_event_of(m, c.shape().subscription); }, "the insert's event");
     row[c.shape().vary_attr] = "second";
     const json id = c.next_id();
     pub.send(error_publish(id, c.shape().entity, "insert", row));

@@ -10,10 +10,6 @@ namespace rt::check {
 
 namespace {
 
-bool event_of(const json& m, const std::string& sub) {
-    return m.value("type", "") == "event" && m.value("subscription", "") == sub;
-}
-
 void subscribed_reply_shape(case_context& c) {
     check_peer& a = c.connect();
     const std::string sub = c.shape().subscription;
@@ -45,7 +41,7 @@ void events_continue_snapshot(case_context& c) {
     const json r = c.subscribe(a, sub, c.filter(v));
     const std::uint64_t seq = check_fresh_subscribed(r, sub);
     const json stored = c.insert(c.publisher(), c.make_row(v, "first"));
-    const json e = a.expect([&](const json& m) { return event_of(m, sub); }, "the insert's event");
+    const json e = a.expect([&](const json& m) { return is_event_of(m, sub); }, "the insert's event");
     check_event(e, sub, "insert", r["epoch"], seq + 1);
     check_same_row(e["data"], stored, "the insert event's data");
 }
@@ -58,8 +54,8 @@ void same_stream_same_positions(case_context& c) {
     const json rb = c.subscribe(b, sub, c.filter(v));
     if (ra["epoch"] != rb["epoch"]) fail("two subscribers of one stream got epochs " + ra["epoch"].dump() + " and " + rb["epoch"].dump());
     const json row = c.insert(c.publisher(), c.make_row(v, "shared"));
-    const json ea = a.expect([&](const json& m) { return event_of(m, sub); }, "the event");
-    const json eb = b.expect([&](const json& m) { return event_of(m, sub); }, "the event");
+    const json ea = a.expect([&](const json& m) { return is_event_of(m, sub); }, "the event");
+    const json eb = b.expect([&](const json& m) { return is_event_of(m, sub); }, "the event");
     if (ea["seq"] != eb["seq"] || ea["epoch"] != eb["epoch"])
         fail("one event of one stream reached its subscribers at different positions: " + ea.dump() + " / " + eb.dump());
     check_same_row(eb["data"], row, "B's event data");
@@ -73,11 +69,11 @@ void sid_subscriptions_side_by_side(case_context& c) {
     if (r1.value("sid", "") != "left" || r2.value("sid", "") != "right")
         fail("'subscribed' does not echo the sid: " + r1.dump() + " / " + r2.dump());
     c.insert(c.publisher(), c.make_row(v2, "to the right"));
-    const json e = a.expect([&](const json& m) { return event_of(m, sub); }, "the event of sid right");
+    const json e = a.expect([&](const json& m) { return is_event_of(m, sub); }, "the event of sid right");
     if (e.value("sid", "") != "right") fail("an event of the stream subscribed as sid 'right' carries sid " + e.value("sid", std::string("(none)")) + ": " + e.dump());
     check_event(e, sub, "insert", r2["epoch"], r2["seq"].get<std::uint64_t>() + 1);
     a.sync();
-    a.expect_none([&](const json& m) { return event_of(m, sub); }, "second event (the change was in sid right's stream only)", ms(0));
+    a.expect_none([&](const json& m) { return is_event_of(m, sub); }, "second event (the change was in sid right's stream only)", ms(0));
     const json id = c.next_id();
     a.send(json{{"type", "unsubscribe"}, {"id", id}, {"sid", "left"}});
     const json u = a.reply_of(id, "unsubscribed");
@@ -91,11 +87,11 @@ void resubscribe_replaces(case_context& c) {
     const json r = c.subscribe(a, sub, c.filter(new_v));
     c.insert(c.publisher(), c.make_row(old_v, "old stream"));
     const json row = c.insert(c.publisher(), c.make_row(new_v, "new stream"));
-    const json e = a.expect([&](const json& m) { return event_of(m, sub); }, "the new stream's event");
+    const json e = a.expect([&](const json& m) { return is_event_of(m, sub); }, "the new stream's event");
     check_event(e, sub, "insert", r["epoch"], r["seq"].get<std::uint64_t>() + 1);
     if (e["data"]["id"] != row["id"]) fail("after resubscribing with another filter, an event of the old filter came: " + e.dump());
     a.sync();
-    a.expect_none([&](const json& m) { return event_of(m, sub); }, "event of the replaced filter", ms(0));
+    a.expect_none([&](const json& m) { return is_event_of(m, sub); }, "event of the replaced filter", ms(0));
 }
 
 void unsubscribe_stops_events(case_context& c) {
@@ -108,7 +104,7 @@ void unsubscribe_stops_events(case_context& c) {
     if (u.value("subscription", "") != sub) fail("'unsubscribed' does not name the subscription: " + u.dump());
     c.insert(c.publisher(), c.make_row(v, "after unsubscribe"));
     a.sync();  // the event, had it been sent, was queued before the pong
-    a.expect_none([&](const json& m) { return event_of(m, sub); }, "event after the unsubscribe", ms(0));
+    a.expect_none([&](const json& m) { return is_event_of(m, sub); }, "event after the unsubscribe", ms(0));
 }
 
 void snapshot_atomic_under_publishes(case_context& c) {
@@ -135,7 +131,7 @@ void snapshot_atomic_under_publishes(case_context& c) {
     std::multiset<std::string> seen;
     for (const json& row : r["initial"]) seen.insert(row["id"].get<std::string>());
     a.sync();
-    for (const json& e : a.take_all([&](const json& m) { return event_of(m, sub); })) {
+    for (const json& e : a.take_all([&](const json& m) { return is_event_of(m, sub); })) {
         check_event(e, sub, "insert", r["epoch"], next++);
         seen.insert(e["data"]["id"].get<std::string>());
     }

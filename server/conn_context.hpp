@@ -21,6 +21,7 @@
 namespace rt::server {
 
 struct stream;
+class sse_stream;  // the SSE transport's state of a connection (ws_detail.hpp)
 
 // One subscription of a connection: the stream it joined, and the client's sid (empty for the
 // name-only form).
@@ -48,6 +49,9 @@ struct conn_context {
     // handlers) moves it, the once-a-second sweep reads it and closes the connection with 4002.
     std::atomic<std::int64_t> expires_ms{0};
     std::weak_ptr<void> handle;  // the transport's connection handle
+    // Set for an SSE connection (GET /sse) before the hub sees it, never changed: its frames go to
+    // the SSE writer instead of a WebSocket. Null for a WebSocket connection.
+    std::shared_ptr<sse_stream> sse;
     std::string remote;          // peer address, for logs
 
     proto::token_bucket bucket;  // client message rate

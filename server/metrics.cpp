@@ -15,8 +15,10 @@ void metric(std::ostringstream& os, const char* name, const char* type, std::str
 
 std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     std::ostringstream os;
-    metric(os, "rt_connections", "gauge", "Open WebSocket connections.", static_cast<std::uint64_t>(m.connections.load()));
-    metric(os, "rt_connections_total", "counter", "WebSocket connections accepted.", m.connections_total);
+    metric(os, "rt_connections", "gauge", "Open connections: WebSocket and SSE streams.", static_cast<std::uint64_t>(m.connections.load()));
+    metric(os, "rt_connections_total", "counter", "Connections accepted: WebSocket and SSE streams.", m.connections_total);
+    metric(os, "rt_sse_connections", "gauge", "Open SSE streams (GET /sse), also counted in rt_connections.", static_cast<std::uint64_t>(m.sse_connections.load()));
+    metric(os, "rt_sse_connections_total", "counter", "SSE streams opened, also counted in rt_connections_total.", m.sse_connections_total);
     metric(os, "rt_auth_failures_total", "counter", "Handshakes refused for a missing or bad token.", m.auth_failures);
     metric(os, "rt_messages_received_total", "counter", "Client messages received.", m.messages_received);
     metric(os, "rt_bad_requests_total", "counter", "Client messages answered with an error.", m.bad_requests);
@@ -38,7 +40,7 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_token_refreshes_total", "counter", "JWTs replaced by a refresh message.", m.token_refreshes);
     metric(os, "rt_token_expiries_total", "counter", "Connections closed because their JWT expired (4002).", m.token_expiries);
     metric(os, "rt_streams_evicted_total", "counter", "Idle streams dropped before --replay-age for --max-idle-streams or --max-idle-stream-memory.", m.streams_evicted);
-    metric(os, "rt_bytes_queued", "gauge", "Bytes queued for sending across all connections.", x.bytes_queued);
+    metric(os, "rt_bytes_queued", "gauge", "Bytes queued for sending across all connections (WebSocket and SSE).", x.bytes_queued);
     metric(os, "rt_streams", "gauge", "Live streams (subscription + filter).", x.hub.streams);
     metric(os, "rt_idle_streams", "gauge", "Streams without subscribers, kept for resume.", x.hub.idle_streams);
     metric(os, "rt_idle_stream_bytes", "gauge", "Estimated memory of the idle streams, replay buffers included.", x.hub.idle_stream_bytes);

@@ -10,6 +10,8 @@ namespace rt::server {
 struct metrics {
     std::atomic<std::int64_t> connections{0};
     std::atomic<std::uint64_t> connections_total{0};
+    std::atomic<std::int64_t> sse_connections{0};        // open SSE streams (also counted in connections)
+    std::atomic<std::uint64_t> sse_connections_total{0}; // SSE streams opened (also in connections_total)
     std::atomic<std::uint64_t> auth_failures{0};
     std::atomic<std::uint64_t> messages_received{0};
     std::atomic<std::uint64_t> bad_requests{0};

@@ -52,6 +52,9 @@ struct server_config {
     proto::output_limit_config output;                // --slow-soft, --slow-grace, --slow-hard
     std::uint64_t socket_send_buffer_bytes = 256 * 1024;  // kernel buffer per socket: bounds what a stalled peer pins (autotuning allows 4 MiB)
     std::chrono::milliseconds presence_timeout{30000};// a presence member silent this long is removed
+    // An SSE stream's `: ping` comment: below the 30-60 s idle timeouts of common proxies, and what
+    // lets the server notice a browser that went away without closing (the write fails).
+    std::chrono::milliseconds sse_heartbeat{15000};
     hub_config hub;                                   // replay, subscription, idle-stream and presence limits
     std::chrono::milliseconds shutdown_grace{1500};   // SIGTERM must exit within 2 s
 };

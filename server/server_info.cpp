@@ -33,7 +33,7 @@ std::string server_info_json(const server_config& cfg, bool tokens) {
         {"server", std::string("rt ") + RT_VERSION},
         {"path", cfg.ws_path},
         {"auth", tokens ? "tokens" : "none"},
-        {"features", {{"presence", true}, {"rest", true}, {"sid", true}, {"sse", false}, {"jwt", cfg.jwt.enabled()}}},
+        {"features", {{"presence", true}, {"rest", true}, {"sid", true}, {"sse", true}, {"jwt", cfg.jwt.enabled()}}},
         {"limits", limits},
     };
     return j.dump();

@@ -238,6 +238,8 @@ std::vector<server_setting> make_settings() {
         size("slow-hard", "Queued bytes that close a connection at once", [](auto& c) -> auto& { return c.output.hard_bytes; }),
         size("socket-send-buffer", "Kernel send buffer per connection; 0 = kernel autotuning",
              [](auto& c) -> auto& { return c.socket_send_buffer_bytes; }),
+        duration("sse-heartbeat", "SSE streams (GET /sse) get a `: ping` comment every DURATION",
+                 [](auto& c) -> auto& { return c.sse_heartbeat; }),
         duration("presence-timeout", "Silence after which a presence member is removed", [](auto& c) -> auto& { return c.presence_timeout; }),
         size("max-filter", "Largest subscribe filter (its JSON); bigger is INVALID_FILTER", [](auto& c) -> auto& { return c.hub.max_filter_bytes; }),
         integer("max-idle-streams", "UINT", "Streams without subscribers kept for resume; past it the oldest idle ones go", 0, 10000000,

@@ -6,7 +6,10 @@
 //                     and the handler wrapper (guarded) with the one error rule (fail)
 //   ws_session.cpp    one connection's handlers: handshake, open, close, message (rate limit →
 //                     decode → dispatch, see message_dispatch.hpp), ping
-//   ws_http.cpp       plain HTTP requests on the same port (REST, /healthz, /metrics) and Origin checks
+//   ws_http.cpp       plain HTTP requests on the same port (REST, /healthz, /metrics), Origin checks
+//                     and CORS
+//   ws_sse.cpp        GET /sse: an SSE stream on a deferred HTTP response, written on the
+//                     connection's own socket (sse_stream below)
 //   ws_delivery.cpp   the one send path (deliver) and the hub's delivery_sink (send_to, fan_out)
 //   ws_heartbeat.cpp  pings in slices, pong timeouts, the once-a-second sweep (and expired JWTs)
 //   ws_shutdown.cpp   signals: SIGHUP reloads the tokens and the TLS certificate, SIGINT/SIGTERM
@@ -15,8 +18,11 @@
 // the endpoint has a server context speaks TLS; the handlers above do not know the difference.
 // Thread rule: websocketpp runs each connection's handlers on that connection's strand; the state
 // below is shared across threads only where a mutex says so.
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,6 +72,39 @@ using ws_endpoint = websocketpp::server<ws_config>;
 using connection_ptr = ws_endpoint::connection_ptr;
 using message_ptr = ws_endpoint::message_ptr;
 using steady = std::chrono::steady_clock;
+
+// One SSE stream's transport state (behaviour in ws_sse.cpp). websocketpp answered the request
+// with a deferred response and no longer touches the socket; the stream writes on it through the
+// socket policy's stream (plain or TLS), on the connection's strand. Fields marked "out_mu" are
+// under the conn_context's out_mu, which every frame queued to the connection already holds
+// (deliver); the others are touched on the strand only.
+class sse_stream {
+public:
+    sse_stream(connection_ptr c, asio::io_context& io)
+        : con(std::move(c)), strand(con->get_strand()), heartbeat(io), end_timer(io) {}
+
+    connection_ptr con;  // reset when torn down: the connection (and socket) go once its own handlers end
+    const std::shared_ptr<asio::io_context::strand> strand;
+    std::weak_ptr<conn_context> owner;  // the connection this is the transport of (set once, at start)
+    asio::steady_timer heartbeat;       // the next `: ping`
+    asio::steady_timer end_timer;       // bounds the wait for the last bytes once the server ends the stream
+    std::vector<frame_ptr> in_flight;   // the texts of the write under way
+    std::array<char, 16> read_buf{};    // the client sends nothing after its request: read only to see it go
+    bool gone = false;                  // torn down (sse_finish ran)
+    bool registered = false;            // in conns_ and counted in the metrics
+    // The position the request resumes from (Last-Event-ID or ?since=): the id of a `resumed`
+    // event. Set before the hub sees the stream, then only read.
+    std::optional<proto::stream_position> resumed_from;
+
+    // out_mu:
+    std::deque<frame_ptr> queue;        // texts not yet handed to a write
+    bool started = false;               // the response is committed: writing may begin
+    bool writing = false;               // a write is under way or posted
+    bool ending = false;                // the server ends the stream once the queue is written
+    // Bytes in `queue` and `in_flight`: what the output limit sees in place of websocketpp's
+    // buffered amount. Atomic so /metrics reads it without out_mu.
+    std::atomic<std::uint64_t> queued_bytes{0};
+};
 
 class ws_server final : public delivery_sink {
 public:
@@ -122,15 +161,42 @@ private:
     // Stops the I/O loop once shutting down and the last connection is gone. Caller holds conns_mu_.
     void stop_if_drained_locked();
 
+    // A connection's state once its token is known (WebSocket open, SSE request): rights, rate
+    // limit, output limit, change budget, expiry.
+    std::shared_ptr<conn_context> make_context(identity&& who, const websocketpp::connection_hdl& hdl, std::string remote);
+    // Closes any open connection: a WebSocket with `code`, an SSE stream with its `error` event.
+    void close_connection(const std::weak_ptr<void>& hdl, websocketpp::close::status::value code, const std::string& reason);
+
     // --- ws_http.cpp
     void on_http(websocketpp::connection_hdl hdl);
     void on_http_failed(websocketpp::connection_hdl hdl);
     bool origin_allowed(const connection_ptr& con, const char* what);
+    // An HTTP error answered in the API's shape, {"error":CODE,"message":...}.
+    void http_error(const connection_ptr& con, int status, proto::error_code code, const std::string& message);
     std::string render_metrics();
 
+    // --- ws_sse.cpp
+    // GET /sse (Origin and client text already checked): authenticates, subscribes through the
+    // hub and, on success, defers websocketpp's response and streams; otherwise answers 4xx.
+    void on_sse(const connection_ptr& con, const std::map<std::string, std::string>& query);
+    // Queues SSE text through the one send path (deliver, with the stream's queued bytes).
+    send_status sse_deliver(conn_context& c, const frame_ptr& text, bool droppable, steady::time_point now);
+    // Appends to the queue and starts a write when none is under way. Caller holds c.out_mu.
+    void sse_push_locked(conn_context& c, const frame_ptr& text);
+    // The server ends the stream: the `error` event, then the close once written (bounded). Caller holds c.out_mu.
+    void sse_end_locked(conn_context& c, websocketpp::close::status::value code, const std::string& reason);
+    void sse_write(const std::shared_ptr<conn_context>& ctx);
+    void sse_on_written(const std::shared_ptr<conn_context>& ctx, const std::error_code& ec);
+    void sse_read(const std::shared_ptr<conn_context>& ctx);
+    void sse_schedule_heartbeat(const std::shared_ptr<conn_context>& ctx);
+    // Tears the stream down (once): leaves the hub and the registry, and ends the HTTP connection.
+    void sse_finish(const std::shared_ptr<conn_context>& ctx, const char* why);
+
     // --- ws_delivery.cpp
-    template <class Send>
-    send_status deliver(conn_context& c, const connection_ptr& con, std::uint64_t frame_bytes, bool droppable,
+    // `queued()` gives the bytes already queued for the connection (websocketpp's buffered amount,
+    // or an SSE stream's own count).
+    template <class Queued, class Send>
+    send_status deliver(conn_context& c, Queued&& queued, std::uint64_t frame_bytes, bool droppable,
                         steady::time_point now, Send&& send);
     send_status reply(conn_context& c, const connection_ptr& con, const std::string& text);
     // A pong websocketpp is about to queue for the client's ping: asks the output limit, queues nothing.
@@ -171,6 +237,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::vector<std::vector<std::weak_ptr<void>>> ping_buckets_;  // handles by id % slices; under conns_mu_
     std::uint64_t ping_slice_ = 0;  // the next slice to ping; under conns_mu_
+    const frame_ptr sse_ping_;      // ": ping", shared by every SSE stream's heartbeat
 };
 
 }  // namespace rt::server

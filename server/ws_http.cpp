@@ -1,5 +1,7 @@
 // Plain HTTP requests on the WebSocket port (REST, /healthz, /metrics; handle_http in
-// http_api.cpp decides), and the Origin check shared with the WebSocket handshake.
+// http_api.cpp decides; GET /sse goes to ws_sse.cpp), CORS preflights and headers (cors.hpp), and
+// the Origin check shared with the WebSocket handshake.
+#include "server/cors.hpp"
 #include "server/http_api.hpp"
 #include "server/log.hpp"
 #include "server/ws_detail.hpp"
@@ -31,6 +33,17 @@ bool ws_server::origin_allowed(const connection_ptr& con, const char* what) {
     return false;
 }
 
+void ws_server::http_error(const connection_ptr& con, int status, proto::error_code code, const std::string& message) {
+    std::string body = "{\"error\":";
+    proto::append_json_string(body, proto::to_wire(code));
+    body += ",\"message\":";
+    proto::append_json_string(body, message);
+    body += "}";
+    con->set_status(static_cast<websocketpp::http::status_code::value>(status));
+    con->replace_header("Content-Type", "application/json");
+    con->set_body(body);
+}
+
 void ws_server::on_http(websocketpp::connection_hdl hdl) {
     connection_ptr con = connection(hdl, "http");
     if (!con) return;
@@ -38,12 +51,25 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     std::string path;
     std::map<std::string, std::string> query;
     split_resource(con->get_resource(), path, query);
+    // The Origin passed: a browser's answers carry CORS headers for it (none without an Origin).
+    const std::string origin = con->get_request_header("Origin");
+    const std::string& method = con->get_request().get_method();
+    if (method == "OPTIONS") {
+        if (!cors_preflight_path(path))
+            return http_error(con, 404, proto::error_code::not_found, "CORS preflights are answered for /api/... and /sse only");
+        for (auto& [name, value] : cors_preflight_headers(origin)) con->replace_header(name, value);
+        con->replace_header("Allow", "GET, POST, PATCH, DELETE, OPTIONS");
+        con->set_status(websocketpp::http::status_code::no_content);
+        return;
+    }
+    for (auto& [name, value] : cors_response_headers(origin)) con->replace_header(name, value);
     if (auto text_ok = check_client_text(query); !text_ok) {
         con->set_status(websocketpp::http::status_code::bad_request);
         con->replace_header("Content-Type", "application/json");
         con->set_body(text_ok.error());
         return;
     }
+    if (path == "/sse") return on_sse(con, query);
     // The same token rules as the WebSocket handshake: ?token= or Authorization: Bearer.
     result<identity, std::string> who = state_.access.authenticate(query, con->get_request_header("Authorization"));
     if (!who && path != "/healthz") state_.metrics.auth_failures++;
@@ -52,7 +78,7 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     if (auto ep = con->get_raw_socket().remote_endpoint(ec); !ec) remote_ip = ep.address().to_string();
     else fail(ec, "http peer address");  // the peer left; the request is still answered
     http_call call;
-    call.method = con->get_request().get_method();
+    call.method = method;
     call.path = path;
     call.query = &query;
     call.body = con->get_request_body();
@@ -87,6 +113,10 @@ std::string ws_server::render_metrics() {
     metrics_extra x;
     x.hub = state_.hub.snapshot_stats();
     for (auto& c : open_connections()) {
+        if (c->sse) {
+            x.bytes_queued += c->sse->queued_bytes;
+            continue;
+        }
         std::error_code ec;
         if (auto con = ep_.get_con_from_hdl(c->handle, ec); !ec && con) x.bytes_queued += con->get_buffered_amount();
     }

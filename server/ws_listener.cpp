@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "protocol/close_codes.hpp"
+#include "protocol/sse_events.hpp"
 #include "server/log.hpp"
 #include "server/ws_detail.hpp"
 #include "tls/context.hpp"
@@ -30,7 +31,7 @@ namespace rt::server {
 
 ws_server::ws_server(server_state& state, asio::ip::address listen_address)
     : state_(state), cfg_(state.cfg), listen_address_(listen_address), sweep_timer_(io_),
-      ping_timer_(io_), shutdown_timer_(io_) {
+      ping_timer_(io_), shutdown_timer_(io_), sse_ping_(std::make_shared<const std::string>(proto::sse_comment("ping"))) {
     state_.sink.plug(*this);
 }
 

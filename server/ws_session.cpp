@@ -102,15 +102,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
         if (ec) fail(ec, ("close " + std::to_string(proto::close_code::auth_failed)).c_str());
         return;
     }
-    std::string budget_key = who->budget_key();  // before who's token and rights move into the context
-    auto ctx = std::make_shared<conn_context>(
-        next_id_++, std::move(who->who), std::move(who->token), proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
-        proto::output_limit(cfg_.output));
-    ctx->handle = hdl;
-    ctx->remote = remote;
-    ctx->budget_key = std::move(budget_key);
-    ctx->expires_ms = who->expires_ms;
-    ctx->violations = proto::violation_count(cfg_.abuse_decay);
+    auto ctx = make_context(std::move(*who), hdl, remote);
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
         handshaking_.erase(hdl.lock().get());
@@ -124,6 +116,30 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     state_.metrics.connections++;
     state_.metrics.connections_total++;
     log_line(log_level::debug, "connect conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + " from " + remote);
+}
+
+std::shared_ptr<conn_context> ws_server::make_context(identity&& who, const websocketpp::connection_hdl& hdl, std::string remote) {
+    std::string budget_key = who.budget_key();  // before who's token and rights move into the context
+    auto ctx = std::make_shared<conn_context>(
+        next_id_++, std::move(who.who), std::move(who.token), proto::token_bucket(cfg_.rate_per_s, cfg_.rate_burst),
+        proto::output_limit(cfg_.output));
+    ctx->handle = hdl;
+    ctx->remote = std::move(remote);
+    ctx->budget_key = std::move(budget_key);
+    ctx->expires_ms = who.expires_ms;
+    ctx->violations = proto::violation_count(cfg_.abuse_decay);
+    return ctx;
+}
+
+void ws_server::close_connection(const std::weak_ptr<void>& hdl, websocketpp::close::status::value code, const std::string& reason) {
+    if (auto ctx = find(hdl); ctx && ctx->sse) {
+        std::lock_guard<std::mutex> lock(ctx->out_mu);
+        post_close_locked(*ctx, code, reason);
+        return;
+    }
+    std::error_code ec;
+    ep_.close(hdl, code, reason, ec);
+    if (ec) fail(ec, ("close " + std::to_string(code)).c_str());
 }
 
 void ws_server::on_close(websocketpp::connection_hdl hdl) {

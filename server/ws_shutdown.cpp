@@ -1,6 +1,7 @@
 // Signals: SIGHUP reloads the tokens file (access.cpp decides which connections go) and the TLS
 // certificate (new handshakes only);
-// SIGINT/SIGTERM stop accepting, close every connection with 1001 and stop once they are gone,
+// SIGINT/SIGTERM stop accepting, close every connection with 1001 (an SSE stream gets its `error`
+// event) and stop once they are gone,
 // or after --shutdown-grace.
 #include <csignal>
 
@@ -31,11 +32,8 @@ void ws_server::on_signal(int signo) {
 void ws_server::reload_tokens() {
     auto plan = state_.access.reload(open_connections());
     if (!plan) return;
-    for (auto& [hdl, code] : plan->to_close) {
-        std::error_code ec;
-        ep_.close(hdl, code, code == proto::close_code::auth_failed ? "token revoked" : "token rights changed; reconnect", ec);
-        if (ec) fail(ec, "reload close");
-    }
+    for (auto& [hdl, code] : plan->to_close)
+        close_connection(hdl, code, code == proto::close_code::auth_failed ? "token revoked" : "token rights changed; reconnect");
     state_.access.log_reloaded(*plan);
 }
 
@@ -68,10 +66,7 @@ void ws_server::begin_shutdown(int signo) {
             return;
         }
     }
-    for (auto& h : hdls) {
-        ep_.close(h, proto::close_code::going_away, "server shutting down", ec);
-        if (ec) fail(ec, ("close " + std::to_string(proto::close_code::going_away)).c_str());
-    }
+    for (auto& h : hdls) close_connection(h, proto::close_code::going_away, "server shutting down");
     shutdown_timer_.expires_after(cfg_.shutdown_grace);
     shutdown_timer_.async_wait([this](const std::error_code& e) {
         if (e) return fail(e, "shutdown timer");

@@ -76,7 +76,6 @@ void ws_server::on_sse(const connection_ptr& con, const std::map<std::string, st
     }
     auto request = proto::sse_subscribe_request(query, con->get_request_header("Last-Event-ID"), cfg_.decode);
     if (!request) {
-        state_.metrics.bad_requests++;
         return http_error(con, sse_refusal_status(request.error().code), request.error().code, request.error().message);
     }
 
@@ -89,7 +88,6 @@ void ws_server::on_sse(const connection_ptr& con, const std::map<std::string, st
     // sends meanwhile queue up behind it; a refusal discards it and answers 4xx instead.
     sse_deliver(*ctx, std::make_shared<const std::string>(sse_head(con->get_request_header("Origin"))), false, steady::now());
     if (auto r = state_.hub.subscribe(*ctx, nullptr, *request); !r) {
-        state_.metrics.bad_requests++;
         s.gone = true;
         s.con.reset();
         return http_error(con, sse_refusal_status(r.error().code), r.error().code, r.error().message);
@@ -253,11 +251,13 @@ void ws_server::sse_finish(const std::shared_ptr<conn_context>& ctx, const char*
         state_.metrics.sse_connections--;
     }
     log_line(log_level::debug, "SSE disconnect conn " + std::to_string(ctx->id) + " user=" + log_text(ctx->who.user) + ": " + why);
-    // The TCP socket is shut down first, TLS or not: a write or read of ours may still be pending,
-    // and a TLS close_notify must not run beside it (the stream's end is the connection's end
-    // anyway). Pending operations then fail at once. terminate() lets websocketpp drop the
-    // connection; http_connection_ended: not a failure, no fail handler.
-    s.con->get_raw_socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    // terminate() shuts the socket down (TLS: close_notify first, websocketpp bounds the wait) and
+    // lets websocketpp drop the connection; http_connection_ended: not a failure, no fail handler.
+    // Our pending read is cancelled first, so the TLS shutdown's read is the only one. A write
+    // still under way (the client stopped reading) cannot be followed by a close_notify: then the
+    // TCP connection is shut down at once, and both fail.
+    if (s.in_flight.empty()) s.con->get_raw_socket().cancel(ec);
+    else s.con->get_raw_socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     s.con->terminate(websocketpp::error::make_error_code(websocketpp::error::http_connection_ended));
     s.con.reset();
     if (stopping_) {

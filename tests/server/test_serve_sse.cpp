@@ -10,6 +10,7 @@
 
 #include "client/http_client.hpp"
 #include "helpdesk.hpp"
+#include "jwt_fixtures.hpp"
 #include "support/proc_stats.hpp"
 #include "support/sse_client.hpp"
 #include "support/tls_certs.hpp"
@@ -305,6 +306,19 @@ TEST_CASE("sse: a tokens reload that changes the token's rights ends its stream 
     CHECK(e["error"] == "RIGHTS_CHANGED");
     CHECK(e["code"] == 4003);
     CHECK(c->wait_closed(k_wait));
+}
+
+TEST_CASE("sse: a stream whose JWT expires ends with TOKEN_EXPIRED like 4002", "[serve][sse][jwt]") {
+    auto srv = jwt_helpdesk_server({"--jwt-leeway", "0s"});
+    const std::string token = jwt_mint(jwt_claims_for("alice", jwt_alice_rights(), 1));
+    auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a, "token=" + token));
+    sse_expect(*c, "snapshot");
+    json e = sse_expect(*c, "error");  // within the sweep's second of the expiry
+    CHECK(e["error"] == "TOKEN_EXPIRED");
+    CHECK(e["code"] == 4002);
+    CHECK(c->wait_closed(k_wait));
+    auto m = http_request(srv.port(), "GET", "/metrics", "", {rights_bearer("tok-ops")});
+    CHECK_THAT(m.body, Catch::Contains("rt_token_expiries_total 1") && Catch::Contains("rt_sse_connections 0"));
 }
 
 TEST_CASE("cors: preflights from allowed origins get 204 and the CORS headers, others 403 without them", "[serve][cors]") {

@@ -1,5 +1,7 @@
 #include "protocol/spec_ir_json.hpp"
 
+#include <cstdint>
+
 #include "protocol/spec_expr_text.hpp"
 
 namespace rt::spec {
@@ -51,6 +53,18 @@ json to_ir_json(const app& a) {
         subs.push_back(std::move(j));
     }
     return {{"app", a.name}, {"entities", std::move(entities)}, {"views", std::move(views)}, {"subscriptions", std::move(subs)}};
+}
+
+std::string ir_hash(const app& a) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a 64: offset basis and prime
+    for (unsigned char c : to_ir_json(a).dump()) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    static const char hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = hex[h & 0xf];
+    return out;
 }
 
 }  // namespace rt::spec

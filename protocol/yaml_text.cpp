@@ -10,6 +10,10 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// YAML 1.2 (7.4.2, and the 1.1 readers alike) limits an implicit key to 1024 characters; counted
+// in bytes here, which is never fewer.
+constexpr std::size_t k_max_implicit_key_bytes = 1024;
+
 bool yaml_reserved_word(std::string_view s) {
     std::string lower;
     for (char c : s) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
@@ -116,8 +120,16 @@ void append_block(std::string& out, const ojson& v, int indent) {
     const std::string pad(static_cast<std::size_t>(indent), ' ');
     if (v.is_object()) {
         for (auto it = v.begin(); it != v.end(); ++it) {
+            std::string key;
+            append_string(key, it.key());
             out += pad;
-            append_string(out, it.key());
+            // YAML allows implicit keys ("key: value") of at most 1024 characters; longer ones are
+            // written as explicit keys ("? key" then ": value").
+            if (key.size() > k_max_implicit_key_bytes) {
+                out += "? " + key + "\n" + pad;
+            } else {
+                out += key;
+            }
             out += ':';
             append_after_marker(out, it.value(), indent + 2);
         }

@@ -10,7 +10,8 @@ namespace rt::proto {
 
 // The value as a YAML 1.2 document (ending with a newline) that a YAML parser reads back as the
 // same JSON value, keys in the value's order:
-// - objects and arrays in block style, two spaces per level; empty ones as {} and [];
+// - objects and arrays in block style, two spaces per level; empty ones as {} and []; a key
+//   longer than 1024 bytes as an explicit key ("? key" then ": value");
 // - strings plain when nothing could read them as something else (letters, digits and _ . / $ -
 //   and inner spaces, not starting with a digit, '-' or '.', not true/false/null/yes/no/on/off/~
 //   in any case), otherwise double-quoted with JSON's escapes; a C1 control, U+2028 and U+2029

@@ -84,3 +84,11 @@ TEST_CASE("yaml: objects and arrays in block style, keys in the value's order") 
         "\"3\": key quoted\n";
     REQUIRE(to_yaml(v) == expected);
 }
+
+TEST_CASE("yaml: a key longer than YAML's 1024-character limit is written as an explicit key") {
+    const std::string long_key(1100, 'k');
+    ojson v = ojson::object();
+    v[long_key] = ojson::object({{"a", 1}});
+    v["short"] = ojson::array({ojson::object({{long_key, "x"}})});
+    REQUIRE(to_yaml(v) == "? " + long_key + "\n:\n  a: 1\nshort:\n  - ? " + long_key + "\n    : x\n");
+}

@@ -48,7 +48,7 @@ void register_serve(CLI::App& app, registry& reg) {
         "  rt serve --spec app.spec --check                      # validate the spec (= rt spec check app.spec)\n"
         "  rt serve --spec app.spec --check --tokens tokens.toml # ... and the tokens file against it\n"
         "  rt serve --spec app.spec --db rt.db --tokens tokens.toml --listen 0.0.0.0:8080\n"
-        "\nEndpoints: ws://HOST:PORT/live (protocol v1), /api/<Entity>[/<id>] (REST), /healthz, /metrics.\n"
+        "\nEndpoints: ws://HOST:PORT/live (protocol v1), /api/<Entity>[/<id>] (REST), /api/_asyncapi, /healthz, /metrics.\n"
         "SIGHUP reloads the --tokens file (checked first; a bad file keeps the old one and logs why).\n"
         "Every setting may also come from --config FILE (TOML; keys are the flag names with '_' for '-'); flags win.\n"
         "Durations: 250ms, 5s, 2m. Sizes: 64KiB, 1MiB.\n"

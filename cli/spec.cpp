@@ -92,7 +92,9 @@ void register_spec(CLI::App& app, registry& reg) {
         ->type_name("URL");
     asyncapi->add_option("--format", a->format, "yaml or json [yaml]")->check(CLI::IsMember({"yaml", "json"}))->type_name("FORMAT");
     asyncapi->add_option("-o,--output", a->output, "Write the document to FILE instead of stdout")->type_name("FILE");
-    asyncapi->add_option("--auth", a->auth, "none, tokens or jwt; repeatable [none]")->type_name("KIND");
+    asyncapi->add_option("--auth", a->auth, "none, tokens or jwt; repeatable [none]")
+        ->type_name("KIND")
+        ->allow_extra_args(false);  // one value per --auth, so a spec file after it stays the positional
     asyncapi->callback([a, &reg] { reg.action = [a] { return run_asyncapi(*a); }; });
 }
 

@@ -2,6 +2,8 @@
 // `rt spec asyncapi` prints for its spec and settings; authorised like GET /api/_spec.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "helpdesk.hpp"
@@ -47,4 +49,39 @@ TEST_CASE("GET /api/_asyncapi in development mode: no security schemes, ?user= i
     CHECK_FALSE(doc["components"].contains("securitySchemes"));
     CHECK(doc["components"]["channelBindings"]["live"]["ws"]["query"]["properties"].contains("user"));
     CHECK(doc["channels"].size() >= 2);
+}
+
+TEST_CASE("rt spec check is rt serve --check, rt spec asyncapi refuses bad input with exit 2", "[spec][asyncapi]") {
+    auto check = run_rt({"spec", "check", kanban_spec_path()});
+    CHECK(check.exit_code == 0);
+    CHECK_THAT(check.err, Catch::Contains("rt spec check: " + kanban_spec_path() + " is valid"));
+    CHECK(check.out == run_rt({"serve", "--spec", kanban_spec_path(), "--check"}).out);  // one code, one summary
+    CHECK_THAT(check.out, Catch::Contains("subscription TaskUpdates"));
+
+    const std::string broken = temp_path("broken-asyncapi.spec");
+    std::ofstream(broken) << "app X {\n  entity Task { attr n: int }\n  view V: Tsk where n > 1\n}\n";
+    auto bad_check = run_rt({"spec", "check", broken});
+    CHECK(bad_check.exit_code == 1);
+    CHECK_THAT(bad_check.err, Catch::Contains(broken + ":3:11: error: unknown entity 'Tsk'"));
+    auto bad_doc = run_rt({"spec", "asyncapi", broken});
+    CHECK(bad_doc.exit_code == 2);
+    CHECK(bad_doc.out.empty());
+    CHECK_THAT(bad_doc.err, Catch::Contains(broken + ":3:11: error:"));
+    CHECK_THAT(bad_doc.err, Catch::Contains("rt spec asyncapi: error: 1 error(s) in " + broken));
+
+    auto url = run_rt({"spec", "asyncapi", kanban_spec_path(), "--url", "http://localhost:8080/live"});
+    CHECK(url.exit_code == 2);
+    CHECK_THAT(url.err, Catch::Contains("--url 'http://localhost:8080/live'"));
+    CHECK(run_rt({"spec", "asyncapi", kanban_spec_path(), "--auth", "oauth"}).exit_code == 2);
+    CHECK(run_rt({"spec", "asyncapi", kanban_spec_path(), "--format", "xml"}).exit_code == 2);
+
+    // -o writes what stdout would show; --auth before the spec takes one value.
+    const std::string out = temp_path("kanban.asyncapi.json");
+    auto written = run_rt({"spec", "asyncapi", "--auth", "jwt", kanban_spec_path(), "--format", "json", "-o", out});
+    REQUIRE(written.exit_code == 0);
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == run_rt({"spec", "asyncapi", kanban_spec_path(), "--auth", "jwt", "--format", "json"}).out);
+    CHECK(json::parse(text.str(), nullptr, false)["components"]["securitySchemes"]["bearer"]["bearerFormat"] == "JWT");
 }

@@ -9,6 +9,8 @@
 //               securitySchemes
 #include "protocol/asyncapi.hpp"
 
+#include <cassert>
+
 #include "protocol/asyncapi_schemas.hpp"
 #include "protocol/host_port.hpp"
 #include "protocol/spec_expr_text.hpp"
@@ -63,15 +65,6 @@ std::string kind_text(const app& a, const subscription& s) {
     return {};
 }
 
-const char* kind_word(subscription_kind k) {
-    switch (k) {
-        case subscription_kind::view: return "view";
-        case subscription_kind::by_id: return "by_id";
-        case subscription_kind::entity: return "entity";
-    }
-    return "entity";
-}
-
 // The filter's keys and types, for readers and generators that do not read JSON Schema.
 ojson filter_summary(const entity& e) {
     ojson keys = ojson::object();
@@ -81,7 +74,7 @@ ojson filter_summary(const entity& e) {
 }
 
 ojson subscription_extension(const app& a, const subscription& s, const entity& e) {
-    ojson x = {{"name", s.name}, {"kind", kind_word(s.kind)}, {"entity", s.entity}};
+    ojson x = {{"name", s.name}, {"kind", ir_kind_name(s.kind)}, {"entity", s.entity}};
     if (s.kind == subscription_kind::view) {
         x["view"] = s.view;
         const view* v = a.find_view(s.view);
@@ -163,7 +156,8 @@ ojson unsubscribed_payload(const subscription& s) {
 
 void add_subscription(const app& a, const subscription& s, const std::string& path, ojson& doc) {
     const entity* e = a.find_entity(s.entity);
-    if (!e) return;  // parse_spec() checked every subscription's entity
+    assert(e && "parse_spec() checks every subscription's entity");
+    if (!e) return;
     const std::string& n = s.name;
     ojson& messages = doc["components"]["messages"];
     messages["subscribe." + n] = make_message("subscribe", "subscribe to " + n, "Start (or restart, or resume with since) subscription " + n + ".",

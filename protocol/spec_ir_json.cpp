@@ -20,7 +20,9 @@ const char* kind_name(attr_kind k) {
     return "string";
 }
 
-const char* kind_name(subscription_kind k) {
+}  // namespace
+
+const char* ir_kind_name(subscription_kind k) {
     switch (k) {
         case subscription_kind::view: return "view";
         case subscription_kind::by_id: return "by_id";
@@ -28,8 +30,6 @@ const char* kind_name(subscription_kind k) {
     }
     return "entity";
 }
-
-}  // namespace
 
 json to_ir_json(const app& a) {
     json entities = json::array();
@@ -48,7 +48,7 @@ json to_ir_json(const app& a) {
         views.push_back({{"name", v.name}, {"entity", v.entity}, {"where", v.where ? to_string(*v.where) : std::string()}});
     json subs = json::array();
     for (const subscription& s : a.subscriptions) {
-        json j{{"name", s.name}, {"kind", kind_name(s.kind)}, {"entity", s.entity}};
+        json j{{"name", s.name}, {"kind", ir_kind_name(s.kind)}, {"entity", s.entity}};
         if (s.kind == subscription_kind::view) j["view"] = s.view;
         subs.push_back(std::move(j));
     }

@@ -75,7 +75,7 @@ void add_protocol_schemas(ojson& schemas) {
         {"maxLength", 256},
         {"description", "A name the client gives one subscription, to hold several of one name on a connection."}};
     schemas[std::string(k_position)] = {
-        {"type", "object"},
+        {"type", nullable("object")},  // null: the same as leaving `since` out
         {"description", "A position in a stream: resume after it (the epoch and seq of the last event processed)."},
         {"properties", {{"epoch", {{"type", "string"}, {"minLength", 1}, {"maxLength", 256}}},
                         {"seq", {{"type", "integer"}, {"minimum", 0}}}}},

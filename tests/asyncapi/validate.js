@@ -10,7 +10,8 @@
 // --auth tokens --auth jwt and a wss:// URL are checked too, and the kanban YAML goes through the
 // parser itself. Then every example frame of docs/protocol.md ("json client" / "json server"
 // blocks) must validate (ajv) against its message's payload schema in the kanban document, and
-// every "json rejected" line that names a message must fail it.
+// every "json rejected" line that names a message must fail it; so must a few more frames that
+// rt serve accepts or refuses (moreAccepted, moreRefused).
 //
 // Usage: node validate.js RT_BINARY SOURCE_DIR
 // Exits 0 when every check held, 1 with the failures listed, 77 (CTest: skipped) when
@@ -139,6 +140,28 @@ function messageFor(frame, direction, messages) {
   return t;  // pong, refreshed, error
 }
 
+// More client frames beside protocol.md's: what rt serve accepts, and what it refuses after
+// decoding (INVALID_FILTER, BAD_REQUEST from the row checks), which the schemas refuse too.
+const moreAccepted = [
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":null,"since":null}',
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"assignee":null,"priority":3}}',
+  '{"type":"presence","action":"leave","resource":"board:b1","meta":null}',
+  '{"type":"unsubscribe","sid":"left"}',
+  '{"type":"publish","entity":"Task","operation":"insert","data":{}}',
+  '{"type":"publish","entity":"Task","operation":"update","data":{"id":"t1","assignee":null}}',
+  '{"type":"publish","entity":"Task","operation":"delete","data":{"id":"t1","title":"ignored"}}',
+];
+const moreRefused = [
+  '{"type":"subscribe","subscription":"TaskDetail"}',                                  // by id: filter required
+  '{"type":"subscribe","subscription":"TaskDetail","filter":{"board":"b1"}}',          // ... with an id
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"colour":"red"}}',       // unknown attribute
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"priority":"high"}}',    // ill-typed value
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"id":null}}',            // id is never null
+  '{"type":"publish","entity":"Task","operation":"insert","data":{"status":"later"}}', // not a choice of the union
+  '{"type":"publish","entity":"Task","operation":"insert","data":{"priority":2.5}}',   // int
+  '{"type":"publish","entity":"Task","operation":"update","data":{"id":"t1","colour":"red"}}',
+];
+
 // Lines a JSON Schema cannot refuse, though the codec does.
 const schemaCannotRefuse = new Map([
   ['{"type":"presence","action":"join","resource":"\\ud800"}', 'a lone UTF-16 surrogate is not text; JSON Schema sees a string'],
@@ -179,6 +202,12 @@ function checkExampleFrames(doc) {
       else fail(`docs/protocol.md ${kind} line does not validate against ${name}: ${line}: ${ajv.errorsText(ajv.errors)}`);
     }
   }
+  for (const line of moreAccepted)
+    if (ajv.validate(`asyncapi#/components/messages/${messageFor(JSON.parse(line), 'client', messages)}/payload`, JSON.parse(line))) valid++;
+    else fail(`a frame rt serve accepts does not validate: ${line}: ${ajv.errorsText(ajv.errors)}`);
+  for (const line of moreRefused)
+    if (!ajv.validate(`asyncapi#/components/messages/${messageFor(JSON.parse(line), 'client', messages)}/payload`, JSON.parse(line))) refused++;
+    else fail(`a frame rt serve refuses passes its schema: ${line}`);
   console.log(`docs/protocol.md: ${valid} example frames validate, ${refused} rejected lines refused, ${otherApp} of another app ` +
               `and ${unknownName} naming an unknown subscription skipped`);
   if (valid < 40) fail(`only ${valid} example frames were validated (expected 40 or more)`);

@@ -309,7 +309,7 @@ void add_connection(const app& a, const asyncapi_options& o, ojson& doc) {
     ojson& messages = doc["components"]["messages"];
     ojson channel_messages = ojson::object();
     ojson& ops = doc["operations"];
-    auto op = [&](const std::string& id, const char* action, const char* summary, std::initializer_list<std::string> sent,
+    auto op = [&](const std::string& id, const char* action, const std::string& summary, std::initializer_list<std::string> sent,
                   std::initializer_list<std::string> replies) {
         ojson entry = {{"action", action}, {"channel", channel_ref(ch)}, {"summary", summary}};
         ojson list = ojson::array();
@@ -364,7 +364,8 @@ void add_connection(const app& a, const asyncapi_options& o, ojson& doc) {
                            {"bindings", {{"$ref", "#/components/channelBindings/live"}}}};
 
     for (const entity& e : a.entities)
-        op("publish" + e.name, "receive", "A client changes a row; the reply is published or error.", {"publish" + e.name},
+        op("publish" + e.name, "receive", "A client inserts, updates or deletes a " + e.name + " row; the reply is published or error.",
+           {"publish" + e.name},
            {"published" + e.name, "error"});
     op("presence", "receive", "A client joins or leaves a resource; it gets the resource's users (presenceState, no id) or error.",
        {"presence"}, {"presenceState", "error"});

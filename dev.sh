@@ -28,6 +28,20 @@ install_missing() {
     fi
 }
 
+# The AsyncAPI test's parser (tests/asyncapi: @asyncapi/parser, js-yaml, ajv; npm ci took 18 s, mostly
+# download): fetched while the build compiles, waited for before the tests run.
+asyncapi_npm_pid=""
+start_asyncapi_deps() {
+    [[ -d tests/asyncapi/node_modules/@asyncapi/parser ]] && return 0
+    echo "dev.sh: installing @asyncapi/parser into tests/asyncapi/node_modules (beside the build)" >&2
+    npm ci --prefix tests/asyncapi --no-audit --no-fund --silent >&2 &
+    asyncapi_npm_pid=$!
+}
+wait_asyncapi_deps() {
+    [[ -z $asyncapi_npm_pid ]] && return 0
+    wait "$asyncapi_npm_pid"
+}
+
 build() {  # build DIR [cmake args...]
     local dir=$1; shift
     local t0=$SECONDS
@@ -114,12 +128,16 @@ case "$cmd" in
         ;;
     test)
         install_missing
+        start_asyncapi_deps
         build build
+        wait_asyncapi_deps
         test_all build
         ;;
     asan)
         install_missing
+        start_asyncapi_deps
         build build-asan -DRT_SANITIZE=ON
+        wait_asyncapi_deps
         run_tests build-asan
         ;;
     build)

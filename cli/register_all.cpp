@@ -23,6 +23,7 @@ void register_partition(CLI::App& app, registry& reg);
 void register_subscribe(CLI::App& app, registry& reg);
 void register_publish(CLI::App& app, registry& reg);
 void register_token(CLI::App& app, registry& reg);
+void register_spec(CLI::App& app, registry& reg);
 
 void register_all(CLI::App& app, registry& reg) {
     register_serve(app, reg);
@@ -32,6 +33,7 @@ void register_all(CLI::App& app, registry& reg) {
     register_publish(app, reg);
     register_check(app, reg);
     register_token(app, reg);
+    register_spec(app, reg);
 }
 
 }  // namespace rt::cli

@@ -1,14 +1,13 @@
 // `rt serve`: flags (one per row of server::server_settings()) → server_config → run_server.
-// `--check` validates a spec without serving it.
+// `--check` validates a spec without serving it (the same as `rt spec check`, cli/spec_check.*).
 #include <cstdio>
 #include <map>
 #include <memory>
 
 #include "cli/commands.hpp"
-#include "protocol/spec.hpp"
+#include "cli/spec_check.hpp"
 #include "server/server_config.hpp"
 #include "server/server_settings.hpp"
-#include "server/tokens.hpp"
 #include "server/run_server.hpp"
 
 namespace rt::cli {
@@ -22,27 +21,6 @@ struct serve_flags {
     bool given(const std::string& name) const { return cmd->count("--" + name) > 0; }
     CLI::App* cmd = nullptr;
 };
-
-// Checks the spec and, when given, the tokens file against it.
-int check_spec(const std::string& path, const std::string& tokens_path) {
-    auto app = spec::load_spec_file(path);
-    if (!app) {
-        for (const auto& e : app.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
-        std::fprintf(stderr, "rt serve --check: %zu error(s) in %s\n", app.error().size(), path.c_str());
-        return 1;
-    }
-    std::printf("%s", spec::describe(*app).c_str());
-    std::fprintf(stderr, "rt serve --check: %s is valid\n", path.c_str());
-    if (tokens_path.empty()) return 0;
-    auto tokens = server::load_tokens_file(tokens_path, *app);
-    if (!tokens) {
-        std::fprintf(stderr, "%s\nrt serve --check: %s does not match %s\n", tokens.error().c_str(),
-                     tokens_path.c_str(), path.c_str());
-        return 1;
-    }
-    std::fprintf(stderr, "rt serve --check: %s is valid (%zu tokens)\n", tokens_path.c_str(), tokens->size());
-    return 0;
-}
 
 // Applies the flags the user gave (they win over the config file), each through its row of the
 // settings table. Returns ok, or an error message naming the flag.
@@ -67,10 +45,10 @@ void register_serve(CLI::App& app, registry& reg) {
         "Examples:\n"
         "  rt serve --spec scenarios/kanban.spec                 # dev server on 127.0.0.1:8080\n"
         "  rt serve --spec app.spec --listen 127.0.0.1:0         # pick a free port (printed on stderr)\n"
-        "  rt serve --spec app.spec --check                      # validate the spec, print what it declares\n"
+        "  rt serve --spec app.spec --check                      # validate the spec (= rt spec check app.spec)\n"
         "  rt serve --spec app.spec --check --tokens tokens.toml # ... and the tokens file against it\n"
         "  rt serve --spec app.spec --db rt.db --tokens tokens.toml --listen 0.0.0.0:8080\n"
-        "\nEndpoints: ws://HOST:PORT/live (protocol v1), /api/<Entity>[/<id>] (REST), /healthz, /metrics.\n"
+        "\nEndpoints: ws://HOST:PORT/live (protocol v1), /api/<Entity>[/<id>] (REST), /api/_asyncapi, /healthz, /metrics.\n"
         "SIGHUP reloads the --tokens file (checked first; a bad file keeps the old one and logs why).\n"
         "Every setting may also come from --config FILE (TOML; keys are the flag names with '_' for '-'); flags win.\n"
         "Durations: 250ms, 5s, 2m. Sizes: 64KiB, 1MiB.\n"
@@ -89,7 +67,7 @@ void register_serve(CLI::App& app, registry& reg) {
                     std::fprintf(stderr, "rt serve --check: error: --spec FILE is required\n");
                     return 2;
                 }
-                return check_spec(spec, f->text["tokens"]);
+                return check_spec_file("rt serve --check", spec, f->text["tokens"]);
             }
             server::server_config cfg;
             if (const std::string& file = f->text["config"]; !file.empty()) {

@@ -18,6 +18,13 @@ enum class error_code {
     too_large,
 };
 
+// Every code, in the order of the enum (docs/protocol.md's table; the AsyncAPI document's enum).
+inline constexpr error_code k_all_error_codes[] = {
+    error_code::auth_required,  error_code::forbidden,    error_code::invalid_filter,
+    error_code::rate_limited,   error_code::bad_request,  error_code::unknown_subscription,
+    error_code::too_many_subscriptions, error_code::not_found, error_code::too_large,
+};
+
 std::string_view to_wire(error_code c);
 std::optional<error_code> error_code_from_wire(std::string_view s);
 

@@ -1,5 +1,7 @@
 #include "protocol/spec_ir_json.hpp"
 
+#include <cstdint>
+
 #include "protocol/spec_expr_text.hpp"
 
 namespace rt::spec {
@@ -18,7 +20,9 @@ const char* kind_name(attr_kind k) {
     return "string";
 }
 
-const char* kind_name(subscription_kind k) {
+}  // namespace
+
+const char* ir_kind_name(subscription_kind k) {
     switch (k) {
         case subscription_kind::view: return "view";
         case subscription_kind::by_id: return "by_id";
@@ -26,8 +30,6 @@ const char* kind_name(subscription_kind k) {
     }
     return "entity";
 }
-
-}  // namespace
 
 json to_ir_json(const app& a) {
     json entities = json::array();
@@ -46,11 +48,23 @@ json to_ir_json(const app& a) {
         views.push_back({{"name", v.name}, {"entity", v.entity}, {"where", v.where ? to_string(*v.where) : std::string()}});
     json subs = json::array();
     for (const subscription& s : a.subscriptions) {
-        json j{{"name", s.name}, {"kind", kind_name(s.kind)}, {"entity", s.entity}};
+        json j{{"name", s.name}, {"kind", ir_kind_name(s.kind)}, {"entity", s.entity}};
         if (s.kind == subscription_kind::view) j["view"] = s.view;
         subs.push_back(std::move(j));
     }
     return {{"app", a.name}, {"entities", std::move(entities)}, {"views", std::move(views)}, {"subscriptions", std::move(subs)}};
+}
+
+std::string ir_hash(const app& a) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a 64: offset basis and prime
+    for (unsigned char c : to_ir_json(a).dump()) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    static const char hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = hex[h & 0xf];
+    return out;
 }
 
 }  // namespace rt::spec

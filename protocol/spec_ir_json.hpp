@@ -15,4 +15,12 @@ namespace rt::spec {
 // Attributes in declaration order, `id` first (a string every entity has).
 json to_ir_json(const app& a);
 
+// "view", "by_id" or "entity": a subscription's kind as to_ir_json() and the AsyncAPI document name it.
+const char* ir_kind_name(subscription_kind k);
+
+// 16 hex digits naming what the spec declares: FNV-1a (64 bits) of to_ir_json(a)'s text. Comments
+// and spacing do not change it; any declaration, type, `where` or their order does. The AsyncAPI
+// document's info.version (asyncapi.hpp).
+std::string ir_hash(const app& a);
+
 }  // namespace rt::spec

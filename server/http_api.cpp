@@ -173,6 +173,16 @@ http_response handle_http(hub& h, const http_call& call) {
             return {200, "application/json", spec::to_ir_json(h.app()).dump()};
         return {200, "text/plain; charset=utf-8", std::string(call.spec_text)};
     }
+    // The same for the endpoint's AsyncAPI document: entities and messages, no rows.
+    if (path == "/api/_asyncapi" && call.asyncapi && !h.app().find_entity("_asyncapi")) {
+        if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_asyncapi");
+        spec::asyncapi_options opts = *call.asyncapi;
+        spec::asyncapi_options asked = opts;  // the address the client used, when it is a HOST[:PORT]
+        if (!call.host.empty() && call.host.find('/') == std::string_view::npos &&
+            spec::set_asyncapi_url(asked, opts.scheme + "://" + std::string(call.host)))
+            opts.host = asked.host;
+        return {200, "application/json", spec::to_asyncapi(h.app(), opts).dump()};
+    }
     // The same for what the server announces (limits, features) and the caller's own rights: no rows either.
     if (path == "/api/_info" && !h.app().find_entity("_info")) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_info");

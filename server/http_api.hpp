@@ -1,12 +1,14 @@
 #pragma once
 // REST on the WebSocket port, without the transport: GET/POST/PATCH/DELETE /api/<Entity>[/<id>],
-// GET /api/_spec (the spec's text), GET /api/_info (server_info.hpp), /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
+// GET /api/_spec (the spec's text), GET /api/_info (server_info.hpp), GET /api/_asyncapi
+// (protocol/asyncapi.hpp), /healthz and /metrics. The transport passes method, path, body and the caller's rights in.
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "protocol/asyncapi.hpp"
 #include "server/hub.hpp"
 
 namespace rt::server {
@@ -52,6 +54,10 @@ struct http_call {
     std::function<std::string()> metrics_text;  // renders /metrics
     std::string_view spec_text;                 // GET /api/_spec: the spec the server runs
     std::string_view info_text;                 // GET /api/_info: what the server announces (server_info.hpp)
+    // GET /api/_asyncapi: the server's scheme, path and auth (set at start-up); the host is the
+    // request's `host` when that is a HOST[:PORT], else the address the server was told to listen on.
+    const spec::asyncapi_options* asyncapi = nullptr;
+    std::string_view host;                      // the request's Host header ("" when absent)
     bool development = false;                   // no tokens file: GET /api/_info says "rights":"all"
 };
 

@@ -86,6 +86,7 @@ int run_server(const server_config& cfg) {
     server_state state(cfg, *app, **db, std::move(tokens), std::move(*jwt));
     state.spec_text = std::move(*spec_text);
     state.info_text = server_info_json(cfg, cfg.auth_enabled());
+    state.asyncapi = asyncapi_options_for(cfg);
     return run_ws_server(state, *listen_address);
 }
 

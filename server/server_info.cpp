@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/host_port.hpp"
+
 namespace rt::server {
 
 std::string server_info_json(const server_config& cfg, bool tokens) {
@@ -43,6 +45,16 @@ std::string server_info_for(std::string_view info_text, const rights& who, bool 
     nlohmann::json j = nlohmann::json::parse(info_text);  // server_info_json's own text: always valid
     j["rights"] = development ? nlohmann::json("all") : rights_json(who);
     return j.dump();
+}
+
+spec::asyncapi_options asyncapi_options_for(const server_config& cfg) {
+    spec::asyncapi_options o;
+    o.scheme = cfg.tls_cert_path.empty() ? "ws" : "wss";
+    o.host = proto::to_string(proto::host_port{cfg.listen_host, cfg.listen_port});
+    o.path = cfg.ws_path;
+    o.tokens_file = !cfg.tokens_path.empty();
+    o.jwt = cfg.jwt.enabled();
+    return o;
 }
 
 }  // namespace rt::server

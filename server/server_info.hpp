@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/asyncapi.hpp"
 #include "server/rights.hpp"
 #include "server/server_config.hpp"
 
@@ -18,5 +19,9 @@ std::string server_info_json(const server_config& cfg, bool tokens);
 // The body for one caller: `info_text` (server_info_json's) with "rights" added: `who`'s rights
 // (rights_json), or "all" in development mode (every connection may do everything).
 std::string server_info_for(std::string_view info_text, const rights& who, bool development);
+
+// GET /api/_asyncapi's options for a server started with `cfg`: wss with --tls-cert, its --path,
+// its auth (tokens file, JWT key), and --listen's address as the host until a request names one.
+spec::asyncapi_options asyncapi_options_for(const server_config& cfg);
 
 }  // namespace rt::server

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "protocol/asyncapi.hpp"
 #include "protocol/spec.hpp"
 #include "server/access.hpp"
 #include "server/hub.hpp"
@@ -43,6 +44,7 @@ struct server_state {
     server::access access;
     std::string spec_text;  // the spec file as read at start-up, for GET /api/_spec
     std::string info_text;  // GET /api/_info (server_info.hpp), built at start-up
+    spec::asyncapi_options asyncapi;  // GET /api/_asyncapi: scheme, path and auth from the settings
 };
 
 // Wall-clock milliseconds since the epoch: presence times and stream idle times.

@@ -93,6 +93,9 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     call.metrics_text = [this] { return render_metrics(); };
     call.spec_text = state_.spec_text;
     call.info_text = state_.info_text;
+    call.asyncapi = &state_.asyncapi;
+    const std::string host = con->get_request_header("Host");
+    call.host = host;
     call.development = state_.access.dev_mode();
     http_response r = handle_http(state_.hub, call);
     con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));

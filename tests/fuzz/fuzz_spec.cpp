@@ -1,5 +1,6 @@
 // Fuzz target: the spec language front end (protocol/spec_lexer, spec_parser, spec_check via
-// parse_spec) and what runs on its result (describe, to_string, eval_where).
+// parse_spec) and what runs on its result (describe, to_string, eval_where, the AsyncAPI document
+// and its YAML).
 // Input: a spec file's text.
 // Properties:
 //   parse_spec never crashes; a failure carries 1..101 errors in source order, each inside the
@@ -13,7 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/asyncapi.hpp"
 #include "protocol/spec.hpp"
+#include "protocol/yaml_text.hpp"
 #include "protocol/spec_expr_text.hpp"
 #include "fuzz_check.hpp"
 
@@ -157,6 +160,12 @@ void exercise(const app& a) {
         FUZZ_CHECK(a.find_entity(s.entity) != nullptr, "an accepted subscription carries a declared entity");
         (void)view_change(a, s, nullptr, nullptr);
     }
+    // Its AsyncAPI document: built, and written as JSON (which throws on text that is not UTF-8)
+    // and as YAML.
+    const auto doc = to_asyncapi(a, {});
+    FUZZ_CHECK(doc["channels"].size() == a.subscriptions.size() + 1, "one channel per subscription, plus the connection's");
+    (void)doc.dump();
+    (void)rt::proto::to_yaml(doc);
 }
 
 }  // namespace

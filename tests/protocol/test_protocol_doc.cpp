@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -220,6 +221,8 @@ TEST_CASE("protocol doc: the error-code table lists exactly the codec's error co
         CHECK(documented.count(std::string(to_wire(c))) == 1);
     }
     CHECK(documented.size() == codes.size());
+    // k_all_error_codes (the AsyncAPI document's enum) lists every code, in the enum's order.
+    CHECK(std::vector<error_code>(std::begin(rt::proto::k_all_error_codes), std::end(rt::proto::k_all_error_codes)) == codes);
 }
 
 TEST_CASE("protocol doc: the close-code table lists exactly protocol/close_codes.hpp", "[protocol-doc]") {

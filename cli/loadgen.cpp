@@ -220,6 +220,7 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "  rt loadgen --scenario scenarios/kanban-boards.toml --json out.json\n"
         "  rt loadgen --spec scenarios/helpdesk.spec --conns 10000 --rate 1000/s\n"
         "  rt loadgen --spec server --subscription Triage --filter-attr team --filter-values 20 --mix insert=30,update=40,delete=30\n"
+        "  rt loadgen --url ws://127.0.0.1:8081/live --url ws://127.0.0.1:8082/live --publish-to same --workers 2 --conns 24000\n"
         "\nWorkloads without --spec: the kanban demo. boards (default): connection i subscribes TaskUpdates\n"
         "filtered to board b<i % boards>, each publish updates the task of a random board. --fanout all:\n"
         "everyone subscribes AllTasks.\n"
@@ -245,7 +246,13 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n"
         "--churn: a reconnecting connection resubscribes with since (epoch, last seq): recovered:true\n"
         "replays what it missed and the completeness figures stay exact; a recovered:false resync is\n"
-        "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n" +
+        "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n"
+        "Several nodes: --url once per node. --publish-to any (default) spreads every stream's subscribers\n"
+        "and the publishes over all nodes (nodes sharing streams: rt serve --broker); --publish-to same\n"
+        "keeps each stream on node <stream mod nodes> (independent nodes). The table and JSON (`nodes`)\n"
+        "add per-node counts and latency. --workers N: N processes share the connections (past ~19,900,\n"
+        "the per-process open-file limit), all connected before the first publish, their histograms\n"
+        "merged into one report; a worker that dies fails the run, naming it (docs/workloads.md).\n" +
         std::string(k_client_flags_help) +
         "Ctrl-C stops the run early: the table (and --json) then hold what was measured so far, marked\n"
         "INTERRUPTED; a second Ctrl-C ends at once.\n"

@@ -134,14 +134,16 @@ int run(CLI::App& cmd, const loadgen_flags& f, const registry& reg) {
     for (const auto& url : config.urls) {  // the URLs may come from the scenario file
         client_flags effective = f.client;
         effective.url = url;
-        if (auto usable = check_client_flags(effective, "loadgen"); !usable) return usage_error("loadgen", usable.error());
+        if (auto usable = check_client_flags(effective, "loadgen"); !usable)
+            return usage_error("loadgen", usable.error());
     }
     if (auto r = loadgen::resolve_workload(config, std::chrono::seconds(5)); !r) {
         if (r.error().usage) return usage_error("loadgen", r.error().message);
         std::fprintf(stderr, "rt loadgen: error: %s\n", r.error().message.c_str());
         return 1;
     }
-    if (config.plan && !config.worker) std::fprintf(stderr, "rt loadgen: workload: %s\n", spec::describe(*config.plan, *config.app).c_str());
+    if (config.plan && !config.worker)  // a worker's parent has said it already
+        std::fprintf(stderr, "rt loadgen: workload: %s\n", spec::describe(*config.plan, *config.app).c_str());
 
     loadgen::progress_fn progress;
     if (!config.quiet) progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };

@@ -47,7 +47,8 @@ public:
     static std::optional<delivery_tally> from_json(const nlohmann::json& j, std::string* error = nullptr);
 
 private:
-    using group_key = std::tuple<std::uint32_t, std::uint32_t, std::uint64_t, std::uint64_t>;  // node, board, unique, skipped
+    // node, board, unique, skipped
+    using group_key = std::tuple<std::uint32_t, std::uint32_t, std::uint64_t, std::uint64_t>;
     static void bump(std::vector<std::uint64_t>& per_node, std::uint32_t node, std::uint64_t n);
 
     std::map<group_key, std::uint64_t> groups_;  // -> connections

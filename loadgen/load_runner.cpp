@@ -122,7 +122,9 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
                                                 const std::atomic<bool>* interrupt, run_barrier* barrier) {
     // A worker whose barrier failed stops like an interrupted run, and reports the failure.
     std::string barrier_error;
-    auto interrupted = [interrupt, &barrier_error] { return (interrupt && interrupt->load()) || !barrier_error.empty(); };
+    auto interrupted = [interrupt, &barrier_error] {
+        return (interrupt && interrupt->load()) || !barrier_error.empty();
+    };
     auto meet = [&](const char* phase, const nlohmann::json& payload) -> nlohmann::json {
         if (!barrier || !barrier_error.empty()) return nullptr;
         auto answer = barrier->meet(phase, payload, phase_timeout(config, phase));
@@ -168,7 +170,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     loop.start(config.threads);
     // Addresses of this run's own (see source_addresses.hpp): the last run's TIME-WAIT sockets on
     // the server cannot meet this run's SYNs. A worker's come from the parent: each its own.
-    const bool loopback = std::all_of(urls.begin(), urls.end(), [](const client::ws_url& u) { return is_loopback_ipv4(u.host); });
+    const bool loopback =
+        std::all_of(urls.begin(), urls.end(), [](const client::ws_url& u) { return is_loopback_ipv4(u.host); });
     subscriber_pool pool(loop, config, stats, frames,
                          source_addresses(loopback ? urls.front().host : std::string(), config.source_ips,
                                           config.worker ? config.worker->source_draw : std::random_device{}()),
@@ -209,7 +212,8 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     // (every worker: when the parent says, once all are connected).
     std::int64_t publish_start_us = now_us() + 10'000;
     const nlohmann::json start = meet("connected", {{"subscribed", pool.subscribed()}, {"opened", pool.opened()}});
-    if (start.is_object() && start.contains("publish_start_us")) publish_start_us = start["publish_start_us"].get<std::int64_t>();
+    if (start.is_object() && start.contains("publish_start_us"))
+        publish_start_us = start["publish_start_us"].get<std::int64_t>();
     const std::int64_t length_us = config.warmup_us.count() + config.duration_us.count();
     publish_schedule schedule(publish_start_us, config.rate_per_s, length_us);
     stats.set_measure_from(publish_start_us + config.warmup_us.count());

@@ -40,7 +40,8 @@ std::vector<std::uint64_t> publisher::acked_per_board() const {
 
 result<void, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
     std::vector<std::vector<std::string>> frames(config_.urls.size());
-    for (std::uint32_t b = 0; b < config_.boards; ++b) frames[node_of_stream(config_, b)].push_back(frames_.setup_insert(b));
+    for (std::uint32_t b = 0; b < config_.boards; ++b)
+        frames[node_of_stream(config_, b)].push_back(frames_.setup_insert(b));
     return run_setup(frames, "insert", "created", timeout);
 }
 
@@ -53,7 +54,8 @@ result<void, std::string> publisher::remove_tasks(std::chrono::milliseconds time
     {
         std::lock_guard<std::mutex> lock(pending_mu_);
         for (std::uint32_t b = 0; b < config_.boards; ++b) {
-            for (const auto& id : deletable_[b]) frames[node_of_stream(config_, b)].push_back(frames_.setup_remove(n++, id));
+            for (const auto& id : deletable_[b])
+                frames[node_of_stream(config_, b)].push_back(frames_.setup_remove(n++, id));
             deletable_[b].clear();
         }
     }

@@ -131,7 +131,8 @@ std::string to_table(const loadgen_report& r) {
             const node_figures& f = r.nodes[n];
             os << row("node " + std::to_string(n + 1),
                       f.url + ": " + std::to_string(f.conns_subscribed) + "/" + std::to_string(f.conns_asked) +
-                          " subscribed, " + std::to_string(f.acked) + "/" + std::to_string(f.sent) + " publishes acked");
+                          " subscribed, " + std::to_string(f.acked) + "/" + std::to_string(f.sent) +
+                          " publishes acked");
             os << row("", std::to_string(f.deliveries.delivered) + "/" + std::to_string(f.deliveries.expected) +
                               " delivered, " + std::to_string(f.deliveries.lost) + " lost, " +
                               std::to_string(f.deliveries.duplicated) + " duplicated, " +

@@ -162,7 +162,8 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     // Latency first: the runner stops draining once it sees the count, and the last second's
     // series point must already hold this delivery. A delete carries the row as it was (an older
     // publish's times): counted, not timed.
-    if (!(deletes_ && is_delete_event(text))) stats_.record_delivery(s.node, ev->times.intended_us, ev->times.actual_us, receive_us);
+    if (!(deletes_ && is_delete_event(text)))
+        stats_.record_delivery(s.node, ev->times.intended_us, ev->times.actual_us, receive_us);
     ++stats_.deliveries;
 }
 

@@ -14,7 +14,8 @@ using namespace rt::test;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-TEST_CASE("loadgen: two workers, one merged report with both shares and nothing lost", "[loadgen][integration][workers]") {
+TEST_CASE("loadgen: two workers, one merged report with both shares and nothing lost",
+          "[loadgen][integration][workers]") {
     rt_server srv;
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--workers", "2", "--conns", "200", "--rate", "50/s",
                      "--duration", "2s", "--max-loss", "0", "--max-dup", "0", "--json", "-", "--quiet"},

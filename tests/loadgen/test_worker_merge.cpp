@@ -7,6 +7,7 @@
 
 #include "loadgen/config.hpp"
 #include "loadgen/delivery_tally.hpp"
+#include "loadgen/scenario_file.hpp"
 #include "loadgen/worker_report.hpp"
 #include "protocol/histogram.hpp"
 
@@ -232,7 +233,8 @@ TEST_CASE("workers share the connections and nodes the streams as documented", "
         }
         for (std::uint32_t b = 0; b < c.boards; ++b) {
             INFO(publish_to << " stream " << b);
-            if (std::string(publish_to) == "same") CHECK(nodes_of_stream[b] == std::set<std::uint32_t>{node_of_stream(c, b)});
+            if (std::string(publish_to) == "same")
+                CHECK(nodes_of_stream[b] == std::set<std::uint32_t>{node_of_stream(c, b)});
             else CHECK(nodes_of_stream[b].size() == 3);
         }
         for (auto n : per_node) CHECK(n >= 300);
@@ -265,4 +267,15 @@ TEST_CASE("multi-node and worker settings are checked", "[loadgen][workers]") {
     r = finalize(w);
     REQUIRE_FALSE(r);
     CHECK(r.error().find("workers") != std::string::npos);
+
+    // A scenario file names several nodes with an array.
+    loadgen_config f;
+    REQUIRE(apply_scenario_text(f, "url = [\"ws://127.0.0.1:1/live\", \"ws://127.0.0.1:2/live\"]\n"
+                                   "publish_to = \"same\"\nworkers = 2\n", "nodes.toml").ok());
+    CHECK(f.urls == std::vector<std::string>{"ws://127.0.0.1:1/live", "ws://127.0.0.1:2/live"});
+    CHECK(f.publish_to == publish_target::same);
+    CHECK(f.workers == 2);
+    auto bad = apply_scenario_text(f, "url = [1, 2]\n", "nodes.toml");
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error(), Catch::Contains("nodes.toml: url: expected an array of URL strings"));
 }

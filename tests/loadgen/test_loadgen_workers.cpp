@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -70,8 +72,10 @@ TEST_CASE("loadgen: a worker that dies fails the run, naming it", "[loadgen][int
 
 TEST_CASE("loadgen: two independent nodes, publish-to same, per-node figures", "[loadgen][integration][workers]") {
     rt_server a, b;
+    const std::string html_path = temp_path("two-nodes.html");
     auto r = run_rt({"loadgen", "--url", a.ws_url(), "--url", b.ws_url(), "--publish-to", "same", "--conns", "200",
-                     "--rate", "50/s", "--duration", "1s", "--max-loss", "0", "--json", "-", "--quiet"},
+                     "--rate", "50/s", "--duration", "1s", "--max-loss", "0", "--json", "-", "--quiet", "--report",
+                     html_path},
                     60s);
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     REQUIRE(r.exit_code == 0);
@@ -97,4 +101,8 @@ TEST_CASE("loadgen: two independent nodes, publish-to same, per-node figures", "
     CHECK(delivered == 500);
     CHECK(j["deliveries"]["delivered"] == 500);
     CHECK(r.err.find("node 2") != std::string::npos);  // the table's per-node lines
+    std::ifstream html(html_path);
+    const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+    CHECK(page.find("<h2>Nodes (publish-to same)</h2>") != std::string::npos);
+    CHECK(page.find(b.ws_url()) != std::string::npos);
 }

@@ -106,3 +106,30 @@ TEST_CASE("loadgen: two independent nodes, publish-to same, per-node figures", "
     CHECK(page.find("<h2>Nodes (publish-to same)</h2>") != std::string::npos);
     CHECK(page.find(b.ws_url()) != std::string::npos);
 }
+
+TEST_CASE("loadgen: publish-to any across two names of one server, with workers: every stream on both, nothing lost",
+          "[loadgen][integration][workers]") {
+    // One server under two URLs stands for nodes that share every stream (what rt serve --broker
+    // promises): each stream's subscribers sit on both "nodes", the publishes alternate between
+    // them, so most events reach subscribers through another node than the one they were sent to.
+    rt_server srv;
+    const std::string other = srv.ws_url("via=2");
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--url", other, "--workers", "2", "--conns", "200", "--rate",
+                     "50/s", "--duration", "1s", "--max-loss", "0", "--max-dup", "0", "--json", "-", "--quiet"},
+                    60s);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.exit_code == 0);
+    json j = json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["config"]["publish_to"] == "any");
+    REQUIRE(j["nodes"].size() == 2);
+    for (int n = 0; n < 2; ++n) {
+        INFO("node " << n);
+        CHECK(j["nodes"][n]["conns"]["subscribed"] == 100);
+        CHECK(j["nodes"][n]["publish"]["sent"] == 25);  // every other publish
+        CHECK(j["nodes"][n]["deliveries"]["expected"] == 250);  // each event: 5 of its 10 subscribers here
+        CHECK(j["nodes"][n]["deliveries"]["lost"] == 0);
+    }
+    CHECK(j["deliveries"]["delivered"] == 500);
+    CHECK(j["deliveries"]["out_of_order"] == 0);
+}

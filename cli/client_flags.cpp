@@ -10,8 +10,15 @@ const char* const k_client_flags_help =
     "--url defaults to $RT_URL, else ws://127.0.0.1:8080/live (the dev server); --token to $RT_TOKEN.\n"
     "wss:// verifies the server's certificate and host name against the system's CAs, or --ca FILE's.\n";
 
-void add_client_flags(CLI::App& cmd, client_flags& f) {
-    cmd.add_option("--url", f.url, "Server endpoint ws://HOST:PORT/PATH or wss://... [ws://127.0.0.1:8080/live]")->envname("RT_URL");
+void add_client_flags(CLI::App& cmd, client_flags& f, url_flag urls) {
+    if (urls == url_flag::repeatable)
+        cmd.add_option("--url", f.urls,
+                       "Server endpoint ws://HOST:PORT/PATH or wss://...; repeat it for several servers "
+                       "[ws://127.0.0.1:8080/live]")
+            ->envname("RT_URL");
+    else
+        cmd.add_option("--url", f.url, "Server endpoint ws://HOST:PORT/PATH or wss://... [ws://127.0.0.1:8080/live]")
+            ->envname("RT_URL");
     cmd.add_option("--token", f.token, "Token for the handshake (sent as ?token=...)")->envname("RT_TOKEN");
     add_tls_flags(cmd, f.tls);
 }

@@ -3,6 +3,7 @@
 // --url (env RT_URL) and --token (env RT_TOKEN), and for wss:// URLs --ca FILE and
 // --insecure-skip-verify, registered and checked in one place.
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -20,12 +21,17 @@ constexpr int k_exit_tls_refused = 5;
 
 struct client_flags {
     std::string url = k_default_url;
+    std::vector<std::string> urls;  // --url given several times (url_flag::repeatable); else empty
     std::string token;
     client::tls_trust tls;  // --ca FILE, --insecure-skip-verify
 };
 
+// How many --url a command takes: one (into client_flags::url), or any number (into ::urls:
+// `rt loadgen --url A --url B` spreads its connections over several servers).
+enum class url_flag { single, repeatable };
+
 // Adds --url and --token (with their environment variables) to `cmd`. `f` must outlive parsing.
-void add_client_flags(CLI::App& cmd, client_flags& f);
+void add_client_flags(CLI::App& cmd, client_flags& f, url_flag urls = url_flag::single);
 
 // Adds --ca FILE and --insecure-skip-verify alone (add_client_flags adds them too): for commands
 // whose server URL comes from elsewhere (`rt partition run`'s scenario target).

@@ -2,6 +2,7 @@
 // Each subcommand file registers its flags on the CLI11 app and sets the action to run.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +22,7 @@ bool write_text_file(const std::string& path, const std::string& text);
 struct registry {
     std::function<int()> action;  // set by the subcommand that was selected
     std::string command_line;     // how rt was invoked, for reports that say where they came from
+    std::vector<std::string> args;  // the same, unquoted, without argv[0]: to start a copy of this command
     int run() const { return action ? action() : 2; }
 };
 

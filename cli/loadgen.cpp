@@ -20,7 +20,11 @@
 #include "loadgen/report.hpp"
 #include "loadgen/load_runner.hpp"
 #include "loadgen/scenario_file.hpp"
+#include "loadgen/worker_fleet.hpp"
+#include "loadgen/worker_link.hpp"
+#include "loadgen/worker_report.hpp"
 #include "loadgen/workload_source.hpp"
+#include "os/child_process.hpp"
 #include "os/stop_signals.hpp"
 #include "report/hgrm.hpp"
 #include "report/html_page.hpp"
@@ -36,7 +40,7 @@ const char* const k_setting_flags[] = {
     "churn",      "json",       "report",     "hgrm",
     "max-p50",    "max-p90",    "max-p99",    "max-p999",   "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
-    "spec", "subscription", "filter-attr", "filter-values", "entity", "vary", "mix",
+    "spec", "subscription", "filter-attr", "filter-values", "entity", "vary", "mix", "publish-to", "workers",
 };
 
 struct loadgen_flags {
@@ -45,7 +49,33 @@ struct loadgen_flags {
     std::vector<std::string> thresholds;        // --threshold NAME=VALUE
     std::string scenario;
     bool quiet = false;
+    // A worker of a --workers run (hidden flags the parent adds; worker_fleet.hpp).
+    std::string worker;       // --worker K/N
+    std::string run_tag;      // --run-tag
+    std::uint32_t source_draw = 0;
 };
+
+// Parses --worker K/N (0 <= K < N <= max_workers) and its companions into config.worker.
+result<void, std::string> apply_worker_flags(loadgen::loadgen_config& config, const loadgen_flags& f) {
+    const auto slash = f.worker.find('/');
+    std::uint32_t k = 0, n = 0;
+    try {
+        if (slash == std::string::npos) throw std::invalid_argument("no slash");
+        k = static_cast<std::uint32_t>(std::stoul(f.worker.substr(0, slash)));
+        n = static_cast<std::uint32_t>(std::stoul(f.worker.substr(slash + 1)));
+    } catch (const std::exception&) {
+        return make_unexpected("--worker: expected K/N, got '" + f.worker + "'");
+    }
+    if (n == 0 || k >= n || n > loadgen::max_workers || f.run_tag.empty())
+        return make_unexpected("--worker " + f.worker + ": out of range, or without --run-tag");
+    config.worker = loadgen::worker_role{k, n, f.run_tag, f.source_draw};
+    config.workers = n;
+    return {};
+}
+
+// The end of a run, whichever way it ran: the table, --json, --report, --hgrm, the exit code.
+int emit_report(const loadgen::loadgen_config& config, const loadgen::loadgen_report& report,
+                const std::string& command_line);
 
 // Exit code of a run stopped by Ctrl-C, after its partial summary: the shell's 128 + SIGINT.
 constexpr int exit_interrupted = 130;
@@ -73,15 +103,16 @@ private:
     std::thread thread_;  // last: starts once the members above exist
 };
 
-int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) {
+int run(CLI::App& cmd, const loadgen_flags& f, const registry& reg) {
+    const std::string& command_line = reg.command_line;
     loadgen::loadgen_config config;
     if (!f.scenario.empty()) {
         auto r = loadgen::apply_scenario_file(config, f.scenario);
         if (!r) return usage_error("loadgen", r.error());
     }
     // Flags win over the scenario file; $RT_URL / $RT_TOKEN count as flags.
-    if (cmd.count("--url"))
-        if (auto r = loadgen::apply_setting(config, "url", f.client.url); !r) return usage_error("loadgen", r.error());
+    if (!f.client.urls.empty())
+        if (auto r = loadgen::set_urls(config, f.client.urls); !r) return usage_error("loadgen", r.error());
     if (cmd.count("--token"))
         if (auto r = loadgen::apply_setting(config, "token", f.client.token); !r) return usage_error("loadgen", r.error());
     config.tls = f.client.tls;
@@ -97,31 +128,63 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) 
         if (!r) return usage_error("loadgen", r.error());
     }
     if (f.quiet) config.quiet = true;
+    if (!f.worker.empty())
+        if (auto r = apply_worker_flags(config, f); !r) return usage_error("loadgen", r.error());
     if (auto r = loadgen::finalize(config); !r) return usage_error("loadgen", r.error());
-    client_flags effective = f.client;  // the URL may come from the scenario file
-    effective.url = config.url;
-    if (auto usable = check_client_flags(effective, "loadgen"); !usable) return usage_error("loadgen", usable.error());
+    for (const auto& url : config.urls) {  // the URLs may come from the scenario file
+        client_flags effective = f.client;
+        effective.url = url;
+        if (auto usable = check_client_flags(effective, "loadgen"); !usable)
+            return usage_error("loadgen", usable.error());
+    }
     if (auto r = loadgen::resolve_workload(config, std::chrono::seconds(5)); !r) {
         if (r.error().usage) return usage_error("loadgen", r.error().message);
         std::fprintf(stderr, "rt loadgen: error: %s\n", r.error().message.c_str());
         return 1;
     }
-    if (config.plan) std::fprintf(stderr, "rt loadgen: workload: %s\n", spec::describe(*config.plan, *config.app).c_str());
+    if (config.plan && !config.worker)  // a worker's parent has said it already
+        std::fprintf(stderr, "rt loadgen: workload: %s\n", spec::describe(*config.plan, *config.app).c_str());
 
-    const bool json_to_stdout = config.json_path == "-";
     loadgen::progress_fn progress;
     if (!config.quiet) progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    if (config.worker) {  // a worker: its share goes to the parent, on stdout; nothing else does
+        loadgen::worker_link link;
+        auto report = loadgen::run_loadgen(config, progress, &link.stop_requested(), &link);
+        if (!report) {
+            std::fprintf(stderr, "rt loadgen: error: %s\n", report.error().c_str());
+            link.send_error(report.error());
+            return 1;
+        }
+        link.send_result(loadgen::to_worker_json(*report));
+        return 0;
+    }
     sigint_request sigint;
+    if (config.workers > 1) {
+        const loadgen::worker_command command{os::self_executable(), reg.args};
+        const loadgen::progress_fn relay = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+        auto report = loadgen::run_workers(config, command, relay, &sigint.flag());
+        if (!report) {
+            std::fprintf(stderr, "rt loadgen: error: %s\n", report.error().c_str());
+            return 1;
+        }
+        return emit_report(config, *report, command_line);
+    }
     auto report = loadgen::run_loadgen(config, progress, &sigint.flag());
     if (!report) {
         std::fprintf(stderr, "rt loadgen: error: %s\n", report.error().c_str());
         return 1;
     }
-    const std::string table = loadgen::to_table(*report);
+    return emit_report(config, *report, command_line);
+}
+
+int emit_report(const loadgen::loadgen_config& config, const loadgen::loadgen_report& report,
+                const std::string& command_line) {
+    const bool json_to_stdout = config.json_path == "-";
+    const std::string table = loadgen::to_table(report);
     std::fputs(table.c_str(), json_to_stdout ? stderr : stdout);
     std::fflush(stdout);
     if (!config.json_path.empty()) {
-        const std::string text = loadgen::to_json(*report).dump(2) + "\n";
+        const std::string text = loadgen::to_json(report).dump(2) + "\n";
         if (json_to_stdout) {
             std::fputs(text.c_str(), stdout);
         } else if (!write_text_file(config.json_path, text)) {
@@ -131,18 +194,18 @@ int run(CLI::App& cmd, const loadgen_flags& f, const std::string& command_line) 
     }
     if (!config.report_path.empty()) {
         const report::run_origin origin{command_line, report::format_utc(std::time(nullptr))};
-        if (!write_text_file(config.report_path, loadgen::to_html(*report, config.thresholds, origin))) {
+        if (!write_text_file(config.report_path, loadgen::to_html(report, config.thresholds, origin))) {
             std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.report_path.c_str());
             return 1;
         }
     }
-    if (!config.hgrm_path.empty() && !write_text_file(config.hgrm_path, report::to_hgrm(report->latency_us))) {
+    if (!config.hgrm_path.empty() && !write_text_file(config.hgrm_path, report::to_hgrm(report.latency_us))) {
         std::fprintf(stderr, "rt loadgen: error: cannot write %s\n", config.hgrm_path.c_str());
         return 1;
     }
-    if (!report->ok) {
-        std::fprintf(stderr, "rt loadgen: %s\n", loadgen::verdict_line(*report).c_str());
-        return report->interrupted ? exit_interrupted : 1;
+    if (!report.ok) {
+        std::fprintf(stderr, "rt loadgen: %s\n", loadgen::verdict_line(report).c_str());
+        return report.interrupted ? exit_interrupted : 1;
     }
     return 0;
 }
@@ -159,6 +222,7 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "  rt loadgen --scenario scenarios/kanban-boards.toml --json out.json\n"
         "  rt loadgen --spec scenarios/helpdesk.spec --conns 10000 --rate 1000/s\n"
         "  rt loadgen --spec server --subscription Triage --filter-attr team --filter-values 20 --mix insert=30,update=40,delete=30\n"
+        "  rt loadgen --url ws://127.0.0.1:8081/live --url ws://127.0.0.1:8082/live --publish-to same --workers 2 --conns 24000\n"
         "\nWorkloads without --spec: the kanban demo. boards (default): connection i subscribes TaskUpdates\n"
         "filtered to board b<i % boards>, each publish updates the task of a random board. --fanout all:\n"
         "everyone subscribes AllTasks.\n"
@@ -184,7 +248,13 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n"
         "--churn: a reconnecting connection resubscribes with since (epoch, last seq): recovered:true\n"
         "replays what it missed and the completeness figures stay exact; a recovered:false resync is\n"
-        "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n" +
+        "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n"
+        "Several nodes: --url once per node. --publish-to any (default) spreads every stream's subscribers\n"
+        "and the publishes over all nodes (nodes sharing streams: rt serve --broker); --publish-to same\n"
+        "keeps each stream on node <stream mod nodes> (independent nodes). The table and JSON (`nodes`)\n"
+        "add per-node counts and latency. --workers N: N processes share the connections (past ~19,900,\n"
+        "the per-process open-file limit), all connected before the first publish, their histograms\n"
+        "merged into one report; a worker that dies fails the run, naming it (docs/workloads.md).\n" +
         std::string(k_client_flags_help) +
         "Ctrl-C stops the run early: the table (and --json) then hold what was measured so far, marked\n"
         "INTERRUPTED; a second Ctrl-C ends at once.\n"
@@ -196,7 +266,7 @@ void register_loadgen(CLI::App& app, registry& reg) {
     auto opt = [&](const char* name, const std::string& help) {
         return cmd->add_option(std::string("--") + name, f->values[name], help);
     };
-    add_client_flags(*cmd, f->client);
+    add_client_flags(*cmd, f->client, url_flag::repeatable);
     opt("conns", "Subscriber connections [1000]");
     opt("rate", "Publishes per second, all publishers together: 1000/s, 1/s [100/s]");
     opt("duration", "Measured publishing time after the warm-up: 30s [10s]");
@@ -239,7 +309,16 @@ void register_loadgen(CLI::App& app, registry& reg) {
     cmd->add_option("--threshold", f->thresholds, "Threshold as NAME=VALUE (e.g. max-p99=25ms); unknown names are rejected");
     cmd->add_option("--scenario", f->scenario, "TOML scenario file with any of these settings (flags win)");
     cmd->add_flag("--quiet", f->quiet, "No progress lines");
-    cmd->callback([cmd, f, &reg] { reg.action = [cmd, f, &reg] { return run(*cmd, *f, reg.command_line); }; });
+    opt("publish-to", "With several --url: 'any' spreads publishes and each stream's subscribers over every node\n"
+                      "(nodes sharing streams: rt serve --broker); 'same' keeps each stream, its subscribers and its\n"
+                      "publishes on one node (independent nodes) [any]");
+    opt("workers", "Run the connections in N processes (each under the 20,000 open-file limit, with\n"
+                   "127.A.B.x source addresses of its own), merged into one report [1]");
+    // Set by the parent of a --workers run on each worker it starts (worker_fleet.hpp): hidden.
+    cmd->add_option("--worker", f->worker)->group("");
+    cmd->add_option("--run-tag", f->run_tag)->group("");
+    cmd->add_option("--source-draw", f->source_draw)->group("");
+    cmd->callback([cmd, f, &reg] { reg.action = [cmd, f, &reg] { return run(*cmd, *f, reg); }; });
 }
 
 }  // namespace rt::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 
     rt::cli::registry reg;
     reg.command_line = rt::report::quote_command_line(argc, argv);
+    reg.args.assign(argv + 1, argv + argc);
     rt::cli::register_all(app, reg);
 
     try {

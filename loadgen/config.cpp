@@ -44,7 +44,7 @@ const std::vector<std::string> k_plain_names = {
     "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
     "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
     "threshold", "churn", "report", "hgrm", "spec", "subscription", "filter-attr", "filter-values", "entity", "vary",
-    "mix",
+    "mix", "publish-to", "workers",
 };
 
 }  // namespace
@@ -70,6 +70,33 @@ client::ws_options ws_options_of(const loadgen_config& config) {
     return o;
 }
 
+result<void, std::string> set_urls(loadgen_config& c, const std::vector<std::string>& urls) {
+    if (urls.empty()) return make_unexpected(std::string("url: at least one is needed"));
+    for (const auto& u : urls)
+        if (auto parsed = client::parse_ws_url(u); !parsed) return fail("url", u + ": " + parsed.error());
+    c.urls = urls;
+    return {};
+}
+
+std::uint32_t node_of_stream(const loadgen_config& c, std::uint32_t board) {
+    return board % static_cast<std::uint32_t>(c.urls.size());
+}
+
+std::uint32_t node_of_connection(const loadgen_config& c, std::uint32_t conn, std::uint32_t board) {
+    if (c.publish_to == publish_target::same) return node_of_stream(c, board);
+    // Connection conn is the (conn / streams)-th subscriber of its stream: turning the node with
+    // both spreads every stream over every node and keeps the nodes' shares even.
+    const std::uint32_t streams = std::max<std::uint32_t>(1, c.boards);
+    return (board + conn / streams) % static_cast<std::uint32_t>(c.urls.size());
+}
+
+conn_range own_connections(const loadgen_config& c) {
+    if (!c.worker) return {0, c.conns};
+    const std::uint64_t n = c.conns, k = c.worker->index, w = c.worker->count;
+    const auto first = static_cast<std::uint32_t>(n * k / w);
+    return {first, static_cast<std::uint32_t>(n * (k + 1) / w) - first};
+}
+
 result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_name, std::string_view value) {
     const std::string name = normalize(raw_name);
     auto u32 = [&](std::uint32_t& out, std::uint64_t max) -> result<void, std::string> {
@@ -91,11 +118,18 @@ result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         return {};
     };
 
-    if (name == "url") {
-        auto u = client::parse_ws_url(value);
-        if (!u) return fail(name, u.error());
-        c.url = std::string(value);
+    if (name == "url") return set_urls(c, {std::string(value)});
+    if (name == "publish-to") {
+        if (value == "any") c.publish_to = publish_target::any;
+        else if (value == "same") c.publish_to = publish_target::same;
+        else return fail(name, "expected 'any' (nodes sharing streams through a broker) or 'same' (each stream's "
+                               "publishes go to the node its subscribers are on: independent nodes)");
         return {};
+    }
+    if (name == "workers") {
+        auto r = u32(c.workers, max_workers);
+        if (r && c.workers == 0) return fail(name, "at least 1 (1: no worker processes, the run in this process)");
+        return r;
     }
     if (name == "token") {
         c.token = std::string(value);
@@ -197,6 +231,16 @@ result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_
     return make_unexpected("unknown setting '" + std::string(raw_name) + "' (known: " + all + ")");
 }
 
+result<void, std::string> check_streams_cover_nodes(const loadgen_config& c) {
+    const auto nodes = static_cast<std::uint32_t>(c.urls.size());
+    if (nodes > 1 && c.publish_to == publish_target::same && c.boards < nodes)
+        return make_unexpected("publish-to same: " + std::to_string(c.boards) + " stream" +
+                               (c.boards == 1 ? "" : "s") + " cannot cover " + std::to_string(nodes) +
+                               " nodes (each stream lives on one node); use more streams, or nodes that share "
+                               "streams (rt serve --broker) with --publish-to any");
+    return {};
+}
+
 result<void, std::string> finalize(loadgen_config& c) {
     if (c.conns == 0) return make_unexpected("conns: at least 1 connection is needed");
     if (!(c.rate_per_s > 0)) return make_unexpected("rate: must be above 0/s");
@@ -221,13 +265,24 @@ result<void, std::string> finalize(loadgen_config& c) {
     } else {
         c.boards = 1;
     }
-    if (c.publishers == 0) c.publishers = auto_publishers(c.rate_per_s);
-    if (c.source_ips == 0) c.source_ips = (c.conns + conns_per_source_ip - 1) / conns_per_source_ip;
-    if (c.source_ips > 1) {
-        auto u = client::parse_ws_url(c.url);
-        if (u && !is_loopback_ipv4(u->host))
-            return make_unexpected("source-ips: spreading over 127.A.B.x needs a loopback --url (127.x.x.x)");
-    }
+    const auto nodes = static_cast<std::uint32_t>(c.urls.size());
+    // Every node gets a publisher connection of its own: with `same`, each stream's publishes
+    // must reach its node; with `any`, spreading them is the point.
+    if (c.publishers == 0) c.publishers = std::max(auto_publishers(c.rate_per_s), nodes);
+    if (c.publishers < nodes)
+        return make_unexpected("publishers: at least one per node (" + std::to_string(nodes) + " --url given)");
+    if (c.workers > 1 && c.conns < c.workers)
+        return make_unexpected("workers: " + std::to_string(c.workers) + " processes need at least as many conns");
+    if (c.boards != 0)  // with spec, resolve_workload checks once it knows the streams
+        if (auto r = check_streams_cover_nodes(c); !r) return r;
+    // A worker's share decides its addresses: one 127.A.B.x per 20,000 of its own connections.
+    const std::uint32_t per_process = (c.conns + c.workers - 1) / c.workers;
+    if (c.source_ips == 0) c.source_ips = (per_process + conns_per_source_ip - 1) / conns_per_source_ip;
+    if (c.source_ips > 1)
+        for (const auto& url : c.urls)
+            if (auto u = client::parse_ws_url(url); u && !is_loopback_ipv4(u->host))
+                return make_unexpected("source-ips: spreading over 127.A.B.x needs loopback --url targets (127.x.x.x), "
+                                       "not " + url);
     // Fewer connections than asked is a failure unless the user says how many are enough.
     if (!c.thresholds.has(threshold_kind::min_conns)) {
         auto r = c.thresholds.set("min-conns", std::to_string(c.conns));

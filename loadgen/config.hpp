@@ -23,8 +23,29 @@ enum class workload {
     broadcast,  // every connection subscribes AllTasks: each event goes to all
 };
 
+// Which node a stream's publishes go to, when the run has several (--url A --url B ...).
+enum class publish_target {
+    any,   // spread over every node: the nodes must share their streams (rt serve --broker)
+    same,  // the node that stream's subscribers are on: independent nodes (each serves its own)
+};
+
+// A process of a `rt loadgen --workers N` run, set in it by the parent (hidden flags): which of
+// the run's connections it opens, which source addresses it binds, whether it publishes.
+struct worker_role {
+    std::uint32_t index = 0, count = 1;
+    std::string run_tag;            // the run's, shared by every worker: the same row ids in all
+    std::uint32_t source_draw = 0;  // this worker's 127.A.B.x prefix (source_addresses): its own
+    // One worker publishes (and creates and removes the rows), so one clock and one sequence of
+    // acknowledgements decide what every subscriber should get.
+    bool publishes() const { return index == 0; }
+};
+
 struct loadgen_config {
-    std::string url = "ws://127.0.0.1:8080/live";
+    // The nodes, in order: subscribers and publishers are spread over them (see node_of_*).
+    std::vector<std::string> urls{"ws://127.0.0.1:8080/live"};
+    publish_target publish_to = publish_target::any;
+    std::uint32_t workers = 1;                  // --workers N: processes sharing the connections
+    std::optional<worker_role> worker;          // set in a worker process only
     std::string token;
     client::tls_trust tls;                      // wss://: --ca, --insecure-skip-verify
     std::uint32_t conns = 1000;                 // subscriber connections
@@ -60,6 +81,23 @@ struct loadgen_config {
     threshold_set thresholds;
 };
 
+// The first node's URL: where the spec is fetched from (--spec server), the report's `url`.
+inline const std::string& first_url(const loadgen_config& c) { return c.urls.front(); }
+
+// The node connection `conn` (0 <= conn < conns, over every worker) of stream `board` connects
+// to: with publish_target::same the stream's node, so that a stream lives on one node; with any,
+// in turn over the nodes, so that every stream's subscribers are spread over every node.
+std::uint32_t node_of_connection(const loadgen_config& c, std::uint32_t conn, std::uint32_t board);
+// The node stream `board`'s rows are created and removed on, and, with publish_target::same,
+// its publishes sent to: board mod nodes.
+std::uint32_t node_of_stream(const loadgen_config& c, std::uint32_t board);
+// The connections this process opens: [first, first + count) of the run's conns (all of them
+// outside a worker; else the worker's even share).
+struct conn_range {
+    std::uint32_t first = 0, count = 0;
+};
+conn_range own_connections(const loadgen_config& c);
+
 // Sets one setting from its text form. `name` is a flag name without the dashes ("conns",
 // "max-p99"); '_' and '-' are interchangeable. Errors name the setting and what was expected;
 // an unknown name is an error. Threshold names (max-p99, ...) go to config.thresholds.
@@ -67,6 +105,8 @@ struct loadgen_config {
 client::ws_options ws_options_of(const loadgen_config& config);
 
 result<void, std::string> apply_setting(loadgen_config& config, std::string_view name, std::string_view value);
+// Replaces the nodes with `urls` (at least one; each checked like the url setting).
+result<void, std::string> set_urls(loadgen_config& config, const std::vector<std::string>& urls);
 
 // The names apply_setting accepts, for help texts and the scenario file's error messages.
 const std::vector<std::string>& setting_names();
@@ -75,12 +115,19 @@ const std::vector<std::string>& setting_names();
 // first problem found. Call once, after every setting is applied.
 result<void, std::string> finalize(loadgen_config& config);
 
+// With publish_target::same and several nodes, every node needs a stream of its own: an error
+// naming the numbers otherwise. finalize() checks it for the demo, resolve_workload for a spec.
+result<void, std::string> check_streams_cover_nodes(const loadgen_config& config);
+
 // Publishes per second a single publisher connection may send: the server's default limit is
 // 100 messages/s per connection (burst 200), and half of it leaves room for jitter.
 constexpr double max_rate_per_publisher = 50;
 // Connections per source address before another 127.A.B.x is used: ephemeral ports are
 // 32768-60999 (~28k) per address, and 20k leaves room for the server's own and TIME_WAIT.
 constexpr std::uint32_t conns_per_source_ip = 20'000;
+
+// Worker processes at most: each is a full process with its threads; 2 cores here.
+constexpr std::uint32_t max_workers = 64;
 
 // How many publisher connections `rate` needs at max_rate_per_publisher (at least 1).
 std::uint32_t auto_publishers(double rate_per_s);

@@ -161,6 +161,33 @@ std::string to_html(const loadgen_report& r, const threshold_set& thresholds, co
         figures.push_back({"threshold " + t.name, t.limit + ": " + t.actual + (t.ok ? "  ok" : "  BREACHED")});
     if (!r.first_error.empty()) figures.push_back({"first error", r.first_error});
     page.add_table("Figures", figures);
+    if (r.nodes.size() > 1) {  // --url A --url B: each node's share
+        std::vector<std::vector<std::string>> rows;
+        std::vector<std::string> classes;
+        for (const auto& n : r.nodes) {
+            const delivery_outcome& d = n.deliveries;
+            rows.push_back({n.url, std::to_string(n.conns_subscribed) + "/" + std::to_string(n.conns_asked),
+                            std::to_string(n.acked) + "/" + std::to_string(n.sent),
+                            std::to_string(d.delivered) + "/" + std::to_string(d.expected),
+                            std::to_string(d.lost) + " / " + std::to_string(d.duplicated) + " / " +
+                                std::to_string(d.out_of_order),
+                            latency_text(n.latency_us)});
+            classes.push_back(d.lost + d.duplicated + d.out_of_order == 0 ? "" : "fail");
+        }
+        page.add_grid("Nodes (publish-to " + r.publish_to + ")",
+                      {"node", "subscribed", "publishes acked", "deliveries", "lost / duplicated / out of order",
+                       "latency"},
+                      rows, classes);
+    }
+    if (!r.worker_list.empty()) {  // --workers N: each process's share
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& w : r.worker_list)
+            rows.push_back({std::to_string(w.index), std::to_string(w.pid),
+                            std::to_string(w.conns_subscribed) + "/" + std::to_string(w.conns_asked),
+                            std::to_string(w.delivered), w.first_error.empty() ? "-" : w.first_error});
+        page.add_grid("Worker processes (figures above: merged)",
+                      {"worker", "pid", "subscribed", "delivered", "first error"}, rows);
+    }
 
     page.add_chart(latency_over_time(r, thresholds));
     page.add_chart(percentile_spectrum(r, thresholds));

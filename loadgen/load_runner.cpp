@@ -35,13 +35,9 @@ constexpr auto subscribe_grace = 15s;           // after the ramp: handshakes st
 constexpr auto close_timeout = 5s;
 constexpr auto metrics_timeout = 2s;
 constexpr std::uint64_t spare_fds = 64;         // stdio, the metrics probe, setup connections
-
-std::string make_run_tag() {
-    std::random_device rd;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%d-%04x", static_cast<int>(::getpid()), rd() & 0xffff);
-    return buf;
-}
+constexpr auto worker_margin = 30s;             // a worker's slack per phase on a loaded machine
+constexpr auto publish_start_delay = 100ms;     // from the last worker connected to the first
+                                                // publish: the answer reaches every worker first
 
 // Emits a progress line once a second; the caller polls it from the controller thread.
 class progress_meter {
@@ -82,6 +78,21 @@ private:
     std::uint64_t last_sent_ = 0, last_deliv_ = 0;
 };
 
+// The server counters of every node, summed; nullopt when one node has none.
+std::optional<server_counters> fetch_all_counters(const loadgen_config& config) {
+    server_counters sum;
+    for (const auto& url : config.urls) {
+        auto u = client::parse_ws_url(url);
+        if (!u) return std::nullopt;
+        auto c = fetch_server_counters(client::http_base_of(*u), config.tls, metrics_timeout);
+        if (!c) return std::nullopt;
+        sum.events_dropped += c->events_dropped;
+        sum.slow_disconnects += c->slow_disconnects;
+        sum.rate_limited += c->rate_limited;
+    }
+    return sum;
+}
+
 // Sleeps until `until_us` or for 100 ms, whichever is sooner, so progress keeps flowing.
 void nap_until(std::int64_t until_us) {
     std::int64_t d = std::min<std::int64_t>(until_us - now_us(), 100'000);
@@ -90,23 +101,59 @@ void nap_until(std::int64_t until_us) {
 
 }  // namespace
 
+std::chrono::milliseconds phase_timeout(const loadgen_config& config, const std::string& phase) {
+    using std::chrono::duration_cast;
+    using ms = std::chrono::milliseconds;
+    const auto nodes = static_cast<std::int64_t>(config.urls.size());
+    ms t = worker_margin;
+    if (phase == "connected")
+        t += setup_timeout + publisher_connect_timeout + subscribe_grace +
+             ms(static_cast<std::int64_t>(1000.0 * config.conns / config.ramp_per_s));
+    else if (phase == "published")
+        t += duration_cast<ms>(config.warmup_us + config.duration_us + 2 * config.drain_us) + publish_start_delay;
+    else if (phase == "drained")
+        t += duration_cast<ms>(config.drain_us) + nodes * metrics_timeout;
+    else  // "result": closing, removing the rows, the counters
+        t += close_timeout + setup_timeout + nodes * metrics_timeout;
+    return t;
+}
+
 result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, const progress_fn& progress,
-                                                const std::atomic<bool>* interrupt) {
-    auto interrupted = [interrupt] { return interrupt && interrupt->load(); };
-    auto url = client::parse_ws_url(config.url);
-    if (!url) return make_unexpected(url.error());
+                                                const std::atomic<bool>* interrupt, run_barrier* barrier) {
+    // A worker whose barrier failed stops like an interrupted run, and reports the failure.
+    std::string barrier_error;
+    auto interrupted = [interrupt, &barrier_error] {
+        return (interrupt && interrupt->load()) || !barrier_error.empty();
+    };
+    auto meet = [&](const char* phase, const nlohmann::json& payload) -> nlohmann::json {
+        if (!barrier || !barrier_error.empty()) return nullptr;
+        auto answer = barrier->meet(phase, payload, phase_timeout(config, phase));
+        if (!answer) barrier_error = answer.error();
+        return answer ? *answer : nullptr;
+    };
+    std::vector<client::ws_url> urls;
+    for (const auto& text : config.urls) {
+        auto url = client::parse_ws_url(text);
+        if (!url) return make_unexpected(text + ": " + url.error());
+        urls.push_back(*url);
+    }
+    const conn_range own = own_connections(config);
+    // One worker publishes (creates the rows, sends, removes the rows) for the whole run.
+    const bool publishing = !config.worker || config.worker->publishes();
+    const auto processes = config.worker ? config.worker->count : 1u;
     auto limit = os::raise_open_file_limit();
     if (!limit) return make_unexpected(limit.error());
-    const std::uint64_t fds_needed = std::uint64_t{config.conns} + config.publishers + spare_fds;
+    const std::uint64_t fds_needed = std::uint64_t{own.count} + (publishing ? config.publishers : 0) + spare_fds;
     if (*limit < fds_needed)
         return make_unexpected("open-file limit " + std::to_string(*limit) + " is below the " +
-                               std::to_string(fds_needed) + " descriptors " + std::to_string(config.conns) +
-                               " connections need");
+                               std::to_string(fds_needed) + " descriptors " + std::to_string(own.count) +
+                               " connections need" +
+                               (config.worker ? "" : " (--workers N spreads them over N processes)"));
 
-    const auto before = fetch_server_counters(client::http_base_of(*url), config.tls, metrics_timeout);
+    const auto before = publishing ? fetch_all_counters(config) : std::nullopt;
 
-    run_stats stats;
-    const workload_frames frames(config, make_run_tag());
+    run_stats stats(static_cast<std::uint32_t>(urls.size()));
+    const workload_frames frames(config, config.worker ? config.worker->run_tag : new_run_tag());
     publisher pub(config, stats, frames);
     // A run that cannot start leaves the store as found too: the rows that were inserted before a
     // refusal (a token whose write scope covers some streams only) are deleted again, best effort.
@@ -114,15 +161,21 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
         (void)pub.remove_tasks(setup_timeout);
         return make_unexpected(why);
     };
-    if (auto r = pub.create_tasks(setup_timeout); !r) return abandon(r.error());
-    if (auto r = pub.connect(publisher_connect_timeout); !r) return abandon(r.error());
+    if (publishing) {
+        if (auto r = pub.create_tasks(setup_timeout); !r) return abandon(r.error());
+        if (auto r = pub.connect(publisher_connect_timeout); !r) return abandon(r.error());
+    }
 
     client::io_loop loop;
     loop.start(config.threads);
     // Addresses of this run's own (see source_addresses.hpp): the last run's TIME-WAIT sockets on
-    // the server cannot meet this run's SYNs.
+    // the server cannot meet this run's SYNs. A worker's come from the parent: each its own.
+    const bool loopback =
+        std::all_of(urls.begin(), urls.end(), [](const client::ws_url& u) { return is_loopback_ipv4(u.host); });
     subscriber_pool pool(loop, config, stats, frames,
-                         source_addresses(url->host, config.source_ips, std::random_device{}()));
+                         source_addresses(loopback ? urls.front().host : std::string(), config.source_ips,
+                                          config.worker ? config.worker->source_draw : std::random_device{}()),
+                         own);
     const std::int64_t start_us = now_us();
     progress_meter meter(stats, pool, progress, start_us);
     series_sampler series(stats, pool, start_us);
@@ -132,12 +185,15 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
         series.poll(phase);
     };
 
-    // Ramp: connection i starts at start + i / ramp, with at most max_connecting in flight.
+    // Ramp: connection i starts at start + i / ramp, with at most max_connecting in flight; the
+    // workers share both.
+    const double ramp_per_s = config.ramp_per_s / processes;
+    const std::uint64_t max_connecting = std::max<std::uint64_t>(1, config.max_connecting / processes);
     for (std::uint32_t i = 0; i < pool.size() && !interrupted(); ++i) {
-        const std::int64_t due = start_us + static_cast<std::int64_t>(static_cast<double>(i) * 1e6 / config.ramp_per_s);
-        while ((now_us() < due || pool.pending() >= config.max_connecting) && !interrupted()) {
+        const std::int64_t due = start_us + static_cast<std::int64_t>(static_cast<double>(i) * 1e6 / ramp_per_s);
+        while ((now_us() < due || pool.pending() >= max_connecting) && !interrupted()) {
             tick("ramp");
-            nap_until(pool.pending() >= config.max_connecting ? now_us() + 1000 : due);
+            nap_until(pool.pending() >= max_connecting ? now_us() + 1000 : due);
         }
         if (!interrupted()) pool.open(i);
     }
@@ -148,29 +204,30 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     }
 
     // Membership: who should receive every event from now on.
-    std::vector<std::uint32_t> members_per_board(config.boards, 0);
     std::vector<bool> member(pool.size(), false);
-    for (std::uint32_t i = 0; i < pool.size(); ++i) {
-        if (pool.slots()[i].state == slot_state::subscribed) {
-            member[i] = true;
-            ++members_per_board[pool.slots()[i].board];
-        }
-    }
+    for (std::uint32_t i = 0; i < pool.size(); ++i)
+        member[i] = pool.slots()[i].state == slot_state::subscribed;
 
-    // Publish: warm-up then the measured window, on a fixed schedule that starts shortly from now.
-    const std::int64_t publish_start_us = now_us() + 10'000;
+    // Publish: warm-up then the measured window, on a fixed schedule that starts shortly from now
+    // (every worker: when the parent says, once all are connected).
+    std::int64_t publish_start_us = now_us() + 10'000;
+    const nlohmann::json start = meet("connected", {{"subscribed", pool.subscribed()}, {"opened", pool.opened()}});
+    if (start.is_object() && start.contains("publish_start_us"))
+        publish_start_us = start["publish_start_us"].get<std::int64_t>();
     const std::int64_t length_us = config.warmup_us.count() + config.duration_us.count();
     publish_schedule schedule(publish_start_us, config.rate_per_s, length_us);
     stats.set_measure_from(publish_start_us + config.warmup_us.count());
-    std::atomic<bool> stop{interrupted()};  // interrupted before publishing: publish nothing
-    std::thread publishing([&] { pub.run(schedule, stop); });
+    std::atomic<bool> stop{interrupted() || !publishing};  // interrupted before publishing: publish nothing
+    std::thread publishing_thread([&] {
+        if (!stop) pub.run(schedule, stop);
+    });
     std::int64_t last_send_us = 0;
     bool server_gone = false;
     // Churn runs while publishing, so that reconnects have events to miss and resume.
     const churn_schedule churn(publish_start_us, pool.size(), config.churn_share_per_s);
     std::uint64_t churned = 0;  // reconnects taken from the schedule (done, or skipped: slot busy)
     while (now_us() < schedule.end_us() && !interrupted()) {
-        tick("publish");
+        tick(now_us() < publish_start_us ? "wait" : "publish");
         // Every subscriber dropped: the server is gone or refusing us; the rest would only wait.
         if (pool.subscribed() > 0 && pool.open_now() == 0 && pool.reconnecting() == 0) {
             server_gone = true;
@@ -178,20 +235,20 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
         }
         // Bounded like the ramp: a reconnect waits while max_connecting are under way.
         for (const std::uint64_t due = churn.due(now_us());
-             churned < due && pool.reconnecting() < config.max_connecting; ++churned)
+             churned < due && pool.reconnecting() < max_connecting; ++churned)
             pool.churn(churn.slot(churned));
         nap_until(std::min({schedule.end_us(), churn.per_s() > 0 ? churn.at_us(churned) : schedule.end_us(),
                             now_us() + 100'000}));
     }
     // The publisher may still be catching up if it fell behind: wait for it (bounded by drain).
     const std::int64_t catch_up_deadline = now_us() + config.drain_us.count();
-    while (!server_gone && stats.published_sent < schedule.count() && now_us() < catch_up_deadline &&
+    while (publishing && !server_gone && stats.published_sent < schedule.count() && now_us() < catch_up_deadline &&
            !interrupted()) {
         tick("catch-up");
         nap_until(now_us() + 10'000);
     }
     stop = true;
-    publishing.join();
+    publishing_thread.join();
     last_send_us = now_us();
 
     // Drain: every acknowledged event should reach every member of its board. Interrupted: what is
@@ -205,46 +262,41 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     };
     pub.wait_acks(std::chrono::duration_cast<std::chrono::milliseconds>(
         interrupted() ? std::min<std::chrono::microseconds>(config.drain_us, interrupt_drain) : config.drain_us));
+    // What each stream's members should get: this process's acknowledgements, or every worker's.
+    std::vector<std::uint64_t> acked = pub.acked_per_board();
+    if (const nlohmann::json all = meet("published", {{"acked", acked}});
+        all.is_object() && all.contains("acked") && all["acked"].size() == acked.size())
+        acked = all["acked"].get<std::vector<std::uint64_t>>();
     std::uint64_t expected = 0;
-    for (std::uint32_t b = 0; b < config.boards; ++b) expected += pub.acked(b) * members_per_board[b];
+    for (std::uint32_t i = 0; i < pool.size(); ++i)
+        if (member[i]) expected += acked[pool.slots()[i].board];
     while (!server_gone && stats.deliveries < expected && draining()) {
         tick("drain");
         nap_until(now_us() + 5'000);
     }
     const std::int64_t end_us = now_us();
     std::vector<series_point> points = series.finish("drain");
+    (void)meet("drained", nlohmann::json::object());
 
-    const auto after = fetch_server_counters(client::http_base_of(*url), config.tls, metrics_timeout);
+    const auto after = publishing ? fetch_all_counters(config) : std::nullopt;
     pool.close_all(close_timeout);
     pub.close();
     pool.release();
     loop.stop();  // joins the loop threads: every handler is done, the slots are ours to read
     // Leave the store as found, so the next run against this server starts from the same place.
-    const auto removed = pub.remove_tasks(setup_timeout);
+    const auto removed = publishing ? pub.remove_tasks(setup_timeout) : result<void, std::string>{};
+    if (!barrier_error.empty()) return make_unexpected(barrier_error);
 
     loadgen_report r;
-    r.url = config.url;
-    r.workload = config.plan ? "spec" : config.mode == workload::boards ? "boards" : "broadcast";
-    if (config.plan && config.app) {
-        r.workload_line = spec::describe(*config.plan, *config.app);
-        r.workload_plan = spec::to_json(*config.plan);
-    }
-    r.conns_asked = config.conns;
-    r.boards = config.boards;
-    r.publishers = config.publishers;
-    r.threads = config.threads;
-    r.source_ips = config.source_ips;
+    set_run_settings(r, config);
+    r.conns_asked = own.count;
+    r.publishers = publishing ? config.publishers : 0;
     r.source_addresses = pool.source_addresses();
     r.interrupted = interrupted();
-    r.rate_per_s = config.rate_per_s;
-    r.duration_s = static_cast<double>(config.duration_us.count()) / 1e6;
-    r.warmup_s = static_cast<double>(config.warmup_us.count()) / 1e6;
-    r.payload_bytes = config.payload_bytes;
 
     r.conns_opened = pool.opened();
     r.conns_failed = pool.failed();
     r.conns_dropped = pool.dropped();
-    r.churn_pct_per_min = config.churn_share_per_s * 100 * 60;
     r.reconnects = pool.reconnects_started();
     r.recovered = pool.recovered();
     r.resynced = pool.resynced();
@@ -252,7 +304,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     for (bool m : member) r.conns_subscribed += m ? 1 : 0;
 
     // Interrupted, the schedule's rest never came due: what was sent is what was scheduled.
-    r.scheduled = r.interrupted ? stats.published_sent.load() : schedule.count();
+    r.scheduled = r.interrupted || !publishing ? stats.published_sent.load() : schedule.count();
     r.sent = stats.published_sent;
     r.acked = stats.published_acked;
     r.publish_errors = stats.publish_errors;
@@ -262,21 +314,25 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     r.publish_start_s = static_cast<double>(publish_start_us - start_us) / 1e6;
     r.series = std::move(points);
 
-    for (std::uint32_t i = 0; i < pool.size(); ++i) {
-        if (!member[i]) continue;
-        const auto& s = pool.slots()[i];
-        if (s.left_out) {
-            ++r.left_out;
-            continue;
-        }
-        const std::uint64_t exp = pub.acked(s.board);
-        r.skipped += s.tracker.skipped();
-        r.expected += exp;
-        r.delivered += std::min<std::uint64_t>(s.tracker.unique(), exp);
-        r.lost += s.tracker.lost(exp);
-        r.duplicated += s.tracker.duplicates();
-        r.out_of_order += s.tracker.out_of_order();
+    std::vector<proto::latency_histogram> node_latency = stats.merged_per_node();
+    for (std::uint32_t n = 0; n < urls.size(); ++n) {
+        node_figures f;
+        f.url = config.urls[n];
+        f.sent = pub.sent_to(n);
+        f.acked = pub.acked_by(n);
+        f.latency_us = std::move(node_latency[n]);
+        r.nodes.push_back(std::move(f));
     }
+    for (std::uint32_t i = 0; i < pool.size(); ++i) {
+        const auto& s = pool.slots()[i];
+        ++r.nodes[s.node].conns_asked;
+        if (!member[i]) continue;
+        ++r.nodes[s.node].conns_subscribed;
+        if (s.left_out) r.tally.add_left_out(s.node);
+        else r.tally.add(s.node, s.board, s.tracker);
+    }
+    r.acked_per_board = std::move(acked);
+    settle_deliveries(r);
     r.unparsed = stats.unparsed;
     const double window_s = static_cast<double>(end_us - publish_start_us) / 1e6;
     r.deliveries_per_s = window_s > 0 ? static_cast<double>(r.delivered) / window_s : 0;

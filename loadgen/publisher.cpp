@@ -11,7 +11,7 @@ namespace rt::loadgen {
 
 publisher::publisher(const loadgen_config& config, run_stats& stats, const workload_frames& frames)
     : config_(config), stats_(stats), frames_(frames), acked_(new std::atomic<std::uint64_t>[config.boards]),
-      deletable_(config.boards), inserts_(config.boards, 0) {
+      per_node_(new node_counts[config.urls.size()]), deletable_(config.boards), inserts_(config.boards, 0) {
     for (std::uint32_t b = 0; b < config.boards; ++b) acked_[b] = 0;
     loop_.start(1);  // a publisher sends at most thousands of frames a second: one thread is plenty
 }
@@ -32,32 +32,51 @@ std::string publisher::first_error() const {
     return first_error_;
 }
 
+std::vector<std::uint64_t> publisher::acked_per_board() const {
+    std::vector<std::uint64_t> out(config_.boards);
+    for (std::uint32_t b = 0; b < config_.boards; ++b) out[b] = acked_[b].load();
+    return out;
+}
+
 result<void, std::string> publisher::create_tasks(std::chrono::milliseconds timeout) {
-    std::vector<std::string> frames;
-    frames.reserve(config_.boards);
-    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(frames_.setup_insert(b));
+    std::vector<std::vector<std::string>> frames(config_.urls.size());
+    for (std::uint32_t b = 0; b < config_.boards; ++b)
+        frames[node_of_stream(config_, b)].push_back(frames_.setup_insert(b));
     return run_setup(frames, "insert", "created", timeout);
 }
 
 result<void, std::string> publisher::remove_tasks(std::chrono::milliseconds timeout) {
-    std::vector<std::string> frames;
-    frames.reserve(config_.boards);
-    for (std::uint32_t b = 0; b < config_.boards; ++b) frames.push_back(frames_.setup_remove(b, frames_.row_id(b)));
+    std::vector<std::vector<std::string>> frames(config_.urls.size());
+    std::uint64_t n = 0;  // request ids, unique over every node's frames
+    for (std::uint32_t b = 0; b < config_.boards; ++b)
+        frames[node_of_stream(config_, b)].push_back(frames_.setup_remove(n++, frames_.row_id(b)));
     // Rows the mix inserted and did not delete (acknowledged: their ids are known) go too.
     {
         std::lock_guard<std::mutex> lock(pending_mu_);
-        for (auto& ids : deletable_) {
-            for (const auto& id : ids) frames.push_back(frames_.setup_remove(frames.size(), id));
-            ids.clear();
+        for (std::uint32_t b = 0; b < config_.boards; ++b) {
+            for (const auto& id : deletable_[b])
+                frames[node_of_stream(config_, b)].push_back(frames_.setup_remove(n++, id));
+            deletable_[b].clear();
         }
     }
     return run_setup(frames, "delete", "deleted", timeout);
 }
 
-result<void, std::string> publisher::run_setup(const std::vector<std::string>& frames, const char* verb,
-                                               const char* done_text, std::chrono::milliseconds timeout) {
-    const auto boards = static_cast<std::uint32_t>(frames.size());
-    const std::uint32_t setups = (boards + tasks_per_setup_connection - 1) / tasks_per_setup_connection;
+result<void, std::string> publisher::run_setup(const std::vector<std::vector<std::string>>& frames_by_node,
+                                               const char* verb, const char* done_text,
+                                               std::chrono::milliseconds timeout) {
+    // The setup connections: up to tasks_per_setup_connection frames each, every node's apart.
+    struct chunk {
+        std::uint32_t node, first, last;
+    };
+    std::vector<chunk> chunks;
+    std::uint32_t boards = 0;
+    for (std::uint32_t node = 0; node < frames_by_node.size(); ++node) {
+        const auto count = static_cast<std::uint32_t>(frames_by_node[node].size());
+        boards += count;
+        for (std::uint32_t first = 0; first < count; first += tasks_per_setup_connection)
+            chunks.push_back({node, first, std::min(count, first + tasks_per_setup_connection)});
+    }
     struct setup_state {
         std::atomic<std::uint32_t> done{0};
         std::atomic<std::uint32_t> failed{0};
@@ -65,7 +84,7 @@ result<void, std::string> publisher::run_setup(const std::vector<std::string>& f
         std::string error;
     };
     auto st = std::make_shared<setup_state>();
-    std::vector<std::shared_ptr<client::ws_connection>> setup_cons(setups);
+    std::vector<std::shared_ptr<client::ws_connection>> setup_cons(chunks.size());
 
     auto fail = [st](const std::string& why) {
         std::lock_guard<std::mutex> lock(st->mu);
@@ -73,9 +92,9 @@ result<void, std::string> publisher::run_setup(const std::vector<std::string>& f
         ++st->failed;
     };
     const client::ws_options opts = ws_options_of(config_);
-    for (std::uint32_t c = 0; c < setups; ++c) {
-        const std::uint32_t first = c * tasks_per_setup_connection;
-        const std::uint32_t last = std::min(boards, first + tasks_per_setup_connection);
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+        const std::vector<std::string>& frames = frames_by_node[chunks[c].node];
+        const std::uint32_t first = chunks[c].first, last = chunks[c].last;
         client::ws_handlers h;
         // The connection pointer is only known after connect() returns: on_open reads it from
         // the vector, which is filled before the loop can run the handler (see below).
@@ -102,7 +121,7 @@ result<void, std::string> publisher::run_setup(const std::vector<std::string>& f
             if (code == proto::close_code::abnormal) fail("setup connection failed: " + reason);
         };
         std::unique_lock<std::mutex> lock(*mu);  // on_open waits until the pointer is stored
-        auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
+        auto con = client::ws_connection::connect(loop_, config_.urls[chunks[c].node], std::move(h), opts);
         if (!con) return make_unexpected("setup: " + con.error());
         *holder = con.value();
         setup_cons[c] = std::move(con.value());
@@ -110,7 +129,8 @@ result<void, std::string> publisher::run_setup(const std::vector<std::string>& f
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (st->done + st->failed < boards && st->failed == 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    for (auto& c : setup_cons) c->close();
+    for (auto& con : setup_cons)
+        if (con) con->close();
     setup_cons.clear();
     if (st->failed) {
         std::lock_guard<std::mutex> lock(st->mu);
@@ -132,7 +152,7 @@ result<void, std::string> publisher::connect(std::chrono::milliseconds timeout) 
             ++closed_;
             if (!closing_) note_error("publisher connection closed: " + std::to_string(code) + " " + reason);
         };
-        auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
+        auto con = client::ws_connection::connect(loop_, config_.urls[p % config_.urls.size()], std::move(h), opts);
         if (!con) return make_unexpected("publisher: " + con.error());
         cons_.push_back(std::move(con.value()));
     }
@@ -159,6 +179,7 @@ void publisher::on_reply(std::string_view text) {
         std::lock_guard<std::mutex> lock(pending_mu_);
         if (auto it = pending_.find(reply->id.get<std::uint64_t>()); it != pending_.end()) {
             board = it->second.board;
+            if (published) ++per_node_[it->second.node].acked;
             if (published && !it->second.inserted.empty() && board < config_.boards)
                 deletable_[board].push_back(std::move(it->second.inserted));
             pending_.erase(it);
@@ -173,11 +194,13 @@ void publisher::on_reply(std::string_view text) {
     }
 }
 
-std::string publisher::next_frame(std::uint64_t k, std::uint32_t board, std::string payload, std::uint32_t dice) {
+std::string publisher::next_frame(std::uint64_t k, std::uint32_t board, std::uint32_t node, std::string payload,
+                                  std::uint32_t dice) {
     const spec::change_mix mix = frames_.mix();
     std::lock_guard<std::mutex> lock(pending_mu_);  // before the send: the reply may beat us here
     pending_publish& p = pending_[k];
     p.board = board;
+    p.node = node;
     if (dice < mix.insert_pct) {
         p.inserted = frames_.row_id(board, ++inserts_[board]);
         return frames_.insert(k, board, p.inserted, std::move(payload));
@@ -204,8 +227,18 @@ void publisher::run(const publish_schedule& schedule, const std::atomic<bool>& s
         const std::uint32_t board = pick(rng);
         const std::uint32_t dice = update_only ? 100 : percent(rng);  // the demo's draws stay as they were
         const std::int64_t actual = now_us();
-        const std::string frame = next_frame(k, board, encode_title(intended, actual, config_.payload_bytes), dice);
-        auto& con = cons_[k % cons_.size()];
+        // The connection: with `same`, one on the stream's node (cons_[p] is on node p % nodes);
+        // with `any`, the next in turn, so every node gets its share.
+        const std::size_t nodes = config_.urls.size();
+        std::size_t c = k % cons_.size();
+        if (config_.publish_to == publish_target::same && nodes > 1) {
+            const std::size_t on_node = (cons_.size() - node_of_stream(config_, board) + nodes - 1) / nodes;
+            c = node_of_stream(config_, board) + nodes * (k % on_node);
+        }
+        const auto node = static_cast<std::uint32_t>(c % nodes);
+        const std::string frame =
+            next_frame(k, board, node, encode_title(intended, actual, config_.payload_bytes), dice);
+        auto& con = cons_[c];
         if (con->send(frame)) {
             ++stats_.published_sent;  // sent and refused at once: wait_acks counts it as answered
             ++stats_.publish_errors;
@@ -213,6 +246,7 @@ void publisher::run(const publish_schedule& schedule, const std::atomic<bool>& s
             continue;
         }
         ++stats_.published_sent;
+        ++per_node_[node].sent;
         const std::int64_t lag = actual - intended;
         if (is_late(intended, actual)) ++stats_.late;
         std::int64_t prev = stats_.max_lag_us.load();

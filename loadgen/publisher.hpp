@@ -53,6 +53,11 @@ public:
     bool wait_acks(std::chrono::milliseconds timeout) const;
     // Publishes acknowledged for `board`: events its subscribers should each receive.
     std::uint64_t acked(std::uint32_t board) const { return acked_[board].load(); }
+    // Every board's acked(), in board order.
+    std::vector<std::uint64_t> acked_per_board() const;
+    // Publishes sent to / acknowledged by node n (config.urls[n]).
+    std::uint64_t sent_to(std::uint32_t node) const { return per_node_[node].sent.load(); }
+    std::uint64_t acked_by(std::uint32_t node) const { return per_node_[node].acked.load(); }
     std::string first_error() const;
     // Closes the connections (without waiting for the close handshakes).
     void close();
@@ -61,23 +66,30 @@ private:
     // Sends `frames` (one publish each, answered by `published` or `error`) over short-lived
     // connections, tasks_per_setup_connection each; returns once all are acknowledged, or the
     // first refusal, connection failure or timeout. `verb`/`done_text` name them in errors.
-    result<void, std::string> run_setup(const std::vector<std::string>& frames, const char* verb,
+    // frames[n]: the frames for node n.
+    result<void, std::string> run_setup(const std::vector<std::vector<std::string>>& frames, const char* verb,
                                         const char* done_text, std::chrono::milliseconds timeout);
     struct pending_publish {
         std::uint32_t board = 0;
+        std::uint32_t node = 0;
         std::string inserted;  // the id an insert creates: deletable once acknowledged
     };
     void on_reply(std::string_view text);
     void note_error(const std::string& why);
-    // The frame of publish k on `board`, chosen by the mix; records it in pending_.
-    std::string next_frame(std::uint64_t k, std::uint32_t board, std::string payload, std::uint32_t dice);
+    // The frame of publish k on `board`, sent to `node`, chosen by the mix; records it in pending_.
+    std::string next_frame(std::uint64_t k, std::uint32_t board, std::uint32_t node, std::string payload,
+                           std::uint32_t dice);
 
     const loadgen_config& config_;
     run_stats& stats_;
     const workload_frames& frames_;
     client::io_loop loop_;  // declared before the connections: they must go first
-    std::vector<std::shared_ptr<client::ws_connection>> cons_;
+    std::vector<std::shared_ptr<client::ws_connection>> cons_;  // cons_[p] is on node p % nodes
     std::unique_ptr<std::atomic<std::uint64_t>[]> acked_;
+    struct node_counts {
+        std::atomic<std::uint64_t> sent{0}, acked{0};
+    };
+    std::unique_ptr<node_counts[]> per_node_;
     std::mutex pending_mu_;
     std::unordered_map<std::uint64_t, pending_publish> pending_;  // request id → board, until its reply
     std::vector<std::vector<std::string>> deletable_;  // per board: inserted rows acknowledged, not deleted

@@ -39,6 +39,40 @@ nlohmann::json threshold_number(const threshold_result& t, double v) {
 
 }  // namespace
 
+void set_run_settings(loadgen_report& r, const loadgen_config& config) {
+    r.url = first_url(config);
+    r.urls = config.urls;
+    r.publish_to = config.publish_to == publish_target::same ? "same" : "any";
+    r.workers = config.workers;
+    r.workload = config.plan ? "spec" : config.mode == workload::boards ? "boards" : "broadcast";
+    if (config.plan && config.app) {
+        r.workload_line = spec::describe(*config.plan, *config.app);
+        r.workload_plan = spec::to_json(*config.plan);
+    }
+    r.conns_asked = config.conns;
+    r.boards = config.boards;
+    r.publishers = config.publishers;
+    r.threads = config.threads;
+    r.source_ips = config.source_ips;
+    r.rate_per_s = config.rate_per_s;
+    r.duration_s = static_cast<double>(config.duration_us.count()) / 1e6;
+    r.warmup_s = static_cast<double>(config.warmup_us.count()) / 1e6;
+    r.payload_bytes = config.payload_bytes;
+    r.churn_pct_per_min = config.churn_share_per_s * 100 * 60;
+}
+
+void settle_deliveries(loadgen_report& r) {
+    const delivery_outcome all = r.tally.outcome(r.acked_per_board);
+    r.expected = all.expected;
+    r.delivered = all.delivered;
+    r.lost = all.lost;
+    r.duplicated = all.duplicated;
+    r.out_of_order = all.out_of_order;
+    r.skipped = all.skipped;
+    r.left_out = all.left_out;
+    for (std::uint32_t n = 0; n < r.nodes.size(); ++n) r.nodes[n].deliveries = r.tally.outcome(r.acked_per_board, n);
+}
+
 threshold_inputs inputs_of(const loadgen_report& r) {
     threshold_inputs in;
     in.p50_us = r.latency_us.percentile(50);
@@ -84,6 +118,30 @@ std::string to_table(const loadgen_report& r) {
     if (r.warmup_s > 0) os << " (+" << proto::format_duration_us(r.warmup_s * 1e6) << " warm-up)";
     os << ", " << r.publishers << " publisher" << (r.publishers == 1 ? "" : "s") << "\n";
     if (!r.workload_line.empty()) os << row("workload", r.workload_line);
+    if (r.workers > 1) {
+        std::string w = std::to_string(r.workers) + " processes, their figures merged:";
+        for (const auto& f : r.worker_list)
+            w += " w" + std::to_string(f.index) + " " + std::to_string(f.conns_subscribed) + "/" +
+                 std::to_string(f.conns_asked) + (f.index + 1 < r.worker_list.size() ? "," : "");
+        os << row("workers", w + " subscribed");
+    }
+    if (r.nodes.size() > 1) {
+        os << row("nodes", std::to_string(r.nodes.size()) + ", publish-to " + r.publish_to);
+        for (std::size_t n = 0; n < r.nodes.size(); ++n) {
+            const node_figures& f = r.nodes[n];
+            os << row("node " + std::to_string(n + 1),
+                      f.url + ": " + std::to_string(f.conns_subscribed) + "/" + std::to_string(f.conns_asked) +
+                          " subscribed, " + std::to_string(f.acked) + "/" + std::to_string(f.sent) +
+                          " publishes acked");
+            os << row("", std::to_string(f.deliveries.delivered) + "/" + std::to_string(f.deliveries.expected) +
+                              " delivered, " + std::to_string(f.deliveries.lost) + " lost, " +
+                              std::to_string(f.deliveries.duplicated) + " duplicated, " +
+                              std::to_string(f.deliveries.out_of_order) + " out of order; latency " +
+                              (f.latency_us.count() ? "p50 " + dur(f.latency_us.percentile(50)) + "  p99 " +
+                                                          dur(f.latency_us.percentile(99))
+                                                    : std::string("n/a")));
+        }
+    }
     os << row("connections", std::to_string(r.conns_subscribed) + "/" + std::to_string(r.conns_asked) +
                                  " subscribed, " + std::to_string(r.conns_failed) + " failed, " +
                                  std::to_string(r.conns_dropped) + " dropped during the run");
@@ -159,9 +217,32 @@ nlohmann::json to_json(const loadgen_report& r) {
         server = {{"events_dropped", r.server->events_dropped},
                   {"slow_disconnects", r.server->slow_disconnects},
                   {"rate_limited", r.server->rate_limited}};
+    json nodes = json::array();
+    for (const auto& f : r.nodes)
+        nodes.push_back({{"url", f.url},
+                         {"conns", {{"asked", f.conns_asked}, {"subscribed", f.conns_subscribed}}},
+                         {"publish", {{"sent", f.sent}, {"acked", f.acked}}},
+                         {"deliveries",
+                          {{"expected", f.deliveries.expected},
+                           {"delivered", f.deliveries.delivered},
+                           {"lost", f.deliveries.lost},
+                           {"duplicated", f.deliveries.duplicated},
+                           {"out_of_order", f.deliveries.out_of_order}}},
+                         {"latency_us", f.latency_us.to_json()}});
+    json workers = json::array();
+    for (const auto& f : r.worker_list)
+        workers.push_back({{"index", f.index},
+                           {"pid", f.pid},
+                           {"conns_asked", f.conns_asked},
+                           {"conns_subscribed", f.conns_subscribed},
+                           {"delivered", f.delivered},
+                           {"first_error", f.first_error}});
     return {
         {"config",
          {{"url", r.url},
+          {"urls", r.urls},
+          {"publish_to", r.publish_to},
+          {"workers", r.workers},
           {"workload", r.workload},
           {"workload_plan", r.workload_plan},
           {"conns", r.conns_asked},
@@ -210,6 +291,8 @@ nlohmann::json to_json(const loadgen_report& r) {
         {"latency_us", r.latency_us.to_json()},
         {"latency_uncorrected_us", r.latency_uncorrected_us.to_json()},
         {"series", series_json(r.series)},
+        {"nodes", nodes},
+        {"workers", workers},
         {"server", server},
         {"errors", r.errors()},
         {"first_error", r.first_error},

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/config.hpp"
+#include "loadgen/delivery_tally.hpp"
 #include "loadgen/metrics_probe.hpp"
 #include "loadgen/series_point.hpp"
 #include "loadgen/thresholds.hpp"
@@ -16,9 +17,29 @@
 
 namespace rt::loadgen {
 
+// One node's share of a run (--url A --url B ...): the connections made to it, the publishes
+// sent to it, and the deliveries and latency of its subscribers.
+struct node_figures {
+    std::string url;
+    std::uint64_t conns_asked = 0, conns_subscribed = 0, sent = 0, acked = 0;
+    delivery_outcome deliveries;
+    proto::latency_histogram latency_us;  // corrected, after warm-up
+};
+
+// One process of a --workers run.
+struct worker_figures {
+    std::uint32_t index = 0;
+    int pid = 0;
+    std::uint64_t conns_asked = 0, conns_subscribed = 0, delivered = 0;
+    std::string first_error;
+};
+
 struct loadgen_report {
     // What was asked.
-    std::string url, workload;     // workload: "boards", "broadcast" (the demo) or "spec"
+    std::string url, workload;     // url: the first node's; workload: "boards", "broadcast" (the demo) or "spec"
+    std::vector<std::string> urls;  // every node
+    std::string publish_to = "any";
+    std::uint32_t workers = 1;      // processes that shared the connections
     std::string workload_line;     // a spec workload: spec::describe's line
     nlohmann::json workload_plan;  // a spec workload: spec::to_json (null for the demo)
     std::uint32_t conns_asked = 0, boards = 0, publishers = 0, threads = 0, source_ips = 0;
@@ -36,7 +57,10 @@ struct loadgen_report {
     std::int64_t max_lag_us = 0;
     double publish_seconds = 0;  // first intended send to last actual send
 
-    // Deliveries (members: connections subscribed when publishing started).
+    // Deliveries (members: connections subscribed when publishing started). The figures below
+    // come from `tally` and `acked_per_board` (settle_deliveries), which add up across workers.
+    delivery_tally tally;
+    std::vector<std::uint64_t> acked_per_board;
     std::uint64_t expected = 0, delivered = 0, lost = 0, duplicated = 0, out_of_order = 0, unparsed = 0;
     double deliveries_per_s = 0;
     proto::latency_histogram latency_us;              // receive - intended (corrected), after warm-up
@@ -55,7 +79,10 @@ struct loadgen_report {
     std::vector<series_point> series;
     double publish_start_s = 0;
 
-    std::optional<server_counters> server;  // the difference over the run; none without /metrics
+    std::vector<node_figures> nodes;      // one per url, in order
+    std::vector<worker_figures> worker_list;  // one per worker process (empty without --workers)
+
+    std::optional<server_counters> server;  // the difference over the run, summed over the nodes; none without /metrics
     std::string first_error;
 
     std::vector<threshold_result> thresholds;
@@ -66,6 +93,14 @@ struct loadgen_report {
 
     std::uint64_t errors() const { return publish_errors + conns_failed + conns_dropped + reconnects_failed; }
 };
+
+// Fills what `config` says about the run (urls, workload, rates, ...; conns_asked and publishers
+// from the whole config: a worker overwrites them with its share).
+void set_run_settings(loadgen_report& r, const loadgen_config& config);
+
+// Works out expected, delivered, lost, duplicated, out_of_order, skipped and left_out, in total
+// and per node, from r.tally and r.acked_per_board.
+void settle_deliveries(loadgen_report& r);
 
 // The figures the thresholds check.
 threshold_inputs inputs_of(const loadgen_report& r);

@@ -21,6 +21,7 @@ struct latency_shard {
     proto::latency_histogram subscribe;    // open -> `subscribed` reply
     proto::latency_histogram reconnect;    // churn close -> `subscribed` reply on the new connection
     proto::latency_histogram this_second;  // corrected latency, warm-up included, since take_second()
+    std::vector<proto::latency_histogram> node_corrected;  // corrected, per node (--url A --url B)
 };
 
 struct merged_latency {
@@ -29,7 +30,8 @@ struct merged_latency {
 
 class run_stats {
 public:
-    run_stats();
+    // `nodes`: how many nodes deliveries come from (per-node latency histograms).
+    explicit run_stats(std::uint32_t nodes = 1);
     run_stats(const run_stats&) = delete;
     run_stats& operator=(const run_stats&) = delete;
 
@@ -37,14 +39,17 @@ public:
     // but kept out of the latency figures. Set before publishing starts.
     void set_measure_from(std::int64_t us) { measure_from_us_ = us; }
 
-    // Records one unique delivery's latencies. Any thread.
-    void record_delivery(std::int64_t intended_us, std::int64_t actual_us, std::int64_t receive_us);
+    // Records one unique delivery's latencies, received from `node` (< nodes). Any thread.
+    void record_delivery(std::uint32_t node, std::int64_t intended_us, std::int64_t actual_us, std::int64_t receive_us);
     void record_connect(std::int64_t us);
     void record_subscribe(std::int64_t us);
     void record_reconnect(std::int64_t us);
 
     // A merged copy of every shard. Any thread.
     merged_latency merged() const;
+    // The corrected latency per node, merged over the shards (one entry per node). Any thread;
+    // for the report (progress lines do not need it).
+    std::vector<proto::latency_histogram> merged_per_node() const;
     // Merges every shard's this_second histogram into `into` (reset first) and resets them: the
     // latencies recorded since the previous call. Any thread; the series sampler calls it once a
     // second, so its cost (one pass over each shard's buckets) does not grow with deliveries.
@@ -67,7 +72,8 @@ private:
     // Records `us` into this thread's histogram `which`.
     void record_into(proto::latency_histogram latency_shard::*which, std::int64_t us);
 
-    const std::uint64_t id_;  // tells this run's thread-local shard cache from an earlier run's
+    const std::uint64_t id_;
+    const std::uint32_t nodes_;  // tells this run's thread-local shard cache from an earlier run's
     std::atomic<std::int64_t> measure_from_us_{0};
     mutable std::mutex shards_mu_;
     std::vector<std::unique_ptr<latency_shard>> shards_;

@@ -52,6 +52,15 @@ result<void, std::string> apply_scenario_text(loadgen_config& config, std::strin
             }
             continue;
         }
+        if (const toml::array* list = node.as_array(); list && k == "url") {
+            std::vector<std::string> urls;  // url = ["ws://a/live", "ws://b/live"]: several nodes
+            for (const auto& u : *list) {
+                if (!u.is_string()) return make_unexpected(where + ": expected an array of URL strings");
+                urls.push_back(std::string(u.as_string()->get()));
+            }
+            if (auto r = set_urls(config, urls); !r) return make_unexpected(src + ": " + r.error());
+            continue;
+        }
         auto text = value_text(node);
         if (!text) return make_unexpected(where + ": " + text.error());
         auto r = apply_setting(config, k, *text);

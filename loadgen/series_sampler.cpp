@@ -4,7 +4,7 @@ namespace rt::loadgen {
 
 namespace {
 constexpr std::int64_t second_us = 1'000'000;
-constexpr std::int64_t shortest_last_point_us = 50'000;  // a shorter tail is noise, not a point
+constexpr std::int64_t shortest_last_point_us = 50'000;  // a shorter, empty tail is noise, not a point
 }  // namespace
 
 series_sampler::series_sampler(run_stats& stats, const subscriber_pool& pool, std::int64_t start_us)
@@ -23,7 +23,11 @@ void series_sampler::poll(const char* phase) {
 
 std::vector<series_point> series_sampler::finish(const char* phase) {
     const std::int64_t now = now_us();
-    if (now - last_us_ >= shortest_last_point_us) take(now, phase);
+    // A short tail with deliveries, publishes or errors in it is still a point: without it the
+    // series would not add up to the run's totals.
+    const bool news = stats_.deliveries != last_deliveries_ || stats_.published_sent != last_sent_ ||
+                      errors_now() != last_errors_;
+    if (now - last_us_ >= shortest_last_point_us || (news && now > last_us_)) take(now, phase);
     return std::move(points_);
 }
 

@@ -10,14 +10,18 @@
 namespace rt::loadgen {
 
 subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats,
-                                 const workload_frames& frames, std::vector<std::string> source_addresses)
+                                 const workload_frames& frames, std::vector<std::string> source_addresses,
+                                 conn_range own)
     : loop_(loop), config_(config), stats_(stats), frames_(frames), deletes_(frames.mix().delete_pct > 0),
-      slots_(config.conns), source_ips_(std::move(source_addresses)) {
+      slots_(own.count), source_ips_(std::move(source_addresses)) {
     options_ = ws_options_of(config);
     // Events are small; the default 16 MiB frame limit is for snapshots, which AllTasks may send.
     if (source_ips_.empty()) source_ips_.emplace_back();
-    for (std::uint32_t i = 0; i < slots_.size(); ++i)
-        slots_[i].board = config.mode == workload::boards ? i % config.boards : 0;
+    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+        const std::uint32_t conn = own.first + i;
+        slots_[i].board = config.mode == workload::boards ? conn % config.boards : 0;
+        slots_[i].node = node_of_connection(config, conn, slots_[i].board);
+    }
 }
 
 subscriber_pool::~subscriber_pool() { release(); }
@@ -78,7 +82,7 @@ void subscriber_pool::connect(std::uint32_t i) {
     h.on_open = [this, i] { on_open(i); };
     h.on_message = [this, i](std::string_view text) { on_message(i, text); };
     h.on_close = [this, i](int code, std::string reason) { on_close(i, code, reason); };
-    auto con = client::ws_connection::connect(loop_, config_.url, std::move(h), opts);
+    auto con = client::ws_connection::connect(loop_, config_.urls[s.node], std::move(h), opts);
     if (!con) {
         fail(i, con.error());
         return;
@@ -158,7 +162,8 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     // Latency first: the runner stops draining once it sees the count, and the last second's
     // series point must already hold this delivery. A delete carries the row as it was (an older
     // publish's times): counted, not timed.
-    if (!(deletes_ && is_delete_event(text))) stats_.record_delivery(ev->times.intended_us, ev->times.actual_us, receive_us);
+    if (!(deletes_ && is_delete_event(text)))
+        stats_.record_delivery(s.node, ev->times.intended_us, ev->times.actual_us, receive_us);
     ++stats_.deliveries;
 }
 

@@ -36,6 +36,7 @@ struct subscriber_slot {
     std::int64_t connect_start_us = 0;
     std::int64_t open_us = 0;
     std::uint32_t board = 0;
+    std::uint32_t node = 0;       // index into config.urls: the server this slot connects to
     std::atomic<slot_state> state{slot_state::idle};
     std::atomic<bool> subscribe_sent{false};  // on_open and open() race to send it; one wins
     bool was_subscribed = false;  // reached `subscribed` at some point (state may be closed now)
@@ -49,10 +50,11 @@ struct subscriber_slot {
 class subscriber_pool {
 public:
     // `loop` must outlive the pool; `stats` and `frames` (what each connection subscribes) too.
-    // Connection i binds to source_addresses[i % size] (an empty string: the kernel picks); at
-    // least one entry.
+    // Slot i is the run's connection own.first + i (of own.count): its stream and node follow
+    // from that number (node_of_connection), so workers agree on them. Connection i binds to
+    // source_addresses[i % size] (an empty string: the kernel picks); at least one entry.
     subscriber_pool(client::io_loop& loop, const loadgen_config& config, run_stats& stats,
-                    const workload_frames& frames, std::vector<std::string> source_addresses);
+                    const workload_frames& frames, std::vector<std::string> source_addresses, conn_range own);
     ~subscriber_pool();
     subscriber_pool(const subscriber_pool&) = delete;
     subscriber_pool& operator=(const subscriber_pool&) = delete;

@@ -1,10 +1,21 @@
 #include "loadgen/workload_frames.hpp"
 
+#include <unistd.h>
+
 #include <cassert>
+#include <cstdio>
+#include <random>
 
 namespace rt::loadgen {
 
 using json = nlohmann::json;
+
+std::string new_run_tag() {
+    std::random_device rd;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%d-%04x", static_cast<int>(::getpid()), rd() & 0xffff);
+    return buf;
+}
 
 std::string update_text(std::uint64_t k, std::string_view task_id, std::string_view title) {
     json row = {{"id", std::string(task_id)}, {"title", std::string(title)}, {"priority", (k & 1) ? 2 : 1}};

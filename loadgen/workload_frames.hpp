@@ -22,6 +22,9 @@ std::string insert_text(std::uint32_t board, std::string_view task_id);
 // The delete frame removing `task_id` (of board `b<board>`) at the end of a run.
 std::string delete_text(std::uint32_t board, std::string_view task_id);
 
+// A tag for a new run's row ids: this process's id and a random number.
+std::string new_run_tag();
+
 class workload_frames {
 public:
     // `config` (finalized, resolve_workload done) must outlive this; `run_tag` makes the row ids

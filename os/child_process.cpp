@@ -24,6 +24,12 @@ constexpr auto exit_poll_step = std::chrono::milliseconds(5);
 
 }  // namespace
 
+std::string self_executable() {
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
 result<std::unique_ptr<child_process>, std::string> child_process::spawn(const std::vector<std::string>& argv_text,
                                                                           const child_options& options) {
     if (argv_text.empty()) return make_unexpected(std::string("spawn: empty argv"));
@@ -33,7 +39,7 @@ result<std::unique_ptr<child_process>, std::string> child_process::spawn(const s
     argv.push_back(nullptr);
 
     int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
-    const bool feed_stdin = !options.stdin_null;
+    const bool feed_stdin = !options.stdin_null || options.stdin_pipe;
     if ((feed_stdin && ::pipe2(in_pipe, O_CLOEXEC) != 0) ||
         (options.capture_stdout && ::pipe2(out_pipe, O_CLOEXEC) != 0) || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
         std::string why = sys_error("pipe");
@@ -53,6 +59,7 @@ result<std::unique_ptr<child_process>, std::string> child_process::spawn(const s
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
         }
+        if (options.own_process_group) ::setpgid(0, 0);
         const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         ::dup2(feed_stdin ? in_pipe[0] : null_fd, 0);
         ::dup2(options.capture_stdout ? out_pipe[1] : null_fd, 1);
@@ -66,7 +73,9 @@ result<std::unique_ptr<child_process>, std::string> child_process::spawn(const s
     p->pid_ = pid;
     p->max_kept_bytes_ = options.max_kept_bytes;
     p->out_.open = options.capture_stdout;
-    if (feed_stdin) {
+    if (options.stdin_pipe) {
+        p->in_fd_ = in_pipe[1];
+    } else if (feed_stdin) {
         p->in_thread_ = std::thread([fd = in_pipe[1], text = options.stdin_text] {
             std::size_t off = 0;
             while (off < text.size()) {
@@ -106,6 +115,7 @@ void child_process::read_into(int fd, buffer& sink) {
 }
 
 child_process::~child_process() {
+    close_stdin();
     kill_now();
     join_output();
 }
@@ -156,6 +166,24 @@ std::string child_process::recent_lines(std::size_t n) const {
         out += '\n';
     }
     return out;
+}
+
+bool child_process::write_stdin(std::string_view text) {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    std::size_t off = 0;
+    while (in_fd_ >= 0 && off < text.size()) {
+        const ssize_t n = ::write(in_fd_, text.data() + off, text.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        off += static_cast<std::size_t>(n);
+    }
+    return in_fd_ >= 0;
+}
+
+void child_process::close_stdin() {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    if (in_fd_ >= 0) ::close(in_fd_);
+    in_fd_ = -1;
 }
 
 void child_process::signal(int sig) {

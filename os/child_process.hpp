@@ -29,12 +29,22 @@ struct child_options {
     bool stdin_null = false;       // stdin from /dev/null instead (stdin_text ignored)
     bool capture_stdout = true;    // false: stdout goes to /dev/null
     bool die_with_parent = false;  // PR_SET_PDEATHSIG: the child gets SIGKILL if this process dies
+    // Keep the child's stdin open for write_stdin() (stdin_text and stdin_null ignored): a
+    // control channel. It ends with close_stdin() or the destructor.
+    bool stdin_pipe = false;
+    // A process group of its own (setpgid): a terminal's Ctrl-C then reaches only this process,
+    // which decides what the child gets.
+    bool own_process_group = false;
     // Captured text kept per stream; past it the oldest whole lines go. Unbounded by default: a
     // test reads everything a short-lived child printed; a long chaos run keeps only the tail.
     std::size_t max_kept_bytes = 0;  // 0 = keep everything
 };
 
 enum class child_stream { out, err };
+
+// The path of this process's own executable (/proc/self/exe), to start another copy of it;
+// empty when it cannot be read.
+std::string self_executable();
 
 class child_process {
 public:
@@ -68,6 +78,11 @@ public:
     std::optional<int> stop(std::chrono::milliseconds grace);
     // SIGKILL and reap; no-op when not running.
     void kill_now();
+    // With child_options::stdin_pipe: writes all of `text` to the child's stdin. False when the
+    // pipe is closed or the child has gone (the caller must ignore SIGPIPE). Any thread.
+    bool write_stdin(std::string_view text);
+    // Closes the child's stdin (end of file there). Idempotent; any thread.
+    void close_stdin();
     // Waits until the child's stdout and stderr are closed (it exited, or handed them on).
     void join_output();
 
@@ -81,6 +96,8 @@ private:
     buffer& stream(child_stream which) { return which == child_stream::out ? out_ : err_; }
 
     int pid_ = -1;
+    std::mutex in_mu_;
+    int in_fd_ = -1;  // stdin_pipe: our end of the child's stdin; guarded by in_mu_
     std::size_t max_kept_bytes_ = 0;
     std::optional<int> exit_code_;
     mutable std::mutex mu_;

@@ -130,4 +130,51 @@ nlohmann::json latency_histogram::to_json() const {
     };
 }
 
+nlohmann::json latency_histogram::to_buckets_json() const {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+        if (counts_[i] != 0) buckets.push_back({i, counts_[i]});
+    return {{"layout", {sub_bucket_count, bucket_count}},
+            {"buckets", std::move(buckets)},
+            {"count", count_},
+            {"min", min()},
+            {"max", max()},
+            {"sum", sum_us_},
+            {"overflow", overflow_count_}};
+}
+
+std::optional<latency_histogram> latency_histogram::from_buckets_json(const nlohmann::json& j, std::string* error) {
+    auto fail = [error](const std::string& why) -> std::optional<latency_histogram> {
+        if (error) *error = "histogram: " + why;
+        return std::nullopt;
+    };
+    if (!j.is_object()) return fail("expected an object");
+    const nlohmann::json layout = nlohmann::json::array({sub_bucket_count, bucket_count});
+    if (j.value("layout", nlohmann::json()) != layout)
+        return fail("layout " + j.value("layout", nlohmann::json()).dump() + " is not this build's " + layout.dump());
+    auto number = [&j](const char* key) { return j.contains(key) && j[key].is_number(); };
+    if (!number("count") || !number("min") || !number("max") || !number("sum") || !number("overflow") ||
+        !j.contains("buckets") || !j["buckets"].is_array())
+        return fail("expected count, min, max, sum, overflow (numbers) and buckets (an array)");
+    latency_histogram h;
+    std::uint64_t total = 0;
+    for (const auto& b : j["buckets"]) {
+        auto whole = [](const nlohmann::json& v) { return v.is_number_integer() && v.get<std::int64_t>() >= 0; };
+        if (!b.is_array() || b.size() != 2 || !whole(b[0]) || !whole(b[1]))
+            return fail("a bucket is not [index, count]: " + b.dump());
+        const auto index = b[0].get<std::uint64_t>();
+        if (index >= h.counts_.size()) return fail("bucket index " + std::to_string(index) + " out of range");
+        h.counts_[index] += b[1].get<std::uint64_t>();
+        total += b[1].get<std::uint64_t>();
+    }
+    if (total != j["count"].get<std::uint64_t>())
+        return fail("buckets hold " + std::to_string(total) + " values, count says " + j["count"].dump());
+    h.count_ = total;
+    h.min_us_ = j["min"].get<std::int64_t>();
+    h.max_us_ = j["max"].get<std::int64_t>();
+    h.sum_us_ = j["sum"].get<double>();
+    h.overflow_count_ = j["overflow"].get<std::uint64_t>();
+    return h;
+}
+
 }  // namespace rt::proto

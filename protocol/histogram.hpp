@@ -3,6 +3,8 @@
 // digits, in a fixed array of counts (17,408 buckets, 136 KiB), so recording is O(1) and
 // allocation-free. Not thread-safe: keep one per thread and merge them at the end.
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +58,15 @@ public:
 
     // {"count","min","mean","p50","p90","p99","p999","max","overflow"}, values in µs.
     nlohmann::json to_json() const;
+
+    // Every recorded value, losslessly, for another process to merge (rt loadgen --workers):
+    // {"layout":[sub_bucket_count, bucket_count], "buckets":[[index, count], ...] (non-empty
+    // ones, ascending), "count", "min", "max", "sum", "overflow"}. Raw counts, not percentiles:
+    // percentiles of a merge cannot be computed from percentiles.
+    nlohmann::json to_buckets_json() const;
+    // The histogram to_buckets_json described; an error names what is wrong (another layout, an
+    // index out of range, counts that do not add up to "count").
+    static std::optional<latency_histogram> from_buckets_json(const nlohmann::json& j, std::string* error = nullptr);
 
 private:
     static std::size_t index_of(std::int64_t us);

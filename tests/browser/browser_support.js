@@ -1,5 +1,6 @@
 // Shared by the browser tests: find playwright-core and chromium (or skip with 77), start `rt serve`
-// on a free loopback port, collect check results.
+// and `rt partition proxy` on free loopback ports, REST calls, the kanban page-to-page latency,
+// collect check results.
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
@@ -45,6 +46,90 @@ function startServer(rtBinary, spec, args = []) {
   });
 }
 
+// Starts `rt partition proxy --listen 127.0.0.1:0 --upstream HOST:PORT --control 127.0.0.1:0`;
+// resolves with {proc, base: 'http://ADDR' (through the proxy), fault(spec), heal()} once it listens.
+// fault('blackhole') / fault('reset') / fault('refuse') go through its control API.
+function startProxy(rtBinary, upstreamBase) {
+  return new Promise((resolve, reject) => {
+    const upstream = new URL(upstreamBase).host;
+    const proc = spawn(rtBinary, ['partition', 'proxy', '--listen', '127.0.0.1:0', '--upstream', upstream,
+                                  '--control', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`rt partition proxy did not start: ${err}`)), 15000);
+    proc.stderr.on('data', (chunk) => {
+      err += chunk;
+      const listen = /listening on (127\.0\.0\.1:\d+)/.exec(err);
+      const control = /control API on (http:\/\/127\.0\.0\.1:\d+)\/faults/.exec(err);
+      if (!listen || !control) return;
+      clearTimeout(timer);
+      const call = async (method, body) => {
+        const r = await fetch(`${control[1]}/faults`, { method, body });
+        if (!r.ok) throw new Error(`proxy control ${method} ${body ?? ''}: ${r.status} ${await r.text()}`);
+      };
+      resolve({ proc, base: `http://${listen[1]}`, fault: (spec) => call('POST', spec), heal: () => call('DELETE') });
+    });
+    proc.on('exit', (code) => reject(new Error(`rt partition proxy exited with ${code}: ${err}`)));
+  });
+}
+
+// A REST call to rt serve: {status, body} (body parsed as JSON, or null).
+async function rest(base, method, pathname, body, headers = {}) {
+  const r = await fetch(base + pathname, {
+    method, headers: body ? { 'Content-Type': 'application/json', ...headers } : headers,
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+// Stops a child process and waits for it to exit.
+function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => { proc.on('exit', r); proc.kill('SIGTERM'); });
+}
+
+function percentile(sorted, p) { return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]; }
+
+// Moves the kanban card `cardId` `moves` times by clicking it in page `a` (todo → doing → done →
+// todo ...) and measures, for each move, the time until page `b` shows it in its new column.
+// Returns the latencies in ms, sorted; stops early (shorter list) when a move does not arrive in 10 s.
+async function measureMoves(a, b, cardId, moves) {
+  const next = { todo: 'doing', doing: 'done', done: 'todo' };
+  let status = await a.evaluate((id) => document.querySelector(`.card[data-id="${id}"]`).closest('.column').dataset.status, cardId);
+  const latencies = [];
+  for (let i = 0; i < moves; ++i) {
+    const want = next[status];
+    await b.evaluate(([st, id]) => {
+      const found = () => document.querySelector(`.column[data-status="${st}"] .card[data-id="${id}"]`);
+      window.__moved = new Promise((resolve) => {
+        const mo = new MutationObserver(() => {
+          if (found()) { mo.disconnect(); resolve(performance.timeOrigin + performance.now()); }
+        });
+        mo.observe(document.body, { childList: true, subtree: true });
+      });
+    }, [want, cardId]);
+    const t0 = await a.evaluate((id) => {
+      const t = performance.timeOrigin + performance.now();
+      document.querySelector(`.card[data-id="${id}"]`).click();
+      return t;
+    }, cardId);
+    const t1 = await Promise.race([b.evaluate(() => window.__moved),
+                                   new Promise((r) => setTimeout(() => r(null), 10000))]);
+    if (t1 === null) break;
+    latencies.push(t1 - t0);
+    status = want;
+    // The next click reads the card's column in page A: wait until A shows this move too.
+    await a.locator(`.column[data-status="${want}"] .card[data-id="${cardId}"]`).waitFor({ timeout: 10000 });
+  }
+  return latencies.sort((x, y) => x - y);
+}
+
+// "p50 X ms, p99 Y ms, max Z ms" of sorted latencies.
+function describeLatency(sorted) {
+  if (!sorted.length) return 'no samples';
+  return `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
+         `max ${sorted[sorted.length - 1].toFixed(1)} ms`;
+}
+
 // check(ok, what) prints and remembers; finish() exits 0 or 1.
 function checker() {
   const failures = [];
@@ -60,4 +145,6 @@ function checker() {
   };
 }
 
-module.exports = { loadChromium, startServer, checker, skip };
+module.exports = {
+  loadChromium, startServer, startProxy, rest, stop, percentile, measureMoves, describeLatency, checker, skip,
+};

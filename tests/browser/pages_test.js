@@ -10,7 +10,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { loadChromium, startServer, checker } = require('./browser_support');
+const { loadChromium, startServer, rest, percentile, measureMoves, describeLatency, checker } = require('./browser_support');
 
 const [rtBinary, sourceDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const { chromium, executablePath } = loadChromium();
@@ -27,15 +27,6 @@ const librarySpec = `app Library {
   subscription BookPage: Book by id
 }
 `;
-
-async function rest(base, method, pathname, body) {
-  const r = await fetch(base + pathname, {
-    method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-function percentile(sorted, p) { return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]; }
 
 async function kanban(browser, dir) {
   const db = path.join(dir, 'kanban.db');
@@ -54,39 +45,8 @@ async function kanban(browser, dir) {
   await b.waitForFunction(() => document.querySelectorAll('#avatars span').length === 2, null, { timeout: 10000 })
     .then(() => check(true, 'presence: bob sees two people on the board'), () => check(false, 'presence: bob sees two people'));
 
-  const next = { todo: 'doing', doing: 'done', done: 'todo' };
-  let status = 'todo';
-  const latencies = [];
-  for (let i = 0; i < 100; ++i) {
-    const want = next[status];
-    await b.evaluate(([st]) => {
-      const found = () => document.querySelector(`.column[data-status="${st}"] .card[data-id="card1"]`);
-      window.__moved = new Promise((resolve) => {
-        const mo = new MutationObserver(() => {
-          if (found()) { mo.disconnect(); resolve(performance.timeOrigin + performance.now()); }
-        });
-        mo.observe(document.body, { childList: true, subtree: true });
-      });
-    }, [want]);
-    const t0 = await a.evaluate(() => {
-      const t = performance.timeOrigin + performance.now();
-      document.querySelector('.card[data-id="card1"]').click();
-      return t;
-    });
-    const t1 = await Promise.race([b.evaluate(() => window.__moved),
-                                   new Promise((r) => setTimeout(() => r(null), 10000))]);
-    if (t1 === null) {
-      check(false, `move ${i + 1} (to ${want}) reached the other page within 10 s`);
-      break;
-    }
-    latencies.push(t1 - t0);
-    status = want;
-    // The next click reads the card's column in page A: wait until A shows this move too.
-    await at(a, want).waitFor({ timeout: 10000 });
-  }
-  latencies.sort((x, y) => x - y);
-  if (latencies.length) console.log(`page-to-page latency over ${latencies.length} moves (WebSocket): p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
-              `p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(1)} ms`);
+  const latencies = await measureMoves(a, b, 'card1', 100);
+  if (latencies.length) console.log(`page-to-page latency over ${latencies.length} moves (WebSocket): ${describeLatency(latencies)}`);
   check(latencies.length === 100 && percentile(latencies, 99) < 1000, `every move reached the other page, p99 under 1 s (${latencies.length} moves)`);
 
   // The server goes away: the banner says so; it comes back on the same port and store.

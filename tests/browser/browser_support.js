@@ -8,8 +8,8 @@ const path = require('path');
 
 const chromiumPath = process.env.RT_CHROMIUM || '/usr/bin/chromium';
 
-function skip(why) {
-  console.log(`SKIPPED: ${why} (./dev.sh test installs it)`);
+function skip(why, hint = './dev.sh test installs it') {
+  console.log(`SKIPPED: ${why} (${hint})`);
   process.exit(77);
 }
 

@@ -214,6 +214,27 @@ test('client: publishes queued while SSE streams are down are sent in order thro
   client.close();
 });
 
+test('client: the server\'s `event: error` is the client\'s error; the browser\'s reconnect then resumes', async () => {
+  const { client } = sseClient({ transports: ['sse'] });
+  const sub = client.subscribe('AllTasks');
+  const errors = [];
+  client.on('error', (e) => errors.push(e.code));
+  await until('an EventSource', () => FakeEventSource.all.length === 1);
+  const es = FakeEventSource.all[0];
+  es.open();
+  es.event('snapshot', subscribed(1, false, []));
+  es.event('error', { error: 'SLOW_CONSUMER', message: 'over the output limit' });
+  assert.deepEqual(errors, ['SLOW_CONSUMER']);
+  es.broken();  // the server ended the stream: the browser reconnects with Last-Event-ID
+  assert.equal(client.state, 'reconnecting');
+  es.open();
+  es.event('resumed', subscribed(1, true));
+  assert.equal(client.state, 'open');
+  assert.equal(FakeEventSource.all.length, 1, 'the browser\'s own reconnect: rt.js opens no other stream');
+  assert.equal(sub.recovered, true);
+  client.close();
+});
+
 test('client: an EventSource the server refuses reports the error body; a server away is retried', async () => {
   const { client, fetch } = sseClient({ transports: ['sse'] });
   const sub = client.subscribe('Nope');

@@ -56,6 +56,9 @@ struct conn_context {
     // hub lock:
     std::map<std::string, conn_subscription> subscriptions;  // subscription_key → its stream and sid
     std::set<std::string> presence;                // resources joined
+    bool gone = false;                             // hub::disconnect ran: register nothing more
+    // Itself, for replies that come later (a shared store's publish and subscribe); set at open.
+    std::weak_ptr<conn_context> self;
 
     // out_mu: every frame queued to the connection asks out_limit first (ws_server's one send path).
     std::mutex out_mu;

@@ -202,6 +202,8 @@ std::vector<server_setting> make_settings() {
         listen_row(),
         text("path", "WebSocket endpoint path", [](auto& c) -> auto& { return c.ws_path; }),
         text("db", "SQLite database file; also makes replay history survive restarts", [](auto& c) -> auto& { return c.db_path; }),
+        text("broker", "redis://HOST:PORT[/DB]: share rows, streams and presence with the other nodes of this Redis",
+             [](auto& c) -> auto& { return c.broker_url; }, false),
         text("tokens", "TOML tokens file (token → user and rights); without it: dev mode, loopback only",
              [](auto& c) -> auto& { return c.tokens_path; }),
         text("jwt-secret-file", "Accept JWTs signed with HS256 and the secret in this file (at least 32 bytes)",

@@ -31,6 +31,7 @@
 
 #include "os/stop_signals.hpp"
 #include "server/conn_context.hpp"
+#include "server/http_api.hpp"
 #include "server/origin_policy.hpp"
 #include "server/server_state.hpp"
 #include "server/ws_server.hpp"
@@ -125,6 +126,7 @@ private:
     // --- ws_http.cpp
     void on_http(websocketpp::connection_hdl hdl);
     void on_http_failed(websocketpp::connection_hdl hdl);
+    void write_response(const connection_ptr& con, const http_response& r);
     bool origin_allowed(const connection_ptr& con, const char* what);
     std::string render_metrics();
 

@@ -111,6 +111,7 @@ void ws_server::on_open(websocketpp::connection_hdl hdl) {
     ctx->budget_key = std::move(budget_key);
     ctx->expires_ms = who->expires_ms;
     ctx->violations = proto::violation_count(cfg_.abuse_decay);
+    ctx->self = ctx;
     {
         std::lock_guard<std::mutex> lock(conns_mu_);
         handshaking_.erase(hdl.lock().get());

@@ -82,11 +82,16 @@ result<change_message, std::string> decode_change_message(std::string_view text)
         if (!op) return bad("a slot's operation is unknown");
         m.slots.push_back({s[0].get<std::string>(), *op});
     }
-    // ASSIGNED: one item per slot.
-    std::size_t from = 0;
-    while (m.assigned.size() < m.slots.size()) {
+    // ASSIGNED: one item per slot ("" when there are none).
+    std::vector<std::string_view> items;
+    for (std::size_t from = 0; !assigned.empty();) {
         std::size_t comma = assigned.find(',', from);
-        std::string_view item = assigned.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from);
+        items.push_back(assigned.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from));
+        if (comma == std::string_view::npos) break;
+        from = comma + 1;
+    }
+    if (items.size() != m.slots.size()) return bad("ASSIGNED does not have one item per slot");
+    for (std::string_view item : items) {
         slot_position p;
         if (item != "-") {
             std::size_t colon = item.find(':');
@@ -96,11 +101,7 @@ result<change_message, std::string> decode_change_message(std::string_view text)
             p.pos.epoch = std::string(item.substr(0, colon));
         }
         m.assigned.push_back(std::move(p));
-        if (comma == std::string_view::npos) break;
-        from = comma + 1;
     }
-    if (m.assigned.size() != m.slots.size()) return bad("ASSIGNED does not have one item per slot");
-    if (assigned.empty() != m.slots.empty()) return bad("ASSIGNED does not have one item per slot");
     return m;
 }
 

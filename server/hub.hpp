@@ -130,8 +130,10 @@ public:
         std::string data;
         std::int64_t ts_ms = 0;
     };
+    // items[live_from..] are events this node applied while the stream was being opened: a stream
+    // reopened with subscribers (after Redis lost history) sends them these, which they missed.
     void stream_opened(const std::string& key, const std::string& epoch, std::uint64_t top,
-                       const std::vector<history_item>& items);
+                       const std::vector<history_item>& items, std::size_t live_from);
     // It could not be: the subscribes waiting for it are answered `UNAVAILABLE` with `why`.
     void stream_open_failed(const std::string& key, const std::string& why);
     // The filter key sets in use on any node (fields as keyset_field writes them), and their version.

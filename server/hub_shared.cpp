@@ -3,6 +3,8 @@
 // docs/architecture.md, "Several nodes", follows one change through these steps.
 #include "server/hub.hpp"
 
+#include <algorithm>
+
 #include "protocol/stream_key.hpp"
 #include "server/log.hpp"
 
@@ -171,7 +173,7 @@ void hub::apply_change(const change_message& m) {
 }
 
 void hub::stream_opened(const std::string& key, const std::string& epoch, std::uint64_t top,
-                        const std::vector<history_item>& items) {
+                        const std::vector<history_item>& items, std::size_t live_from) {
     std::lock_guard<std::mutex> lock(mu_);
     opening op;
     if (auto o = opening_.find(key); o != opening_.end()) {
@@ -200,6 +202,11 @@ void hub::stream_opened(const std::string& key, const std::string& epoch, std::u
         st = it->second.get();
         st->history = std::move(history);
         recount_idle_locked(*st);
+        const auto& kept = st->history.events();
+        for (std::size_t i = live_from; i < items.size(); ++i) {
+            auto e = std::find_if(kept.begin(), kept.end(), [&](const proto::replay_entry& r) { return r.seq == items[i].seq; });
+            if (e != kept.end()) fan_out_locked(*st, e->frame);
+        }
     }
     st->opened = true;
     for (auto& p : op.waiting) {

@@ -466,6 +466,7 @@ struct redis_broker::impl {
             });
         }
         if (applied > at && (ring.empty() || ring.front()->g > at + 1)) return do_open(key, field);  // too far back: again
+        std::size_t live_from = items.size();
         for (const auto& c : ring) {
             if (c->g <= at) continue;
             for (std::size_t i = 0; i < c->slots.size(); ++i) {
@@ -474,12 +475,13 @@ struct redis_broker::impl {
                 if (pos.epoch != epoch) {
                     epoch = pos.epoch;
                     items.clear();
+                    live_from = 0;
                 }
                 items.push_back({pos.seq, c->slots[i].op, c->data_of(i), c->ts_ms});
                 top = pos.seq;
             }
         }
-        h.stream_opened(key, epoch, top, items);
+        h.stream_opened(key, epoch, top, items, live_from);
     }
 };
 

@@ -1,0 +1,235 @@
+// rt serve --broker: several nodes on one real redis-server (tests/support/redis_process.*). Each
+// test starts its own Redis on a free port and its own nodes on port 0.
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "support/redis_process.hpp"
+#include "support/ws_helpers.hpp"
+
+using namespace rt::test;
+
+namespace {
+
+rt_server broker_node(const redis_process& redis, const std::string& spec = {}) {
+    return rt_server({"--broker", redis.url()}, spec);
+}
+
+json broker_resubscribe(rt::client::sync_client& c, const std::string& sub, const json& filter, const json& since,
+                        const std::string& id = "resume") {
+    json m = {{"id", id}, {"type", "subscribe"}, {"subscription", sub}, {"since", since}};
+    if (!filter.empty()) m["filter"] = filter;
+    return request(c, m);
+}
+
+// The value of one metric line of GET /metrics ("" when absent).
+std::string broker_metric(int port, const std::string& name) {
+    auto body = http_request(port, "GET", "/metrics").body;
+    auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return {};
+    at += name.size() + 2;
+    return body.substr(at, body.find('\n', at) - at);
+}
+
+// Polls (no event to wait on: the node reconnects on its own schedule) until `ok`, at most 10 s.
+template <class F>
+bool broker_eventually(F ok) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+        if (ok()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+const std::string k_json_ct = "Content-Type: application/json";
+
+}  // namespace
+
+TEST_CASE("broker: a publish on node A reaches a subscriber on node B once, and REST on B sees it", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    rt_server a = broker_node(redis), b = broker_node(redis);
+    auto sub = connect_ws(b.ws_url());
+    REQUIRE(subscribe(*sub, "TaskUpdates", {{"board", "b1"}})["type"] == "subscribed");
+    auto pub = connect_ws(a.ws_url());
+    json reply = publish(*pub, "Task", "insert", task("t1", "todo", "b1"));
+    REQUIRE(reply["type"] == "published");
+    json ev = next_of_type(*sub, "event");
+    REQUIRE(ev["seq"] == 1);
+    CHECK(ev["operation"] == "insert");
+    CHECK(ev["data"]["title"] == "task t1");
+    // B applied it before delivering it: its REST read agrees.
+    auto got = http_request(b.port(), "GET", "/api/Task/t1");
+    CHECK(got.status == 200);
+    CHECK(json::parse(got.body)["title"] == "task t1");
+    // A REST change on B, an update that leaves the stream: B's subscriber sees the delete, A reads it.
+    auto patched = http_request(b.port(), "PATCH", "/api/Task/t1", R"({"status":"done"})", {k_json_ct});
+    REQUIRE(patched.status == 200);
+    json ev2 = next_of_type(*sub, "event");
+    CHECK(ev2["seq"] == 2);
+    CHECK(ev2["operation"] == "delete");
+    CHECK(json::parse(http_request(a.port(), "GET", "/api/Task/t1").body)["status"] == "done");
+    // Once: nothing else is queued after a ping round trip.
+    REQUIRE(request(*sub, {{"id", "p"}, {"type", "ping"}, {"timestamp", 1}})["type"] == "pong");
+    CHECK(sub->pending() == 0);
+    CHECK(broker_metric(b.port(), "rt_broker_up") == "1");
+}
+
+TEST_CASE("broker: subscribers of a killed node resume on another node with recovered true", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    rt_server a = broker_node(redis), b = broker_node(redis);
+    const json filter = {{"board", "b7"}};
+    auto sub = connect_ws(b.ws_url());
+    json s = subscribe(*sub, "TaskUpdates", filter);
+    REQUIRE(s["type"] == "subscribed");
+    const std::string epoch = s["epoch"];
+    auto pub = connect_ws(a.ws_url());
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(publish(*pub, "Task", "insert", task("k" + std::to_string(i), "todo", "b7"), "p" + std::to_string(i))["type"] == "published");
+    for (int want = 1; want <= 3; ++want) REQUIRE(next_of_type(*sub, "event")["seq"] == want);
+    b.proc().signal(SIGKILL);  // mid-stream: events 4 and 5 were sent, maybe not read
+    for (int i = 5; i < 8; ++i)
+        REQUIRE(publish(*pub, "Task", "insert", task("k" + std::to_string(i), "todo", "b7"), "p" + std::to_string(i))["type"] == "published");
+    auto again = connect_ws(a.ws_url());
+    json r = broker_resubscribe(*again, "TaskUpdates", filter, {{"epoch", epoch}, {"seq", 3}});
+    REQUIRE(r["type"] == "subscribed");
+    CHECK(r["recovered"] == true);
+    CHECK(r["epoch"] == epoch);
+    CHECK(r["seq"] == 8);
+    for (int want = 4; want <= 8; ++want) {
+        json ev = next_of_type(*again, "event");
+        REQUIRE(ev["seq"] == want);
+        CHECK(ev["data"]["id"] == "k" + std::to_string(want - 1));
+    }
+    REQUIRE(publish(*pub, "Task", "insert", task("k8", "todo", "b7"), "p8")["type"] == "published");
+    CHECK(next_of_type(*again, "event")["seq"] == 9);  // live follows replay: no hole, no duplicate
+    CHECK(again->pending() == 0);
+}
+
+TEST_CASE("broker: two nodes racing updates on one row give every subscriber the same row and gap-free seqs", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    const std::string spec = std::string(RT_SOURCE_DIR) + "/scenarios/helpdesk.spec";
+    rt_server a = broker_node(redis, spec), b = broker_node(redis, spec);
+    const json filter = {{"id", "k1"}};
+    auto sub_a = connect_ws(a.ws_url());
+    auto sub_b = connect_ws(b.ws_url());
+    REQUIRE(subscribe(*sub_a, "TicketDetail", filter)["type"] == "subscribed");
+    REQUIRE(subscribe(*sub_b, "TicketDetail", filter)["type"] == "subscribed");
+    auto pub_a = connect_ws(a.ws_url());
+    auto pub_b = connect_ws(b.ws_url());
+    json row = {{"id", "k1"}, {"subject", "printer"}, {"customer", "c1"}, {"status", "open"}, {"priority", "low"}, {"sla_hours", 0}};
+    REQUIRE(publish(*pub_a, "Ticket", "insert", row)["type"] == "published");
+    constexpr int k_each = 25;
+    std::atomic<int> failures{0};
+    auto race = [&](rt::client::sync_client& c, const std::string& field) {
+        for (int i = 1; i <= k_each; ++i) {
+            json data = {{"id", "k1"}};
+            if (field == "sla_hours") data[field] = i;
+            else data[field] = i % 2 ? "high" : "urgent";
+            json m = {{"id", field + std::to_string(i)}, {"type", "publish"}, {"entity", "Ticket"}, {"operation", "update"}, {"data", data}};
+            if (c.send_json(m)) { failures++; continue; }
+            auto r = c.receive_until([&](const json& j) { return j.value("id", json()) == m["id"]; }, k_wait);
+            if (!r || (*r)["type"] != "published") failures++;
+        }
+    };
+    std::thread ta([&] { race(*pub_a, "sla_hours"); });
+    std::thread tb([&] { race(*pub_b, "priority"); });
+    ta.join();
+    tb.join();
+    CHECK(failures == 0);
+    json last_a, last_b;
+    for (auto* s : {sub_a.get(), sub_b.get()}) {
+        json last;
+        for (int want = 1; want <= 1 + 2 * k_each; ++want) {
+            json ev = next_of_type(*s, "event");
+            REQUIRE(ev["seq"] == want);  // gap-free, in order, the same numbering on both nodes
+            last = ev["data"];
+        }
+        (s == sub_a.get() ? last_a : last_b) = last;
+    }
+    CHECK(last_a == last_b);
+    CHECK(last_a["sla_hours"] == k_each);
+    CHECK(last_a["priority"] == "high");  // k_each is odd
+    CHECK(json::parse(http_request(a.port(), "GET", "/api/Ticket/k1").body) == last_a);
+    CHECK(json::parse(http_request(b.port(), "GET", "/api/Ticket/k1").body) == last_a);
+}
+
+TEST_CASE("broker: Redis stopped gives UNAVAILABLE and an unhealthy node, and acknowledged changes survive it", "[broker]") {
+    if (redis_process::binary().empty()) {
+        WARN("redis-server is not installed (apt-get install redis-server): --broker test skipped");
+        return;
+    }
+    std::string dir = temp_path("broker-aof");
+    REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
+    redis_process redis(dir);  // AOF, appendfsync always
+    rt_server a = broker_node(redis);
+    auto pub = connect_ws(a.ws_url());
+    REQUIRE(publish(*pub, "Task", "insert", task("t1", "todo"))["type"] == "published");
+    CHECK(http_request(a.port(), "GET", "/healthz").status == 200);
+
+    redis.stop();
+    REQUIRE(broker_eventually([&] { return http_request(a.port(), "GET", "/healthz").status == 503; }));
+    CHECK(broker_metric(a.port(), "rt_broker_up") == "0");
+    json refused = publish(*pub, "Task", "insert", task("t2", "todo"));
+    CHECK(refused["type"] == "error");
+    CHECK(refused["code"] == "UNAVAILABLE");
+    auto rest = http_request(a.port(), "POST", "/api/Task", task("t3", "todo").dump(), {k_json_ct});
+    CHECK(rest.status == 503);
+    CHECK_THAT(rest.body, Catch::Contains("UNAVAILABLE"));
+
+    redis.restart();
+    REQUIRE(broker_eventually([&] { return http_request(a.port(), "GET", "/healthz").status == 200; }));
+    CHECK(broker_metric(a.port(), "rt_broker_resyncs_total") == "0");  // the AOF kept the history
+    CHECK(http_request(a.port(), "GET", "/api/Task/t1").status == 200);
+    CHECK(http_request(a.port(), "GET", "/api/Task/t2").status == 404);
+    rt_server b = broker_node(redis);  // a node started now reads the acknowledged row from Redis
+    CHECK(http_request(b.port(), "GET", "/api/Task/t1").status == 200);
+    CHECK(publish(*pub, "Task", "insert", task("t4", "todo"), "again")["type"] == "published");
+}
+
+TEST_CASE("broker: Redis restarted without its data gives the streams a new epoch and clients resync", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    rt_server a = broker_node(redis);
+    auto sub = connect_ws(a.ws_url());
+    json s = subscribe(*sub, "TaskUpdates");
+    REQUIRE(s["type"] == "subscribed");
+    const std::string epoch = s["epoch"];
+    auto pub = connect_ws(a.ws_url());
+    REQUIRE(publish(*pub, "Task", "insert", task("t1", "todo"))["type"] == "published");
+    REQUIRE(next_of_type(*sub, "event")["seq"] == 1);
+
+    redis.restart();  // no persistence: rows and history are gone
+    REQUIRE(broker_eventually([&] { return broker_metric(a.port(), "rt_broker_resyncs_total") == "1"; }));
+    CHECK(http_request(a.port(), "GET", "/api/Task/t1").status == 404);  // the replica follows Redis
+    json again;
+    REQUIRE(broker_eventually([&] {
+        again = publish(*pub, "Task", "insert", task("t2", "todo"), "after");
+        return again["type"] == "published";
+    }));
+    json ev = next_of_type(*sub, "event");
+    REQUIRE(ev["type"] == "event");
+    CHECK(ev["epoch"] != epoch);  // the subscriber sees the epoch change and resyncs
+    auto late = connect_ws(a.ws_url());
+    json r = broker_resubscribe(*late, "TaskUpdates", json::object(), {{"epoch", epoch}, {"seq", 1}});
+    REQUIRE(r["type"] == "subscribed");
+    CHECK(r["recovered"] == false);
+    CHECK(r["epoch"] != epoch);
+    REQUIRE(r["initial"].size() == 1);
+    CHECK(r["initial"][0]["id"] == "t2");
+}
+
+TEST_CASE("broker: a bad --broker URL or an unreachable Redis stops rt serve at start with a clear message", "[broker]") {
+    auto spec = kanban_spec_path();
+    auto bad = run_rt({"serve", "--spec", spec, "--listen", "127.0.0.1:0", "--broker", "http://127.0.0.1:6379"});
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("--broker 'http://127.0.0.1:6379': the scheme must be redis://"));
+    auto with_db = run_rt({"serve", "--spec", spec, "--listen", "127.0.0.1:0", "--broker", "redis://127.0.0.1:6379",
+                           "--db", temp_path("broker.db")});
+    CHECK(with_db.exit_code == 2);
+    CHECK_THAT(with_db.err, Catch::Contains("--broker and --db exclude each other"));
+    // Port 1 on loopback: nothing listens there.
+    auto down = run_rt({"serve", "--spec", spec, "--listen", "127.0.0.1:0", "--broker", "redis://127.0.0.1:1"});
+    CHECK(down.exit_code == 1);
+    CHECK_THAT(down.err, Catch::Contains("--broker redis://127.0.0.1:1/0: cannot connect"));
+}

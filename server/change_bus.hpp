@@ -43,6 +43,10 @@ public:
     // Registers the stream (its key set too) in the shared store and reads its epoch, top seq and
     // history; answers through hub::stream_opened or hub::stream_open_failed. Any thread.
     virtual void open_stream(const std::string& stream_key, const std::string& keyset_field) = 0;
+    // This node's users on a presence resource, as JSON [{"id":..,"meta":..}, ...] ("" or "[]": none
+    // left): stored under this node's id and announced to every node, which then reads the
+    // resource's users from all nodes (hub::presence_state). Any thread.
+    virtual void presence_set(const std::string& resource, std::string users_json) = 0;
     // Whether the shared store is reachable now.
     virtual bool available() const = 0;
 };

@@ -141,6 +141,11 @@ public:
     // Redis lost history (restarted empty, or this node fell behind its change log): every stream
     // this node holds gets a fresh local epoch (no resume can cross the hole) and is opened again.
     void reopen_streams();
+    // A presence resource's users on every node (each user once, sorted by id): this node's members
+    // of it get the presence message.
+    void presence_state(const std::string& resource, std::vector<proto::presence_user> users);
+    // Announces this node's users on every resource again (Redis lost them, or reaped this node).
+    void republish_presence();
     // The keys of the streams this node holds (for the bus's TTL refresh).
     std::vector<std::string> stream_keys();
 
@@ -219,6 +224,10 @@ private:
     std::string keysets_version_ = "?";                 // unknown until the bus says (a commit then retries)
     std::map<std::string, std::set<std::vector<std::string>>> keysets_;  // subscription → key sets in use
     std::unordered_map<std::string, std::unordered_map<std::string, std::uint64_t>> versions_;  // entity → id → G
+    // Every node's users per resource, as last read from Redis (presence_state).
+    std::map<std::string, std::vector<proto::presence_user>> shared_presence_;
+    // Tells the bus this node's users on a resource (hub lock held).
+    void announce_presence_locked(const std::string& resource);
 };
 
 }  // namespace rt::server

@@ -266,6 +266,28 @@ void hub::reopen_streams() {
     }
 }
 
+void hub::announce_presence_locked(const std::string& resource) {
+    json users = json::array();
+    for (const auto& u : presence_.users(resource)) users.push_back({{"id", u.id}, {"meta", u.meta}});
+    bus_->presence_set(resource, users.empty() ? std::string() : users.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void hub::presence_state(const std::string& resource, std::vector<proto::presence_user> users) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto members = presence_.members(resource);
+    if (members.empty()) {
+        shared_presence_.erase(resource);  // nobody here watches it
+        return;
+    }
+    shared_presence_[resource] = std::move(users);
+    sink_.fan_out(presence_frame(resource), members);
+}
+
+void hub::republish_presence() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& r : presence_.resources()) announce_presence_locked(r);
+}
+
 std::vector<std::string> hub::stream_keys() {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> out;

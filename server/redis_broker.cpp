@@ -35,6 +35,7 @@ constexpr std::size_t k_repair_batch = 1000; // change-log entries read per gap 
 // Reconnect backoff: a restart of Redis is found within 2 s, and N nodes do not retry in step.
 constexpr proto::backoff_policy k_reconnect_backoff{std::chrono::milliseconds(100), std::chrono::milliseconds(2000)};
 const char* const k_channel = "rt:changes";
+const char* const k_presence_channel = "rt:presence";
 
 std::string rb_str(const redisReply* r) {
     if (!r) return {};
@@ -70,7 +71,9 @@ std::vector<std::string> rb_strings(const redisReply* r) {
 struct redis_broker::impl {
     impl(broker_settings s, const spec::app& a, hub& hb, metrics& mt)
         : cfg(std::move(s)), app(a), h(hb), m(mt), rng(std::random_device{}()),
-          backoff(k_reconnect_backoff, rng()) {}
+          backoff(k_reconnect_backoff, rng()) {
+        node_id = new_epoch();
+    }
 
     broker_settings cfg;
     const spec::app& app;
@@ -97,6 +100,8 @@ struct redis_broker::impl {
     bool probe_outstanding = false;
     std::chrono::steady_clock::time_point probe_sent;
     int ticks = 0;
+    std::string node_id;          // this node's name in the presence keys (random per process)
+    bool heartbeat_seen = false;  // a heartbeat has been stored once
 
     // start() waits on these.
     std::mutex start_mu;
@@ -130,7 +135,7 @@ struct redis_broker::impl {
         ph = phase::connecting;
         links_up = 0;
         auto ready = [this] {
-            if (++links_up == 2) sub->subscribe(k_channel, [this](const redisReply* r) { on_channel(r); });
+            if (++links_up == 2) sub->subscribe({k_channel, k_presence_channel}, [this](const redisReply* r) { on_channel(r); });
         };
         auto down = [this](const std::string& why) { link_down(why); };
         cmd = std::make_unique<redis_link>(io, cfg.url.host, cfg.url.port, cfg.url.db, ready, down);
@@ -175,8 +180,11 @@ struct redis_broker::impl {
     void on_channel(const redisReply* r) {
         if (!rb_array(r, 3)) return;  // nullptr: the link went down (link_down says so)
         std::string kind = rb_str(r->element[0]);
-        if (kind == "subscribe") return hello(false);
-        if (kind == "message") on_message(rb_str(r->element[2]));
+        std::string channel = rb_str(r->element[1]);
+        if (kind == "subscribe" && channel == k_channel) return hello(false);
+        if (kind != "message") return;
+        if (channel == k_channel) on_message(rb_str(r->element[2]));
+        else if (channel == k_presence_channel) read_presence(rb_str(r->element[2]));
     }
 
     // Learns the data set's epoch and counter and the key sets in use; then loads the rows (first
@@ -237,6 +245,7 @@ struct redis_broker::impl {
         backoff.reset();
         set_up(true);
         finish_start({});
+        h.republish_presence();  // Redis may have lost this node's users (or never had them)
         drain();
         request_repair();  // whatever was committed while this node was away
     }
@@ -371,6 +380,54 @@ struct redis_broker::impl {
             if (rb_u64(r->element[0]) > applied) request_repair();
         });
         if (++ticks % k_touch_every_ticks == 0) touch();
+        heartbeat();
+    }
+
+    // --- presence across nodes
+
+    void heartbeat() {
+        cmd->command({"EVAL", redis_scripts::heartbeat, "0", node_id, std::to_string(cfg.heartbeat_ttl.count())},
+                     [this](const redisReply* r) {
+                         if (!rb_array(r, 2)) return;
+                         if (rb_u64(r->element[1]) > 0)
+                             log_line(log_level::info, "broker: " + std::to_string(rb_u64(r->element[1])) +
+                                                           " node(s) stopped their heartbeat; their presence members are removed");
+                         if (rb_u64(r->element[0]) == 0 && heartbeat_seen) {
+                             log_line(log_level::warn, "broker: this node was taken for dead (no heartbeat for " +
+                                                           std::to_string(cfg.heartbeat_ttl.count()) + " ms); announcing its presence again");
+                             h.republish_presence();
+                         }
+                         heartbeat_seen = true;
+                     });
+    }
+
+    void do_presence_set(const std::string& resource, const std::string& users) {
+        if (ph != phase::ready) return;  // announced again by become_ready
+        cmd->command({"EVAL", redis_scripts::presence_set, "0", node_id, resource, users,
+                      std::to_string(cfg.heartbeat_ttl.count())},
+                     [](const redisReply*) {});
+    }
+
+    // A resource's users changed on some node: every node's list, merged (a user once, sorted by id).
+    void read_presence(const std::string& resource) {
+        if (ph != phase::ready) return;
+        cmd->command({"HGETALL", "rt:p:" + resource}, [this, resource](const redisReply* r) {
+            if (!r || r->type != REDIS_REPLY_ARRAY) return;
+            auto flat = rb_strings(r);
+            std::map<std::string, std::string> by_node;  // sorted: every node merges in the same order
+            for (std::size_t k = 0; k + 1 < flat.size(); k += 2) by_node[flat[k]] = flat[k + 1];
+            std::map<std::string, json> users;
+            for (const auto& [node, text] : by_node) {
+                json list = json::parse(text, nullptr, false);
+                if (!list.is_array()) continue;
+                for (const auto& u : list)
+                    if (u.is_object() && u.contains("id") && u["id"].is_string())
+                        users.emplace(u["id"].get<std::string>(), u.value("meta", json::object()));
+            }
+            std::vector<proto::presence_user> out;
+            for (auto& [id, meta] : users) out.push_back({id, std::move(meta)});
+            h.presence_state(resource, std::move(out));
+        });
     }
 
     void touch() {
@@ -536,6 +593,10 @@ void redis_broker::commit(commit_request req, std::function<void(commit_outcome)
 
 void redis_broker::open_stream(const std::string& stream_key, const std::string& keyset_field) {
     asio::post(impl_->io, [this, stream_key, keyset_field] { impl_->do_open(stream_key, keyset_field); });
+}
+
+void redis_broker::presence_set(const std::string& resource, std::string users_json) {
+    asio::post(impl_->io, [this, resource, users = std::move(users_json)] { impl_->do_presence_set(resource, users); });
 }
 
 bool redis_broker::available() const { return impl_->up; }

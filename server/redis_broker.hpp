@@ -35,6 +35,9 @@ struct broker_settings {
     std::chrono::seconds stream_ttl{3600};
     // A reply overdue by this much marks Redis down (a hung server looks like no server).
     std::chrono::milliseconds reply_timeout{3000};
+    // A node's heartbeat (refreshed every second) lives this long: the presence members of a node
+    // that died are removed within about this time, and a node stalled this long is taken for dead.
+    std::chrono::milliseconds heartbeat_ttl{3000};
 };
 
 class redis_broker final : public change_bus {
@@ -53,6 +56,7 @@ public:
 
     void commit(commit_request req, std::function<void(commit_outcome)> done) override;
     void open_stream(const std::string& stream_key, const std::string& keyset_field) override;
+    void presence_set(const std::string& resource, std::string users_json) override;
     bool available() const override;
 
 private:

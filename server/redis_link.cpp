@@ -194,8 +194,10 @@ bool redis_link::connect(std::string& error) {
 
 void redis_link::command(const std::vector<std::string>& args, reply_fn done) { impl_->send(args, std::move(done)); }
 
-void redis_link::subscribe(const std::string& channel, reply_fn on_message) {
-    impl_->send({"SUBSCRIBE", channel}, std::move(on_message), true);
+void redis_link::subscribe(const std::vector<std::string>& channels, reply_fn on_message) {
+    std::vector<std::string> args{"SUBSCRIBE"};
+    args.insert(args.end(), channels.begin(), channels.end());
+    impl_->send(args, std::move(on_message), true);
 }
 
 bool redis_link::up() const { return impl_->is_up; }

@@ -38,8 +38,9 @@ public:
     bool connect(std::string& error);
     // Sends one command (binary-safe arguments).
     void command(const std::vector<std::string>& args, reply_fn done);
-    // SUBSCRIBE channel: `on_message` gets every reply of the subscription (the confirmation first).
-    void subscribe(const std::string& channel, reply_fn on_message);
+    // SUBSCRIBE channels: `on_message` gets every reply of the subscription (a confirmation per
+    // channel first, in the order given).
+    void subscribe(const std::vector<std::string>& channels, reply_fn on_message);
     bool up() const;
 
 private:

@@ -81,4 +81,38 @@ end
 return missing
 )lua";
 
+const char* const presence_set = R"lua(
+local users = 'rt:p:' .. ARGV[2]
+if ARGV[3] == '' then
+  redis.call('HDEL', users, ARGV[1])
+  redis.call('SREM', 'rt:pn:' .. ARGV[1], ARGV[2])
+else
+  redis.call('HSET', users, ARGV[1], ARGV[3])
+  redis.call('SADD', 'rt:pn:' .. ARGV[1], ARGV[2])
+end
+redis.call('SADD', 'rt:nodes', ARGV[1])
+redis.call('SET', 'rt:node:' .. ARGV[1], '1', 'PX', ARGV[4])
+redis.call('PUBLISH', 'rt:presence', ARGV[2])
+return 1
+)lua";
+
+const char* const heartbeat = R"lua(
+local was = redis.call('EXISTS', 'rt:node:' .. ARGV[1])
+redis.call('SET', 'rt:node:' .. ARGV[1], '1', 'PX', ARGV[2])
+redis.call('SADD', 'rt:nodes', ARGV[1])
+local reaped = 0
+for _, n in ipairs(redis.call('SMEMBERS', 'rt:nodes')) do
+  if redis.call('EXISTS', 'rt:node:' .. n) == 0 then
+    for _, r in ipairs(redis.call('SMEMBERS', 'rt:pn:' .. n)) do
+      redis.call('HDEL', 'rt:p:' .. r, n)
+      redis.call('PUBLISH', 'rt:presence', r)
+    end
+    redis.call('DEL', 'rt:pn:' .. n)
+    redis.call('SREM', 'rt:nodes', n)
+    reaped = reaped + 1
+  end
+end
+return {was, reaped}
+)lua";
+
 }  // namespace rt::server::redis_scripts

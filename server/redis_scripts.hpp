@@ -12,6 +12,10 @@
 //   rt:keysets:ver     bumped when one is added (a commit computed with an older set retries)
 //   rt:s:STREAM        hash epoch, top: a stream's epoch and top seq (expires unless touched)
 //   rt:h:STREAM        Redis Stream of its last events (id SEQ-1, fields o, d, t), trimmed to the replay size
+//   rt:p:RESOURCE      hash node id → that node's users on the presence resource (JSON array)
+//   rt:pn:NODE         set of the resources where that node has users;  rt:nodes  set of node ids
+//   rt:node:NODE       the node's heartbeat (expires: a node that stops refreshing it is dead)
+//   rt:presence        pub/sub channel: the name of a resource whose users changed
 namespace rt::server::redis_scripts {
 
 // ARGV: new log epoch → {log epoch, G, keysets version, {keyset fields}}. Creates rt:log:epoch
@@ -28,5 +32,13 @@ extern const char* const open_stream;
 extern const char* const commit;
 // ARGV: ttl s, stream keys → the keys whose stream no longer exists (their TTL refreshed otherwise).
 extern const char* const touch;
+
+// ARGV: node, resource, users JSON ("" = none), heartbeat ttl ms. Stores this node's users on
+// the resource and announces the resource on rt:presence.
+extern const char* const presence_set;
+// ARGV: node, heartbeat ttl ms → {whether this node's heartbeat was still there, nodes reaped}.
+// Refreshes the heartbeat; removes the users of nodes whose heartbeat expired (and announces
+// their resources).
+extern const char* const heartbeat;
 
 }  // namespace rt::server::redis_scripts

@@ -233,3 +233,33 @@ TEST_CASE("broker: a bad --broker URL or an unreachable Redis stops rt serve at 
     CHECK(down.exit_code == 1);
     CHECK_THAT(down.err, Catch::Contains("--broker redis://127.0.0.1:1/0: cannot connect"));
 }
+
+namespace {
+std::vector<std::string> broker_presence_ids(const json& p) {
+    std::vector<std::string> out;
+    for (const auto& u : p["users"]) out.push_back(u["id"]);
+    return out;
+}
+// The next presence message whose user list is `want` (each wait bounded; 10 s in all).
+bool broker_wait_users(rt::client::sync_client& c, const std::vector<std::string>& want) {
+    for (int i = 0; i < 20; ++i) {
+        json p = next_of_type(c, "presence", std::chrono::milliseconds(500));
+        if (!p.is_null() && broker_presence_ids(p) == want) return true;
+    }
+    return false;
+}
+}  // namespace
+
+TEST_CASE("broker: presence on node A lists a member connected to node B, and drops it when B dies", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    rt_server a = broker_node(redis), b = broker_node(redis);
+    auto alice = connect_ws(a.ws_url("user=alice"));
+    auto bob = connect_ws(b.ws_url("user=bob"));
+    REQUIRE_FALSE(alice->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "board:1"}, {"meta", {{"color", "red"}}}}));
+    REQUIRE(broker_wait_users(*alice, {"alice"}));
+    REQUIRE_FALSE(bob->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "board:1"}}));
+    CHECK(broker_wait_users(*alice, {"alice", "bob"}));
+    CHECK(broker_wait_users(*bob, {"alice", "bob"}));  // and B sees A's member, with its meta
+    b.proc().signal(SIGKILL);                          // B's heartbeat stops: its members go within ~3 s
+    CHECK(broker_wait_users(*alice, {"alice"}));
+}

@@ -72,8 +72,20 @@ result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, con
     if (auto valid = spec::validate_filter(app_, *sub, m.filter); !valid) return perr(error_code::invalid_filter, valid.error());
 
     std::lock_guard<std::mutex> lock(mu_);
+    return subscribe_checked_locked(c, id, m, *sub);
+}
+
+result<void, protocol_error> hub::subscribe_checked_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
+                                                           const spec::subscription& subscription) {
+    const spec::subscription* sub = &subscription;
     json canonical = canonical_filter(app_, *sub, m.filter);
     if (bus_) {
+        // Behind an earlier subscribe of the same key that waits for its stream: in order.
+        const std::string ckey = conn_context::subscription_key(sub->name, m.sid);
+        if (auto w = c.waiting_requests.find(ckey); w != c.waiting_requests.end()) {
+            w->second.push_back({id, false, m, {}});
+            return {};
+        }
         // A stream this node does not hold (or holds from before Redis lost history) is asked of
         // the shared store first; the subscribe goes on when it is open (stream_opened).
         std::string skey = proto::stream_key(sub->name, canonical);
@@ -83,6 +95,7 @@ result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, con
                 return perr(error_code::unavailable, "the shared store (--broker) cannot be reached; subscribe again later");
             auto [slot, first] = opening_.try_emplace(skey);
             slot->second.waiting.push_back({c.self, id, m});
+            c.waiting_requests[ckey];  // later requests of this key wait behind it
             if (first) {
                 slot->second.sub = sub;
                 slot->second.filter = canonical;
@@ -168,6 +181,16 @@ result<void, protocol_error> hub::unsubscribe(conn_context& c, const json& id, c
     if (!m.subscription.empty() && !app_.find_subscription(m.subscription))
         return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     std::lock_guard<std::mutex> lock(mu_);
+    if (bus_) {
+        if (auto w = c.waiting_requests.find(conn_context::subscription_key(m.subscription, m.sid)); w != c.waiting_requests.end()) {
+            w->second.push_back({id, true, {}, m});  // after the subscribe it follows, in order
+            return {};
+        }
+    }
+    return unsubscribe_locked(c, id, m);
+}
+
+result<void, protocol_error> hub::unsubscribe_locked(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
     std::string name = m.subscription;
     auto it = c.subscriptions.find(conn_context::subscription_key(m.subscription, m.sid));
     if (it != c.subscriptions.end()) {

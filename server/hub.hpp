@@ -165,6 +165,13 @@ private:
     // Sends an event to a stream's subscribers: one frame for the name-only ones, one per sid.
     void fan_out_locked(const stream& st, const frame_ptr& frame);
 
+    // subscribe() past its checks, unsubscribe() past its own (hub lock held).
+    result<void, proto::protocol_error> subscribe_checked_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
+                                                                 const spec::subscription& sub);
+    result<void, proto::protocol_error> unsubscribe_locked(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
+    // Runs the requests of `key` that waited behind a subscribe now done, in order, until one of
+    // them waits again (hub lock held).
+    void resume_requests_locked(conn_context& c, const std::string& key);
     // subscribe() once the stream exists here (hub lock held): registers, replies, replays.
     result<void, proto::protocol_error> subscribe_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
                                                          const spec::subscription& sub, const json& canonical);

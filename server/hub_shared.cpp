@@ -216,6 +216,7 @@ void hub::stream_opened(const std::string& key, const std::string& epoch, std::u
             metrics_.bad_requests++;
             sink_.send_to(*c, std::make_shared<const std::string>(proto::encode_error(p.id, r.error().code, r.error().message)));
         }
+        resume_requests_locked(*c, conn_context::subscription_key(p.msg.subscription, p.msg.sid));
     }
     evict_idle_locked();
 }
@@ -232,6 +233,32 @@ void hub::stream_open_failed(const std::string& key, const std::string& why) {
         metrics_.bad_requests++;
         sink_.send_to(*c, std::make_shared<const std::string>(proto::encode_error(
                               p.id, error_code::unavailable, "the stream could not be opened in the shared store: " + why)));
+        resume_requests_locked(*c, conn_context::subscription_key(p.msg.subscription, p.msg.sid));
+    }
+}
+
+void hub::resume_requests_locked(conn_context& c, const std::string& key) {
+    auto w = c.waiting_requests.find(key);
+    if (w == c.waiting_requests.end()) return;
+    auto queue = std::move(w->second);
+    c.waiting_requests.erase(w);
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+        auto& r = queue[i];
+        result<void, protocol_error> out;
+        if (r.unsubscribe) {
+            out = unsubscribe_locked(c, r.id, r.unsub);
+        } else {
+            const spec::subscription* sub = app_.find_subscription(r.sub.subscription);  // checked when it came
+            out = sub ? subscribe_checked_locked(c, r.id, r.sub, *sub) : result<void, protocol_error>();
+        }
+        if (!out) {
+            metrics_.bad_requests++;
+            sink_.send_to(c, std::make_shared<const std::string>(proto::encode_error(r.id, out.error().code, out.error().message)));
+        }
+        if (auto again = c.waiting_requests.find(key); again != c.waiting_requests.end()) {  // waits again: the rest behind it
+            for (std::size_t k = i + 1; k < queue.size(); ++k) again->second.push_back(std::move(queue[k]));
+            return;
+        }
     }
 }
 

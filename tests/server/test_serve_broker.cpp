@@ -263,3 +263,27 @@ TEST_CASE("broker: presence on node A lists a member connected to node B, and dr
     b.proc().signal(SIGKILL);                          // B's heartbeat stops: its members go within ~3 s
     CHECK(broker_wait_users(*alice, {"alice"}));
 }
+
+TEST_CASE("broker: a subscribe waiting for its stream and the unsubscribe right behind it are answered in order", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    rt_server a = broker_node(redis);
+    auto c = connect_ws(a.ws_url());
+    // Sent back to back: the stream is new, so the subscribe waits for Redis; the unsubscribe waits behind it.
+    REQUIRE_FALSE(c->send_json({{"id", "s1"}, {"type", "subscribe"}, {"subscription", "TaskUpdates"}, {"filter", {{"board", "q1"}}}}));
+    REQUIRE_FALSE(c->send_json({{"id", "u1"}, {"type", "unsubscribe"}, {"subscription", "TaskUpdates"}}));
+    REQUIRE_FALSE(c->send_json({{"id", "s2"}, {"type", "subscribe"}, {"subscription", "TaskUpdates"}, {"filter", {{"board", "q2"}}}}));
+    std::vector<std::string> order;
+    for (int i = 0; i < 3; ++i) {
+        auto r = c->receive_until([](const json& j) { return j.contains("id"); }, k_wait);
+        REQUIRE(r);
+        order.push_back((*r)["id"].get<std::string>() + ":" + (*r)["type"].get<std::string>());
+    }
+    CHECK(order == std::vector<std::string>{"s1:subscribed", "u1:unsubscribed", "s2:subscribed"});
+    auto pub = connect_ws(a.ws_url());
+    REQUIRE(publish(*pub, "Task", "insert", task("x1", "todo", "q1"), "p1")["type"] == "published");
+    REQUIRE(publish(*pub, "Task", "insert", task("x2", "todo", "q2"), "p2")["type"] == "published");
+    json ev = next_of_type(*c, "event");
+    CHECK(ev["data"]["board"] == "q2");  // only the stream it holds last
+    REQUIRE(request(*c, {{"id", "p"}, {"type", "ping"}, {"timestamp", 1}})["type"] == "pong");
+    CHECK(c->pending() == 0);
+}

@@ -198,6 +198,8 @@ struct redis_broker::impl {
             h.set_keysets(rb_str(r->element[2]), rb_strings(r->element[3]));
             bool lost = !log_epoch.empty() && (epoch != log_epoch || g < applied);
             if (log_epoch.empty() || lost || force) return load(epoch, !log_epoch.empty());
+            log_line(log_level::info, "broker " + proto::to_string(cfg.url) + ": back, catching up from change " +
+                                          std::to_string(applied) + " to " + std::to_string(g));
             become_ready();
         });
     }

@@ -34,6 +34,7 @@ constexpr std::size_t k_ring_changes = 4096; // recent changes kept to bring a s
 constexpr std::size_t k_repair_batch = 1000; // change-log entries read per gap repair request
 // Reconnect backoff: a restart of Redis is found within 2 s, and N nodes do not retry in step.
 constexpr proto::backoff_policy k_reconnect_backoff{std::chrono::milliseconds(100), std::chrono::milliseconds(2000)};
+constexpr auto k_flush_timeout = 1s;        // at shutdown: how long queued commands may take to reach Redis
 const char* const k_channel = "rt:changes";
 const char* const k_presence_channel = "rt:presence";
 
@@ -577,14 +578,25 @@ void redis_broker::stop() {
     impl& b = *impl_;
     if (!b.thread.joinable()) return;
     asio::post(b.io, [&b] {
-        b.stopping = true;
-        b.tick_timer.cancel();
-        b.retry_timer.cancel();
-        b.cmd.reset();  // pending commits answer UNAVAILABLE
-        b.sub.reset();
-        b.fail_waits();
-        b.set_up(false);
-        b.work.reset();  // the loop ends once the links' last handlers have run
+        auto teardown = [&b] {
+            if (b.stopping) return;
+            b.stopping = true;
+            b.tick_timer.cancel();
+            b.retry_timer.cancel();
+            b.cmd.reset();  // pending commits answer UNAVAILABLE
+            b.sub.reset();
+            b.fail_waits();
+            b.set_up(false);
+            b.work.reset();  // the loop ends once the links' last handlers have run
+        };
+        if (b.ph != impl::phase::ready) return teardown();
+        // What the closing connections queued (their presence leaving) reaches Redis first: a
+        // PING answered means every command before it ran. At most k_flush_timeout.
+        b.retry_timer.expires_after(k_flush_timeout);
+        b.retry_timer.async_wait([teardown](const std::error_code& ec) {
+            if (!ec) teardown();
+        });
+        b.cmd->command({"PING"}, [&b, teardown](const redisReply*) { asio::post(b.io, teardown); });
     });
     b.thread.join();
 }

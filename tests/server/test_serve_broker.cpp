@@ -287,3 +287,19 @@ TEST_CASE("broker: a subscribe waiting for its stream and the unsubscribe right 
     REQUIRE(request(*c, {{"id", "p"}, {"type", "ping"}, {"timestamp", 1}})["type"] == "pong");
     CHECK(c->pending() == 0);
 }
+
+TEST_CASE("broker: a node that stops cleanly takes its presence members with it at once", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    rt_server a = broker_node(redis), b = broker_node(redis);
+    auto alice = connect_ws(a.ws_url("user=alice"));
+    auto bob = connect_ws(b.ws_url("user=bob"));
+    REQUIRE_FALSE(alice->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "doc:1"}}));
+    REQUIRE(broker_wait_users(*alice, {"alice"}));
+    REQUIRE_FALSE(bob->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "doc:1"}}));
+    REQUIRE(broker_wait_users(*alice, {"alice", "bob"}));
+    auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(b.stop() == 0);  // SIGTERM: bob's connection closes, its leave reaches Redis before B exits
+    CHECK(broker_wait_users(*alice, {"alice"}));
+    // Well under the 3 s heartbeat that a killed node is dropped after.
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));
+}

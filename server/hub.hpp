@@ -138,9 +138,10 @@ public:
     void stream_open_failed(const std::string& key, const std::string& why);
     // The filter key sets in use on any node (fields as keyset_field writes them), and their version.
     void set_keysets(const std::string& version, const std::vector<std::string>& fields);
-    // Redis lost history (restarted empty, or this node fell behind its change log): every stream
-    // this node holds gets a fresh local epoch (no resume can cross the hole) and is opened again.
-    void reopen_streams();
+    // all: Redis lost history (restarted empty, or this node fell behind its change log): every
+    // stream this node holds gets a fresh local epoch (no resume can cross the hole) and is opened
+    // again. !all: only the streams not open and not being opened (their opening failed).
+    void reopen_streams(bool all);
     // A presence resource's users on every node (each user once, sorted by id): this node's members
     // of it get the presence message.
     void presence_state(const std::string& resource, std::vector<proto::presence_user> users);

@@ -278,9 +278,10 @@ void hub::set_keysets(const std::string& version, const std::vector<std::string>
     }
 }
 
-void hub::reopen_streams() {
+void hub::reopen_streams(bool all) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [key, st] : streams_) {
+        if (!all && (st->opened || opening_.count(key))) continue;
         st->opened = false;
         // A fresh local epoch until Redis gives the stream its own: no `since` can match meanwhile.
         st->history = proto::stream_history(proto::random_epoch(rng_), 0, cfg_.replay);

@@ -234,7 +234,7 @@ struct redis_broker::impl {
                 log_line(log_level::warn, "broker " + proto::to_string(cfg.url) + ": Redis lost history (data set " + epoch +
                                               ", change " + std::to_string(applied) + "): reloaded " +
                                               std::to_string(count) + " rows; this node's streams get new epochs");
-                h.reopen_streams();
+                h.reopen_streams(true);
             } else {
                 log_line(log_level::info, "broker " + proto::to_string(cfg.url) + ": in sync at change " +
                                               std::to_string(applied) + " (" + std::to_string(count) + " rows)");
@@ -249,6 +249,7 @@ struct redis_broker::impl {
         set_up(true);
         finish_start({});
         h.republish_presence();  // Redis may have lost this node's users (or never had them)
+        h.reopen_streams(false); // streams whose opening failed while Redis was away
         drain();
         request_repair();  // whatever was committed while this node was away
     }
@@ -256,6 +257,7 @@ struct redis_broker::impl {
     // Redis holds another history than this node applied (an emptied Redis, a log trimmed past
     // this node): reload and reopen.
     void resync(const std::string& why) {
+        if (ph != phase::ready) return;  // already syncing (or down: the reconnect syncs)
         log_line(log_level::warn, "broker: " + why + "; resyncing");
         early.clear();
         repairing = false;
@@ -440,7 +442,7 @@ struct redis_broker::impl {
         cmd->command(args, [this](const redisReply* r) {
             if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) return;
             log_line(log_level::warn, "broker: " + std::to_string(r->elements) + " stream(s) held here expired in Redis; reopening");
-            h.reopen_streams();
+            h.reopen_streams(true);
         });
     }
 

@@ -156,6 +156,8 @@ private:
         stream* st;
         spec::change ch;
     };
+    // The event operation of a view's transition (a row leaving the view is a delete).
+    static proto::operation event_op(spec::change c);
     // The streams whose view sees the change (hub lock held).
     std::vector<affected> affected_streams(const spec::entity& ent, const row_change& change) const;
     // Encodes one event per affected stream, commits the change with them through commit_ and, once

@@ -19,14 +19,6 @@ namespace {
 // tries (each one waits until this node has caught up with the change that beat it).
 constexpr int k_max_commit_attempts = 16;
 
-proto::operation shared_op(spec::change c) {
-    switch (c) {
-        case spec::change::insert: return proto::operation::insert;
-        case spec::change::remove: return proto::operation::remove;
-        default: return proto::operation::update;
-    }
-}
-
 }  // namespace
 
 std::string keyset_field(const std::string& subscription, const std::vector<std::string>& keys) {
@@ -108,7 +100,7 @@ std::vector<change_slot> hub::shared_slots(const spec::entity& ent, const row_ch
                 if (key == first_key) continue;  // the row stays in the same stream: one event
                 first_key = key;
                 spec::change ch = spec::view_change(app_, sub, before, after, &filter);
-                if (ch != spec::change::none) out.push_back({std::move(key), shared_op(ch)});
+                if (ch != spec::change::none) out.push_back({std::move(key), event_op(ch)});
             }
         }
     }

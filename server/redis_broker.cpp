@@ -229,12 +229,12 @@ struct redis_broker::impl {
             log_epoch = epoch;
             ring.clear();
             if (resync) {
-                m.broker_resyncs++;
                 fail_waits();
                 log_line(log_level::warn, "broker " + proto::to_string(cfg.url) + ": Redis lost history (data set " + epoch +
                                               ", change " + std::to_string(applied) + "): reloaded " +
                                               std::to_string(count) + " rows; this node's streams get new epochs");
                 h.reopen_streams(true);
+                m.broker_resyncs++;  // once the reopens are queued: a change made after it finds its stream
             } else {
                 log_line(log_level::info, "broker " + proto::to_string(cfg.url) + ": in sync at change " +
                                               std::to_string(applied) + " (" + std::to_string(count) + " rows)");

@@ -47,6 +47,10 @@ public:
     // left): stored under this node's id and announced to every node, which then reads the
     // resource's users from all nodes (hub::presence_state). Any thread.
     virtual void presence_set(const std::string& resource, std::string users_json) = 0;
+    // Calls `done(true)` once this node has applied every change committed before the call (a
+    // barrier: Redis's counter read, then awaited), or `done(false)` when Redis cannot be reached.
+    // `done` runs on the bus's thread, without the hub lock. Any thread.
+    virtual void sync(std::function<void(bool)> done) = 0;
     // Whether the shared store is reachable now.
     virtual bool available() const = 0;
 };

@@ -31,6 +31,7 @@ struct hub::publish_job {
     publish_done done;
     const spec::entity* ent = nullptr;
     int attempts = 0;
+    bool synced = false;  // caught up with Redis once after NOT_FOUND
 };
 
 void hub::publish_shared(const rights& who, const proto::publish_msg& m, publish_done done) {
@@ -48,6 +49,16 @@ void hub::publish_attempt(const std::shared_ptr<publish_job>& job) {
         // Computed against this node's replica; the commit checks the row's version, so a replica
         // behind Redis only costs a retry.
         auto change = apply_publish(*job->ent, db_, rng_, job->msg);
+        if (!change && change.error().code == error_code::not_found && !job->synced) {
+            // The row may exist already, made on another node a moment ago (a client that wrote
+            // there and now writes here): catch up with Redis once, then decide.
+            job->synced = true;
+            bus_->sync([this, job](bool ok) {
+                if (ok) return publish_attempt(job);
+                job->done(make_unexpected(protocol_error{error_code::unavailable, "Redis (--broker) is not reachable"}));
+            });
+            return;
+        }
         if (!change) return job->done(make_unexpected(change.error()));
         const json* before = change->before_row();
         const json* after = change->after_row();

@@ -28,13 +28,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto k_tick = 1s;                 // the position check (and hung-Redis detection) period
-constexpr int k_touch_every_ticks = 60;     // refresh the TTL of held streams once a minute
+// The position check, the heartbeat and hung-Redis detection run every second, or three times per
+// reply timeout when that is shorter (a heartbeat then outlives two missed ticks).
+constexpr std::chrono::milliseconds k_max_tick = 1s;
+constexpr auto k_touch_interval = 60s;      // refresh the TTL of held streams once a minute
 constexpr std::size_t k_ring_changes = 4096; // recent changes kept to bring a stream opened "in the past" up to date
 constexpr std::size_t k_repair_batch = 1000; // change-log entries read per gap repair request
 // Reconnect backoff: a restart of Redis is found within 2 s, and N nodes do not retry in step.
 constexpr proto::backoff_policy k_reconnect_backoff{std::chrono::milliseconds(100), std::chrono::milliseconds(2000)};
-constexpr auto k_flush_timeout = 1s;        // at shutdown: how long queued commands may take to reach Redis
+constexpr auto k_flush_timeout = 1s;
+constexpr int k_sync_timeouts = 10;         // reading every row may take 10 reply timeouts (a large data set)        // at shutdown: how long queued commands may take to reach Redis
 const char* const k_channel = "rt:changes";
 const char* const k_presence_channel = "rt:presence";
 
@@ -100,7 +103,8 @@ struct redis_broker::impl {
     std::deque<std::shared_ptr<const change_message>> ring;       // the last changes applied, oldest first
     bool probe_outstanding = false;
     std::chrono::steady_clock::time_point probe_sent;
-    int ticks = 0;
+    std::chrono::steady_clock::time_point phase_since;  // when connecting began (or syncing)
+    std::chrono::steady_clock::time_point last_touch = std::chrono::steady_clock::now();
     std::string node_id;          // this node's name in the presence keys (random per process)
     bool heartbeat_seen = false;  // a heartbeat has been stored once
 
@@ -134,6 +138,7 @@ struct redis_broker::impl {
     void connect() {
         if (stopping) return;
         ph = phase::connecting;
+        phase_since = std::chrono::steady_clock::now();
         links_up = 0;
         auto ready = [this] {
             if (++links_up == 2) sub->subscribe({k_channel, k_presence_channel}, [this](const redisReply* r) { on_channel(r); });
@@ -192,6 +197,7 @@ struct redis_broker::impl {
     // time, or Redis lost its data: `force`) or catches up from the change log.
     void hello(bool force) {
         ph = phase::syncing;
+        phase_since = std::chrono::steady_clock::now();
         cmd->command({"EVAL", redis_scripts::hello, "0", new_epoch()}, [this, force](const redisReply* r) {
             if (!rb_array(r, 4)) return link_down("hello: " + rb_failure(r));
             std::string epoch = rb_str(r->element[0]);
@@ -359,7 +365,7 @@ struct redis_broker::impl {
     // --- the periodic check
 
     void schedule_tick() {
-        tick_timer.expires_after(k_tick);
+        tick_timer.expires_after(std::min(k_max_tick, cfg.reply_timeout / 3));
         tick_timer.async_wait([this](const std::error_code& ec) {
             if (ec || stopping) return;
             on_tick();
@@ -368,6 +374,15 @@ struct redis_broker::impl {
     }
 
     void on_tick() {
+        if (ph == phase::connecting || ph == phase::syncing) {
+            // A connection that opened but never answers (a cut network, a hung Redis) is retried.
+            // Syncing reads every row: it gets k_sync_timeouts times as long.
+            auto limit = cfg.reply_timeout * (ph == phase::syncing ? k_sync_timeouts : 1);
+            if (std::chrono::steady_clock::now() - phase_since > limit)
+                link_down("no answer within " + std::to_string(limit.count()) + " ms while " +
+                          (ph == phase::syncing ? "reading the rows" : "connecting"));
+            return;
+        }
         if (ph != phase::ready) return;
         if (probe_outstanding) {
             if (std::chrono::steady_clock::now() - probe_sent > cfg.reply_timeout)
@@ -384,14 +399,17 @@ struct redis_broker::impl {
             if (epoch != log_epoch) return resync("Redis's data set changed (" + (epoch.empty() ? std::string("none") : epoch) + ")");
             if (rb_u64(r->element[0]) > applied) request_repair();
         });
-        if (++ticks % k_touch_every_ticks == 0) touch();
+        if (std::chrono::steady_clock::now() - last_touch > k_touch_interval) {
+            last_touch = std::chrono::steady_clock::now();
+            touch();
+        }
         heartbeat();
     }
 
     // --- presence across nodes
 
     void heartbeat() {
-        cmd->command({"EVAL", redis_scripts::heartbeat, "0", node_id, std::to_string(cfg.heartbeat_ttl.count())},
+        cmd->command({"EVAL", redis_scripts::heartbeat, "0", node_id, std::to_string(cfg.reply_timeout.count())},
                      [this](const redisReply* r) {
                          if (!rb_array(r, 2)) return;
                          if (rb_u64(r->element[1]) > 0)
@@ -399,7 +417,7 @@ struct redis_broker::impl {
                                                            " node(s) stopped their heartbeat; their presence members are removed");
                          if (rb_u64(r->element[0]) == 0 && heartbeat_seen) {
                              log_line(log_level::warn, "broker: this node was taken for dead (no heartbeat for " +
-                                                           std::to_string(cfg.heartbeat_ttl.count()) + " ms); announcing its presence again");
+                                                           std::to_string(cfg.reply_timeout.count()) + " ms); announcing its presence again");
                              h.republish_presence();
                          }
                          heartbeat_seen = true;
@@ -409,7 +427,7 @@ struct redis_broker::impl {
     void do_presence_set(const std::string& resource, const std::string& users) {
         if (ph != phase::ready) return;  // announced again by become_ready
         cmd->command({"EVAL", redis_scripts::presence_set, "0", node_id, resource, users,
-                      std::to_string(cfg.heartbeat_ttl.count())},
+                      std::to_string(cfg.reply_timeout.count())},
                      [](const redisReply*) {});
     }
 
@@ -609,6 +627,18 @@ void redis_broker::commit(commit_request req, std::function<void(commit_outcome)
 
 void redis_broker::open_stream(const std::string& stream_key, const std::string& keyset_field) {
     asio::post(impl_->io, [this, stream_key, keyset_field] { impl_->do_open(stream_key, keyset_field); });
+}
+
+void redis_broker::sync(std::function<void(bool)> done) {
+    asio::post(impl_->io, [this, done = std::move(done)]() mutable {
+        impl& b = *impl_;
+        if (b.ph != impl::phase::ready) return done(false);
+        b.cmd->command({"GET", "rt:g"}, [&b, done = std::move(done)](const redisReply* r) mutable {
+            if (!r || r->type == REDIS_REPLY_ERROR) return done(false);
+            b.wait_applied(rb_u64(r), std::move(done));
+            if (b.applied < rb_u64(r)) b.request_repair();  // do not wait for the channel
+        });
+    });
 }
 
 void redis_broker::presence_set(const std::string& resource, std::string users_json) {

@@ -33,11 +33,11 @@ struct broker_settings {
     // node holding the stream refreshes them (every k_touch_interval): an hour outlives any outage
     // a client would resume across.
     std::chrono::seconds stream_ttl{3600};
-    // A reply overdue by this much marks Redis down (a hung server looks like no server).
+    // A reply overdue by this much marks Redis down (a hung server looks like no server); a node's
+    // heartbeat (refreshed every second, or every third of this when shorter) lives this long, so
+    // the presence members of a node that died are removed within about this time.
+    // (--broker-timeout; its default and reason are in server_config.hpp.)
     std::chrono::milliseconds reply_timeout{3000};
-    // A node's heartbeat (refreshed every second) lives this long: the presence members of a node
-    // that died are removed within about this time, and a node stalled this long is taken for dead.
-    std::chrono::milliseconds heartbeat_ttl{3000};
 };
 
 class redis_broker final : public change_bus {
@@ -57,6 +57,7 @@ public:
     void commit(commit_request req, std::function<void(commit_outcome)> done) override;
     void open_stream(const std::string& stream_key, const std::string& keyset_field) override;
     void presence_set(const std::string& resource, std::string users_json) override;
+    void sync(std::function<void(bool)> done) override;
     bool available() const override;
 
 private:

@@ -92,6 +92,7 @@ int run_server(const server_config& cfg) {
         broker_settings bs;
         bs.url = *proto::parse_broker_url(cfg.broker_url);  // checked by validate()
         bs.replay_events = cfg.hub.replay.max_events;
+        bs.reply_timeout = cfg.broker_timeout;
         broker = std::make_unique<redis_broker>(bs, *app, state.hub, state.metrics);
         state.hub.attach_bus(*broker);
         state.bus = broker.get();

@@ -64,6 +64,8 @@ result<void, std::string> validate(const server_config& cfg) {
     if (auto o = origin_policy::parse(cfg.allowed_origins); !o) return make_unexpected(o.error());
     if (!cfg.broker_url.empty()) {
         if (auto u = proto::parse_broker_url(cfg.broker_url); !u) return make_unexpected("--broker " + u.error());
+        if (cfg.broker_timeout < std::chrono::milliseconds(300) || cfg.broker_timeout > std::chrono::minutes(1))
+            return make_unexpected(std::string("--broker-timeout must be 300ms-1m"));
         if (cfg.db_path != ":memory:")
             return make_unexpected(std::string("--broker and --db exclude each other: with a broker the rows and the "
                                                "history live in Redis (see docs/operations.md, \"Several nodes\")"));

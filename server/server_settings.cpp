@@ -204,6 +204,8 @@ std::vector<server_setting> make_settings() {
         text("db", "SQLite database file; also makes replay history survive restarts", [](auto& c) -> auto& { return c.db_path; }),
         text("broker", "redis://HOST:PORT[/DB]: share rows, streams and presence with the other nodes of this Redis",
              [](auto& c) -> auto& { return c.broker_url; }, false),
+        duration("broker-timeout", "With --broker: Redis silent this long is down; a node silent this long is dead",
+                 [](auto& c) -> auto& { return c.broker_timeout; }),
         text("tokens", "TOML tokens file (token → user and rights); without it: dev mode, loopback only",
              [](auto& c) -> auto& { return c.tokens_path; }),
         text("jwt-secret-file", "Accept JWTs signed with HS256 and the secret in this file (at least 32 bytes)",

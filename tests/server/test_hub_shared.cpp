@@ -43,6 +43,8 @@ struct hubs_bus : change_bus {
     }
     void open_stream(const std::string& key, const std::string& field) override { opens.push_back({key, field}); }
     void presence_set(const std::string&, std::string) override {}
+    std::vector<std::function<void(bool)>> syncs;
+    void sync(std::function<void(bool)> done) override { syncs.push_back(std::move(done)); }
     bool available() const override { return true; }
 };
 
@@ -184,4 +186,26 @@ TEST_CASE("shared hub: a subscribe waits for its stream, then events follow in o
     REQUIRE(l.size() == 1);
     CHECK(l[0]["recovered"] == false);
     CHECK(l[0]["initial"].size() == 2);  // t2 and t3 (t1 was never applied to this replica)
+}
+
+TEST_CASE("shared hub: an update of a row this node has not seen yet catches up with Redis once before NOT_FOUND", "[hub-shared]") {
+    hubs_world w;
+    w.h.set_keysets("0", {});
+    std::vector<std::string> replies;
+    auto done = [&](result<json, proto::protocol_error> r) {
+        replies.push_back(r ? std::string("ok") : std::string(proto::to_wire(r.error().code)));
+    };
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "n1"}, {"subject", "x"}}}, done);
+    REQUIRE(w.bus.syncs.size() == 1);  // not refused yet: the insert may be on its way from another node
+    CHECK(w.bus.commits.empty());
+    w.h.apply_change(hubs_change(1, "n1", nullptr, {{"id", "n1"}, {"subject", "made elsewhere"}}, {}, ""));
+    w.bus.syncs[0](true);
+    REQUIRE(w.bus.commits.size() == 1);
+    CHECK(w.bus.commits[0].expected_version == 1);
+    // A row that is not there after catching up: NOT_FOUND, after one sync only.
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::remove, {{"id", "n9"}}}, done);
+    REQUIRE(w.bus.syncs.size() == 2);
+    w.bus.syncs[1](true);
+    CHECK(replies == std::vector<std::string>{"NOT_FOUND"});
+    CHECK(w.bus.syncs.size() == 2);
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "support/redis_process.hpp"
@@ -15,6 +16,8 @@ namespace {
 rt_server broker_node(const redis_process& redis, const std::string& spec = {}) {
     return rt_server({"--broker", redis.url()}, spec);
 }
+// A node that takes Redis (or another node) for dead after 1 s of silence instead of 3 s.
+rt_server broker_quick_node(const std::string& url) { return rt_server({"--broker", url, "--broker-timeout", "1s"}); }
 
 json broker_resubscribe(rt::client::sync_client& c, const std::string& sub, const json& filter, const json& since,
                         const std::string& id = "resume") {
@@ -123,6 +126,8 @@ TEST_CASE("broker: two nodes racing updates on one row give every subscriber the
     REQUIRE(publish(*pub_a, "Ticket", "insert", row)["type"] == "published");
     constexpr int k_each = 25;
     std::atomic<int> failures{0};
+    std::mutex failed_mu;
+    std::vector<std::string> failed;  // the replies that were not `published`
     auto race = [&](rt::client::sync_client& c, const std::string& field) {
         for (int i = 1; i <= k_each; ++i) {
             json data = {{"id", "k1"}};
@@ -131,13 +136,18 @@ TEST_CASE("broker: two nodes racing updates on one row give every subscriber the
             json m = {{"id", field + std::to_string(i)}, {"type", "publish"}, {"entity", "Ticket"}, {"operation", "update"}, {"data", data}};
             if (c.send_json(m)) { failures++; continue; }
             auto r = c.receive_until([&](const json& j) { return j.value("id", json()) == m["id"]; }, k_wait);
-            if (!r || (*r)["type"] != "published") failures++;
+            if (!r || (*r)["type"] != "published") {
+                failures++;
+                std::lock_guard<std::mutex> lock(failed_mu);
+                failed.push_back(r ? r->dump() : std::string("no reply"));
+            }
         }
     };
     std::thread ta([&] { race(*pub_a, "sla_hours"); });
     std::thread tb([&] { race(*pub_b, "priority"); });
     ta.join();
     tb.join();
+    INFO("failed: " << (failed.empty() ? std::string("none") : failed.front()));
     CHECK(failures == 0);
     json last_a, last_b;
     for (auto* s : {sub_a.get(), sub_b.get()}) {
@@ -253,7 +263,7 @@ bool broker_wait_users(rt::client::sync_client& c, const std::vector<std::string
 
 TEST_CASE("broker: presence on node A lists a member connected to node B, and drops it when B dies", "[broker]") {
     RT_REQUIRE_REDIS(redis);
-    rt_server a = broker_node(redis), b = broker_node(redis);
+    rt_server a = broker_quick_node(redis.url()), b = broker_quick_node(redis.url());
     auto alice = connect_ws(a.ws_url("user=alice"));
     auto bob = connect_ws(b.ws_url("user=bob"));
     REQUIRE_FALSE(alice->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "board:1"}, {"meta", {{"color", "red"}}}}));
@@ -261,7 +271,7 @@ TEST_CASE("broker: presence on node A lists a member connected to node B, and dr
     REQUIRE_FALSE(bob->send_json({{"type", "presence"}, {"action", "join"}, {"resource", "board:1"}}));
     CHECK(broker_wait_users(*alice, {"alice", "bob"}));
     CHECK(broker_wait_users(*bob, {"alice", "bob"}));  // and B sees A's member, with its meta
-    b.proc().signal(SIGKILL);                          // B's heartbeat stops: its members go within ~3 s
+    b.proc().signal(SIGKILL);                          // B's heartbeat stops: its members go within ~1 s
     CHECK(broker_wait_users(*alice, {"alice"}));
 }
 
@@ -301,6 +311,50 @@ TEST_CASE("broker: a node that stops cleanly takes its presence members with it 
     auto t0 = std::chrono::steady_clock::now();
     REQUIRE(b.stop() == 0);  // SIGTERM: bob's connection closes, its leave reaches Redis before B exits
     CHECK(broker_wait_users(*alice, {"alice"}));
-    // Well under the 3 s heartbeat that a killed node is dropped after.
+    // Well under the 3 s heartbeat (--broker-timeout) that a killed node is dropped after.
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));
+}
+
+namespace {
+// The port after `prefix` in a line of `text` (0 when absent).
+int broker_port_after(const std::string& text, const std::string& prefix) {
+    auto at = text.find(prefix);
+    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + prefix.size());
+}
+}  // namespace
+
+TEST_CASE("broker: a node cut from Redis catches up from the change log once the cut heals", "[broker]") {
+    RT_REQUIRE_REDIS(redis);
+    // rt partition proxy between node C and Redis: blackholed through its control API.
+    rt_process cut({"partition", "proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:" + std::to_string(redis.port()),
+                    "--control", "127.0.0.1:0", "--duration", "60s"});
+    REQUIRE(cut.wait_for_output("/faults", k_wait));
+    const int cut_port = broker_port_after(cut.err(), "listening on 127.0.0.1:");
+    const int control_port = broker_port_after(cut.err(), "control API on http://127.0.0.1:");
+    REQUIRE(cut_port > 0);
+    REQUIRE(control_port > 0);
+    rt_server a = broker_node(redis);
+    rt_server c = broker_quick_node("redis://127.0.0.1:" + std::to_string(cut_port));
+    auto sub = connect_ws(c.ws_url());
+    REQUIRE(subscribe(*sub, "TaskUpdates", {{"board", "b3"}})["type"] == "subscribed");
+    auto pub = connect_ws(a.ws_url());
+    REQUIRE(publish(*pub, "Task", "insert", task("c0", "todo", "b3"), "c0")["type"] == "published");
+    REQUIRE(next_of_type(*sub, "event")["seq"] == 1);
+
+    // Cut: the open connections hear nothing, new ones are refused.
+    REQUIRE(http_request(control_port, "POST", "/faults", "blackhole").status / 100 == 2);
+    REQUIRE(http_request(control_port, "POST", "/faults", "refuse").status / 100 == 2);
+    // C notices (no reply for --broker-timeout) and says so; its subscriber stays connected.
+    REQUIRE(broker_eventually([&] { return http_request(c.port(), "GET", "/healthz").status == 503; }));
+    for (int i = 1; i <= 3; ++i)  // A goes on while C hears nothing
+        REQUIRE(publish(*pub, "Task", "insert", task("c" + std::to_string(i), "todo", "b3"), "c" + std::to_string(i))["type"] == "published");
+    REQUIRE(http_request(control_port, "DELETE", "/faults").status / 100 == 2);
+    for (int want = 2; want <= 4; ++want) {  // read from rt:log after the reconnect, in order
+        json ev = next_of_type(*sub, "event");
+        REQUIRE(ev["seq"] == want);
+        CHECK(ev["data"]["id"] == "c" + std::to_string(want - 1));
+    }
+    CHECK(http_request(c.port(), "GET", "/healthz").status == 200);
+    INFO("node C's log:\n" << c.proc().err() << "proxy's log:\n" << cut.err());
+    CHECK(broker_metric(c.port(), "rt_broker_reconnects_total") != "0");
 }

@@ -255,6 +255,7 @@ struct redis_broker::impl {
         set_up(true);
         finish_start({});
         h.republish_presence();  // Redis may have lost this node's users (or never had them)
+        heartbeat_seen = false;  // so the next heartbeat, maybe the first in a new data set, is not taken for a reaping
         h.reopen_streams(false); // streams whose opening failed while Redis was away
         drain();
         request_repair();  // whatever was committed while this node was away

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(g++ cmake ninja-build pkg-config libasio-dev libwebsocketpp-dev libcli11-dev nlohmann-json3-dev
-          libtomlplusplus-dev catch2 libsqlite3-dev libssl-dev libjwt-dev openssl chromium)
+          libtomlplusplus-dev catch2 libsqlite3-dev libssl-dev libjwt-dev openssl chromium
+          redis-server libhiredis-dev)
 
 install_missing() {
     local missing=()

@@ -19,6 +19,7 @@ bool is_permanent(error_code c) {
         case error_code::too_large:  // the same subscribe gets the same snapshot
             return true;
         case error_code::rate_limited:
+        case error_code::unavailable:  // the shared store is back after a reconnect
             return false;
     }
     return false;

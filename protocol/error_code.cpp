@@ -6,7 +6,7 @@
 namespace rt::proto {
 
 namespace {
-constexpr std::array<std::pair<error_code, std::string_view>, 9> k_names{{
+constexpr std::array<std::pair<error_code, std::string_view>, 10> k_names{{
     {error_code::auth_required, "AUTH_REQUIRED"},
     {error_code::forbidden, "FORBIDDEN"},
     {error_code::invalid_filter, "INVALID_FILTER"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<error_code, std::string_view>, 9> k_names{{
     {error_code::too_many_subscriptions, "TOO_MANY_SUBSCRIPTIONS"},
     {error_code::not_found, "NOT_FOUND"},
     {error_code::too_large, "TOO_LARGE"},
+    {error_code::unavailable, "UNAVAILABLE"},
 }};
 }  // namespace
 

@@ -16,6 +16,7 @@ enum class error_code {
     too_many_subscriptions,
     not_found,
     too_large,
+    unavailable,  // the shared store (--broker) cannot be reached: nothing was changed
 };
 
 // Every code, in the order of the enum (docs/protocol.md's table; the AsyncAPI document's enum).

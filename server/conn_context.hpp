@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "protocol/messages.hpp"
 #include "protocol/output_limit.hpp"
 #include "protocol/token_bucket.hpp"
 #include "protocol/violation_count.hpp"
@@ -60,6 +61,19 @@ struct conn_context {
     // hub lock:
     std::map<std::string, conn_subscription> subscriptions;  // subscription_key → its stream and sid
     std::set<std::string> presence;                // resources joined
+    bool gone = false;                             // hub::disconnect ran: register nothing more
+    // With a shared store: a subscribe waiting for its stream to open, by subscription key (its
+    // entry is present while it waits), and the subscribes and unsubscribes of that key that came
+    // after it, run in order once it is done.
+    struct deferred_request {
+        nlohmann::json id;
+        bool unsubscribe = false;
+        proto::subscribe_msg sub;
+        proto::unsubscribe_msg unsub;
+    };
+    std::map<std::string, std::vector<deferred_request>> waiting_requests;
+    // Itself, for replies that come later (a shared store's publish and subscribe); set at open.
+    std::weak_ptr<conn_context> self;
 
     // out_mu: every frame queued to the connection asks out_limit first (ws_server's one send path).
     std::mutex out_mu;

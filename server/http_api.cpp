@@ -51,6 +51,7 @@ int status_of(proto::error_code c) {
         case proto::error_code::forbidden: return 403;
         case proto::error_code::auth_required: return 401;
         case proto::error_code::rate_limited: return 429;
+        case proto::error_code::unavailable: return 503;
         default: return 400;
     }
 }
@@ -153,7 +154,11 @@ bool is_json_content_type(std::string_view ct) {
 http_response handle_http(hub& h, const http_call& call) {
     const std::string_view method = call.method, path = call.path, body = call.body;
     const rights* who = call.who;
-    if (path == "/healthz") return {200, "application/json", "{\"status\":\"ok\"}"};
+    if (path == "/healthz") {
+        if (call.broker_up && !call.broker_up())
+            return {503, "application/json", "{\"status\":\"unavailable\",\"broker\":\"unreachable\"}"};
+        return {200, "application/json", "{\"status\":\"ok\"}"};
+    }
     // The browser files (rt.js, the inspector, the kanban demo) hold no data: no token needed.
     if (const web_asset* asset = find_web_asset(path)) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET " + std::string(path));
@@ -221,6 +226,16 @@ http_response handle_http(hub& h, const http_call& call) {
             return json_error(429, proto::error_code::rate_limited,
                               "too many changes: REST mutations and WebSocket publishes share one rate limit; slow down");
     }
+    // The change: at once on a single node; with a shared store, answered once this node applied it.
+    auto change = [&](const proto::publish_msg& m, int ok_status) -> http_response {
+        if (!h.shared() || !call.respond_later) return from_result(h.publish(*who, m), ok_status);
+        h.publish_shared(*who, m, [respond = call.respond_later, ok_status](result<json, proto::protocol_error> r) {
+            respond(from_result(r, ok_status));
+        });
+        http_response later;
+        later.deferred = true;
+        return later;
+    };
     proto::publish_msg m;
     m.entity = entity;
     if (method == "POST" && id.empty()) {
@@ -228,7 +243,7 @@ http_response handle_http(hub& h, const http_call& call) {
         if (auto e = parse_body(m.data)) return *e;
         if (auto idv = m.data.find("id"); idv != m.data.end() && !idv->is_string())
             return json_error(400, proto::error_code::bad_request, "data.id: must be a string", "id");
-        return from_result(h.publish(*who, m), 201);
+        return change(m, 201);
     }
     if (method == "PATCH" && !id.empty()) {
         m.op = proto::operation::update;
@@ -236,12 +251,12 @@ http_response handle_http(hub& h, const http_call& call) {
         if (auto idv = m.data.find("id"); idv != m.data.end() && *idv != json(id))
             return json_error(400, proto::error_code::bad_request, "data.id: does not match the URL's id", "id");
         m.data["id"] = id;
-        return from_result(h.publish(*who, m), 200);
+        return change(m, 200);
     }
     if (method == "DELETE" && !id.empty()) {
         m.op = proto::operation::remove;
         m.data = {{"id", id}};
-        return from_result(h.publish(*who, m), 200);
+        return change(m, 200);
     }
     return json_error(405, proto::error_code::bad_request,
                       std::string(method) + " is not allowed here; use GET/POST /api/<Entity> or GET/PATCH/DELETE /api/<Entity>/<id>");

@@ -18,6 +18,9 @@ struct http_response {
     std::string content_type = "application/json";
     std::string body;
     std::string link{};  // a Link header (the next page of a list), when not empty
+    // With a shared store a change is answered later, through http_call::respond_later: the
+    // transport defers the response (this one is not sent).
+    bool deferred = false;
 };
 
 // Paging of GET /api/<Entity> (?limit=N&after=ID). A page also ends before the row that would take
@@ -59,6 +62,10 @@ struct http_call {
     const spec::asyncapi_options* asyncapi = nullptr;
     std::string_view host;                      // the request's Host header ("" when absent)
     bool development = false;                   // no tokens file: GET /api/_info says "rights":"all"
+    // --broker: whether Redis is reachable now (/healthz answers 503 when not); empty without one.
+    std::function<bool()> broker_up;
+    // --broker: sends the response of a change that was answered `deferred` (any thread, once).
+    std::function<void(http_response)> respond_later;
 };
 
 // Handles one request (the transport has already checked the Origin). Reads and writes are

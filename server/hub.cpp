@@ -72,6 +72,47 @@ result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, con
     if (auto valid = spec::validate_filter(app_, *sub, m.filter); !valid) return perr(error_code::invalid_filter, valid.error());
 
     std::lock_guard<std::mutex> lock(mu_);
+    return subscribe_checked_locked(c, id, m, *sub);
+}
+
+result<void, protocol_error> hub::subscribe_checked_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
+                                                           const spec::subscription& subscription) {
+    const spec::subscription* sub = &subscription;
+    json canonical = canonical_filter(app_, *sub, m.filter);
+    if (bus_) {
+        // Behind an earlier subscribe of the same key that waits for its stream: in order.
+        const std::string ckey = conn_context::subscription_key(sub->name, m.sid);
+        if (auto w = c.waiting_requests.find(ckey); w != c.waiting_requests.end()) {
+            w->second.push_back({id, false, m, {}});
+            return {};
+        }
+        // A stream this node does not hold (or holds from before Redis lost history) is asked of
+        // the shared store first; the subscribe goes on when it is open (stream_opened).
+        std::string skey = proto::stream_key(sub->name, canonical);
+        auto it = streams_.find(skey);
+        if (it == streams_.end() || !it->second->opened) {
+            if (!bus_->available())
+                return perr(error_code::unavailable, "the shared store (--broker) cannot be reached; subscribe again later");
+            auto [slot, first] = opening_.try_emplace(skey);
+            slot->second.waiting.push_back({c.self, id, m});
+            c.waiting_requests[ckey];  // later requests of this key wait behind it
+            if (first) {
+                slot->second.sub = sub;
+                slot->second.filter = canonical;
+                std::vector<std::string> keys;
+                for (auto f = canonical.begin(); f != canonical.end(); ++f) keys.push_back(f.key());
+                bus_->open_stream(skey, keyset_field(sub->name, keys));
+            }
+            return {};
+        }
+    }
+    return subscribe_locked(c, id, m, *sub, canonical);
+}
+
+result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
+                                                   const spec::subscription& subscription, const json& canonical) {
+    const spec::subscription* sub = &subscription;
+    if (c.gone) return {};  // disconnected while its stream was being opened
     std::int64_t now = now_ms();
     const std::string key = conn_context::subscription_key(sub->name, m.sid);
     auto existing = c.subscriptions.find(key);
@@ -83,7 +124,7 @@ result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, con
         remove_subscriber(*existing->second.st, c, existing->second.sid, now);
         c.subscriptions.erase(existing);
     }
-    stream& st = stream_for(*sub, canonical_filter(app_, *sub, m.filter));
+    stream& st = stream_for(*sub, canonical);
     mark_busy_locked(st);
     st.history.prune(now);
 
@@ -140,6 +181,16 @@ result<void, protocol_error> hub::unsubscribe(conn_context& c, const json& id, c
     if (!m.subscription.empty() && !app_.find_subscription(m.subscription))
         return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     std::lock_guard<std::mutex> lock(mu_);
+    if (bus_) {
+        if (auto w = c.waiting_requests.find(conn_context::subscription_key(m.subscription, m.sid)); w != c.waiting_requests.end()) {
+            w->second.push_back({id, true, {}, m});  // after the subscribe it follows, in order
+            return {};
+        }
+    }
+    return unsubscribe_locked(c, id, m);
+}
+
+result<void, protocol_error> hub::unsubscribe_locked(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
     std::string name = m.subscription;
     auto it = c.subscriptions.find(conn_context::subscription_key(m.subscription, m.sid));
     if (it != c.subscriptions.end()) {
@@ -157,6 +208,7 @@ result<void, protocol_error> hub::unsubscribe(conn_context& c, const json& id, c
 
 void hub::disconnect(conn_context& c) {
     std::lock_guard<std::mutex> lock(mu_);
+    c.gone = true;
     std::int64_t now = now_ms();
     for (auto& [key, s] : c.subscriptions) remove_subscriber(*s.st, c, s.sid, now);
     c.subscriptions.clear();

@@ -11,7 +11,9 @@
 // hub.cpp (subscribe, unsubscribe, disconnect), hub_publish.cpp, hub_streams.cpp (stream lifetime,
 // idle streams, sweep), hub_presence.cpp, hub_reads.cpp (snapshots and REST reads).
 #include <cstdint>
+#include <functional>
 #include <list>
+#include <set>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +28,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/spec.hpp"
 #include "protocol/stream_history.hpp"
+#include "server/change_bus.hpp"
 #include "server/change_commit.hpp"
 #include "server/conn_context.hpp"
 #include "server/delivery_sink.hpp"
@@ -97,12 +100,64 @@ public:
 
     const spec::app& app() const { return app_; }
 
+    // --- Several nodes (rt serve --broker; hub_shared.cpp). Without a bus none of this runs and
+    // publish/subscribe keep their single-node path.
+
+    // Plugs the shared store in, before the transport starts and before the bus's first call.
+    void attach_bus(change_bus& bus) { bus_ = &bus; }
+    bool shared() const { return bus_ != nullptr; }
+    // publish() for a shared store: the change is committed by the bus and `done` gets what the
+    // reply echoes (as publish() returns it) once this node has applied it, or the error
+    // (UNAVAILABLE when Redis cannot be reached). `done` runs exactly once, on the caller's thread
+    // for an error found before the commit, else on the bus's thread; never under the hub lock.
+    using publish_done = std::function<void(result<json, proto::protocol_error>)>;
+    void publish_shared(const rights& who, const proto::publish_msg& m, publish_done done);
+
+    // Called by the bus, on its thread, in the global order of changes:
+    // The rows as Redis holds them (start-up, or a resync): replaces the replica. `versions` gives
+    // each row's G.
+    void load_rows(const std::map<std::string, std::map<std::string, json>>& rows,
+                   const std::map<std::string, std::map<std::string, std::uint64_t>>& versions);
+    // Applies one committed change to the replica and to the streams this node holds: their
+    // events are appended and fanned out.
+    void apply_change(const change_message& m);
+    // A stream the hub asked for (change_bus::open_stream) is registered: its epoch, top seq and
+    // the events Redis holds for it (in seq order, as of the change this node applied last). The
+    // subscribes waiting for it proceed.
+    struct history_item {
+        std::uint64_t seq = 0;
+        proto::operation op = proto::operation::update;
+        std::string data;
+        std::int64_t ts_ms = 0;
+    };
+    // items[live_from..] are events this node applied while the stream was being opened: a stream
+    // reopened with subscribers (after Redis lost history) sends them these, which they missed.
+    void stream_opened(const std::string& key, const std::string& epoch, std::uint64_t top,
+                       const std::vector<history_item>& items, std::size_t live_from);
+    // It could not be: the subscribes waiting for it are answered `UNAVAILABLE` with `why`.
+    void stream_open_failed(const std::string& key, const std::string& why);
+    // The filter key sets in use on any node (fields as keyset_field writes them), and their version.
+    void set_keysets(const std::string& version, const std::vector<std::string>& fields);
+    // all: Redis lost history (restarted empty, or this node fell behind its change log): every
+    // stream this node holds gets a fresh local epoch (no resume can cross the hole) and is opened
+    // again. !all: only the streams not open and not being opened (their opening failed).
+    void reopen_streams(bool all);
+    // A presence resource's users on every node (each user once, sorted by id): this node's members
+    // of it get the presence message.
+    void presence_state(const std::string& resource, std::vector<proto::presence_user> users);
+    // Announces this node's users on every resource again (Redis lost them, or reaped this node).
+    void republish_presence();
+    // The keys of the streams this node holds (for the bus's TTL refresh).
+    std::vector<std::string> stream_keys();
+
 private:
     // A stream that a change touches, and how its view sees the change.
     struct affected {
         stream* st;
         spec::change ch;
     };
+    // The event operation of a view's transition (a row leaving the view is a delete).
+    static proto::operation event_op(spec::change c);
     // The streams whose view sees the change (hub lock held).
     std::vector<affected> affected_streams(const spec::entity& ent, const row_change& change) const;
     // Encodes one event per affected stream, commits the change with them through commit_ and, once
@@ -112,6 +167,22 @@ private:
                                                  const std::vector<affected>& streams);
     // Sends an event to a stream's subscribers: one frame for the name-only ones, one per sid.
     void fan_out_locked(const stream& st, const frame_ptr& frame);
+
+    // subscribe() past its checks, unsubscribe() past its own (hub lock held).
+    result<void, proto::protocol_error> subscribe_checked_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
+                                                                 const spec::subscription& sub);
+    result<void, proto::protocol_error> unsubscribe_locked(conn_context& c, const json& id, const proto::unsubscribe_msg& m);
+    // Runs the requests of `key` that waited behind a subscribe now done, in order, until one of
+    // them waits again (hub lock held).
+    void resume_requests_locked(conn_context& c, const std::string& key);
+    // subscribe() once the stream exists here (hub lock held): registers, replies, replays.
+    result<void, proto::protocol_error> subscribe_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
+                                                         const spec::subscription& sub, const json& canonical);
+    // The event slots of a change for a shared store: every stream key, derived from the key sets
+    // in use (keysets_) and the row before and after, whose view sees the change (hub lock held).
+    std::vector<change_slot> shared_slots(const spec::entity& ent, const row_change& change) const;
+    struct publish_job;
+    void publish_attempt(const std::shared_ptr<publish_job>& job);
 
     stream& stream_for(const spec::subscription& s, const json& canonical_filter);
     json snapshot(const stream& st) const;
@@ -146,6 +217,27 @@ private:
     presence_registry presence_;
     std::list<stream*> idle_;      // streams without subscribers, oldest idle first
     std::uint64_t idle_bytes_ = 0; // sum of their idle_cost
+
+    // With a shared store (hub lock):
+    change_bus* bus_ = nullptr;
+    struct pending_subscribe {
+        std::weak_ptr<conn_context> conn;
+        json id;
+        proto::subscribe_msg msg;
+    };
+    struct opening {
+        const spec::subscription* sub = nullptr;
+        json filter;
+        std::vector<pending_subscribe> waiting;
+    };
+    std::unordered_map<std::string, opening> opening_;  // streams asked of the bus, not opened yet
+    std::string keysets_version_ = "?";                 // unknown until the bus says (a commit then retries)
+    std::map<std::string, std::set<std::vector<std::string>>> keysets_;  // subscription → key sets in use
+    std::unordered_map<std::string, std::unordered_map<std::string, std::uint64_t>> versions_;  // entity → id → G
+    // Every node's users per resource, as last read from Redis (presence_state).
+    std::map<std::string, std::vector<proto::presence_user>> shared_presence_;
+    // Tells the bus this node's users on a resource (hub lock held).
+    void announce_presence_locked(const std::string& resource);
 };
 
 }  // namespace rt::server

@@ -39,12 +39,18 @@ result<void, protocol_error> hub::presence(conn_context& c, const proto::presenc
 
 frame_ptr hub::presence_frame(const std::string& resource) const {
     proto::presence_state_msg msg{resource, presence_.users(resource)};
+    if (bus_) {  // every node's users, as last read from Redis
+        auto shared = shared_presence_.find(resource);
+        msg.users = shared == shared_presence_.end() ? std::vector<proto::presence_user>{} : shared->second;
+    }
     msg.count = msg.users.size();
     if (msg.users.size() > cfg_.max_presence_users) msg.users.resize(cfg_.max_presence_users);
     return std::make_shared<const std::string>(proto::encode_presence(msg));
 }
 
 void hub::broadcast_presence(const std::string& resource) {
+    // With a shared store the list goes out when every node has read it (presence_state).
+    if (bus_) return announce_presence_locked(resource);
     auto members = presence_.members(resource);
     if (members.empty()) return;
     sink_.fan_out(presence_frame(resource), members);

@@ -7,17 +7,13 @@ namespace rt::server {
 using proto::error_code;
 using proto::protocol_error;
 
-namespace {
-
-proto::operation publish_op(spec::change c) {
+proto::operation hub::event_op(spec::change c) {
     switch (c) {
         case spec::change::insert: return proto::operation::insert;
         case spec::change::remove: return proto::operation::remove;
         default: return proto::operation::update;
     }
 }
-
-}  // namespace
 
 result<json, protocol_error> hub::publish(const rights& who, const proto::publish_msg& m) {
     using R = result<json, protocol_error>;
@@ -72,7 +68,7 @@ result<void, std::string> hub::commit_and_fan_out(const spec::entity& ent, const
         const std::string& data = p.ch == spec::change::remove ? before_json : after_json;
         proto::stream_position pos{p.st->history.epoch(), p.st->history.next_seq()};
         events.push_back({p.st->key, pos.epoch, pos.seq, ts,
-                          proto::encode_event(p.st->sub->name, publish_op(p.ch), data, pos, ts)});
+                          proto::encode_event(p.st->sub->name, event_op(p.ch), data, pos, ts)});
     }
     // Committed before any event is sent; nothing is sent for a change that was not stored.
     if (auto done = commit_.commit(change_record{ent.name, change.id, before, after, after_json, events}); !done)

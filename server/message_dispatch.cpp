@@ -54,6 +54,19 @@ dispatch_result dispatch_client_text(server_state& s, conn_context& ctx, std::st
                     return make_unexpected(proto::protocol_error{
                         proto::error_code::rate_limited, "too many changes for this token (WebSocket and REST share one limit); slow down"});
                 }
+                if (s.hub.shared()) {
+                    // Answered once this node has applied the committed change (or with the error).
+                    s.hub.publish_shared(ctx.who, b, [&s, conn = ctx.self, id = m.id, entity = b.entity](
+                                                         result<proto::json, proto::protocol_error> r) {
+                        auto c = conn.lock();
+                        if (!c) return;
+                        if (!r) s.metrics.bad_requests++;
+                        s.sink.send_to(*c, std::make_shared<const std::string>(
+                                               r ? proto::encode_published(id, entity, r.value())
+                                                 : proto::encode_error(id, r.error().code, r.error().message)));
+                    });
+                    return std::optional<std::string>();
+                }
                 auto r = s.hub.publish(ctx.who, b);
                 if (!r) return make_unexpected(std::move(r.error()));
                 return std::optional<std::string>(proto::encode_published(m.id, b.entity, r.value()));

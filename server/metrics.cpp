@@ -46,6 +46,13 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_idle_stream_bytes", "gauge", "Estimated memory of the idle streams, replay buffers included.", x.hub.idle_stream_bytes);
     metric(os, "rt_replay_buffered_events", "gauge", "Events held in replay buffers.", x.hub.buffered_events);
     metric(os, "rt_replay_buffered_bytes", "gauge", "Bytes held in replay buffers.", x.hub.buffered_bytes);
+    if (int up = m.broker_up.load(); up >= 0) {
+        metric(os, "rt_broker_up", "gauge", "1 when this node is in sync with Redis (--broker), 0 when Redis cannot be reached.", up);
+        metric(os, "rt_broker_reconnects_total", "counter", "Reconnect attempts after Redis was lost.", m.broker_reconnects);
+        metric(os, "rt_broker_resyncs_total", "counter", "Reloads after Redis lost history; this node's streams got new epochs.", m.broker_resyncs);
+        metric(os, "rt_broker_repairs_total", "counter", "Changes read from the change log because the channel missed them.", m.broker_repairs);
+        metric(os, "rt_broker_conflicts_total", "counter", "Commits that met a concurrent change of the same row (then retried).", m.broker_conflicts);
+    }
     os << "# HELP rt_subscriptions Subscribers per subscription.\n# TYPE rt_subscriptions gauge\n";
     for (const auto& [name, n] : x.hub.subscribers_by_name) os << "rt_subscriptions{subscription=\"" << name << "\"} " << n << "\n";
     return os.str();

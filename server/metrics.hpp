@@ -33,6 +33,12 @@ struct metrics {
     std::atomic<std::uint64_t> token_refreshes{0};       // `refresh` messages accepted (a JWT replaced)
     std::atomic<std::uint64_t> token_expiries{0};        // connections closed with 4002: their JWT expired
     std::atomic<std::uint64_t> streams_evicted{0};       // idle streams dropped early for the idle-stream caps
+    // --broker only (rendered when broker_up >= 0):
+    std::atomic<int> broker_up{-1};                      // 1: in sync with Redis; 0: not reachable; -1: no broker
+    std::atomic<std::uint64_t> broker_reconnects{0};     // reconnect attempts after Redis was lost
+    std::atomic<std::uint64_t> broker_resyncs{0};        // reloads after Redis lost history (streams got new epochs)
+    std::atomic<std::uint64_t> broker_repairs{0};        // changes read from the change log (missed on the channel)
+    std::atomic<std::uint64_t> broker_conflicts{0};      // commits that met a concurrent change of their row
 };
 
 // What the hub holds at one moment (hub::snapshot_stats), for the gauges.

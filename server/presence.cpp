@@ -66,6 +66,12 @@ std::vector<proto::presence_user> presence_registry::users(const std::string& re
     return out;
 }
 
+std::vector<std::string> presence_registry::resources() const {
+    std::vector<std::string> out;
+    for (const auto& [r, m] : resources_) out.push_back(r);
+    return out;
+}
+
 std::vector<conn_context*> presence_registry::members(const std::string& resource) const {
     std::vector<conn_context*> out;
     auto it = resources_.find(resource);

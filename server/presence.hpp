@@ -27,6 +27,8 @@ public:
 
     // Current users (each once; meta from the user's latest join), sorted by id.
     std::vector<proto::presence_user> users(const std::string& resource) const;
+    // Resources with at least one member here.
+    std::vector<std::string> resources() const;
     // Connections on the resource.
     std::vector<conn_context*> members(const std::string& resource) const;
 

@@ -8,6 +8,7 @@
 #include "protocol/spec.hpp"
 #include "protocol/units.hpp"
 #include "server/log.hpp"
+#include "server/redis_broker.hpp"
 #include "server/server_info.hpp"
 #include "server/server_state.hpp"
 #include "server/jwt_verifier.hpp"
@@ -87,6 +88,24 @@ int run_server(const server_config& cfg) {
     state.spec_text = std::move(*spec_text);
     state.info_text = server_info_json(cfg, cfg.auth_enabled());
     state.asyncapi = asyncapi_options_for(cfg);
+    std::unique_ptr<redis_broker> broker;
+    if (!cfg.broker_url.empty()) {
+        broker_settings bs;
+        bs.url = *proto::parse_broker_url(cfg.broker_url);  // checked by validate()
+        bs.replay_events = cfg.hub.replay.max_events;
+        bs.reply_timeout = cfg.broker_timeout;
+        broker = std::make_unique<redis_broker>(bs, *app, state.hub, state.metrics);
+        state.hub.attach_bus(*broker);
+        state.bus = broker.get();
+        // Connecting and reading the rows: a few ms on a LAN; 10 s is a Redis that is not answering.
+        if (auto started = broker->start(std::chrono::seconds(10)); !started) {
+            std::fprintf(stderr, "rt serve: error: --broker %s\n", started.error().c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "rt serve: broker %s: rows, streams and presence shared with its other nodes\n",
+                     proto::to_string(bs.url).c_str());
+        state.on_stopped = [&broker] { broker->stop(); };
+    }
     return run_ws_server(state, *listen_address);
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "protocol/broker_url.hpp"
 #include "protocol/host_port.hpp"
 #include "server/origin_policy.hpp"
 
@@ -61,6 +62,14 @@ result<void, std::string> validate(const server_config& cfg) {
         return make_unexpected(std::string("--pong-timeout must be shorter than --ping-interval (each ping restarts the pong timer)"));
     if (cfg.ws_path.empty() || cfg.ws_path[0] != '/') return make_unexpected(std::string("--path must start with '/'"));
     if (auto o = origin_policy::parse(cfg.allowed_origins); !o) return make_unexpected(o.error());
+    if (!cfg.broker_url.empty()) {
+        if (auto u = proto::parse_broker_url(cfg.broker_url); !u) return make_unexpected("--broker " + u.error());
+        if (cfg.broker_timeout < std::chrono::milliseconds(300) || cfg.broker_timeout > std::chrono::minutes(1))
+            return make_unexpected(std::string("--broker-timeout must be 300ms-1m"));
+        if (cfg.db_path != ":memory:")
+            return make_unexpected(std::string("--broker and --db exclude each other: with a broker the rows and the "
+                                               "history live in Redis (see docs/operations.md, \"Several nodes\")"));
+    }
     return {};
 }
 

@@ -24,6 +24,13 @@ struct server_config {
     std::string ws_path = "/live";
     std::string db_path = ":memory:";        // the first README command needs no set-up
     std::string tokens_path;                 // empty (and no JWT key): no auth, loopback only
+    // redis://HOST:PORT[/DB]: rows, streams and their history shared with the other nodes of the
+    // same Redis; empty: this node alone (its own store).
+    std::string broker_url;
+    // With a broker: Redis silent this long (a reply overdue, or no answer while connecting) is
+    // down, and a node whose heartbeat is this old is dead (its presence members go). 3 s rides
+    // out a busy Redis's pauses yet finds a dead one before a user wonders.
+    std::chrono::milliseconds broker_timeout{3000};
     jwt_settings jwt;                        // --jwt-secret-file, --jwt-public-key, --jwt-leeway, --jwt-audience, --jwt-issuer
     // Clients authenticate: a tokens file or a JWT key is given (otherwise development mode).
     bool auth_enabled() const { return !tokens_path.empty() || jwt.enabled(); }

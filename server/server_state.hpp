@@ -5,6 +5,7 @@
 // know nothing of how the spec, the tokens or the store were loaded.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 #include "protocol/asyncapi.hpp"
 #include "protocol/spec.hpp"
@@ -22,9 +23,11 @@ namespace rt::server {
 class sink_slot final : public delivery_sink {
 public:
     void plug(delivery_sink& target) { target_ = &target; }
-    send_status send_to(conn_context& c, const frame_ptr& frame) override { return target_->send_to(c, frame); }
+    send_status send_to(conn_context& c, const frame_ptr& frame) override {
+        return target_ ? target_->send_to(c, frame) : send_status::closing;
+    }
     void fan_out(const frame_ptr& frame, const std::vector<conn_context*>& subscribers) override {
-        target_->fan_out(frame, subscribers);
+        if (target_) target_->fan_out(frame, subscribers);
     }
 
 private:
@@ -45,6 +48,10 @@ struct server_state {
     std::string spec_text;  // the spec file as read at start-up, for GET /api/_spec
     std::string info_text;  // GET /api/_info (server_info.hpp), built at start-up
     spec::asyncapi_options asyncapi;  // GET /api/_asyncapi: scheme, path and auth from the settings
+    const change_bus* bus = nullptr;  // --broker: the shared store (/healthz asks it); nullptr alone
+    // Run by the transport once its I/O threads have stopped, before it is destroyed: the broker
+    // stops there, so nothing it still answers reaches a transport that is gone.
+    std::function<void()> on_stopped;
 };
 
 // Wall-clock milliseconds since the epoch: presence times and stream idle times.

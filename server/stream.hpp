@@ -31,6 +31,9 @@ struct stream {
     std::list<stream*>::iterator idle_at{};
     bool listed_idle = false;
     std::size_t idle_cost = 0;
+    // With a shared store: false until the bus has opened it (and again after Redis lost history);
+    // events for a stream not opened are ignored. Always true on a single node.
+    bool opened = true;
     bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
 };
 

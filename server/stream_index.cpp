@@ -18,16 +18,20 @@ json index_normalize(const spec::entity& e, const std::string& attr, const json&
 
 // The canonical filter text a row belongs to for a key set.
 std::string index_project(const spec::entity& e, const json& row, const std::vector<std::string>& keys) {
+    return project_row(e, row, keys).dump();
+}
+
+}  // namespace
+
+json project_row(const spec::entity& e, const json& row, const std::vector<std::string>& keys) {
     json o = json::object();
     for (const auto& k : keys) {
         auto it = row.find(k);
         // A missing attribute is null, as in filter_matches: a {"assignee":null} stream gets the unset rows.
         o[k] = it == row.end() || it->is_null() ? json(nullptr) : index_normalize(e, k, *it);
     }
-    return o.dump();
+    return o;
 }
-
-}  // namespace
 
 json canonical_filter(const spec::app& app, const spec::subscription& sub, const json& filter) {
     json out = json::object();

@@ -20,6 +20,10 @@ namespace rt::server {
 // sorted (a JSON object). Not an object, or an unknown entity: {}.
 nlohmann::json canonical_filter(const spec::app& app, const spec::subscription& sub, const nlohmann::json& filter);
 
+// The filter a row belongs to for a key set: the row's values of `keys` (null when missing),
+// normalized like canonical_filter. Equal to the canonical filter of the stream it would land in.
+nlohmann::json project_row(const spec::entity& e, const nlohmann::json& row, const std::vector<std::string>& keys);
+
 class stream_index {
 public:
     explicit stream_index(const spec::app& app) : app_(app) {}

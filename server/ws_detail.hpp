@@ -37,6 +37,7 @@
 
 #include "os/stop_signals.hpp"
 #include "server/conn_context.hpp"
+#include "server/http_api.hpp"
 #include "server/origin_policy.hpp"
 #include "server/server_state.hpp"
 #include "server/ws_server.hpp"
@@ -170,6 +171,7 @@ private:
     // --- ws_http.cpp
     void on_http(websocketpp::connection_hdl hdl);
     void on_http_failed(websocketpp::connection_hdl hdl);
+    void write_response(const connection_ptr& con, const http_response& r);
     bool origin_allowed(const connection_ptr& con, const char* what);
     // An HTTP error answered in the API's shape, {"error":CODE,"message":...}.
     void http_error(const connection_ptr& con, int status, proto::error_code code, const std::string& message);

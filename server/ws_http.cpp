@@ -97,7 +97,40 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
     const std::string host = con->get_request_header("Host");
     call.host = host;
     call.development = state_.access.dev_mode();
+    if (const change_bus* bus = state_.bus) call.broker_up = [bus] { return bus->available(); };
+    // A change with a shared store is answered from the broker's thread, maybe before this
+    // handler is done: the response waits for the handler to defer it, then goes out on the loop.
+    struct later_state {
+        std::mutex mu;
+        bool deferred = false;
+        std::optional<http_response> early;
+    };
+    auto later = std::make_shared<later_state>();
+    auto send_later = [this, con](http_response r) {
+        asio::post(io_, [this, con, r = std::move(r)] {
+            write_response(con, r);
+            std::error_code ec;
+            con->send_http_response(ec);
+            if (ec) fail(ec, "deferred http response");
+        });
+    };
+    call.respond_later = [later, send_later](http_response r) {
+        std::lock_guard<std::mutex> lock(later->mu);
+        if (later->deferred) send_later(std::move(r));
+        else later->early = std::move(r);
+    };
     http_response r = handle_http(state_.hub, call);
+    if (r.deferred) {
+        if (std::error_code ec = con->defer_http_response()) return fail(ec, "defer http response");
+        std::lock_guard<std::mutex> lock(later->mu);
+        later->deferred = true;
+        if (later->early) send_later(std::move(*later->early));
+        return;
+    }
+    write_response(con, r);
+}
+
+void ws_server::write_response(const connection_ptr& con, const http_response& r) {
     con->set_status(static_cast<websocketpp::http::status_code::value>(r.status));
     con->replace_header("Content-Type", r.content_type);
     if (!r.link.empty()) con->replace_header("Link", r.link);

@@ -178,6 +178,7 @@ int ws_server::run() {
     signals_->cancel();
     signal_thread.join();
     signals_.reset();
+    if (state_.on_stopped) state_.on_stopped();
     log_line(log_level::info, "stopped");
     return 0;
 }

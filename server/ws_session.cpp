@@ -128,6 +128,7 @@ std::shared_ptr<conn_context> ws_server::make_context(identity&& who, const webs
     ctx->budget_key = std::move(budget_key);
     ctx->expires_ms = who.expires_ms;
     ctx->violations = proto::violation_count(cfg_.abuse_decay);
+    ctx->self = ctx;
     return ctx;
 }
 

@@ -1,0 +1,211 @@
+// The hub with a shared store, driven without Redis: a fake change bus records what the hub asks
+// (commits, stream opens) and the test answers as the broker would.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "protocol/stream_key.hpp"
+#include "server/hub.hpp"
+#include "support/spec_fixtures.hpp"
+
+using namespace rt;
+using namespace rt::server;
+using json = nlohmann::json;
+
+namespace {
+
+struct hubs_sink : delivery_sink {
+    std::vector<std::pair<conn_context*, frame_ptr>> out;
+    send_status send_to(conn_context& c, const frame_ptr& f) override {
+        out.push_back({&c, f});
+        return send_status::sent;
+    }
+    void fan_out(const frame_ptr& f, const std::vector<conn_context*>& subs) override {
+        for (auto* c : subs) out.push_back({c, f});
+    }
+    std::vector<json> to(const conn_context& c) const {
+        std::vector<json> v;
+        for (const auto& [who, f] : out)
+            if (who == &c) v.push_back(json::parse(*f));
+        return v;
+    }
+};
+
+struct hubs_bus : change_bus {
+    std::vector<commit_request> commits;
+    std::vector<std::function<void(commit_outcome)>> answers;
+    std::vector<std::pair<std::string, std::string>> opens;  // stream key, keyset field
+    void commit(commit_request req, std::function<void(commit_outcome)> done) override {
+        commits.push_back(std::move(req));
+        answers.push_back(std::move(done));
+    }
+    void open_stream(const std::string& key, const std::string& field) override { opens.push_back({key, field}); }
+    void presence_set(const std::string&, std::string) override {}
+    std::vector<std::function<void(bool)>> syncs;
+    void sync(std::function<void(bool)> done) override { syncs.push_back(std::move(done)); }
+    bool available() const override { return true; }
+};
+
+std::unique_ptr<store> hubs_memory_store(const spec::app& app) {
+    auto s = store::open(":memory:", app);
+    REQUIRE(s.ok());
+    return std::move(s.value());
+}
+
+struct hubs_world {
+    const spec::app& app = test::helpdesk_app();
+    std::unique_ptr<store> db = hubs_memory_store(app);
+    hubs_sink sink;
+    hubs_bus bus;
+    metrics m;
+    hub h{app, *db, hub_config{}, m, sink};
+    rights admin = rights::allow_all("admin");
+    std::vector<std::shared_ptr<conn_context>> conns;
+
+    hubs_world() { h.attach_bus(bus); }
+    ~hubs_world() {
+        for (auto& c : conns) h.disconnect(*c);
+    }
+    conn_context& connect() {
+        conns.push_back(std::make_shared<conn_context>(conns.size() + 1, admin, "", proto::token_bucket(1e9, 1e9),
+                                                       proto::output_limit(proto::output_limit_config{})));
+        conns.back()->self = conns.back();
+        return *conns.back();
+    }
+};
+
+std::string hubs_key(const char* sub, const json& filter) { return proto::stream_key(sub, filter); }
+
+// A change message as the commit script would publish it.
+change_message hubs_change(std::uint64_t g, const std::string& id, const json& before, const json& after,
+                           const std::vector<change_slot>& slots, const std::string& assigned) {
+    std::string body = encode_change_body("Ticket", id, before.is_null() ? "" : before.dump(), after.is_null() ? "" : after.dump(),
+                                          1000 + static_cast<std::int64_t>(g), slots);
+    auto m = decode_change_message(std::to_string(g) + "|ep|" + assigned + "|" + body);
+    REQUIRE(m.ok());
+    return std::move(m.value());
+}
+
+}  // namespace
+
+TEST_CASE("shared hub: a change's event slots come from the key sets in use and the row before and after", "[hub-shared]") {
+    hubs_world w;
+    json row = {{"id", "t1"}, {"subject", "s"}, {"team", "billing"}, {"status", "new"}};
+    w.h.load_rows({{"Ticket", {{"t1", row}}}}, {{"Ticket", {{"t1", 7}}}});
+    w.h.set_keysets("3", {keyset_field("TeamQueue", {"team"}), keyset_field("TicketAudit", {}),
+                          keyset_field("TicketDetail", {"id"})});
+    bool answered = false;
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"team", "sales"}}},
+                       [&](result<json, proto::protocol_error> r) {
+                           answered = true;
+                           REQUIRE(r.ok());
+                           CHECK(r.value()["team"] == "sales");
+                       });
+    REQUIRE(w.bus.commits.size() == 1);
+    const commit_request& req = w.bus.commits[0];
+    CHECK(req.expected_version == 7);  // the row's G as loaded: the compare-and-set
+    CHECK(req.keysets_version == "3");
+    CHECK(json::parse(req.before_json)["team"] == "billing");
+    CHECK(json::parse(req.after_json)["team"] == "sales");
+    std::vector<std::pair<std::string, proto::operation>> slots;
+    for (const auto& s : req.slots) slots.push_back({s.stream_key, s.op});
+    CHECK(slots == std::vector<std::pair<std::string, proto::operation>>{
+                       {hubs_key("TeamQueue", {{"team", "billing"}}), proto::operation::remove},
+                       {hubs_key("TeamQueue", {{"team", "sales"}}), proto::operation::insert},
+                       {hubs_key("TicketDetail", {{"id", "t1"}}), proto::operation::update},
+                       {hubs_key("TicketAudit", json::object()), proto::operation::update}});
+    CHECK_FALSE(answered);  // not before the bus says so (after this node applied the change)
+    w.bus.answers[0]({commit_status::ok, {}});
+    CHECK(answered);
+    CHECK(w.m.mutations == 1);
+}
+
+TEST_CASE("shared hub: a conflict computes the change again, UNAVAILABLE is passed on", "[hub-shared]") {
+    hubs_world w;
+    w.h.set_keysets("0", {});
+    std::vector<std::string> replies;
+    auto done = [&](result<json, proto::protocol_error> r) {
+        replies.push_back(r ? std::string("ok") : std::string(proto::to_wire(r.error().code)));
+    };
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::insert, {{"id", "t2"}, {"subject", "s"}}}, done);
+    REQUIRE(w.bus.commits.size() == 1);
+    CHECK(w.bus.commits[0].expected_version == 0);
+    // Another node inserted t2 first: this node applies that change, then the conflict comes back.
+    w.h.apply_change(hubs_change(1, "t2", nullptr, {{"id", "t2"}, {"subject", "theirs"}}, {}, ""));
+    w.bus.answers[0]({commit_status::conflict, {}});
+    REQUIRE(replies == std::vector<std::string>{"BAD_REQUEST"});  // computed again: the id exists now
+    CHECK(w.bus.commits.size() == 1);
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t2"}, {"subject", "x"}}}, done);
+    REQUIRE(w.bus.commits.size() == 2);
+    CHECK(w.bus.commits[1].expected_version == 1);
+    w.bus.answers[1]({commit_status::unavailable, "Redis (--broker) is not reachable"});
+    CHECK(replies.back() == "UNAVAILABLE");
+}
+
+TEST_CASE("shared hub: a subscribe waits for its stream, then events follow in order and a hole restarts the history",
+          "[hub-shared]") {
+    hubs_world w;
+    conn_context& c = w.connect();
+    proto::subscribe_msg sm;
+    sm.subscription = "TeamQueue";
+    sm.filter = {{"team", "billing"}};
+    REQUIRE(w.h.subscribe(c, "s1", sm));
+    const std::string key = hubs_key("TeamQueue", {{"team", "billing"}});
+    REQUIRE(w.bus.opens.size() == 1);
+    CHECK(w.bus.opens[0].first == key);
+    CHECK(w.bus.opens[0].second == keyset_field("TeamQueue", {"team"}));
+    CHECK(w.sink.out.empty());  // nothing until the stream is open
+
+    json r1 = {{"id", "t1"}, {"subject", "a"}, {"team", "billing"}, {"status", "new"}};
+    hub::history_item first{1, proto::operation::insert, r1.dump(), 1};
+    w.h.stream_opened(key, "ep", 1, {first}, 1);
+    auto got = w.sink.to(c);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0]["type"] == "subscribed");
+    CHECK(got[0]["epoch"] == "ep");
+    CHECK(got[0]["seq"] == 1);
+
+    std::vector<change_slot> slot{{key, proto::operation::insert}};
+    json r2 = {{"id", "t2"}, {"subject", "b"}, {"team", "billing"}, {"status", "new"}};
+    w.h.apply_change(hubs_change(2, "t2", nullptr, r2, slot, "ep:2"));
+    w.h.apply_change(hubs_change(3, "t2", nullptr, r2, slot, "ep:2"));  // the same event again: skipped
+    json r3 = {{"id", "t3"}, {"subject", "c"}, {"team", "billing"}, {"status", "new"}};
+    w.h.apply_change(hubs_change(4, "t3", nullptr, r3, slot, "ep:5"));  // seqs 3 and 4 never came
+    got = w.sink.to(c);
+    REQUIRE(got.size() == 3);
+    CHECK(got[1]["seq"] == 2);
+    CHECK(got[2]["seq"] == 5);  // delivered: the client sees the jump and resumes
+
+    // The hole is not replayable: a resume from seq 2 gets a snapshot.
+    conn_context& late = w.connect();
+    sm.since = proto::stream_position{"ep", 2};
+    REQUIRE(w.h.subscribe(late, "s2", sm));
+    auto l = w.sink.to(late);
+    REQUIRE(l.size() == 1);
+    CHECK(l[0]["recovered"] == false);
+    CHECK(l[0]["initial"].size() == 2);  // t2 and t3 (t1 was never applied to this replica)
+}
+
+TEST_CASE("shared hub: an update of a row this node has not seen yet catches up with Redis once before NOT_FOUND", "[hub-shared]") {
+    hubs_world w;
+    w.h.set_keysets("0", {});
+    std::vector<std::string> replies;
+    auto done = [&](result<json, proto::protocol_error> r) {
+        replies.push_back(r ? std::string("ok") : std::string(proto::to_wire(r.error().code)));
+    };
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "n1"}, {"subject", "x"}}}, done);
+    REQUIRE(w.bus.syncs.size() == 1);  // not refused yet: the insert may be on its way from another node
+    CHECK(w.bus.commits.empty());
+    w.h.apply_change(hubs_change(1, "n1", nullptr, {{"id", "n1"}, {"subject", "made elsewhere"}}, {}, ""));
+    w.bus.syncs[0](true);
+    REQUIRE(w.bus.commits.size() == 1);
+    CHECK(w.bus.commits[0].expected_version == 1);
+    // A row that is not there after catching up: NOT_FOUND, after one sync only.
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::remove, {{"id", "n9"}}}, done);
+    REQUIRE(w.bus.syncs.size() == 2);
+    w.bus.syncs[1](true);
+    CHECK(replies == std::vector<std::string>{"NOT_FOUND"});
+    CHECK(w.bus.syncs.size() == 2);
+}

@@ -23,7 +23,7 @@ enum class error_code {
 inline constexpr error_code k_all_error_codes[] = {
     error_code::auth_required,  error_code::forbidden,    error_code::invalid_filter,
     error_code::rate_limited,   error_code::bad_request,  error_code::unknown_subscription,
-    error_code::too_many_subscriptions, error_code::not_found, error_code::too_large,
+    error_code::too_many_subscriptions, error_code::not_found, error_code::too_large, error_code::unavailable,
 };
 
 std::string_view to_wire(error_code c);

@@ -17,6 +17,7 @@
 #include "client/io_loop.hpp"
 #include "client/sse_connection.hpp"
 #include "client/sse_request.hpp"
+#include "support/canned_http_server.hpp"
 #include "support/tls_certs.hpp"
 
 namespace {
@@ -24,77 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using rt::client::sse_connection;
 using rt::client::sse_request;
-
-// Accepts one connection, reads the request head, writes `chunks` one write each, then closes
-// (or, with hold_open, waits for the client to close first). TLS with `tls` set.
-class canned_sse_server {
-public:
-    canned_sse_server(std::vector<std::string> chunks, bool hold_open = false, std::shared_ptr<asio::ssl::context> tls = nullptr)
-        : acceptor_(ctx_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-        port_ = acceptor_.local_endpoint().port();
-        thread_ = std::thread([this, chunks = std::move(chunks), hold_open, tls] {
-            asio::ip::tcp::socket sock(ctx_);
-            std::error_code ec;
-            acceptor_.accept(sock, ec);
-            accepted_ = true;
-            if (ec) return;
-            if (tls) {
-                asio::ssl::stream<asio::ip::tcp::socket&> s(sock, *tls);
-                s.handshake(asio::ssl::stream_base::server, ec);
-                if (!ec) serve(s, chunks, hold_open);
-            } else {
-                serve(sock, chunks, hold_open);
-            }
-        });
-    }
-    ~canned_sse_server() {
-        if (!accepted_) {  // a test that failed before connecting: release the accept with a connection
-            asio::io_context c;
-            asio::ip::tcp::socket s(c);
-            std::error_code ec;
-            s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
-            s.close(ec);
-        }
-        thread_.join();
-    }
-    std::uint16_t port() const { return port_; }
-    // The request head as received (after the test has seen the connection end).
-    std::string request() {
-        std::lock_guard<std::mutex> lock(mu_);
-        return request_;
-    }
-
-private:
-    template <class Stream>
-    void serve(Stream& s, const std::vector<std::string>& chunks, bool hold_open) {
-        std::string head;
-        char buf[1024];
-        std::error_code ec;
-        while (head.find("\r\n\r\n") == std::string::npos) {
-            std::size_t n = s.read_some(asio::buffer(buf), ec);
-            if (ec) return;
-            head.append(buf, n);
-        }
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            request_ = head;
-        }
-        for (const auto& c : chunks) {
-            asio::write(s, asio::buffer(c), ec);
-            if (ec) return;
-        }
-        if (hold_open)
-            while (!ec) s.read_some(asio::buffer(buf), ec);  // until the client closes
-    }
-
-    asio::io_context ctx_;
-    asio::ip::tcp::acceptor acceptor_;
-    std::uint16_t port_ = 0;
-    std::atomic<bool> accepted_{false};
-    std::mutex mu_;
-    std::string request_;
-    std::thread thread_;
-};
+using rt::test::canned_http_server;
 
 // What one connection reported, awaited with a bound.
 struct sse_probe {
@@ -182,7 +113,7 @@ TEST_CASE("sse_request_of: the /sse URL of a ws:// or wss:// server, filter and 
 
 TEST_CASE("sse_connection: sends GET with Last-Event-ID, delivers the stream's items in order, reports its end", "[client][sse]") {
     // The stream arrives in awkward pieces: head and first event together, an event split mid-line.
-    canned_sse_server server({sse_ok_head + "retry: 2000\n\nevent: snapshot\nid: e:4\nda",
+    canned_http_server server({sse_ok_head + "retry: 2000\n\nevent: snapshot\nid: e:4\nda",
                               "ta: {\"type\":\"subscribed\"}\n\n: ping\r\n",
                               "event: change\r\nid: e:5\r\ndata: {\"seq\":5}\r\n\r\n"});
     rt::client::io_loop loop;
@@ -215,7 +146,7 @@ TEST_CASE("sse_connection: sends GET with Last-Event-ID, delivers the stream's i
 TEST_CASE("sse_connection: a refusal reports its status and JSON body, never opens", "[client][sse]") {
     const std::string body = "{\"error\":\"UNKNOWN_SUBSCRIPTION\",\"message\":\"no subscription Nope\"}\n";
     SECTION("with Content-Length, the server keeping the connection open") {
-        canned_sse_server server({"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " +
+        canned_http_server server({"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " +
                                       std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10),
                                   body.substr(10)},
                                  true);
@@ -230,7 +161,7 @@ TEST_CASE("sse_connection: a refusal reports its status and JSON body, never ope
         CHECK(probe.reason == "HTTP 404 Not Found: " + body.substr(0, body.size() - 1));
     }
     SECTION("without Content-Length: the body ends with the connection") {
-        canned_sse_server server({"HTTP/1.1 403 Forbidden\r\n\r\n{\"error\":\"FORBIDDEN\"", ",\"message\":\"bad token\"}"});
+        canned_http_server server({"HTTP/1.1 403 Forbidden\r\n\r\n{\"error\":\"FORBIDDEN\"", ",\"message\":\"bad token\"}"});
         rt::client::io_loop loop;
         loop.start(1);
         sse_probe probe;
@@ -257,7 +188,7 @@ TEST_CASE("sse_connection: what is not an event stream is an error naming why", 
     };
     for (const auto& r : rows) {
         INFO(r.reason);
-        canned_sse_server server(r.chunks);
+        canned_http_server server(r.chunks);
         rt::client::io_loop loop;
         loop.start(1);
         sse_probe probe;
@@ -271,7 +202,7 @@ TEST_CASE("sse_connection: what is not an event stream is an error naming why", 
 }
 
 TEST_CASE("sse_connection: close() ends an open stream once, with sse_closed_by_client", "[client][sse]") {
-    canned_sse_server server({sse_ok_head + "data: one\n\n"}, true);
+    canned_http_server server({sse_ok_head + "data: one\n\n"}, true);
     rt::client::io_loop loop;
     loop.start(2);
     sse_probe probe;
@@ -319,7 +250,7 @@ TEST_CASE("sse_connection: https is verified like wss (the CA, --insecure-skip-v
     server_ctx->use_certificate_chain_file(certs.cert);
     server_ctx->use_private_key_file(certs.key, asio::ssl::context::pem);
     SECTION("trusted through the CA file") {
-        canned_sse_server server({sse_ok_head + "data: over tls\n\n"}, false, server_ctx);
+        canned_http_server server({sse_ok_head + "data: over tls\n\n"}, false, server_ctx);
         rt::client::io_loop loop;
         loop.start(1);
         sse_probe probe;
@@ -335,7 +266,7 @@ TEST_CASE("sse_connection: https is verified like wss (the CA, --insecure-skip-v
         CHECK(probe.items[0].data == "over tls");
     }
     SECTION("another CA: refused, with the reason and the hint") {
-        canned_sse_server server({sse_ok_head}, false, server_ctx);
+        canned_http_server server({sse_ok_head}, false, server_ctx);
         rt::client::io_loop loop;
         loop.start(1);
         sse_probe probe;
@@ -351,7 +282,7 @@ TEST_CASE("sse_connection: https is verified like wss (the CA, --insecure-skip-v
         CHECK_THAT(probe.reason, Catch::StartsWith("certificate verify failed: "));
     }
     SECTION("--insecure-skip-verify accepts it") {
-        canned_sse_server server({sse_ok_head + "data: x\n\n"}, false, server_ctx);
+        canned_http_server server({sse_ok_head + "data: x\n\n"}, false, server_ctx);
         rt::client::io_loop loop;
         loop.start(1);
         sse_probe probe;

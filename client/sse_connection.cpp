@@ -53,6 +53,7 @@ struct sse_connection::impl : std::enable_shared_from_this<impl> {
     std::string request_text;
     std::unique_ptr<websocketpp::http::parser::response> head = std::make_unique<websocketpp::http::parser::response>();
     int refused_status = 0;  // a non-200 head: its body is being read
+    std::string refused_msg;  // its reason phrase ("Not Found")
     std::string refused_body;
     proto::sse_parser parser;
     std::vector<proto::sse_item> items;  // reused for every read
@@ -182,7 +183,7 @@ struct sse_connection::impl : std::enable_shared_from_this<impl> {
 
     void on_read_error(const std::error_code& ec) {
         const bool eof = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-        if (refused_status != 0 && eof) return finish_refused();
+        if (refused_status != 0) return finish_refused();  // the body ends here, however it ended
         if (state == sse_state::open && eof) return finish(proto::close_code::abnormal, "the server ended the stream");
         if (eof) return finish(proto::close_code::abnormal, "connection to " + where() + " closed before the response head");
         fail_io(state == sse_state::open ? "reading the stream" : "waiting for the response head from " + where(), ec);
@@ -193,7 +194,6 @@ struct sse_connection::impl : std::enable_shared_from_this<impl> {
         while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
         finish(refused_status, "HTTP " + std::to_string(refused_status) + " " + refused_msg + (body.empty() ? "" : ": " + body));
     }
-    std::string refused_msg;
 
     // The bytes of one read. Returns whether to read on.
     bool on_bytes(std::string_view bytes) {
@@ -248,7 +248,7 @@ struct sse_connection::impl : std::enable_shared_from_this<impl> {
         if (head && !head->ready()) {  // a Content-Length body, still coming
             head->consume(bytes.data(), bytes.size());
             refused_body = head->get_body();
-            if (!head->ready()) return true;
+            if (!head->ready() && refused_body.size() < max_refusal_body_bytes) return true;
             finish_refused();
             return false;
         }

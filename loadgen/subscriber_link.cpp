@@ -13,7 +13,7 @@ public:
     ws_link(std::shared_ptr<client::ws_connection> con, std::string subscribe_text)
         : con_(std::move(con)), subscribe_text_(std::move(subscribe_text)) {}
     std::error_code subscribe() override { return con_->send(subscribe_text_); }
-    void close() override { con_->close(proto::close_code::normal, ""); }
+    void close(const std::string& reason) override { con_->close(proto::close_code::normal, reason); }
 
 private:
     std::shared_ptr<client::ws_connection> con_;
@@ -24,7 +24,7 @@ class sse_link final : public subscriber_link {
 public:
     explicit sse_link(std::shared_ptr<client::sse_connection> con) : con_(std::move(con)) {}
     std::error_code subscribe() override { return {}; }  // the request was the subscribe
-    void close() override { con_->close(); }
+    void close(const std::string&) override { con_->close(); }
 
 private:
     std::shared_ptr<client::sse_connection> con_;

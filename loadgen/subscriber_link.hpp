@@ -38,7 +38,8 @@ public:
     // error means it could not be sent.
     virtual std::error_code subscribe() = 0;
     // Closes the connection (also while connecting); on_close follows unless it already ran.
-    virtual void close() = 0;
+    // `reason` goes into the WebSocket close frame (SSE has none).
+    virtual void close(const std::string& reason) = 0;
 };
 
 // The WebSocket subscribe frame for `sub`, request id "s" (the reply to it is the `subscribed`).

@@ -57,7 +57,7 @@ bool subscriber_pool::churn(std::uint32_t i) {
     slot_state expected = slot_state::subscribed;
     if (!s.state.compare_exchange_strong(expected, slot_state::churning)) return false;
     ++reconnects_started_;
-    con->close();
+    con->close("churn");
     return true;
 }
 
@@ -90,7 +90,7 @@ void subscriber_pool::connect(std::uint32_t i) {
     }
     std::atomic_store(&s.con, std::move(con.value()));
     // A reconnect racing close_all(): either close_all saw the new connection or we see closing_.
-    if (closing_) std::atomic_load(&s.con)->close();
+    if (closing_) std::atomic_load(&s.con)->close("");
     try_subscribe(i);  // on_open may already have run, before the pointer was stored
 }
 
@@ -221,7 +221,7 @@ void subscriber_pool::fail(std::uint32_t i, const std::string& why) {
     if (was == slot_state::open) --open_now_;
     ++(s.resuming ? reconnects_failed_ : failed_);
     note_error(why);
-    if (auto con = std::atomic_load(&s.con)) con->close();
+    if (auto con = std::atomic_load(&s.con)) con->close("");
 }
 
 void subscriber_pool::note_error(const std::string& why) {
@@ -243,7 +243,7 @@ void subscriber_pool::close_all(std::chrono::milliseconds timeout) {
         slot_state st = s.state;
         if (st == slot_state::closed) continue;
         ++to_close;
-        con->close();
+        con->close("");
     }
     (void)to_close;
     const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -2,7 +2,7 @@
 
 #include "client/ws_url.hpp"
 #include "protocol/host_port.hpp"
-#include "protocol/sse_event_id.hpp"
+#include "protocol/sse_events.hpp"
 
 namespace rt::client {
 
@@ -21,7 +21,7 @@ result<sse_request, std::string> sse_request_of(std::string_view ws_url_text, co
     r.port = u.port;
     r.secure = u.secure;
     r.target = u.path + "?" + u.query;
-    if (sub.since) r.last_event_id = proto::format_event_id(*sub.since);
+    if (sub.since) r.last_event_id = proto::sse_event_id(*sub.since);
     return r;
 }
 

@@ -1,13 +1,14 @@
 // The SSE stream parser (protocol/sse_parser.*) on a table of streams, each also written with CRLF
 // and lone-CR line ends and fed split at every byte boundary (and byte by byte), which must not
-// change what comes out; then the limits, and the event id helpers (protocol/sse_event_id.*).
+// change what comes out; then the limits; and what rt serve writes (protocol/sse_events.*) read
+// back, so the server's writer and the load generator's reader cannot disagree.
 #include <catch2/catch.hpp>
 
 #include <random>
 #include <string>
 #include <vector>
 
-#include "protocol/sse_event_id.hpp"
+#include "protocol/sse_events.hpp"
 #include "protocol/sse_parser.hpp"
 
 namespace {
@@ -199,20 +200,32 @@ TEST_CASE("sse_parser: retry_ms() keeps the last valid retry") {
     CHECK(*p.retry_ms() == 2000);
 }
 
-TEST_CASE("sse event ids: EPOCH:SEQ both ways, and what is refused") {
-    using rt::proto::format_event_id;
-    using rt::proto::parse_event_id;
-    using rt::proto::stream_position;
-    CHECK(format_event_id(stream_position{"7f3a", 42}) == "7f3a:42");
-    auto p = parse_event_id("7f3a:42");
-    REQUIRE(p);
-    CHECK(*p == stream_position{"7f3a", 42});
-    auto colon_epoch = parse_event_id("a:b:18446744073709551");
-    REQUIRE(colon_epoch);
-    CHECK(colon_epoch->epoch == "a:b");
-    CHECK(colon_epoch->seq == 18446744073709551ULL);
-    for (const char* bad : {"", "42", ":42", "e:", "e:-1", "e:4x", "e: 4", "e:12345678901234567890"}) {
-        INFO(bad);
-        CHECK_FALSE(parse_event_id(bad));
-    }
+TEST_CASE("sse_parser reads back what rt serve writes: preamble, snapshot, changes, heartbeat, end event") {
+    namespace p = rt::proto;
+    const p::subscribed_msg fresh{"TeamOpen", {"e", 5}, false, nlohmann::json::array({{{"id", "T1"}}})};
+    const std::string snap_frame = p::encode_subscribed(nullptr, fresh);
+    const std::string ev_frame = p::encode_event("TeamOpen", p::operation::update, R"({"id":"T1","s":"a\nb"})", {"e", 6}, 1);
+    auto snap = p::sse_from_frame(snap_frame, std::nullopt);
+    auto change = p::sse_change(ev_frame);
+    REQUIRE(snap);
+    REQUIRE(change);
+    const std::string stream = p::sse_preamble() + *snap + *change + p::sse_comment("ping") +
+                               p::sse_event("x", "", "one\ntwo") + p::sse_end_event(1001, "server shutting down");
+    const std::vector<std::string> want = {
+        "retry " + std::to_string(p::sse_retry_ms),
+        "event type=snapshot id=e:5 data=" + snap_frame,
+        "event type=change id=e:6 data=" + ev_frame,
+        "comment  ping",
+        "event type=x id=e:6 data=one\ntwo",  // no id: field, so the last id stays in force
+        "event type=error id=e:6 data={\"error\":\"GOING_AWAY\",\"code\":1001,\"message\":\"server shutting down\"}",
+        "last-id=e:6",
+    };
+    CHECK(sse_run({stream}) == want);
+    std::vector<std::string> bytes;
+    for (char ch : stream) bytes.emplace_back(1, ch);
+    CHECK(sse_run(bytes) == want);
+    // The id a reconnect sends back is what the server reads.
+    auto back = p::parse_sse_event_id(p::sse_event_id({"e", 6}), "Last-Event-ID");
+    REQUIRE(back);
+    CHECK(*back == p::stream_position{"e", 6});
 }

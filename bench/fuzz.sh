@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(codec spec filter http tokens)
+((${#TARGETS[@]})) || TARGETS=(codec spec filter http tokens sse)
 BUILD=$ROOT/build-fuzz-clang
 BUILD_JOBS=${FUZZ_BUILD_JOBS:-2}
 TIMEOUT_S=${FUZZ_TIMEOUT_S:-10}

@@ -2,15 +2,23 @@
 # The two figures of the rt serve issue, measured in one run on loopback:
 #   1. publish → the last of N subscribers receiving the event (broadcast to one stream), and
 #   2. server memory per idle connection (RSS with N connections open − RSS before) / N.
-# usage: bench/serve_figures.sh [path/to/rt] [connections] [--tls]   (defaults: build/rt, 10000)
+# usage: bench/serve_figures.sh [path/to/rt] [connections] [--tls] [--sse]   (defaults: build/rt, 10000)
 # --tls: the same run over wss:// (rt serve --tls-cert, loadgen --ca), certificates made for the
 # run by the openssl CLI (an EC P-256 key, as most deployments use today).
+# --sse: the subscribers on SSE streams (loadgen --transport sse; rt_connections counts them too).
 set -euo pipefail
 BENCH_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$BENCH_ROOT/bench/lib.sh"
 RT=${1:-$BENCH_ROOT/build/rt}
 N=${2:-10000}
-TLS=${3:-}
+TLS="" transport=websocket
+for opt in "${@:3}"; do
+    case $opt in
+        --tls) TLS=--tls ;;
+        --sse) transport=sse ;;
+        *) echo "usage: bench/serve_figures.sh [path/to/rt] [connections] [--tls] [--sse]" >&2; exit 2 ;;
+    esac
+done
 # RAMP=500/s: open connections slower than loadgen's default (TLS handshakes cost CPU on both ends).
 ramp=()
 [[ -n ${RAMP:-} ]] && ramp=(--ramp "$RAMP")
@@ -34,7 +42,7 @@ start_rt_serve "$RT" "${serve_tls[@]}"
 rss0=$(rss_kib "$SERVE_PID")
 out=$(mktemp "${TMPDIR:-/tmp}/rt-figures.XXXXXX")
 # 10 broadcast events, one per second, after the connections are up.
-"$RT" loadgen --url "$scheme://127.0.0.1:$SERVE_PORT/live" "${client_tls[@]}" "${ramp[@]}" --conns "$N" --fanout all --rate 1/s --duration 10s \
+"$RT" loadgen --url "$scheme://127.0.0.1:$SERVE_PORT/live" --transport "$transport" "${client_tls[@]}" "${ramp[@]}" --conns "$N" --fanout all --rate 1/s --duration 10s \
     --quiet --json "$out.json" >"$out.txt" 2>&1 &
 LG_PID=$!
 # Idle RSS: sample once every connection is open and subscribed, before much has been published.
@@ -48,7 +56,7 @@ done
 wait "$LG_PID" || true
 LG_PID=""
 cat "$out.txt"
-python3 - "$out.json" "$N" "$rss0" "$peak" "$scheme" <<'PY'
+python3 - "$out.json" "$N" "$rss0" "$peak" "$scheme $transport" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); n = int(sys.argv[2]); rss0 = int(sys.argv[3]); peak = int(sys.argv[4])
 lat = r["latency_us"]

@@ -41,6 +41,7 @@ const char* const k_setting_flags[] = {
     "max-p50",    "max-p90",    "max-p99",    "max-p999",   "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
     "spec", "subscription", "filter-attr", "filter-values", "entity", "vary", "mix", "publish-to", "workers",
+    "transport",
 };
 
 struct loadgen_flags {
@@ -220,6 +221,7 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "  rt loadgen --url ws://127.0.0.1:8080/live --conns 10000 --rate 1000/s --duration 30s\n"
         "  rt loadgen --conns 10000 --fanout all --rate 1/s --duration 30s --max-p99 100ms\n"
         "  rt loadgen --scenario scenarios/kanban-boards.toml --json out.json\n"
+        "  rt loadgen --transport sse --conns 5000 --rate 100/s --duration 10s\n"
         "  rt loadgen --spec scenarios/helpdesk.spec --conns 10000 --rate 1000/s\n"
         "  rt loadgen --spec server --subscription Triage --filter-attr team --filter-values 20 --mix insert=30,update=40,delete=30\n"
         "  rt loadgen --url ws://127.0.0.1:8081/live --url ws://127.0.0.1:8082/live --publish-to same --workers 2 --conns 24000\n"
@@ -246,6 +248,11 @@ void register_loadgen(CLI::App& app, registry& reg) {
         "A --scenario TOML file takes the same settings (keys like the flags, '_' or '-', thresholds also\n"
         "in a [thresholds] table); flags win over it.\n"
         "Fewer subscribed connections than --conns is a breach unless --min-conns says otherwise.\n"
+        "--transport sse: each subscriber opens a Server-Sent Events stream, GET /sse?subscription=..&filter=..\n"
+        "&token=.. on --url's host and port (https:// for wss://, verified the same way), instead of a\n"
+        "WebSocket; publishers still use WebSocket. The figures mean the same: connect time is up to the\n"
+        "200 response head, subscribe time from it to the `snapshot` event; a --churn resume sends\n"
+        "Last-Event-ID: EPOCH:SEQ. The report's `transport` line (JSON config.transport) says which.\n"
         "--churn: a reconnecting connection resubscribes with since (epoch, last seq): recovered:true\n"
         "replays what it missed and the completeness figures stay exact; a recovered:false resync is\n"
         "counted and its skipped events reported apart from the lost ones. A failed reconnect is an error.\n"
@@ -268,6 +275,8 @@ void register_loadgen(CLI::App& app, registry& reg) {
     };
     add_client_flags(*cmd, f->client, url_flag::repeatable);
     opt("conns", "Subscriber connections [1000]");
+    opt("transport", "How subscribers connect: 'websocket', or 'sse' (GET /sse event streams on --url's host;\n"
+                     "publishers stay on WebSocket) [websocket]");
     opt("rate", "Publishes per second, all publishers together: 1000/s, 1/s [100/s]");
     opt("duration", "Measured publishing time after the warm-up: 30s [10s]");
     opt("warmup", "Publishing time before the measured window, kept out of the figures [0]");

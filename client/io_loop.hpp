@@ -1,6 +1,6 @@
 #pragma once
 // An Asio io_context run by N threads, behind a pimpl so that including this header stays cheap.
-// One io_loop carries many connections (10,000+): see ws_connection.
+// One io_loop carries many connections (10,000+): see ws_connection and sse_connection.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -47,6 +47,7 @@ public:
 
 private:
     friend class ws_connection;
+    friend class sse_connection;
     std::unique_ptr<impl> impl_;
 };
 

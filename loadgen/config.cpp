@@ -44,7 +44,7 @@ const std::vector<std::string> k_plain_names = {
     "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
     "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
     "threshold", "churn", "report", "hgrm", "spec", "subscription", "filter-attr", "filter-values", "entity", "vary",
-    "mix", "publish-to", "workers",
+    "mix", "publish-to", "workers", "transport",
 };
 
 }  // namespace
@@ -56,6 +56,14 @@ const std::vector<std::string>& setting_names() {
         return v;
     }();
     return names;
+}
+
+std::string_view to_string(transport t) { return t == transport::sse ? "sse" : "websocket"; }
+
+std::optional<transport> transport_from_name(std::string_view name) {
+    if (name == "websocket") return transport::websocket;
+    if (name == "sse") return transport::sse;
+    return std::nullopt;
 }
 
 std::uint32_t auto_publishers(double rate_per_s) {
@@ -136,6 +144,12 @@ result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         return {};
     }
     if (name == "conns") return u32(c.conns, 1'000'000);
+    if (name == "transport") {
+        auto t = transport_from_name(value);
+        if (!t) return fail(name, "expected 'websocket' or 'sse', got '" + std::string(value) + "'");
+        c.transport = *t;
+        return {};
+    }
     if (name == "rate") return rate(c.rate_per_s);
     if (name == "duration") return dur(c.duration_us);
     if (name == "warmup") return dur(c.warmup_us);

@@ -40,6 +40,14 @@ struct worker_role {
     bool publishes() const { return index == 0; }
 };
 
+// How the subscribers connect (--transport); publishers always use WebSocket.
+enum class transport : std::uint8_t {
+    websocket,  // one WebSocket per subscriber to --url, subscribing with a `subscribe` frame
+    sse,        // one Server-Sent Events stream per subscriber: GET /sse on --url's host and port
+};
+std::string_view to_string(transport t);  // "websocket" | "sse"
+std::optional<transport> transport_from_name(std::string_view name);
+
 struct loadgen_config {
     // The nodes, in order: subscribers and publishers are spread over them (see node_of_*).
     std::vector<std::string> urls{"ws://127.0.0.1:8080/live"};
@@ -49,6 +57,7 @@ struct loadgen_config {
     std::string token;
     client::tls_trust tls;                      // wss://: --ca, --insecure-skip-verify
     std::uint32_t conns = 1000;                 // subscriber connections
+    loadgen::transport transport = loadgen::transport::websocket;  // what the subscribers connect with
     double rate_per_s = 100;                    // publishes per second, all publishers together
     std::chrono::microseconds duration_us{10'000'000};  // measured window (after warm-up)
     std::chrono::microseconds warmup_us{0};     // published and checked, but kept out of the figures

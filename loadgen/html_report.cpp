@@ -143,6 +143,7 @@ std::string to_html(const loadgen_report& r, const threshold_set& thresholds, co
                            r.ok, r.ok ? "PASS" : r.interrupted ? "INTERRUPTED" : "FAIL");
     page.add_origin(origin);
     page.add_line("server", r.url);
+    page.add_line("transport", r.transport);
     if (!r.ok) page.add_line("verdict", verdict_line(r));
 
     std::vector<std::pair<std::string, std::string>> figures = {

@@ -45,6 +45,7 @@ void set_run_settings(loadgen_report& r, const loadgen_config& config) {
     r.publish_to = config.publish_to == publish_target::same ? "same" : "any";
     r.workers = config.workers;
     r.workload = config.plan ? "spec" : config.mode == workload::boards ? "boards" : "broadcast";
+    r.transport = std::string(to_string(config.transport));
     if (config.plan && config.app) {
         r.workload_line = spec::describe(*config.plan, *config.app);
         r.workload_plan = spec::to_json(*config.plan);
@@ -118,6 +119,8 @@ std::string to_table(const loadgen_report& r) {
     if (r.warmup_s > 0) os << " (+" << proto::format_duration_us(r.warmup_s * 1e6) << " warm-up)";
     os << ", " << r.publishers << " publisher" << (r.publishers == 1 ? "" : "s") << "\n";
     if (!r.workload_line.empty()) os << row("workload", r.workload_line);
+    os << row("transport", r.transport == "sse" ? "sse (subscribers on GET /sse event streams, publishers on WebSocket)"
+                                                : r.transport);
     if (r.workers > 1) {
         std::string w = std::to_string(r.workers) + " processes, their figures merged:";
         for (const auto& f : r.worker_list)
@@ -245,6 +248,7 @@ nlohmann::json to_json(const loadgen_report& r) {
           {"workers", r.workers},
           {"workload", r.workload},
           {"workload_plan", r.workload_plan},
+          {"transport", r.transport},
           {"conns", r.conns_asked},
           {"boards", r.boards},
           {"rate_per_s", r.rate_per_s},

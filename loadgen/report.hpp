@@ -40,6 +40,7 @@ struct loadgen_report {
     std::vector<std::string> urls;  // every node
     std::string publish_to = "any";
     std::uint32_t workers = 1;      // processes that shared the connections
+    std::string transport = "websocket";  // the subscribers': "websocket" or "sse" (publishers: WebSocket)
     std::string workload_line;     // a spec workload: spec::describe's line
     nlohmann::json workload_plan;  // a spec workload: spec::to_json (null for the demo)
     std::uint32_t conns_asked = 0, boards = 0, publishers = 0, threads = 0, source_ips = 0;

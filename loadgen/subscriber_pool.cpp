@@ -14,8 +14,7 @@ subscriber_pool::subscriber_pool(client::io_loop& loop, const loadgen_config& co
                                  conn_range own)
     : loop_(loop), config_(config), stats_(stats), frames_(frames), deletes_(frames.mix().delete_pct > 0),
       slots_(own.count), source_ips_(std::move(source_addresses)) {
-    options_ = ws_options_of(config);
-    // Events are small; the default 16 MiB frame limit is for snapshots, which AllTasks may send.
+    // Events are small; the transports' default 16 MiB limit is for snapshots, which AllTasks may send.
     if (source_ips_.empty()) source_ips_.emplace_back();
     for (std::uint32_t i = 0; i < slots_.size(); ++i) {
         const std::uint32_t conn = own.first + i;
@@ -30,7 +29,7 @@ std::string subscriber_pool::subscribe_text(const workload_frames& frames, std::
                                             const std::optional<proto::stream_position>& since) {
     proto::subscribe_msg m = frames.subscribe(board);
     m.since = since;
-    return proto::encode_client(proto::client_message{"s", std::move(m)});
+    return subscribe_frame(m);
 }
 
 std::string subscriber_pool::subscribe_text(const loadgen_config& config, std::uint32_t board) {
@@ -58,7 +57,7 @@ bool subscriber_pool::churn(std::uint32_t i) {
     slot_state expected = slot_state::subscribed;
     if (!s.state.compare_exchange_strong(expected, slot_state::churning)) return false;
     ++reconnects_started_;
-    con->close(proto::close_code::normal, "churn");
+    con->close("churn");
     return true;
 }
 
@@ -68,7 +67,7 @@ void subscriber_pool::reconnect(std::uint32_t i) {
     s.subscribe_sent = false;
     // The new connection's on_open may run before connect() stores it: try_subscribe must find
     // no connection then, not the closed one (dropping it here is allowed inside its on_close).
-    std::atomic_store(&s.con, std::shared_ptr<client::ws_connection>());
+    std::atomic_store(&s.con, std::shared_ptr<subscriber_link>());
     s.state = slot_state::connecting;
     connect(i);
 }
@@ -76,20 +75,22 @@ void subscriber_pool::reconnect(std::uint32_t i) {
 void subscriber_pool::connect(std::uint32_t i) {
     subscriber_slot& s = slots_[i];
     s.connect_start_us = now_us();
-    client::ws_options opts = options_;
-    opts.local_address = source_ips_[i % source_ips_.size()];
-    client::ws_handlers h;
+    // A resume asks for what came after the last event seen (the old connection's handlers are
+    // done: this runs in its on_close, or before the first connection).
+    proto::subscribe_msg sub = frames_.subscribe(s.board);
+    if (s.resuming) sub.since = proto::stream_position{s.epoch, s.tracker.highest_seq()};
+    link_handlers h;
     h.on_open = [this, i] { on_open(i); };
     h.on_message = [this, i](std::string_view text) { on_message(i, text); };
     h.on_close = [this, i](int code, std::string reason) { on_close(i, code, reason); };
-    auto con = client::ws_connection::connect(loop_, config_.urls[s.node], std::move(h), opts);
+    auto con = open_link(loop_, config_, config_.urls[s.node], sub, source_ips_[i % source_ips_.size()], std::move(h));
     if (!con) {
         fail(i, con.error());
         return;
     }
     std::atomic_store(&s.con, std::move(con.value()));
     // A reconnect racing close_all(): either close_all saw the new connection or we see closing_.
-    if (closing_) std::atomic_load(&s.con)->close(proto::close_code::normal, "");
+    if (closing_) std::atomic_load(&s.con)->close("");
     try_subscribe(i);  // on_open may already have run, before the pointer was stored
 }
 
@@ -97,10 +98,7 @@ void subscriber_pool::try_subscribe(std::uint32_t i) {
     subscriber_slot& s = slots_[i];
     auto con = std::atomic_load(&s.con);
     if (!con || s.state != slot_state::open || s.subscribe_sent.exchange(true)) return;
-    std::optional<proto::stream_position> since;
-    if (s.resuming) since = proto::stream_position{s.epoch, s.tracker.highest_seq()};
-    const std::string text = subscribe_text(frames_, s.board, since);
-    if (con->send(text)) fail(i, "could not send subscribe");
+    if (con->subscribe()) fail(i, "could not send subscribe");
 }
 
 void subscriber_pool::on_open(std::uint32_t i) {
@@ -223,7 +221,7 @@ void subscriber_pool::fail(std::uint32_t i, const std::string& why) {
     if (was == slot_state::open) --open_now_;
     ++(s.resuming ? reconnects_failed_ : failed_);
     note_error(why);
-    if (auto con = std::atomic_load(&s.con)) con->close(proto::close_code::normal, "");
+    if (auto con = std::atomic_load(&s.con)) con->close("");
 }
 
 void subscriber_pool::note_error(const std::string& why) {
@@ -245,7 +243,7 @@ void subscriber_pool::close_all(std::chrono::milliseconds timeout) {
         slot_state st = s.state;
         if (st == slot_state::closed) continue;
         ++to_close;
-        con->close(proto::close_code::normal, "");
+        con->close("");
     }
     (void)to_close;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -254,7 +252,7 @@ void subscriber_pool::close_all(std::chrono::milliseconds timeout) {
 }
 
 void subscriber_pool::release() {
-    for (auto& s : slots_) std::atomic_store(&s.con, std::shared_ptr<client::ws_connection>());
+    for (auto& s : slots_) std::atomic_store(&s.con, std::shared_ptr<subscriber_link>());
 }
 
 }  // namespace rt::loadgen

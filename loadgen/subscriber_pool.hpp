@@ -1,7 +1,10 @@
 #pragma once
 // The subscriber connections: opened one at a time by the ramp (the controller thread calls
 // open(i) at the ramp's pace), each subscribing once open and then tracking its stream's seq
-// and every delivery's latency. All connections share one io_loop.
+// and every delivery's latency. All connections share one io_loop. Each is a subscriber_link:
+// a WebSocket or an SSE stream (--transport), which deliver the same server messages, so
+// everything below is the same for both (an SSE stream is "open" at its 200 response head, and
+// its request was the subscribe; a resume sends Last-Event-ID instead of `since`).
 //
 // Churn (--churn): the controller calls churn(i) on a subscribed connection; it is closed, and its
 // on_close opens a new connection that subscribes with `since` = {epoch, last seq seen}. The
@@ -16,10 +19,10 @@
 #include <vector>
 
 #include "client/io_loop.hpp"
-#include "client/ws_connection.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/delivery_tracker.hpp"
 #include "loadgen/run_stats.hpp"
+#include "loadgen/subscriber_link.hpp"
 #include "loadgen/workload_frames.hpp"
 #include "protocol/messages.hpp"
 
@@ -31,14 +34,14 @@ enum class slot_state : std::uint8_t { idle, connecting, open, subscribed, churn
 // One subscriber. Its tracker is touched only by the connection's handlers (one at a time), and
 // read by the controller once the loop has stopped.
 struct subscriber_slot {
-    std::shared_ptr<client::ws_connection> con;
+    std::shared_ptr<subscriber_link> con;
     delivery_tracker tracker;
     std::int64_t connect_start_us = 0;
     std::int64_t open_us = 0;
     std::uint32_t board = 0;
     std::uint32_t node = 0;       // index into config.urls: the server this slot connects to
     std::atomic<slot_state> state{slot_state::idle};
-    std::atomic<bool> subscribe_sent{false};  // on_open and open() race to send it; one wins
+    std::atomic<bool> subscribe_sent{false};  // on_open and connect() race to send it; one wins
     bool was_subscribed = false;  // reached `subscribed` at some point (state may be closed now)
     std::string epoch;            // the stream's epoch from the last `subscribed` reply
     std::int64_t churn_start_us = 0;  // when churn() last closed it (written before the state
@@ -106,7 +109,7 @@ public:
     // Closes every connection; returns once all have reported on_close or `timeout` has passed.
     // Controller thread only. After this no more drops are counted.
     void close_all(std::chrono::milliseconds timeout);
-    // Drops the ws_connections. Call before stopping the loop.
+    // Drops the connections. Call before stopping the loop.
     void release();
 
     // Read after the loop has stopped.
@@ -132,7 +135,6 @@ private:
     run_stats& stats_;
     const workload_frames& frames_;
     const bool deletes_;  // the mix deletes rows: delete events count, but not for latency
-    client::ws_options options_;
     std::vector<subscriber_slot> slots_;
     std::vector<std::string> source_ips_;
 

@@ -42,7 +42,8 @@ done
 [[ $NODES =~ ^[1-9][0-9]?$ ]] || { echo "cluster: --nodes: expected 1..99, got '$NODES'" >&2; exit 2; }
 [[ -x $RT ]] || { echo "cluster: $RT is not executable (build first: cmake --build build --target rt)" >&2; exit 2; }
 if ((BROKER)); then
-    if ! "$RT" serve --help 2>/dev/null | grep -q -- '--broker'; then
+    # The help read whole first: grep -q would quit at the first match, and rt's SIGPIPE would fail the pipe.
+    if ! grep -q -- '--broker' <<<"$("$RT" serve --help 2>/dev/null)"; then
         echo "cluster: $RT serve has no --broker option (the Redis broker has not landed in this build);" >&2
         echo "cluster: run independent nodes with --no-broker (loadgen gets --publish-to same)" >&2
         exit 2

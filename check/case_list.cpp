@@ -6,7 +6,7 @@ namespace rt::check {
 
 namespace {
 
-std::string lower(std::string s) {
+std::string lower_name(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
 }
@@ -15,7 +15,7 @@ std::string lower(std::string s) {
 bool matches(const std::string& pattern, const case_group& g, const case_def& c) {
     if (pattern == c.id) return true;
     const std::string num = std::to_string(g.number);
-    if (pattern == num || pattern == num + ".*" || lower(pattern) == lower(g.name)) return true;
+    if (pattern == num || pattern == num + ".*" || lower_name(pattern) == lower_name(g.name)) return true;
     if (pattern == "*") return true;
     return false;
 }

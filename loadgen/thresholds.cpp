@@ -27,7 +27,7 @@ bool is_latency(threshold_kind k) {
            k == threshold_kind::max_p999 || k == threshold_kind::max_latency;
 }
 
-std::string normalize(std::string_view name) {
+std::string threshold_key(std::string_view name) {
     std::string n(name);
     std::replace(n.begin(), n.end(), '_', '-');
     return n;
@@ -70,7 +70,7 @@ std::string_view threshold_name(threshold_kind k) {
 }
 
 std::optional<threshold_kind> threshold_from_name(std::string_view name) {
-    std::string n = normalize(name);
+    std::string n = threshold_key(name);
     for (const auto& kn : k_names)
         if (n == kn.name) return kn.kind;
     return std::nullopt;

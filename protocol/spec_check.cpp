@@ -12,10 +12,6 @@
 namespace rt::spec {
 namespace {
 
-std::string pos_text(source_pos p) {
-    return std::to_string(p.line) + ":" + std::to_string(p.col);
-}
-
 class checker {
 public:
     checker(const parsed_spec& p, const std::string& file, std::vector<spec_error>& errors)

@@ -28,10 +28,6 @@ bool is_decl_keyword(const token& t) {
     return is_word(t, "entity") || is_word(t, "view") || is_word(t, "subscription");
 }
 
-std::string pos_text(source_pos p) {
-    return std::to_string(p.line) + ":" + std::to_string(p.col);
-}
-
 class parser {
 public:
     parser(const std::vector<token>& tokens, const std::string& file, std::vector<spec_error>& errors)
@@ -422,6 +418,10 @@ bool before(const spec_error& a, const spec_error& b) {
 constexpr std::size_t max_reported_errors = 100;
 
 }  // namespace
+
+std::string pos_text(source_pos p) {
+    return std::to_string(p.line) + ":" + std::to_string(p.col);
+}
 
 parsed_spec parse_tokens(const std::vector<token>& tokens, const std::string& file,
                          std::vector<spec_error>& errors) {

@@ -22,6 +22,9 @@ struct parsed_spec {
     spec_positions pos;
 };
 
+// "line:col", as error messages cite an earlier position ("opened at 3:7").
+std::string pos_text(source_pos p);
+
 // Recursive descent over `tokens` (from lex_spec). Syntax errors, a reserved or duplicate union
 // choice are appended to `errors`; parsing recovers at the next declaration and returns
 // whatever it could build (declarations without a name are dropped).

@@ -83,6 +83,6 @@ TEST_CASE("8.4 fails when the server never pings the client") {
     heartbeat_require_broken("8.4", [] { return std::make_unique<heartbeat_ping_keeper>(false); });
 }
 
-TEST_CASE("8.5 fails when a connection that answers no ping is never dropped") {
+TEST_CASE("8.5 fails when a connection that answers no ping is never dropped", "[slow]") {
     heartbeat_require_broken("8.5", [] { return std::make_unique<heartbeat_ping_keeper>(true); });
 }

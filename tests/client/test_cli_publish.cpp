@@ -78,7 +78,7 @@ TEST_CASE("rt publish --stdin sends every line and prints the replies in input o
     CHECK(events[2]["operation"] == "update");
 }
 
-TEST_CASE("rt publish --stdin: a bulk of 300 lines keeps its order", "[cli][publish]") {
+TEST_CASE("rt publish --stdin: a bulk of 300 lines keeps its order", "[cli][publish][slow]") {
     rt_server server;
     std::string input;
     for (int i = 0; i < 300; ++i) input += line("insert", row("bulk" + std::to_string(i)));

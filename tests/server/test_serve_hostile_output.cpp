@@ -146,7 +146,7 @@ TEST_CASE("a snapshot bigger than the whole output limit is refused with TOO_LAR
 }
 
 TEST_CASE("rate-limit violations decay: occasional bursts are not closed but the same bursts without decay are",
-          "[hostile][rate]") {
+          "[hostile][rate][slow]") {
     // 10 messages/s, bursts of 10, close after 5 violations. Each burst is 13 messages: 3 over the
     // limit. Bursts 1.2 s apart: with a 500 ms half-life the count halves twice between bursts
     // (3 → 0), so it never reaches 5; without decay it does at the second burst.

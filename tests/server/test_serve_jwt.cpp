@@ -147,7 +147,7 @@ TEST_CASE("jwt: without a refresh the connection is closed with 4002 when its to
     CHECK_THAT(m.body, Catch::Contains("rt_token_expiries_total 1"));
 }
 
-TEST_CASE("jwt: a refresh before expiry keeps the connection, another sub is refused, new rights close 4003", "[serve][jwt][expiry]") {
+TEST_CASE("jwt: a refresh before expiry keeps the connection, another sub is refused, new rights close 4003", "[serve][jwt][expiry][slow]") {
     auto srv = jwt_helpdesk_server({"--jwt-leeway", "0s"});
     auto c = connect_ws(srv.ws_url("token=" + jwt_mint(jwt_claims_for("alice", jwt_alice_rights(), 2))));
     REQUIRE(subscribe(*c, "TeamOpen", {{"team", "A"}})["type"] == "subscribed");

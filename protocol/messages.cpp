@@ -5,6 +5,9 @@
 #include <initializer_list>
 #include <limits>
 
+#include "protocol/throttle_value.hpp"
+#include "protocol/units.hpp"
+
 namespace rt::proto {
 
 namespace {
@@ -110,6 +113,18 @@ struct reader {
         out = *it;
         return {};
     }
+    // `throttle`: absent or null → nullopt, else a duration string within the throttle bounds.
+    checked throttle(std::optional<std::int64_t>& out) const {
+        auto it = obj.find("throttle");
+        if (it == obj.end() || it->is_null()) return {};
+        if (!it->is_string())
+            return bad_field("throttle", "field 'throttle' must be a duration string like \"250ms\", got " +
+                                             std::string(type_name(*it)));
+        auto ms = parse_throttle(it->get_ref<const std::string&>().substr(0, 64));
+        if (!ms) return bad_field("throttle", "field 'throttle': " + ms.error());
+        out = *ms;
+        return {};
+    }
     // `since`: absent or null → nullopt, else {epoch, seq} and nothing more.
     checked since(std::optional<stream_position>& out) const {
         auto it = obj.find("since");
@@ -136,11 +151,12 @@ struct reader {
 
 result<subscribe_msg, protocol_error> read_subscribe(const reader& r) {
     subscribe_msg m;
-    checked c = r.check_known({"subscription", "filter", "since", "sid"});
+    checked c = r.check_known({"subscription", "filter", "since", "sid", "throttle"});
     if (c) c = r.name("subscription", m.subscription);
     if (c) c = r.name("sid", m.sid, /*required=*/false);
     if (c) c = r.object("filter", m.filter);
     if (c) c = r.since(m.since);
+    if (c) c = r.throttle(m.throttle_ms);
     if (!c) return make_unexpected(std::move(c.error()));
     return m;
 }
@@ -303,6 +319,7 @@ std::string encode_client(const client_message& m) {
                 if (!b.sid.empty()) j["sid"] = b.sid;
                 if (!b.filter.empty()) j["filter"] = b.filter;
                 if (b.since) j["since"] = {{"epoch", b.since->epoch}, {"seq", b.since->seq}};
+                if (b.throttle_ms) j["throttle"] = format_duration(std::chrono::milliseconds(*b.throttle_ms));
             } else if constexpr (std::is_same_v<T, unsubscribe_msg>) {
                 j["type"] = "unsubscribe";
                 if (!b.subscription.empty()) j["subscription"] = b.subscription;
@@ -422,6 +439,10 @@ std::string encode_subscribed(const json& id, const subscribed_msg& m) {
     append_json_string(out, m.position.epoch);
     out += ",\"seq\":" + std::to_string(m.position.seq);
     out += m.recovered ? ",\"recovered\":true" : ",\"recovered\":false";
+    if (m.throttle_ms) {
+        out += ",\"throttle\":";
+        append_json_string(out, format_duration(std::chrono::milliseconds(m.throttle_ms)));
+    }
     if (!m.recovered) {
         out += ",\"initial\":";
         out += m.initial.dump();
@@ -598,6 +619,8 @@ result<server_message, protocol_error> decode_server_value(json doc) {
         m.position = std::move(*pos);
         if (auto r = doc.find("recovered"); r != doc.end() && r->is_boolean()) m.recovered = r->get<bool>();
         if (auto i = doc.find("initial"); i != doc.end() && i->is_array()) m.initial = std::move(*i);
+        if (auto t = doc.find("throttle"); t != doc.end() && t->is_string())
+            if (auto ms = parse_throttle(t->get_ref<const std::string&>())) m.throttle_ms = *ms;
         out.body = std::move(m);
     } else if (type == "unsubscribed") {
         auto sub = str_field(doc, "subscription");

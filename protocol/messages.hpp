@@ -47,6 +47,9 @@ struct subscribe_msg {
     json filter = json::object();  // always an object ({} when absent)
     std::optional<stream_position> since;
     std::string sid{};  // empty: the name-only form
+    // "throttle": "250ms" (docs/protocol.md, "Throttled delivery"): the window in ms; nullopt when
+    // absent (then the spec subscription's default applies, if any).
+    std::optional<std::int64_t> throttle_ms{};
 };
 // Unsubscribes by `sid` when given (then `subscription` may be omitted), else by name (the
 // name-only subscription of that name).
@@ -101,6 +104,7 @@ struct subscribed_msg {
     bool recovered = false;
     json initial = json::array();  // rows; empty when recovered
     std::string sid{};             // echoed when the subscribe carried one
+    std::int64_t throttle_ms = 0;  // the window of a throttled subscription ("throttle":"250ms"), else 0
 };
 struct event_msg {
     std::string subscription;

@@ -77,6 +77,7 @@ struct subscription {
     subscription_kind kind = subscription_kind::entity;
     std::string entity;  // the entity whose rows it carries (for views: the view's entity)
     std::string view;    // kind == view: the view's name
+    std::int64_t throttle_ms = 0;  // `throttle 100ms`: the default window of a subscribe (0: none)
     source_pos pos;
 };
 

@@ -112,6 +112,7 @@ std::string describe(const app& a) {
         case subscription_kind::by_id: out += s.entity + " by id"; break;
         case subscription_kind::entity: out += s.entity; break;
         }
+        if (s.throttle_ms) out += " throttle " + std::to_string(s.throttle_ms) + "ms";
         out += "\n";
     }
     return out;

@@ -50,6 +50,7 @@ json to_ir_json(const app& a) {
     for (const subscription& s : a.subscriptions) {
         json j{{"name", s.name}, {"kind", ir_kind_name(s.kind)}, {"entity", s.entity}};
         if (s.kind == subscription_kind::view) j["view"] = s.view;
+        if (s.throttle_ms) j["throttle_ms"] = s.throttle_ms;  // only when set: older specs keep their hash
         subs.push_back(std::move(j));
     }
     return {{"app", a.name}, {"entities", std::move(entities)}, {"views", std::move(views)}, {"subscriptions", std::move(subs)}};

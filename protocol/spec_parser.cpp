@@ -5,7 +5,8 @@
 //   entity       := 'entity' NAME '{' ('attr' NAME ':' type)* '}'
 //   type         := 'string' | 'int' | 'float' | 'bool' | 'ref' NAME | STRING ('|' STRING)*
 //   view         := 'view' NAME ':' NAME ('where' or_expr)?
-//   subscription := 'subscription' NAME ':' ('view' NAME | NAME 'by' 'id' | NAME)
+//   subscription := 'subscription' NAME ':' ('view' NAME | NAME 'by' 'id' | NAME) ('throttle' DURATION)?
+//   DURATION     := NUMBER UNIT   (100ms, 1.5s: 10ms..60s)
 //   or_expr      := and_expr ('or' and_expr)*
 //   and_expr     := not_expr ('and' not_expr)*
 //   not_expr     := 'not' not_expr | '(' or_expr ')' | NAME OP literal
@@ -17,6 +18,7 @@
 
 #include "protocol/spec_json_text.hpp"
 #include "protocol/spec_syntax.hpp"
+#include "protocol/throttle_value.hpp"
 
 namespace rt::spec {
 namespace {
@@ -352,6 +354,25 @@ private:
         return e;
     }
 
+    // 'throttle' NUMBER UNIT: the number and its unit are two tokens ("100" "ms"), written together.
+    void parse_throttle_clause(subscription& s) {
+        advance();  // 'throttle'
+        if (cur().kind != token_kind::number) {
+            expected("a duration after 'throttle' (like 100ms)", cur());
+            sync_decl();
+            return;
+        }
+        source_pos at = cur().pos;
+        std::string text = advance().text;
+        if (cur().kind == token_kind::identifier && !is_decl_keyword(cur())) text += advance().text;
+        auto ms = proto::parse_throttle(text);
+        if (!ms) {
+            error(at, "subscription '" + s.name + "': " + ms.error());
+            return;
+        }
+        s.throttle_ms = *ms;
+    }
+
     void parse_subscription() {
         advance();  // 'subscription'
         if (cur().kind != token_kind::identifier || is_decl_keyword(cur())) {
@@ -397,6 +418,7 @@ private:
                          cur());
                 sync_decl();
             }
+            if (is_word(cur(), "throttle")) parse_throttle_clause(s);
         }
         out_.a.subscriptions.push_back(std::move(s));
         out_.pos.subscription_target.push_back(target_pos);

@@ -76,6 +76,7 @@ result<subscribe_msg, protocol_error> sse_subscribe_request(const std::map<std::
         since = std::move(*p);
     }
     if (since) msg["since"] = {{"epoch", since->epoch}, {"seq", since->seq}};
+    if (auto t = query.find("throttle"); t != query.end() && !t->second.empty()) msg["throttle"] = t->second;
     auto decoded = decode_client(msg.dump(-1, ' ', false, json::error_handler_t::replace), limits);
     if (!decoded) return make_unexpected(std::move(decoded.error().error));
     return std::get<subscribe_msg>(std::move(decoded->body));

@@ -22,13 +22,15 @@
 namespace rt::server {
 
 struct stream;
+struct throttle_group;
 class sse_stream;  // the SSE transport's state of a connection (ws_detail.hpp)
 
-// One subscription of a connection: the stream it joined, and the client's sid (empty for the
-// name-only form).
+// One subscription of a connection: the stream it joined, the client's sid (empty for the
+// name-only form) and, when throttled, its window's group.
 struct conn_subscription {
     stream* st = nullptr;
     std::string sid;
+    throttle_group* tg = nullptr;  // a throttled subscription's group (in st), else nullptr
 };
 
 struct conn_context {

@@ -121,19 +121,27 @@ result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& 
                     "a connection may hold at most " + std::to_string(cfg_.max_subscriptions) +
                         " subscriptions (give each its own sid to hold several of one name)");
     if (existing != c.subscriptions.end()) {  // resubscribing replaces the old filter/position
-        remove_subscriber(*existing->second.st, c, existing->second.sid, now);
+        remove_subscriber(*existing->second.st, c, existing->second, now);
         c.subscriptions.erase(existing);
     }
     stream& st = stream_for(*sub, canonical);
     mark_busy_locked(st);
-    st.history.prune(now);
+    // A throttled subscription (its own window, else the spec's default) joins its window's group,
+    // whose seq space and history it follows instead of the stream's. The group's open window is
+    // sent first, so that the snapshot or replay below ends where the group's next events begin.
+    const std::int64_t window = m.throttle_ms.value_or(sub->throttle_ms);
+    throttle_group* tg = window ? &group_for_locked(st, window) : nullptr;
+    if (tg) flush_group_locked(*tg);
+    proto::stream_history& history = tg ? tg->history : st.history;
+    history.prune(now);
 
     proto::subscribed_msg reply;
     reply.subscription = sub->name;
     reply.sid = m.sid;
     std::optional<std::vector<proto::replay_entry>> missed;
-    if (m.since) missed = st.history.missed_since(*m.since, now);
-    reply.position = st.history.position();
+    if (m.since) missed = history.missed_since(*m.since, now);
+    reply.position = history.position();
+    reply.throttle_ms = window;
     reply.recovered = missed.has_value();
     if (!reply.recovered) reply.initial = snapshot(st);
     if (m.since) (reply.recovered ? metrics_.resumes_recovered : metrics_.resumes_resynced)++;
@@ -170,9 +178,9 @@ result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& 
         }
         metrics_.replayed_events += missed->size();
     }
-    if (m.sid.empty()) st.subscribers.push_back(&c);
-    else st.sid_subscribers[m.sid].push_back(&c);
-    c.subscriptions[key] = conn_subscription{&st, m.sid};
+    if (m.sid.empty()) (tg ? tg->subscribers : st.subscribers).push_back(&c);
+    else (tg ? tg->sid_subscribers : st.sid_subscribers)[m.sid].push_back(&c);
+    c.subscriptions[key] = conn_subscription{&st, m.sid, tg};
     evict_idle_locked();  // the subscription this one replaced may have left its stream idle
     return {};
 }
@@ -198,7 +206,7 @@ result<void, protocol_error> hub::unsubscribe_locked(conn_context& c, const json
             return perr(error_code::bad_request, "sid '" + m.sid + "' is a subscription to '" + it->second.st->sub->name +
                                                      "', not '" + m.subscription + "'");
         name = it->second.st->sub->name;
-        remove_subscriber(*it->second.st, c, it->second.sid, now_ms());
+        remove_subscriber(*it->second.st, c, it->second, now_ms());
         c.subscriptions.erase(it);
         evict_idle_locked();
     }
@@ -210,7 +218,7 @@ void hub::disconnect(conn_context& c) {
     std::lock_guard<std::mutex> lock(mu_);
     c.gone = true;
     std::int64_t now = now_ms();
-    for (auto& [key, s] : c.subscriptions) remove_subscriber(*s.st, c, s.sid, now);
+    for (auto& [key, s] : c.subscriptions) remove_subscriber(*s.st, c, s, now);
     c.subscriptions.clear();
     evict_idle_locked();
     for (const auto& r : presence_.leave_all(&c)) broadcast_presence(r);

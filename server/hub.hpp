@@ -18,7 +18,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <atomic>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -86,6 +88,10 @@ public:
     // most `limit` rows and, past the first row, at most `max_bytes` of row JSON.
     result<row_page, proto::protocol_error> list_rows(const rights& who, const std::string& entity, const std::string& after,
                                                       std::size_t limit, std::size_t max_bytes);
+
+    // Closes the throttle windows due at `now_ms`: their coalesced events go to their groups'
+    // subscribers (hub_throttle.cpp). Cheap when no window is open: called every few ms.
+    void flush_throttled(std::int64_t now_ms);
 
     // Periodic upkeep: ages replay buffers out and reclaims idle streams (older than the replay
     // age, or the oldest past the idle caps).
@@ -183,10 +189,20 @@ private:
     std::vector<change_slot> shared_slots(const spec::entity& ent, const row_change& change) const;
     struct publish_job;
     void publish_attempt(const std::shared_ptr<publish_job>& job);
+    // Throttled delivery (hub_throttle.cpp): a stream's group for a window (made on first use),
+    // feeding a change to every group of a stream, flushing a group's window now, closing its
+    // window without sending, and forgetting groups (aged out, or the stream dropped).
+    throttle_group& group_for_locked(stream& st, std::int64_t window_ms);
+    void feed_throttled_locked(stream& st, proto::operation op, const std::string& id, const std::string& data_json,
+                               std::uint64_t seq, std::int64_t ts);
+    void flush_group_locked(throttle_group& g);
+    void close_window_locked(throttle_group& g);
+    void sweep_groups_locked(stream& st, std::int64_t now);
+    void drop_groups_locked(stream& st);
 
     stream& stream_for(const spec::subscription& s, const json& canonical_filter);
     json snapshot(const stream& st) const;
-    void remove_subscriber(stream& st, conn_context& c, const std::string& sid, std::int64_t now_ms);
+    void remove_subscriber(stream& st, conn_context& c, const conn_subscription& s, std::int64_t now_ms);
     // Idle-stream bookkeeping (hub lock held): a stream enters idle_ when its last subscriber
     // leaves, leaves it when one joins; its cost is recounted when its replay buffer changes.
     void mark_idle_locked(stream& st, std::int64_t now_ms);
@@ -238,6 +254,8 @@ private:
     std::map<std::string, std::vector<proto::presence_user>> shared_presence_;
     // Tells the bus this node's users on a resource (hub lock held).
     void announce_presence_locked(const std::string& resource);
+    std::set<std::pair<std::int64_t, throttle_group*>> due_;  // open throttle windows by closing time
+    std::atomic<std::size_t> open_windows_{0};                 // due_.size(), read without the lock
 };
 
 }  // namespace rt::server

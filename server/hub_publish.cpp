@@ -81,6 +81,9 @@ result<void, std::string> hub::commit_and_fan_out(const spec::entity& ent, const
         recount_idle_locked(st);
         metrics_.events_published++;
         fan_out_locked(st, frame);
+        if (!st.throttled.empty())  // throttled subscribers get it coalesced, when their window closes
+            feed_throttled_locked(st, event_op(streams[i].ch), change.id,
+                                  streams[i].ch == spec::change::remove ? before_json : after_json, events[i].seq, ts);
     }
     evict_idle_locked();  // idle streams' replay buffers grew
     return {};

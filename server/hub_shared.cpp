@@ -171,6 +171,8 @@ void hub::apply_change(const change_message& m) {
         recount_idle_locked(st);
         metrics_.events_published++;
         fan_out_locked(st, frame);
+        if (!st.throttled.empty())  // throttled subscribers get it coalesced (hub_throttle.cpp)
+            feed_throttled_locked(st, m.slots[i].op, m.id, m.data_of(i), pos.seq, m.ts_ms);
     }
     evict_idle_locked();
 }

@@ -7,7 +7,7 @@
 
 namespace rt::server {
 
-void hub::remove_subscriber(stream& st, conn_context& c, const std::string& sid, std::int64_t now) {
+void hub::remove_subscriber(stream& st, conn_context& c, const conn_subscription& s, std::int64_t now) {
     auto drop = [&](std::vector<conn_context*>& subs) {
         auto it = std::find(subs.begin(), subs.end(), &c);
         if (it != subs.end()) {
@@ -15,12 +15,16 @@ void hub::remove_subscriber(stream& st, conn_context& c, const std::string& sid,
             subs.pop_back();
         }
     };
-    if (sid.empty()) {
-        drop(st.subscribers);
-    } else if (auto g = st.sid_subscribers.find(sid); g != st.sid_subscribers.end()) {
+    // A throttled subscription is in its group's lists, the others in the stream's.
+    auto& subscribers = s.tg ? s.tg->subscribers : st.subscribers;
+    auto& sid_subscribers = s.tg ? s.tg->sid_subscribers : st.sid_subscribers;
+    if (s.sid.empty()) {
+        drop(subscribers);
+    } else if (auto g = sid_subscribers.find(s.sid); g != sid_subscribers.end()) {
         drop(g->second);
-        if (g->second.empty()) st.sid_subscribers.erase(g);
+        if (g->second.empty()) sid_subscribers.erase(g);
     }
+    if (s.tg && s.tg->idle()) s.tg->idle_since_ms = now;
     if (st.idle()) mark_idle_locked(st, now);
 }
 
@@ -71,6 +75,7 @@ std::unordered_map<std::string, std::unique_ptr<stream>>::iterator hub::drop_str
     stream& st = *it->second;
     assert(st.idle());  // a connection's subscriptions point at it otherwise
     mark_busy_locked(st);
+    drop_groups_locked(st);
     index_.remove(st);
     db_.forget_stream(st.key);
     return streams_.erase(it);
@@ -81,6 +86,7 @@ void hub::sweep(std::int64_t now) {
     for (auto it = streams_.begin(); it != streams_.end();) {
         stream& st = *it->second;
         st.history.prune(now);
+        sweep_groups_locked(st, now);
         recount_idle_locked(st);
         if (st.idle() && now - st.idle_since_ms > cfg_.replay.max_age_ms) it = drop_stream_locked(it);
         else ++it;
@@ -100,6 +106,12 @@ hub::stats hub::snapshot_stats() {
         s.buffered_bytes += st->history.buffered_bytes();
         std::size_t n = st->subscribers.size();
         for (const auto& [sid, conns] : st->sid_subscribers) n += conns.size();
+        for (const auto& [ms, g] : st->throttled) {
+            n += g->subscribers.size();
+            for (const auto& [sid, conns] : g->sid_subscribers) n += conns.size();
+            s.buffered_events += g->history.buffered();
+            s.buffered_bytes += g->history.buffered_bytes();
+        }
         s.subscribers_by_name[st->sub->name] += n;
     }
     return s;

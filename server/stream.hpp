@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include "protocol/spec.hpp"
 #include "protocol/stream_history.hpp"
+#include "server/throttle_group.hpp"
 
 namespace rt::server {
 
@@ -34,7 +36,14 @@ struct stream {
     // With a shared store: false until the bus has opened it (and again after Redis lost history);
     // events for a stream not opened are ignored. Always true on a single node.
     bool opened = true;
-    bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
+    // Throttled subscribers, by window (ms): each window's group coalesces this stream's changes
+    // (hub_throttle.cpp). A stream is idle only when its groups have no subscribers either.
+    std::map<std::int64_t, std::unique_ptr<throttle_group>> throttled{};
+    bool idle() const {
+        for (const auto& [ms, g] : throttled)
+            if (!g->idle()) return false;
+        return subscribers.empty() && sid_subscribers.empty();
+    }
 };
 
 }  // namespace rt::server

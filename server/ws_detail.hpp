@@ -215,6 +215,9 @@ private:
     void on_pong_timeout(websocketpp::connection_hdl hdl);
     void close_expired_tokens(std::int64_t now_ms);
 
+    // --- ws_throttle.cpp
+    void schedule_throttle();
+
     // --- ws_shutdown.cpp
     void watch_signals();
     void on_signal(int signo);
@@ -232,6 +235,7 @@ private:
     std::optional<os::stop_signals> signals_;  // SIGINT, SIGTERM, SIGHUP: installed once listening
     ws_endpoint ep_;
     asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
+    asio::steady_timer throttle_timer_;  // closes due throttle windows (ws_throttle.cpp)
     std::mutex conns_mu_;
     std::unordered_map<const void*, std::shared_ptr<conn_context>> conns_;
     std::set<const void*> handshaking_;  // validated, not yet open: shutdown waits for them too

@@ -57,6 +57,7 @@ void ws_server::begin_shutdown(int signo) {
     if (ec) fail(ec, "stop listening");
     sweep_timer_.cancel();
     ping_timer_.cancel();
+    throttle_timer_.cancel();
     std::vector<std::weak_ptr<void>> hdls;
     {
         std::lock_guard<std::mutex> lock(conns_mu_);

@@ -99,6 +99,23 @@ TEST_CASE("sid: a client-named subscription round-trips and is echoed", "[messag
     CHECK_FALSE(json::parse(plain).contains("sid"));
 }
 
+TEST_CASE("throttle: a subscribe's window round-trips, and subscribed echoes it", "[messages][throttle]") {
+    auto d = decode_client(R"({"type":"subscribe","subscription":"S","throttle":"1.5s"})");
+    REQUIRE(d.ok());
+    CHECK(std::get<subscribe_msg>(d->body).throttle_ms == 1500);
+    subscribe_msg m{"S", json::object(), std::nullopt, ""};
+    m.throttle_ms = 250;
+    CHECK(std::get<subscribe_msg>(roundtrip(client_message{json(1), m}).body).throttle_ms == 250);
+    CHECK_FALSE(std::get<subscribe_msg>(decode_client(R"({"type":"subscribe","subscription":"S"})")->body).throttle_ms);
+    subscribed_msg sm{"S", {"e", 1}, false, json::array(), ""};
+    sm.throttle_ms = 100;
+    std::string text = encode_subscribed(nullptr, sm);
+    CHECK(json::parse(text)["throttle"] == "100ms");
+    CHECK(std::get<subscribed_msg>(roundtrip(server_message{nullptr, sm}).body).throttle_ms == 100);
+    sm.throttle_ms = 0;
+    CHECK_FALSE(json::parse(encode_subscribed(nullptr, sm)).contains("throttle"));
+}
+
 TEST_CASE("server messages round-trip through the codec", "[messages]") {
     SECTION("subscribed with initial rows") {
         subscribed_msg m{"TaskUpdates", {"9f2c", 57}, false, json::array({{{"id", "t1"}}}), {}};
@@ -189,6 +206,10 @@ TEST_CASE("malformed client messages get BAD_REQUEST naming the problem", "[mess
         {R"({"type":"subscribe","subscription":"S","since":{"epoch":1,"seq":1}})", "since.epoch' must be a string"},
         {R"({"type":"subscribe","subscription":"S","since":{"epoch":"e","seq":1,"x":2}})", "unknown field 'since.x'"},
         {R"({"type":"subscribe","subscription":"S","extra":true})", "unknown field 'extra' in subscribe"},
+        {R"({"type":"subscribe","subscription":"S","throttle":250})", "field 'throttle' must be a duration string like \"250ms\", got an integer"},
+        {R"({"type":"subscribe","subscription":"S","throttle":"5ms"})", "field 'throttle': throttle '5ms' is outside 10ms..60s"},
+        {R"({"type":"subscribe","subscription":"S","throttle":"61s"})", "throttle '61s' is outside 10ms..60s"},
+        {R"({"type":"subscribe","subscription":"S","throttle":"fast"})", "field 'throttle': "},
         {R"({"type":"unsubscribe"})", "missing field 'subscription'"},
         {R"({"type":"publish","entity":"Task","operation":"insert"})", "missing field 'data'"},
         {R"({"type":"publish","operation":"insert","data":{}})", "missing field 'entity'"},

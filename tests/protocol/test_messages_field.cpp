@@ -28,6 +28,7 @@ TEST_CASE("a decode error names its field", "[messages][field]") {
         {R"({"type":"subscribe","subscription":"S","sid":3})", "sid"},
         {R"({"type":"subscribe","subscription":"S","filter":[1]})", "filter"},
         {R"({"type":"subscribe","subscription":"S","since":5})", "since"},
+        {R"({"type":"subscribe","subscription":"S","throttle":"1ms"})", "throttle"},
         {R"({"type":"subscribe","subscription":"S","since":{"seq":1}})", "since.epoch"},
         {R"({"type":"subscribe","subscription":"S","since":{"epoch":"e","seq":-1}})", "since.seq"},
         {R"({"type":"subscribe","subscription":"S","since":{"epoch":"e","seq":1,"x":0}})", "since.x"},

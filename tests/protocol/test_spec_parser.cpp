@@ -252,6 +252,12 @@ TEST_CASE("spec: broken specs report file:line:col and what was expected", "[spe
         {"nested too deeply", "app A { " + task + "\n  view V: T where " + std::string(100, '(') + "n == 1" +
                                   std::string(100, ')') + "\n}", 2, 83, "nested too deeply"},
         {"tab and comment before error", "app A {\n\t// note\n\tentity T { attr a: nope }\n}", 3, 21, "unknown type 'nope'"},
+        {"throttle below the bounds", "app A { " + task + "\n  subscription S: T throttle 5ms\n}", 2, 30,
+         "subscription 'S': throttle '5ms' is outside 10ms..60s"},
+        {"throttle above the bounds", "app A { " + task + "\n  subscription S: T throttle 2m\n}", 2, 30, "is outside 10ms..60s"},
+        {"throttle without a unit", "app A { " + task + "\n  subscription S: T throttle 100\n}", 2, 30, "duration"},
+        {"throttle without a duration", "app A { " + task + "\n  subscription S: T throttle\n}", 3, 1,
+         "expected a duration after 'throttle' (like 100ms)"},
     };
     REQUIRE(cases.size() >= 25);
     for (const broken& c : cases) {
@@ -324,4 +330,17 @@ TEST_CASE("spec: error text is file:line:col: error: message", "[spec]") {
     CHECK(missing.error()[0].pos.col == 0);
     CHECK_THAT(missing.error()[0].to_string(),
                Catch::StartsWith("/nonexistent/dir/app.spec:0:0: error: cannot read spec file"));
+}
+
+TEST_CASE("spec: a subscription's throttle clause sets its default window", "[spec]") {
+    auto r = parse_spec("app A {\n  entity Cursor { attr x: int }\n  view Near: Cursor where x < 10\n"
+                        "  subscription Cursors: Cursor throttle 100ms\n  subscription One: Cursor by id throttle 1.5s\n"
+                        "  subscription NearOnes: view Near throttle 10ms\n  subscription Raw: Cursor\n}",
+                        "t.spec");
+    INFO((r.ok() ? std::string() : errors_text(r.error())));
+    REQUIRE(r.ok());
+    CHECK(r->find_subscription("Cursors")->throttle_ms == 100);
+    CHECK(r->find_subscription("One")->throttle_ms == 1500);
+    CHECK(r->find_subscription("NearOnes")->throttle_ms == 10);
+    CHECK(r->find_subscription("Raw")->throttle_ms == 0);
 }

@@ -15,6 +15,7 @@
 #include "protocol/host_port.hpp"
 #include "protocol/spec_expr_text.hpp"
 #include "protocol/spec_ir_json.hpp"
+#include "protocol/units.hpp"
 
 namespace rt::spec {
 
@@ -85,6 +86,14 @@ ojson subscription_extension(const app& a, const subscription& s, const entity& 
     return x;
 }
 
+// A subscribe's throttle window (docs/protocol.md, "Throttled delivery"), naming the spec's default.
+ojson throttle_schema(const subscription& s) {
+    std::string d = "deliver coalesced: at most one event per row per window (10ms..60s)";
+    d += s.throttle_ms ? "; default " + proto::format_duration(std::chrono::milliseconds(s.throttle_ms)) + " (the spec's)"
+                       : "; default: every change";
+    return {{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?(us|ms|s|m|h)$"}, {"description", std::move(d)}};
+}
+
 ojson subscribe_payload(const subscription& s, const entity& e) {
     ojson filter = schema_ref(asyncapi::filter_schema_name(e));
     if (s.kind == subscription_kind::by_id)
@@ -96,7 +105,8 @@ ojson subscribe_payload(const subscription& s, const entity& e) {
                  {"subscription", string_const(s.name)},
                  {"filter", std::move(filter)},
                  {"since", schema_ref(asyncapi::k_position)},
-                 {"sid", schema_ref(asyncapi::k_sid)}}},
+                 {"sid", schema_ref(asyncapi::k_sid)},
+                 {"throttle", throttle_schema(s)}}},
                {"required", ojson::array({"type", "subscription"})},
                {"additionalProperties", false}};
     if (s.kind == subscription_kind::by_id) p["required"].push_back("filter");
@@ -126,7 +136,8 @@ ojson subscribed_payload(const subscription& s) {
               {"epoch", {{"type", "string"}, {"description", "the stream's epoch (opaque)"}}},
               {"seq", {{"type", "integer"}, {"minimum", 0}, {"description", "the stream's latest seq; the next event is seq + 1"}}},
               {"recovered", {{"type", "boolean"}, {"description", "true: a resume, the missed events follow; false: initial holds the rows"}}},
-              {"initial", {{"type", "array"}, {"items", schema_ref(s.entity)}, {"description", "every row that matches now (when recovered is false)"}}}}},
+              {"initial", {{"type", "array"}, {"items", schema_ref(s.entity)}, {"description", "every row that matches now (when recovered is false)"}}},
+              {"throttle", {{"type", "string"}, {"description", "a throttled subscription's window; epoch and seq are then its throttle group's"}}}}},
             {"required", ojson::array({"type", "subscription", "epoch", "seq", "recovered"})}};
 }
 

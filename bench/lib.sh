@@ -3,10 +3,11 @@
 # background; sets SERVE_PID and SERVE_PORT. Bounded wait (10 s) for the "listening on" line.
 # SERVE_WRAPPER (an array, e.g. (heaptrack -o FILE)) runs the server under a tool; SERVE_PID is
 # then the tool's process.
+# SERVE_SPEC: the spec to serve (default scenarios/kanban.spec).
 start_rt_serve() {
     local rt=$1; shift
     SERVE_LOG=$(mktemp "${TMPDIR:-/tmp}/rt-serve.XXXXXX")
-    ${SERVE_WRAPPER[@]+"${SERVE_WRAPPER[@]}"} "$rt" serve --spec "$BENCH_ROOT/scenarios/kanban.spec" --listen 127.0.0.1:0 --log-level warn "$@" 2>"$SERVE_LOG" &
+    ${SERVE_WRAPPER[@]+"${SERVE_WRAPPER[@]}"} "$rt" serve --spec "${SERVE_SPEC:-$BENCH_ROOT/scenarios/kanban.spec}" --listen 127.0.0.1:0 --log-level warn "$@" 2>"$SERVE_LOG" &
     SERVE_PID=$!
     SERVE_PORT=""
     for _ in $(seq 1 200); do

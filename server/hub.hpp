@@ -9,7 +9,8 @@
 // stream_restore (streams persisted before a restart), row_change (a publish validated against the
 // rows), change_commit (the commit seam), delivery_sink (where frames go). The hub's own files:
 // hub.cpp (subscribe, unsubscribe, disconnect), hub_publish.cpp, hub_streams.cpp (stream lifetime,
-// idle streams, sweep), hub_presence.cpp, hub_reads.cpp (snapshots and REST reads).
+// idle streams, sweep), hub_presence.cpp, hub_reads.cpp (snapshots and REST reads), hub_throttle.cpp
+// (throttled delivery: throttle_group.hpp).
 #include <cstdint>
 #include <functional>
 #include <list>

@@ -57,6 +57,16 @@ int run_asyncapi(const asyncapi_flags& f) {
     return exit_ok;
 }
 
+// A subcommand of `rt spec` that works on one spec file: `footer` under its help, its positional
+// SPEC read into `spec_path`. Add its own options and callback to what it returns.
+CLI::App* add_spec_file_command(CLI::App& spec, const std::string& name, const std::string& what,
+                                const std::string& footer, std::string& spec_path) {
+    CLI::App* cmd = spec.add_subcommand(name, what);
+    cmd->footer(footer);
+    cmd->add_option("spec", spec_path, "The spec file")->required()->type_name("FILE");
+    return cmd;
+}
+
 }  // namespace
 
 void register_spec(CLI::App& app, registry& reg) {
@@ -65,20 +75,20 @@ void register_spec(CLI::App& app, registry& reg) {
     spec->footer("Run `rt spec check --help` or `rt spec asyncapi --help` for each one's options.");
 
     auto c = std::make_shared<spec_check_flags>();
-    CLI::App* check = spec->add_subcommand("check", "Validate a spec (and a tokens file against it); print what it declares");
-    check->footer(
+    CLI::App* check = add_spec_file_command(
+        *spec, "check", "Validate a spec (and a tokens file against it); print what it declares",
         "Examples:\n"
         "  rt spec check scenarios/kanban.spec\n"
         "  rt spec check app.spec --tokens tokens.toml\n"
         "\nThe same as `rt serve --spec FILE --check`. Errors: FILE:LINE:COL: error: MESSAGE on stderr.\n"
-        "Exit codes: 0 valid; 1 errors in the spec or the tokens file; 2 usage error.");
-    check->add_option("spec", c->spec, "The spec file")->required()->type_name("FILE");
+        "Exit codes: 0 valid; 1 errors in the spec or the tokens file; 2 usage error.",
+        c->spec);
     check->add_option("--tokens", c->tokens, "Also check this tokens file against the spec")->type_name("FILE");
     check->callback([c, &reg] { reg.action = [c] { return check_spec_file("rt spec check", c->spec, c->tokens); }; });
 
     auto a = std::make_shared<asyncapi_flags>();
-    CLI::App* asyncapi = spec->add_subcommand("asyncapi", "Print the AsyncAPI 3.0 document of a spec's WebSocket endpoint");
-    asyncapi->footer(
+    CLI::App* asyncapi = add_spec_file_command(
+        *spec, "asyncapi", "Print the AsyncAPI 3.0 document of a spec's WebSocket endpoint",
         "Examples:\n"
         "  rt spec asyncapi scenarios/kanban.spec                          # YAML on stdout\n"
         "  rt spec asyncapi app.spec --url wss://rt.example.com/live --auth jwt --format json -o asyncapi.json\n"
@@ -86,8 +96,8 @@ void register_spec(CLI::App& app, registry& reg) {
         "filters and publish data (docs/asyncapi.md). A running server serves the same at GET /api/_asyncapi.\n"
         "--auth says what the server takes: none (rt serve without tokens), tokens (--tokens FILE), jwt (a JWT key;\n"
         "adds refresh); repeat it for both.\n"
-        "Exit codes: 0 printed; 1 cannot write --output; 2 usage error (bad flag, spec errors as FILE:LINE:COL).");
-    asyncapi->add_option("spec", a->spec, "The spec file")->required()->type_name("FILE");
+        "Exit codes: 0 printed; 1 cannot write --output; 2 usage error (bad flag, spec errors as FILE:LINE:COL).",
+        a->spec);
     asyncapi->add_option("--url", a->url, "The server's WebSocket URL, ws://HOST[:PORT][/PATH] or wss://... [ws://localhost:8080/live]")
         ->type_name("URL");
     asyncapi->add_option("--format", a->format, "yaml or json [yaml]")->check(CLI::IsMember({"yaml", "json"}))->type_name("FORMAT");

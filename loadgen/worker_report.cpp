@@ -1,6 +1,7 @@
 #include "loadgen/worker_report.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace rt::loadgen {
 
@@ -45,6 +46,126 @@ private:
     std::string error_;
 };
 
+// Every field a worker sends, named once per struct: a table is a function object that calls
+// f(key, member pointer, rule) per field, in the order from_worker_json reads them (the first
+// missing or ill-typed one is the error). The rule says how merge_worker_reports combines the
+// workers' values; histograms cross as raw buckets and add up.
+struct field_sum {};  // adds up
+struct field_max {};  // the largest
+struct field_own {};  // combined by hand where the struct is merged (its rule is written there)
+
+struct report_fields {
+    template <typename F>
+    void operator()(F&& f) const {
+        f("conns_asked", &loadgen_report::conns_asked, field_sum{});
+        f("publishers", &loadgen_report::publishers, field_sum{});
+        f("source_addresses", &loadgen_report::source_addresses, field_own{});
+        f("conns_opened", &loadgen_report::conns_opened, field_sum{});
+        f("conns_subscribed", &loadgen_report::conns_subscribed, field_sum{});
+        f("conns_failed", &loadgen_report::conns_failed, field_sum{});
+        f("conns_dropped", &loadgen_report::conns_dropped, field_sum{});
+        f("scheduled", &loadgen_report::scheduled, field_sum{});
+        f("sent", &loadgen_report::sent, field_sum{});
+        f("acked", &loadgen_report::acked, field_sum{});
+        f("publish_errors", &loadgen_report::publish_errors, field_sum{});
+        f("late", &loadgen_report::late, field_sum{});
+        f("max_lag_us", &loadgen_report::max_lag_us, field_max{});
+        f("publish_seconds", &loadgen_report::publish_seconds, field_max{});
+        f("publish_start_s", &loadgen_report::publish_start_s, field_own{});
+        f("unparsed", &loadgen_report::unparsed, field_sum{});
+        f("deliveries_per_s", &loadgen_report::deliveries_per_s, field_sum{});
+        f("reconnects", &loadgen_report::reconnects, field_sum{});
+        f("recovered", &loadgen_report::recovered, field_sum{});
+        f("resynced", &loadgen_report::resynced, field_sum{});
+        f("reconnects_failed", &loadgen_report::reconnects_failed, field_sum{});
+        f("acked_per_board", &loadgen_report::acked_per_board, field_own{});
+        f("first_error", &loadgen_report::first_error, field_own{});
+        f("interrupted", &loadgen_report::interrupted, field_own{});
+        f("latency_us", &loadgen_report::latency_us, field_sum{});
+        f("latency_uncorrected_us", &loadgen_report::latency_uncorrected_us, field_sum{});
+        f("connect_us", &loadgen_report::connect_us, field_sum{});
+        f("subscribe_us", &loadgen_report::subscribe_us, field_sum{});
+        f("reconnect_us", &loadgen_report::reconnect_us, field_sum{});
+    }
+};
+
+struct node_fields {
+    template <typename F>
+    void operator()(F&& f) const {
+        f("url", &node_figures::url, field_own{});  // the merged report's: the parent's --url list
+        f("conns_asked", &node_figures::conns_asked, field_sum{});
+        f("conns_subscribed", &node_figures::conns_subscribed, field_sum{});
+        f("sent", &node_figures::sent, field_sum{});
+        f("acked", &node_figures::acked, field_sum{});
+        f("latency_us", &node_figures::latency_us, field_sum{});
+    }
+};
+
+struct server_fields {
+    template <typename F>
+    void operator()(F&& f) const {
+        f("events_dropped", &server_counters::events_dropped, field_sum{});
+        f("slow_disconnects", &server_counters::slow_disconnects, field_sum{});
+        f("rate_limited", &server_counters::rate_limited, field_sum{});
+    }
+};
+
+// A series point: the same second of every worker. Its percentiles are the highest worker's (a
+// point holds no histogram).
+struct series_fields {
+    template <typename F>
+    void operator()(F&& f) const {
+        f("t_s", &series_point::t_s, field_own{});  // t_s, interval_s, phase: the first worker's
+        f("interval_s", &series_point::interval_s, field_own{});
+        f("phase", &series_point::phase, field_own{});
+        f("latency_count", &series_point::latency_count, field_sum{});
+        f("p50_us", &series_point::p50_us, field_max{});
+        f("p99_us", &series_point::p99_us, field_max{});
+        f("max_us", &series_point::max_us, field_max{});
+        f("conns_open", &series_point::conns_open, field_sum{});
+        f("deliveries_per_s", &series_point::deliveries_per_s, field_sum{});
+        f("publishes_per_s", &series_point::publishes_per_s, field_sum{});
+        f("errors", &series_point::errors, field_sum{});
+    }
+};
+
+template <typename V>
+constexpr bool is_histogram_v = std::is_same_v<std::decay_t<V>, proto::latency_histogram>;
+
+// `v`'s fields as a JSON object.
+template <typename T, typename Fields>
+json fields_to_json(const T& v, Fields fields) {
+    json out = json::object();
+    fields([&](const char* key, auto member, auto) {
+        if constexpr (is_histogram_v<decltype(v.*member)>) out[key] = (v.*member).to_buckets_json();
+        else out[key] = v.*member;
+    });
+    return out;
+}
+
+// Reads `v`'s fields; the first that fails is rd's error.
+template <typename T, typename Fields>
+void read_fields(reader& rd, T& v, Fields fields) {
+    fields([&](const char* key, auto member, auto) {
+        if constexpr (is_histogram_v<decltype(v.*member)>) rd.histogram(key, v.*member);
+        else rd.get(key, v.*member);
+    });
+}
+
+// Adds `from` into `into` by each field's rule (field_own ones are left to the caller).
+template <typename T, typename Fields>
+void add_fields(T& into, const T& from, Fields fields) {
+    fields([&](const char*, auto member, auto rule) {
+        using rule_t = decltype(rule);
+        if constexpr (std::is_same_v<rule_t, field_sum> && is_histogram_v<decltype(into.*member)>)
+            (into.*member).merge(from.*member);
+        else if constexpr (std::is_same_v<rule_t, field_sum>)
+            into.*member += from.*member;
+        else if constexpr (std::is_same_v<rule_t, field_max>)
+            into.*member = std::max(into.*member, from.*member);
+    });
+}
+
 json series_to_json(const std::vector<series_point>& points) { return series_json(points); }
 
 std::vector<series_point> series_from_json(const json& j, reader& rd) {
@@ -56,17 +177,7 @@ std::vector<series_point> series_from_json(const json& j, reader& rd) {
     for (const auto& p : j) {
         reader r(p);
         series_point s;
-        r.get("t_s", s.t_s);
-        r.get("interval_s", s.interval_s);
-        r.get("phase", s.phase);
-        r.get("latency_count", s.latency_count);
-        r.get("p50_us", s.p50_us);
-        r.get("p99_us", s.p99_us);
-        r.get("max_us", s.max_us);
-        r.get("conns_open", s.conns_open);
-        r.get("deliveries_per_s", s.deliveries_per_s);
-        r.get("publishes_per_s", s.publishes_per_s);
-        r.get("errors", s.errors);
+        read_fields(r, s, series_fields{});
         if (!r.error().empty()) {
             rd.fail("series: " + r.error());
             break;
@@ -83,99 +194,25 @@ void add_point(series_point& into, const series_point& p) {
         into.interval_s = p.interval_s;
         into.phase = p.phase;
     }
-    into.latency_count += p.latency_count;
-    into.p50_us = std::max(into.p50_us, p.p50_us);
-    into.p99_us = std::max(into.p99_us, p.p99_us);
-    into.max_us = std::max(into.max_us, p.max_us);
-    into.conns_open += p.conns_open;
-    into.deliveries_per_s += p.deliveries_per_s;
-    into.publishes_per_s += p.publishes_per_s;
-    into.errors += p.errors;
+    add_fields(into, p, series_fields{});
 }
 
 }  // namespace
 
 json to_worker_json(const loadgen_report& r) {
-    json nodes = json::array();
-    for (const auto& n : r.nodes)
-        nodes.push_back({{"url", n.url},
-                         {"conns_asked", n.conns_asked},
-                         {"conns_subscribed", n.conns_subscribed},
-                         {"sent", n.sent},
-                         {"acked", n.acked},
-                         {"latency_us", n.latency_us.to_buckets_json()}});
-    json server = nullptr;
-    if (r.server)
-        server = {{"events_dropped", r.server->events_dropped},
-                  {"slow_disconnects", r.server->slow_disconnects},
-                  {"rate_limited", r.server->rate_limited}};
-    return {{"conns_asked", r.conns_asked},
-            {"publishers", r.publishers},
-            {"source_addresses", r.source_addresses},
-            {"conns_opened", r.conns_opened},
-            {"conns_subscribed", r.conns_subscribed},
-            {"conns_failed", r.conns_failed},
-            {"conns_dropped", r.conns_dropped},
-            {"scheduled", r.scheduled},
-            {"sent", r.sent},
-            {"acked", r.acked},
-            {"publish_errors", r.publish_errors},
-            {"late", r.late},
-            {"max_lag_us", r.max_lag_us},
-            {"publish_seconds", r.publish_seconds},
-            {"publish_start_s", r.publish_start_s},
-            {"unparsed", r.unparsed},
-            {"deliveries_per_s", r.deliveries_per_s},
-            {"reconnects", r.reconnects},
-            {"recovered", r.recovered},
-            {"resynced", r.resynced},
-            {"reconnects_failed", r.reconnects_failed},
-            {"tally", r.tally.to_json()},
-            {"acked_per_board", r.acked_per_board},
-            {"latency_us", r.latency_us.to_buckets_json()},
-            {"latency_uncorrected_us", r.latency_uncorrected_us.to_buckets_json()},
-            {"connect_us", r.connect_us.to_buckets_json()},
-            {"subscribe_us", r.subscribe_us.to_buckets_json()},
-            {"reconnect_us", r.reconnect_us.to_buckets_json()},
-            {"nodes", std::move(nodes)},
-            {"series", series_to_json(r.series)},
-            {"server", std::move(server)},
-            {"first_error", r.first_error},
-            {"interrupted", r.interrupted}};
+    json out = fields_to_json(r, report_fields{});
+    out["nodes"] = json::array();
+    for (const auto& n : r.nodes) out["nodes"].push_back(fields_to_json(n, node_fields{}));
+    out["server"] = r.server ? fields_to_json(*r.server, server_fields{}) : json(nullptr);
+    out["tally"] = r.tally.to_json();
+    out["series"] = series_to_json(r.series);
+    return out;
 }
 
 result<loadgen_report, std::string> from_worker_json(const json& j) {
     loadgen_report r;
     reader rd(j);
-    rd.get("conns_asked", r.conns_asked);
-    rd.get("publishers", r.publishers);
-    rd.get("source_addresses", r.source_addresses);
-    rd.get("conns_opened", r.conns_opened);
-    rd.get("conns_subscribed", r.conns_subscribed);
-    rd.get("conns_failed", r.conns_failed);
-    rd.get("conns_dropped", r.conns_dropped);
-    rd.get("scheduled", r.scheduled);
-    rd.get("sent", r.sent);
-    rd.get("acked", r.acked);
-    rd.get("publish_errors", r.publish_errors);
-    rd.get("late", r.late);
-    rd.get("max_lag_us", r.max_lag_us);
-    rd.get("publish_seconds", r.publish_seconds);
-    rd.get("publish_start_s", r.publish_start_s);
-    rd.get("unparsed", r.unparsed);
-    rd.get("deliveries_per_s", r.deliveries_per_s);
-    rd.get("reconnects", r.reconnects);
-    rd.get("recovered", r.recovered);
-    rd.get("resynced", r.resynced);
-    rd.get("reconnects_failed", r.reconnects_failed);
-    rd.get("acked_per_board", r.acked_per_board);
-    rd.get("first_error", r.first_error);
-    rd.get("interrupted", r.interrupted);
-    rd.histogram("latency_us", r.latency_us);
-    rd.histogram("latency_uncorrected_us", r.latency_uncorrected_us);
-    rd.histogram("connect_us", r.connect_us);
-    rd.histogram("subscribe_us", r.subscribe_us);
-    rd.histogram("reconnect_us", r.reconnect_us);
+    read_fields(rd, r, report_fields{});
     if (!rd.error().empty()) return make_unexpected(rd.error());
     std::string why;
     auto tally = delivery_tally::from_json(j.value("tally", json()), &why);
@@ -185,12 +222,7 @@ result<loadgen_report, std::string> from_worker_json(const json& j) {
     for (const auto& n : j["nodes"]) {
         reader nr(n);
         node_figures f;
-        nr.get("url", f.url);
-        nr.get("conns_asked", f.conns_asked);
-        nr.get("conns_subscribed", f.conns_subscribed);
-        nr.get("sent", f.sent);
-        nr.get("acked", f.acked);
-        nr.histogram("latency_us", f.latency_us);
+        read_fields(nr, f, node_fields{});
         if (!nr.error().empty()) return make_unexpected("nodes: " + nr.error());
         r.nodes.push_back(std::move(f));
     }
@@ -198,9 +230,7 @@ result<loadgen_report, std::string> from_worker_json(const json& j) {
     if (const json& s = j.value("server", json()); s.is_object()) {
         reader sr(s);
         server_counters c;
-        sr.get("events_dropped", c.events_dropped);
-        sr.get("slow_disconnects", c.slow_disconnects);
-        sr.get("rate_limited", c.rate_limited);
+        read_fields(sr, c, server_fields{});
         if (!sr.error().empty()) return make_unexpected("server: " + sr.error());
         r.server = c;
     }
@@ -221,54 +251,23 @@ loadgen_report merge_worker_reports(const loadgen_config& config, const std::vec
     for (const auto& part : parts) {
         const loadgen_report& r = part.report;
         m.worker_list.push_back({part.index, part.pid, r.conns_asked, r.conns_subscribed, r.delivered, r.first_error});
-        m.conns_asked += r.conns_asked;
-        m.publishers += r.publishers;
+        add_fields(m, r, report_fields{});
         m.source_ips += static_cast<std::uint32_t>(r.source_addresses.size());
         m.source_addresses.insert(m.source_addresses.end(), r.source_addresses.begin(), r.source_addresses.end());
-        m.conns_opened += r.conns_opened;
-        m.conns_subscribed += r.conns_subscribed;
-        m.conns_failed += r.conns_failed;
-        m.conns_dropped += r.conns_dropped;
-        m.scheduled += r.scheduled;
-        m.sent += r.sent;
-        m.acked += r.acked;
-        m.publish_errors += r.publish_errors;
-        m.late += r.late;
-        m.max_lag_us = std::max(m.max_lag_us, r.max_lag_us);
-        m.publish_seconds = std::max(m.publish_seconds, r.publish_seconds);
         if (r.publishers > 0) m.publish_start_s = r.publish_start_s;
-        m.unparsed += r.unparsed;
-        m.deliveries_per_s += r.deliveries_per_s;
-        m.reconnects += r.reconnects;
-        m.recovered += r.recovered;
-        m.resynced += r.resynced;
-        m.reconnects_failed += r.reconnects_failed;
         m.tally.merge(r.tally);
         // Every worker was measured against the same sums (the `published` barrier); the largest
         // covers a worker that left before it.
         if (m.acked_per_board.size() < r.acked_per_board.size()) m.acked_per_board.resize(r.acked_per_board.size(), 0);
         for (std::size_t b = 0; b < r.acked_per_board.size(); ++b)
             m.acked_per_board[b] = std::max(m.acked_per_board[b], r.acked_per_board[b]);
-        m.latency_us.merge(r.latency_us);
-        m.latency_uncorrected_us.merge(r.latency_uncorrected_us);
-        m.connect_us.merge(r.connect_us);
-        m.subscribe_us.merge(r.subscribe_us);
-        m.reconnect_us.merge(r.reconnect_us);
-        for (std::size_t n = 0; n < r.nodes.size() && n < m.nodes.size(); ++n) {
-            node_figures& into = m.nodes[n];
-            into.conns_asked += r.nodes[n].conns_asked;
-            into.conns_subscribed += r.nodes[n].conns_subscribed;
-            into.sent += r.nodes[n].sent;
-            into.acked += r.nodes[n].acked;
-            into.latency_us.merge(r.nodes[n].latency_us);
-        }
+        for (std::size_t n = 0; n < r.nodes.size() && n < m.nodes.size(); ++n)
+            add_fields(m.nodes[n], r.nodes[n], node_fields{});
         if (m.series.size() < r.series.size()) m.series.resize(r.series.size());
         for (std::size_t i = 0; i < r.series.size(); ++i) add_point(m.series[i], r.series[i]);
         if (r.server) {
             server_counters c = m.server.value_or(server_counters{});
-            c.events_dropped += r.server->events_dropped;
-            c.slow_disconnects += r.server->slow_disconnects;
-            c.rate_limited += r.server->rate_limited;
+            add_fields(c, *r.server, server_fields{});
             m.server = c;
         }
         if (m.first_error.empty() && !r.first_error.empty())

@@ -18,6 +18,7 @@
 #include "client/sse_connection.hpp"
 #include "client/sse_request.hpp"
 #include "support/canned_http_server.hpp"
+#include "support/close_probe.hpp"
 #include "support/tls_certs.hpp"
 
 namespace {
@@ -28,15 +29,9 @@ using rt::client::sse_request;
 using rt::test::canned_http_server;
 
 // What one connection reported, awaited with a bound.
-struct sse_probe {
-    std::mutex mu;
-    std::condition_variable cv;
+struct sse_probe : rt::test::close_probe {
     bool opened = false;
     std::vector<rt::proto::sse_item> items;
-    bool closed = false;
-    int code = 0;
-    std::string reason;
-    int close_calls = 0;
 
     rt::client::sse_handlers handlers() {
         rt::client::sse_handlers h;
@@ -50,23 +45,11 @@ struct sse_probe {
             items.push_back(it);
             cv.notify_all();
         };
-        h.on_close = [this](int c, std::string r) {
-            std::lock_guard<std::mutex> lock(mu);
-            closed = true;
-            ++close_calls;
-            code = c;
-            reason = std::move(r);
-            cv.notify_all();
-        };
+        h.on_close = close_handler();
         return h;
     }
-    bool wait_closed() {
-        std::unique_lock<std::mutex> lock(mu);
-        return cv.wait_for(lock, 10s, [this] { return closed; });
-    }
     bool wait_items(std::size_t n) {
-        std::unique_lock<std::mutex> lock(mu);
-        return cv.wait_for(lock, 10s, [&] { return items.size() >= n; });
+        return wait_until([&] { return items.size() >= n; });
     }
 };
 
@@ -81,6 +64,25 @@ sse_request sse_local(std::uint16_t port, std::string last_event_id = {}) {
 
 const std::string sse_ok_head =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n\r\n";
+
+// sse_local over https.
+sse_request sse_local_tls(std::uint16_t port) {
+    sse_request r = sse_local(port);
+    r.secure = true;
+    return r;
+}
+
+// Connects to `req` on an io_loop of its own with `threads` threads and waits until the stream
+// ends; the loop is stopped on return, so what `probe` saw is complete and may be read without its
+// lock. The test stops if the connect is refused outright or no close comes within the bound.
+void sse_run_to_close(sse_probe& probe, const sse_request& req, const rt::client::sse_options& opts = {},
+                      unsigned threads = 1) {
+    rt::client::io_loop loop;
+    loop.start(threads);
+    auto con = sse_connection::connect(loop, req, probe.handlers(), opts);
+    REQUIRE(con);
+    REQUIRE(probe.wait_closed());
+}
 
 }  // namespace
 
@@ -116,13 +118,8 @@ TEST_CASE("sse_connection: sends GET with Last-Event-ID, delivers the stream's i
     canned_http_server server({sse_ok_head + "retry: 2000\n\nevent: snapshot\nid: e:4\nda",
                               "ta: {\"type\":\"subscribed\"}\n\n: ping\r\n",
                               "event: change\r\nid: e:5\r\ndata: {\"seq\":5}\r\n\r\n"});
-    rt::client::io_loop loop;
-    loop.start(2);
     sse_probe probe;
-    auto con = sse_connection::connect(loop, sse_local(server.port(), "e:3"), probe.handlers());
-    REQUIRE(con);
-    REQUIRE(probe.wait_closed());
-    std::lock_guard<std::mutex> lock(probe.mu);
+    sse_run_to_close(probe, sse_local(server.port(), "e:3"), {}, 2);
     CHECK(probe.opened);
     REQUIRE(probe.items.size() == 4);
     CHECK(probe.items[0].what == rt::proto::sse_item::kind::retry);
@@ -150,24 +147,16 @@ TEST_CASE("sse_connection: a refusal reports its status and JSON body, never ope
                                       std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10),
                                   body.substr(10)},
                                  true);
-        rt::client::io_loop loop;
-        loop.start(1);
         sse_probe probe;
-        auto con = sse_connection::connect(loop, sse_local(server.port()), probe.handlers());
-        REQUIRE(con);
-        REQUIRE(probe.wait_closed());
+        sse_run_to_close(probe, sse_local(server.port()));
         CHECK_FALSE(probe.opened);
         CHECK(probe.code == 404);
         CHECK(probe.reason == "HTTP 404 Not Found: " + body.substr(0, body.size() - 1));
     }
     SECTION("without Content-Length: the body ends with the connection") {
         canned_http_server server({"HTTP/1.1 403 Forbidden\r\n\r\n{\"error\":\"FORBIDDEN\"", ",\"message\":\"bad token\"}"});
-        rt::client::io_loop loop;
-        loop.start(1);
         sse_probe probe;
-        auto con = sse_connection::connect(loop, sse_local(server.port()), probe.handlers());
-        REQUIRE(con);
-        REQUIRE(probe.wait_closed());
+        sse_run_to_close(probe, sse_local(server.port()));
         CHECK_FALSE(probe.opened);
         CHECK(probe.code == 403);
         CHECK(probe.reason == "HTTP 403 Forbidden: {\"error\":\"FORBIDDEN\",\"message\":\"bad token\"}");
@@ -189,12 +178,8 @@ TEST_CASE("sse_connection: what is not an event stream is an error naming why", 
     for (const auto& r : rows) {
         INFO(r.reason);
         canned_http_server server(r.chunks);
-        rt::client::io_loop loop;
-        loop.start(1);
         sse_probe probe;
-        auto con = sse_connection::connect(loop, sse_local(server.port()), probe.handlers());
-        REQUIRE(con);
-        REQUIRE(probe.wait_closed());
+        sse_run_to_close(probe, sse_local(server.port()));
         CHECK_FALSE(probe.opened);
         CHECK(probe.code == rt::proto::close_code::abnormal);
         CHECK_THAT(probe.reason, Catch::Contains(r.reason));
@@ -227,15 +212,13 @@ TEST_CASE("sse_connection: a refused connect and a bad local address", "[client]
         asio::ip::tcp::acceptor a(ctx, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         port = a.local_endpoint().port();
     }
-    rt::client::io_loop loop;
-    loop.start(1);
     sse_probe probe;
-    auto con = sse_connection::connect(loop, sse_local(port), probe.handlers());
-    REQUIRE(con);
-    REQUIRE(probe.wait_closed());
+    sse_run_to_close(probe, sse_local(port));
     CHECK(probe.code == rt::proto::close_code::abnormal);
     CHECK_THAT(probe.reason, Catch::StartsWith("cannot connect to 127.0.0.1:" + std::to_string(port) + ": "));
 
+    rt::client::io_loop loop;
+    loop.start(1);
     rt::client::sse_options opts;
     opts.local_address = "not-an-ip";
     sse_probe unused;
@@ -251,48 +234,30 @@ TEST_CASE("sse_connection: https is verified like wss (the CA, --insecure-skip-v
     server_ctx->use_private_key_file(certs.key, asio::ssl::context::pem);
     SECTION("trusted through the CA file") {
         canned_http_server server({sse_ok_head + "data: over tls\n\n"}, false, server_ctx);
-        rt::client::io_loop loop;
-        loop.start(1);
         sse_probe probe;
         rt::client::sse_options opts;
         opts.tls.ca_file = certs.ca;
-        auto req = sse_local(server.port());
-        req.secure = true;
-        auto con = sse_connection::connect(loop, req, probe.handlers(), opts);
-        REQUIRE(con);
-        REQUIRE(probe.wait_closed());
+        sse_run_to_close(probe, sse_local_tls(server.port()), opts);
         CHECK(probe.opened);
         REQUIRE(probe.items.size() == 1);
         CHECK(probe.items[0].data == "over tls");
     }
     SECTION("another CA: refused, with the reason and the hint") {
         canned_http_server server({sse_ok_head}, false, server_ctx);
-        rt::client::io_loop loop;
-        loop.start(1);
         sse_probe probe;
         rt::client::sse_options opts;
         opts.tls.ca_file = certs.other_ca;
-        auto req = sse_local(server.port());
-        req.secure = true;
-        auto con = sse_connection::connect(loop, req, probe.handlers(), opts);
-        REQUIRE(con);
-        REQUIRE(probe.wait_closed());
+        sse_run_to_close(probe, sse_local_tls(server.port()), opts);
         CHECK_FALSE(probe.opened);
         CHECK(probe.code == rt::proto::close_code::tls_failed);
         CHECK_THAT(probe.reason, Catch::StartsWith("certificate verify failed: "));
     }
     SECTION("--insecure-skip-verify accepts it") {
         canned_http_server server({sse_ok_head + "data: x\n\n"}, false, server_ctx);
-        rt::client::io_loop loop;
-        loop.start(1);
         sse_probe probe;
         rt::client::sse_options opts;
         opts.tls.insecure_skip_verify = true;
-        auto req = sse_local(server.port());
-        req.secure = true;
-        auto con = sse_connection::connect(loop, req, probe.handlers(), opts);
-        REQUIRE(con);
-        REQUIRE(probe.wait_closed());
+        sse_run_to_close(probe, sse_local_tls(server.port()), opts);
         CHECK(probe.opened);
         CHECK(probe.items.size() == 1);
     }

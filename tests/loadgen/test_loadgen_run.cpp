@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loadgen_report.hpp"
 #include "support/rt_process.hpp"
 
 using namespace rt::test;
@@ -31,7 +32,7 @@ TEST_CASE("loadgen: 200 connections on boards, thresholds hold, JSON complete", 
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "200", "--rate", "50/s", "--duration", "2s",
                      "--max-p99", "200ms", "--max-loss", "0", "--json", path},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    INFO(run_output(r));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("PASS") != std::string::npos);
     CHECK(r.out.find("latency") != std::string::npos);
@@ -56,11 +57,7 @@ TEST_CASE("loadgen: 200 connections on boards, thresholds hold, JSON complete", 
     CHECK(j["publish"]["sent"] == 100);
     CHECK(j["publish"]["acked"] == 100);
     // 100 events, each to the 10 connections on its board.
-    CHECK(j["deliveries"]["expected"] == 1000);
-    CHECK(j["deliveries"]["delivered"] == 1000);
-    CHECK(j["deliveries"]["lost"] == 0);
-    CHECK(j["deliveries"]["duplicated"] == 0);
-    CHECK(j["deliveries"]["out_of_order"] == 0);
+    check_exactly_once(j, 1000);
     CHECK(j["latency_us"]["count"] == 1000);
     CHECK(j["latency_us"]["p99"].get<std::int64_t>() <= 200'000);
     CHECK(j["latency_uncorrected_us"]["count"] == 1000);
@@ -73,10 +70,8 @@ TEST_CASE("loadgen: churned connections resume with since and miss nothing", "[l
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "200", "--rate", "50/s", "--duration", "3s",
                      "--churn", "1000%/min", "--max-loss", "0", "--max-dup", "0", "--json", "-", "--quiet"},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    REQUIRE(r.exit_code == 0);
-    json j = json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    INFO(run_output(r));
+    json j = require_json_report(r);
     const json& churn = j["churn"];
     CHECK(churn["reconnects"].get<std::uint64_t>() > 50);
     CHECK(churn["recovered"] == churn["reconnects"]);  // the replay buffer covers a quick reconnect
@@ -97,10 +92,8 @@ TEST_CASE("loadgen: broadcast workload delivers every event to everyone", "[load
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "100", "--fanout", "all", "--rate", "10/s",
                      "--duration", "1s", "--max-loss", "0", "--json", "-", "--quiet"},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    REQUIRE(r.exit_code == 0);
-    json j = json::parse(r.out, nullptr, false);  // --json -: only JSON on stdout
-    REQUIRE_FALSE(j.is_discarded());
+    INFO(run_output(r));
+    json j = require_json_report(r);  // --json -: only JSON on stdout
     CHECK(j["config"]["workload"] == "broadcast");
     CHECK(j["deliveries"]["expected"] == 1000);
     CHECK(j["deliveries"]["delivered"] == 1000);
@@ -112,7 +105,7 @@ TEST_CASE("loadgen: a breached threshold exits 1 and names it", "[loadgen][integ
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "50", "--rate", "20/s", "--duration", "1s",
                      "--max-p99", "1us", "--max-loss", "0", "--quiet"},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    INFO(run_output(r));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("FAIL: max-p99") != std::string::npos);
     CHECK(r.err.find("max-loss") == std::string::npos);  // only the breached one is named
@@ -131,7 +124,7 @@ TEST_CASE("loadgen: fewer connections than asked is a failure", "[loadgen][integ
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--token", "lg-secret", "--conns", "20", "--boards", "10",
                      "--rate", "10/s", "--duration", "500ms", "--quiet", "--json", "-"},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    INFO(run_output(r));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("FAIL: min-conns 4 < 20") != std::string::npos);
     json j = json::parse(r.out, nullptr, false);

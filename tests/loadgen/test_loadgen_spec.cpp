@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loadgen_report.hpp"
 #include "support/rt_process.hpp"
 
 using namespace rt::test;
@@ -24,20 +25,13 @@ json spec_workload_run(const std::vector<std::string>& args, run_result& r) {
     all.insert(all.end(), args.begin(), args.end());
     for (const char* a : {"--json", "-", "--quiet"}) all.push_back(a);
     r = run_rt(all, 60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    REQUIRE(r.exit_code == 0);
-    json j = json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
-    return j;
+    INFO(run_output(r));
+    return require_json_report(r);
 }
 
 void spec_workload_exactly_once(const json& j, std::uint64_t expected) {
     INFO(j.dump(2));
-    CHECK(j["deliveries"]["expected"] == expected);
-    CHECK(j["deliveries"]["delivered"] == expected);
-    CHECK(j["deliveries"]["lost"] == 0);
-    CHECK(j["deliveries"]["duplicated"] == 0);
-    CHECK(j["deliveries"]["out_of_order"] == 0);
+    check_exactly_once(j, expected);
     CHECK(j["publish"]["errors"] == 0);
 }
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loadgen_report.hpp"
 #include "support/rt_process.hpp"
 
 using namespace rt::test;
@@ -22,10 +23,8 @@ TEST_CASE("loadgen: two workers, one merged report with both shares and nothing 
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--workers", "2", "--conns", "200", "--rate", "50/s",
                      "--duration", "2s", "--max-loss", "0", "--max-dup", "0", "--json", "-", "--quiet"},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    REQUIRE(r.exit_code == 0);
-    json j = json::parse(r.out, nullptr, false);  // one report, not one per worker
-    REQUIRE_FALSE(j.is_discarded());
+    INFO(run_output(r));
+    json j = require_json_report(r);  // one report, not one per worker
     CHECK(j["config"]["workers"] == 2);
     REQUIRE(j["workers"].size() == 2);
     CHECK(j["workers"][0]["conns_subscribed"] == 100);
@@ -35,11 +34,7 @@ TEST_CASE("loadgen: two workers, one merged report with both shares and nothing 
     CHECK(j["publish"]["sent"] == 100);
     CHECK(j["publish"]["acked"] == 100);
     // 100 events, each to the 10 connections of its board, whichever worker holds them.
-    CHECK(j["deliveries"]["expected"] == 1000);
-    CHECK(j["deliveries"]["delivered"] == 1000);
-    CHECK(j["deliveries"]["lost"] == 0);
-    CHECK(j["deliveries"]["duplicated"] == 0);
-    CHECK(j["deliveries"]["out_of_order"] == 0);
+    check_exactly_once(j, 1000);
     CHECK(j["latency_us"]["count"] == 1000);  // both workers' samples in one histogram
     // Each worker bound addresses of its own.
     const auto& addrs = j["config"]["source_addresses"];
@@ -77,10 +72,8 @@ TEST_CASE("loadgen: two independent nodes, publish-to same, per-node figures", "
                      "--rate", "50/s", "--duration", "1s", "--max-loss", "0", "--json", "-", "--quiet", "--report",
                      html_path},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    REQUIRE(r.exit_code == 0);
-    json j = json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    INFO(run_output(r));
+    json j = require_json_report(r);
     CHECK(j["config"]["publish_to"] == "same");
     REQUIRE(j["nodes"].size() == 2);
     std::uint64_t delivered = 0, sent = 0;
@@ -117,10 +110,8 @@ TEST_CASE("loadgen: publish-to any across two names of one server, with workers:
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--url", other, "--workers", "2", "--conns", "200", "--rate",
                      "50/s", "--duration", "1s", "--max-loss", "0", "--max-dup", "0", "--json", "-", "--quiet"},
                     60s);
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    REQUIRE(r.exit_code == 0);
-    json j = json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    INFO(run_output(r));
+    json j = require_json_report(r);
     CHECK(j["config"]["publish_to"] == "any");
     REQUIRE(j["nodes"].size() == 2);
     for (int n = 0; n < 2; ++n) {

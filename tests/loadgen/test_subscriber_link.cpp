@@ -4,8 +4,6 @@
 // not, and an `error` event becomes the close reason. The transport setting's names.
 #include <catch2/catch.hpp>
 
-#include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,19 +12,13 @@
 #include "loadgen/config.hpp"
 #include "loadgen/subscriber_link.hpp"
 #include "support/canned_http_server.hpp"
+#include "support/close_probe.hpp"
 
 namespace {
 
-using namespace std::chrono_literals;
-
-struct link_probe {
-    std::mutex mu;
-    std::condition_variable cv;
+struct link_probe : rt::test::close_probe {
     bool opened = false;
     std::vector<std::string> messages;
-    bool closed = false;
-    int code = 0;
-    std::string reason;
 
     rt::loadgen::link_handlers handlers() {
         rt::loadgen::link_handlers h;
@@ -38,18 +30,8 @@ struct link_probe {
             std::lock_guard<std::mutex> lock(mu);
             messages.emplace_back(text);
         };
-        h.on_close = [this](int c, std::string r) {
-            std::lock_guard<std::mutex> lock(mu);
-            closed = true;
-            code = c;
-            reason = std::move(r);
-            cv.notify_all();
-        };
+        h.on_close = close_handler();
         return h;
-    }
-    bool wait_closed() {
-        std::unique_lock<std::mutex> lock(mu);
-        return cv.wait_for(lock, 10s, [this] { return closed; });
     }
 };
 

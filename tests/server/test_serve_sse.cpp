@@ -73,6 +73,28 @@ json sse_expect(sse_client& c, const std::string& kind, sse_block* out = nullptr
     return d;
 }
 
+// Where a resume starts from: the id of the snapshot a fresh TeamOpen stream of team A starts with
+// (that stream is closed again); `id_at(n)` is the id of the n-th change after it.
+struct sse_resume_point {
+    std::string id;
+    std::string epoch;
+    int seq = 0;
+    std::string id_at(int n) const { return epoch + ":" + std::to_string(seq + n); }
+};
+
+sse_resume_point sse_snapshot_point(rt_server& srv) {
+    sse_resume_point p;
+    {
+        auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a));
+        sse_block snap;
+        sse_expect(*c, "snapshot", &snap);
+        p.id = snap.id;
+    }
+    p.epoch = p.id.substr(0, p.id.rfind(':'));
+    p.seq = std::stoi(p.id.substr(p.id.rfind(':') + 1));
+    return p;
+}
+
 // Polls /metrics (development mode) until `name` reads `want`; the last value read.
 long sse_metric_becomes(int port, const std::string& name, long want) {
     long v = -1;
@@ -123,62 +145,45 @@ TEST_CASE("sse: a snapshot with its id and rows, then changes by REST and WebSoc
 TEST_CASE("sse: Last-Event-ID inside the replay window resumes with exactly the missed changes", "[serve][sse][resume]") {
     rt_server srv({}, rights_helpdesk_spec());
     sse_post(srv, ticket("T1", "A"));
-    std::string last_id;
-    {
-        auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a));
-        sse_block snap;
-        sse_expect(*c, "snapshot", &snap);
-        last_id = snap.id;
-    }
-    const std::string epoch = last_id.substr(0, last_id.rfind(':'));
-    const int seq = std::stoi(last_id.substr(last_id.rfind(':') + 1));
-    auto id_at = [&](int n) { return epoch + ":" + std::to_string(seq + n); };
+    const sse_resume_point from = sse_snapshot_point(srv);
     sse_post(srv, ticket("T2", "A"));
     sse_post(srv, ticket("T3", "A"));
 
-    auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a), {"Last-Event-ID: " + last_id});
+    auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a), {"Last-Event-ID: " + from.id});
     sse_block r;
     json resumed = sse_expect(*c, "resumed", &r);
     CHECK(resumed["recovered"] == true);
     CHECK_FALSE(resumed.contains("initial"));
-    CHECK(r.id == last_id);  // a reconnect right now resumes from the same place
+    CHECK(r.id == from.id);  // a reconnect right now resumes from the same place
     sse_block b;
     CHECK(sse_expect(*c, "change", &b)["data"]["id"] == "T2");
-    CHECK(b.id == id_at(1));
+    CHECK(b.id == from.id_at(1));
     CHECK(sse_expect(*c, "change", &b)["data"]["id"] == "T3");
-    CHECK(b.id == id_at(2));
+    CHECK(b.id == from.id_at(2));
     // Nothing twice: the next event is the next live change.
     sse_post(srv, ticket("T4", "A"));
     CHECK(sse_expect(*c, "change", &b)["data"]["id"] == "T4");
-    CHECK(b.id == id_at(3));
+    CHECK(b.id == from.id_at(3));
 
     // ?since= is the same resume (for a client that keeps the position itself).
-    auto s = sse_open(srv, sse_target("TeamOpen", sse_team_a, "since=" + id_at(2)));
+    auto s = sse_open(srv, sse_target("TeamOpen", sse_team_a, "since=" + from.id_at(2)));
     CHECK(sse_expect(*s, "resumed")["recovered"] == true);
     CHECK(sse_expect(*s, "change", &b)["data"]["id"] == "T4");
-    CHECK(b.id == id_at(3));
+    CHECK(b.id == from.id_at(3));
 }
 
 TEST_CASE("sse: a resume outside the replay window or of another epoch gets a new snapshot", "[serve][sse][resume]") {
     rt_server srv({"--replay-events", "2"}, rights_helpdesk_spec());
     sse_post(srv, ticket("T1", "A"));
-    std::string last_id;
-    {
-        auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a));
-        sse_block snap;
-        sse_expect(*c, "snapshot", &snap);
-        last_id = snap.id;
-    }
-    const std::string epoch = last_id.substr(0, last_id.rfind(':'));
-    const int seq = std::stoi(last_id.substr(last_id.rfind(':') + 1));
+    const sse_resume_point from = sse_snapshot_point(srv);
     for (const char* id : {"T2", "T3", "T4"}) sse_post(srv, ticket(id, "A"));
 
-    auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a), {"Last-Event-ID: " + last_id});
+    auto c = sse_open(srv, sse_target("TeamOpen", sse_team_a), {"Last-Event-ID: " + from.id});
     sse_block b;
     json s = sse_expect(*c, "snapshot", &b);
     CHECK(s["recovered"] == false);
     CHECK(s["initial"].size() == 4);
-    CHECK(b.id == epoch + ":" + std::to_string(seq + 3));
+    CHECK(b.id == from.id_at(3));
 
     auto other = sse_open(srv, sse_target("TeamOpen", sse_team_a), {"Last-Event-ID: not-this-epoch:1"});
     CHECK(sse_expect(*other, "snapshot")["initial"].size() == 4);

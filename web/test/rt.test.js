@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame, PublishQueue, RtError, connect,
 } from '../rt.js';
+import { FakeSocket } from '../test_support/fake_socket.js';
 
 test('backoffDelay draws from [0, min(cap, base * 2^attempt))', () => {
   assert.equal(backoffDelay(0, 100, 10000, () => 0.999), 99);
@@ -50,22 +51,6 @@ test('PublishQueue keeps order and refuses past its limit with QUEUE_FULL', () =
   assert.deepEqual(q.drain(), [1, 2]);
   assert.equal(q.length, 0);
 });
-
-// A WebSocket the test drives: it records what the client sends and delivers what the test says.
-class FakeSocket {
-  static all = [];
-  constructor(url) {
-    this.url = url;
-    this.sent = [];
-    FakeSocket.all.push(this);
-  }
-  send(text) { this.sent.push(JSON.parse(text)); }
-  close(code) { this.onclose?.({ code, reason: '' }); }
-  open() { this.onopen?.(); }
-  receive(m) { this.onmessage?.({ data: JSON.stringify(m) }); }
-  drop(code = 1006) { this.onclose?.({ code, reason: 'dropped' }); }
-  last(type) { return [...this.sent].reverse().find((m) => m.type === type); }
-}
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 async function nextSocket(n) {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   parsePosition, formatPosition, httpBase, sseUrl, restRequest, restError, chooseTransport, RtError, connect,
 } from '../rt.js';
+import { FakeSocket } from '../test_support/fake_socket.js';
 
 test('parsePosition reads EPOCH:SEQ and refuses anything else', () => {
   assert.deepEqual(parsePosition('7f3a:42'), { epoch: '7f3a', seq: 42 });
@@ -57,17 +58,6 @@ test('chooseTransport: the WebSocket until it failed fallbackAfter times in a ro
 });
 
 // ---- the client against scripted transports ----
-
-class FakeSocket {
-  static all = [];
-  constructor(url) { this.url = url; this.sent = []; FakeSocket.all.push(this); }
-  send(text) { this.sent.push(JSON.parse(text)); }
-  close(code) { this.onclose?.({ code, reason: '' }); }
-  open() { this.onopen?.(); }
-  receive(m) { this.onmessage?.({ data: JSON.stringify(m) }); }
-  drop(code = 1006) { this.onclose?.({ code, reason: 'dropped' }); }
-  last(type) { return [...this.sent].reverse().find((m) => m.type === type); }
-}
 
 // An EventSource the test drives: readyState 0 connecting, 1 open, 2 closed (as the browser's).
 class FakeEventSource {

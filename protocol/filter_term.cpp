@@ -69,6 +69,13 @@ filter_term read_filter_term(const json& v) {
     return t;
 }
 
+bool equalities_only(const json& filter) {
+    if (!filter.is_object()) return true;
+    for (const auto& v : filter)
+        if (read_filter_term(v).k != filter_term::kind::equals) return false;
+    return true;
+}
+
 bool term_matches(const filter_term& t, const json& row_value) {
     if (t.k == filter_term::kind::prefix) {
         if (!row_value.is_string()) return false;

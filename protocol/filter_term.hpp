@@ -38,6 +38,9 @@ std::string encode_filter_prefix(const std::string& prefix);
 // prefix; anything else an equality.
 filter_term read_filter_term(const nlohmann::json& v);
 
+// True when every value of `filter` (an object) is an equality: no set, no prefix pattern.
+bool equalities_only(const nlohmann::json& filter);
+
 // True when a row's attribute value (null when unset) satisfies the term. A prefix matches
 // strings only, compared byte by byte.
 bool term_matches(const filter_term& t, const nlohmann::json& row_value);

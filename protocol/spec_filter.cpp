@@ -12,7 +12,7 @@ namespace {
 
 bool prefix_allowed(const attr_type& t) { return t.kind == attr_kind::string || t.kind == attr_kind::ref; }
 
-const char* kind_name(const attr_type& t) {
+const char* filter_kind_text(const attr_type& t) {
     switch (t.kind) {
     case attr_kind::string: return "string";
     case attr_kind::integer: return "int";
@@ -89,7 +89,7 @@ result<void, std::string> validate_filter(const app& a, const subscription& s, c
                 if (one_record) return fail("subscription " + s.name + " is by id: its \"id\" names one record, not a prefix pattern");
                 if (!prefix_allowed(at->type))
                     return fail("filter value for " + name + " is a prefix pattern (" + json_text(v) + "), but " + key +
-                                " is " + kind_name(at->type) +
+                                " is " + filter_kind_text(at->type) +
                                 ": prefix patterns are for string and ref attributes (write \\* for a '*' that ends a value)");
                 if (!prefix_key.empty())
                     return fail("filter values for " + json_text(json(prefix_key)) + " and " + name +

@@ -43,7 +43,7 @@ rt_server patterns_server() {
     return rt_server({"--tokens", tokens}, spec);
 }
 
-json card(const std::string& id, const std::string& board, const std::string& status) {
+json patterns_card(const std::string& id, const std::string& board, const std::string& status) {
     return {{"id", id}, {"title", "t " + id}, {"board", board}, {"status", status}};
 }
 
@@ -81,10 +81,10 @@ TEST_CASE("serve: a set filter and a prefix filter get their snapshot and the ro
     auto put = [&](const std::string& op, const json& row) {
         REQUIRE(publish(*pub, "Card", op, row, "p" + std::to_string(n++))["type"] == "published");
     };
-    put("insert", card("c1", "team-a/one", "todo"));
-    put("insert", card("c2", "team-a/two", "done"));
-    put("insert", card("c3", "team-b/one", "doing"));
-    put("insert", card("c4", "team-ab", "todo"));
+    put("insert", patterns_card("c1", "team-a/one", "todo"));
+    put("insert", patterns_card("c2", "team-a/two", "done"));
+    put("insert", patterns_card("c3", "team-b/one", "doing"));
+    put("insert", patterns_card("c4", "team-ab", "todo"));
 
     auto sets = connect_ws(srv.ws_url("token=tok-all"));
     json s = subscribe(*sets, "Cards", {{"status", {"todo", "doing"}}});
@@ -109,7 +109,7 @@ TEST_CASE("serve: a set filter and a prefix filter get their snapshot and the ro
     CHECK(patterns_event(*prefix) == std::make_pair(std::string("insert"), std::string("c3")));
     put("update", {{"id", "c1"}, {"board", "team-b/one"}});  // leaves the prefix; not in the set
     CHECK(patterns_event(*prefix) == std::make_pair(std::string("delete"), std::string("c1")));
-    put("insert", card("c5", "team-a/four", "done"));  // the prefix only
+    put("insert", patterns_card("c5", "team-a/four", "done"));  // the prefix only
     CHECK(patterns_event(*prefix) == std::make_pair(std::string("insert"), std::string("c5")));
     put("delete", {{"id", "c4"}});  // the set only
     CHECK(patterns_event(*sets) == std::make_pair(std::string("delete"), std::string("c4")));

@@ -32,15 +32,24 @@ ojson row_schema(const entity& e) {
             {"required", {"id"}}};
 }
 
-// A subscribe's filter: equality tests on id and the attributes, each value of the attribute's
-// type or null ("attribute unset"); id never null. An absent filter, null and {} match every row.
+// A subscribe's filter: tests on id and the attributes, each a value of the attribute's type or null
+// ("attribute unset"; id never null), or a non-empty array of those (a set; not for floats). A
+// prefix pattern is a string, so the schema of a string already takes it. An absent filter, null
+// and {} match every row.
 ojson filter_schema(const entity& e) {
+    auto value_or_set = [](ojson one) {
+        return ojson{{"anyOf", ojson::array({one, {{"type", "array"}, {"minItems", 1}, {"items", one}}})}};
+    };
     ojson props = ojson::object();
-    props["id"] = {{"type", "string"}};
-    for (const attribute& at : e.attrs) props[at.name] = attribute_schema(at);
+    props["id"] = value_or_set({{"type", "string"}});
+    for (const attribute& at : e.attrs)
+        props[at.name] = at.type.kind == attr_kind::floating ? attribute_schema(at) : value_or_set(attribute_schema(at));
     return {{"type", nullable("object")},
-            {"description", "Equality filter on " + e.name +
-                                " rows: every listed attribute must equal its value (null: unset). Indexed by the server."},
+            {"description", "Filter on " + e.name +
+                                " rows: every listed attribute must equal its value (null: unset), be one of a non-empty "
+                                "array of values (a set; not for float attributes) or, for string and ref attributes and id, "
+                                "start with the text before a trailing '*' (a prefix pattern; \\* for a value ending in '*'). "
+                                "Indexed by the server."},
             {"properties", std::move(props)},
             {"additionalProperties", false}};
 }

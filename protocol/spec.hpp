@@ -146,12 +146,19 @@ change view_change(const app& a, const subscription& s, const json* before, cons
 
 // ---- client filters ------------------------------------------------------------------------
 
-// Validates a client filter for a subscription: an object of equality tests on declared
-// attributes (or `id`) with values of the attribute's type. `by_id` subscriptions require `id`.
-// Returns ok, or the error message (for INVALID_FILTER). Null/absent filter == {}.
+// The most combinations of values a filter's sets may make (the product of their sizes): the
+// stream index files a stream once per combination.
+inline constexpr std::size_t max_filter_combinations = 256;
+
+// Validates a client filter for a subscription: an object of tests on declared attributes (or
+// `id`), each a value of the attribute's type (or null: unset), a non-empty set of such values
+// (an array; not on float attributes), or a prefix pattern ("team-a/*", string and ref
+// attributes, at most one per filter; see protocol/filter_term.hpp). `by_id` subscriptions
+// require `id`, one plain value. Returns ok, or the error message (for INVALID_FILTER), naming
+// the attribute. Null/absent filter == {}.
 result<void, std::string> validate_filter(const app& a, const subscription& s, const json& filter);
 
-// True when the row matches every equality in the filter (an empty/null filter matches all).
+// True when the row passes every test in the filter (an empty/null filter matches all).
 bool filter_matches(const json& filter, const json& row);
 
 }  // namespace rt::spec

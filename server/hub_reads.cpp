@@ -1,6 +1,8 @@
 // Reads of the rows: a stream's snapshot (for `subscribed`) and the REST reads.
 #include "server/hub.hpp"
 
+#include "protocol/filter_term.hpp"
+
 namespace rt::server {
 
 using proto::error_code;
@@ -15,7 +17,8 @@ json hub::snapshot(const stream& st) const {
     if (st.sub->kind == spec::subscription_kind::by_id) {
         auto id = st.filter.find("id");
         if (id != st.filter.end() && id->is_string())
-            if (const json* row = db_.find(st.sub->entity, id->get<std::string>()); row && matches(*row))
+            if (const json* row = db_.find(st.sub->entity, spec::decode_filter_text(id->get<std::string>()).text);
+                row && matches(*row))
                 rows.push_back(*row);
         return rows;
     }

@@ -1,5 +1,6 @@
 #include "server/rights.hpp"
 
+#include "protocol/filter_term.hpp"
 #include "protocol/spec_compare.hpp"
 #include "protocol/spec_json_text.hpp"
 
@@ -97,9 +98,18 @@ decision check_subscribe(const rights& who, const spec::app& app, const subscrib
         if (!v)
             return refuse(error_code::forbidden, "your token reads " + s.entity + " rows only with a filter on '" +
                                                      attr + "' (one of " + list_text(allowed) + ") in '" + s.name + "'");
-        if (!value_allowed(allowed, *v))
+        // The filter may not widen the scope: a set only of allowed values, never a pattern (a
+        // prefix matches values beyond any list).
+        const spec::filter_term t = spec::read_filter_term(*v);
+        if (t.k == spec::filter_term::kind::prefix)
             return refuse(error_code::forbidden, "your token does not allow " + attr + "=" + spec::json_text(*v) +
-                                                     " on " + s.entity + " (allowed: " + list_text(allowed) + ")");
+                                                     " on " + s.entity + ": a prefix pattern also matches values outside " +
+                                                     "those allowed (" + list_text(allowed) + "); name them, or a set of them");
+        for (const auto& x : t.values)
+            if (!value_allowed(allowed, x))
+                return refuse(error_code::forbidden, "your token does not allow " + attr + "=" + spec::json_text(x) +
+                                                         (t.k == spec::filter_term::kind::one_of ? " (in the set " + spec::json_text(*v) + ")" : std::string()) +
+                                                         " on " + s.entity + " (allowed: " + list_text(allowed) + ")");
     }
     return {};
 }

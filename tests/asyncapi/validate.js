@@ -145,6 +145,7 @@ function messageFor(frame, direction, messages) {
 const moreAccepted = [
   '{"type":"subscribe","subscription":"TaskUpdates","filter":null,"since":null}',
   '{"type":"subscribe","subscription":"TaskUpdates","filter":{"assignee":null,"priority":3}}',
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"status":["todo","doing"],"board":"team-a/*"}}',
   '{"type":"presence","action":"leave","resource":"board:b1","meta":null}',
   '{"type":"unsubscribe","sid":"left"}',
   '{"type":"publish","entity":"Task","operation":"insert","data":{}}',
@@ -157,6 +158,8 @@ const moreRefused = [
   '{"type":"subscribe","subscription":"TaskUpdates","filter":{"colour":"red"}}',       // unknown attribute
   '{"type":"subscribe","subscription":"TaskUpdates","filter":{"priority":"high"}}',    // ill-typed value
   '{"type":"subscribe","subscription":"TaskUpdates","filter":{"id":null}}',            // id is never null
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"status":[]}}',          // an empty set
+  '{"type":"subscribe","subscription":"TaskUpdates","filter":{"status":["later"]}}',   // ill-typed set element
   '{"type":"publish","entity":"Task","operation":"insert","data":{"status":"later"}}', // not a choice of the union
   '{"type":"publish","entity":"Task","operation":"insert","data":{"priority":2.5}}',   // int
   '{"type":"publish","entity":"Task","operation":"update","data":{"id":"t1","colour":"red"}}',

@@ -8,7 +8,8 @@
 // that does not decode is dropped.
 // Properties:
 //   validate_filter never crashes; a refusal says why.
-//   An accepted filter's own values make a valid row that the filter matches.
+//   An accepted filter's own values (a set's first value, a pattern's prefix) make a valid row
+//   that the filter matches.
 //   For valid rows, view_change agrees with its definition: in(row) = the view's where holds and
 //   the filter matches; insert iff !in(before) && in(after), update iff both, delete iff only before.
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/filter_term.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/spec.hpp"
 #include "fuzz_check.hpp"
@@ -112,9 +114,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
 
-    json own = json::object();  // the filter's non-null values, as a row
-    for (auto it = filter->begin(); it != filter->end(); ++it)
-        if (!it.value().is_null()) own[it.key()] = it.value();
+    json own = json::object();  // the filter's non-null values (a set's first, a pattern's prefix), as a row
+    for (auto it = filter->begin(); it != filter->end(); ++it) {
+        spec::filter_term t = spec::read_filter_term(it.value());
+        json v = t.k == spec::filter_term::kind::prefix ? json(t.prefix) : t.values.front();
+        if (!v.is_null()) own[it.key()] = v;
+    }
     FUZZ_CHECK(spec::validate_row(*e, own, spec::row_mode::full).ok(), "an accepted filter's values make a valid row");
     FUZZ_CHECK(spec::filter_matches(*filter, own), "a filter matches the row made of its own values");
 

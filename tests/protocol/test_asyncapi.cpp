@@ -101,10 +101,11 @@ TEST_CASE("asyncapi: attributes are optional and typed, id is required in rows a
     REQUIRE(insert["additionalProperties"] == false);
     REQUIRE(aa_schema(doc, "Task.update")["required"] == ojson::array({"id"}));
     REQUIRE(aa_schema(doc, "Task.delete")["required"] == ojson::array({"id"}));
-    // A filter: equality on declared attributes only; id is never null.
+    // A filter: a value or a set of values of declared attributes only; id is never null.
     const ojson& filter = aa_schema(doc, "Task.filter");
     REQUIRE(filter["additionalProperties"] == false);
-    REQUIRE(filter["properties"]["id"]["type"] == "string");
+    REQUIRE(filter["properties"]["id"]["anyOf"][0]["type"] == "string");
+    REQUIRE(filter["properties"]["id"]["anyOf"][1]["minItems"] == 1);
     // Float and bool, from the helpdesk.
     const ojson help = rt::spec::to_asyncapi(rt::test::helpdesk_app(), {});
     REQUIRE(aa_schema(help, "Ticket")["properties"]["csat"]["type"] == ojson::array({"number", "null"}));

@@ -53,6 +53,34 @@ TEST_CASE("authorize: subscribe needs the right and a filter inside the entity's
     }
 }
 
+TEST_CASE("authorize: a set or prefix filter may narrow a pinned scope but never widen it", "[rights]") {
+    rights r = rights_token("subscribe = [\"TeamOpen\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\"]\n");
+    rights two = rights_token("subscribe = [\"TeamOpen\"]\n[tokens.t.filters.Ticket]\nteam = [\"A\", \"B\"]\n");
+    const auto* open = rights_app().find_subscription("TeamOpen");
+    struct row { const rights* who; json filter; const char* refusal; };  // refusal "": allowed
+    for (const auto& c : std::vector<row>{
+             {&r, {{"team", {"A"}}}, ""},
+             {&r, {{"team", {"A", "B"}}}, "team=\"B\" (in the set [\"A\",\"B\"])"},
+             {&r, {{"team", "*"}}, "a prefix pattern also matches values outside those allowed (\"A\")"},
+             {&r, {{"team", "A*"}}, "a prefix pattern"},
+             {&r, {{"team", "A"}, {"subject", "x*"}}, ""},  // a pattern on another attribute narrows further
+             {&two, {{"team", {"B", "A"}}}, ""},
+             {&two, {{"team", {"A"}}}, ""},
+             {&two, {{"team", "*"}}, "a prefix pattern"},
+         }) {
+        INFO(c.filter.dump());
+        auto d = authorize(*c.who, rights_app(), subscribe_action{open, &c.filter});
+        if (!*c.refusal) {
+            CHECK(d.ok());
+            continue;
+        }
+        REQUIRE_FALSE(d.ok());
+        CHECK(d.error().code == rt::proto::error_code::forbidden);
+        INFO(d.error().message);
+        CHECK(d.error().message.find(c.refusal) != std::string::npos);
+    }
+}
+
 TEST_CASE("authorize: reads are the rows an allowed subscription could deliver", "[rights]") {
     const auto* ticket = rights_app().find_entity("Ticket");
     const auto* note = rights_app().find_entity("Note");

@@ -120,3 +120,64 @@ TEST_CASE("stream_index: canonical_filter normalizes numbers to the attribute's 
     CHECK(canonical_filter(app, *esc, {{"team", "b"}, {"escalated", true}}).dump() == R"({"escalated":true,"team":"b"})");
     CHECK(canonical_filter(app, *esc, json::array()).dump() == "{}");
 }
+
+TEST_CASE("stream_index: canonical_filter sorts and deduplicates sets, and a one-value set is its value", "[stream_index]") {
+    const auto& app = rt::test::helpdesk_app();
+    const auto* audit = app.find_subscription("TicketAudit");
+    REQUIRE(audit);
+    CHECK(canonical_filter(app, *audit, {{"status", {"open", "new", "open"}}}).dump() == R"({"status":["new","open"]})");
+    CHECK(canonical_filter(app, *audit, {{"status", {"new", "open"}}}) == canonical_filter(app, *audit, {{"status", {"open", "new"}}}));
+    CHECK(canonical_filter(app, *audit, {{"team", {"b1"}}}).dump() == R"({"team":"b1"})");
+    CHECK(canonical_filter(app, *audit, {{"sla_hours", {4.0, 2, 4}}}).dump() == R"({"sla_hours":[2,4]})");
+    CHECK(canonical_filter(app, *audit, {{"team", "team-a/*"}}).dump() == R"({"team":"team-a/*"})");
+}
+
+TEST_CASE("stream_index: set and prefix streams are found by the values a change has before and after", "[stream_index]") {
+    sidx_streams s;
+    stream& active = s.add("TicketAudit", {{"status", {"new", "open"}}});
+    stream& other = s.add("TicketAudit", {{"status", {"open", "pending"}}});
+    stream& team_a = s.add("TicketAudit", {{"team", "team-a/*"}});
+    stream& team_a_open = s.add("TicketAudit", {{"team", "team-a/*"}, {"status", {"new", "open"}}});
+    stream& exact = s.add("TicketAudit", {{"team", "team-a/x"}});
+    stream& star = s.add("TicketAudit", {{"team", "a\\*"}});  // the literal value a*
+    CHECK(s.index.size() == 6);
+
+    json before = {{"id", "t1"}, {"team", "team-a/x"}, {"status", "new"}};
+    json after = {{"id", "t1"}, {"team", "team-b/y"}, {"status", "pending"}};
+    auto moved = s.find(&before, &after);
+    CHECK(moved.size() == 5);  // each once, though `other` and `active` each match through one value
+    for (stream* st : {&active, &other, &team_a, &team_a_open, &exact}) CHECK(sidx_has(moved, *st));
+    CHECK_FALSE(sidx_has(moved, star));
+
+    json literal = {{"id", "t2"}, {"team", "a*"}, {"status", "closed"}};
+    auto found = s.find(nullptr, &literal);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0] == &star);
+
+    s.index.remove(active);
+    s.index.remove(team_a_open);
+    auto after_removal = s.find(&before, nullptr);
+    CHECK(after_removal.size() == 2);
+    CHECK(sidx_has(after_removal, team_a));
+    CHECK(sidx_has(after_removal, exact));
+}
+
+TEST_CASE("stream_index: with 10000 prefix and set streams a change costs lookups by its values' length, not by streams", "[stream_index]") {
+    sidx_streams s;
+    std::vector<stream*> prefixes, sets;
+    for (int i = 0; i < 5000; ++i) {
+        std::string n = std::to_string(10000 + i);
+        prefixes.push_back(&s.add("TicketAudit", {{"team", "team-" + n + "/*"}}));
+        sets.push_back(&s.add("TeamQueue", {{"customer", {"c-" + n, "c-" + std::to_string(20000 + i)}}}));
+    }
+    REQUIRE(s.index.size() == 10000);
+    json row = {{"id", "t1"}, {"team", "team-10042/x"}, {"customer", "c-20042"}, {"status", "open"}};
+    const std::size_t before = s.index.probes();
+    auto found = s.find(nullptr, &row);
+    const std::size_t probes = s.index.probes() - before;
+    CHECK(found.size() == 2);
+    CHECK(sidx_has(found, *prefixes[42]));
+    CHECK(sidx_has(found, *sets[42]));
+    // One lookup per prefix of "team-10042/x" ("" to the whole: 13), one for the set group.
+    CHECK(probes == 14);
+}

@@ -4,6 +4,7 @@
 // over WebSocket and over SSE.
 #include <cctype>
 
+#include "client/ws_url.hpp"
 #include "helpdesk.hpp"
 #include "support/sse_client.hpp"
 
@@ -60,16 +61,6 @@ std::pair<std::string, std::string> patterns_event(rt::client::sync_client& c) {
     INFO(ev.dump());
     REQUIRE(ev.is_object());
     return {ev["operation"].get<std::string>(), ev["data"]["id"].get<std::string>()};
-}
-
-std::string patterns_url_encode(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') out.push_back(static_cast<char>(c));
-        else out += {'%', hex[c >> 4], hex[c & 15]};
-    }
-    return out;
 }
 
 }  // namespace
@@ -140,7 +131,7 @@ TEST_CASE("serve: a token pinned to board b1 is refused a widening pattern or se
     CHECK(narrow["type"] == "subscribed");
 
     for (const json& filter : {json{{"board", "b*"}}, json{{"board", {"b1", "b2"}}}}) {
-        auto sse = sse_client::open(srv.port(), "/sse?subscription=Cards&token=tok-b1&filter=" + patterns_url_encode(filter.dump()));
+        auto sse = sse_client::open(srv.port(), "/sse?subscription=Cards&token=tok-b1&filter=" + rt::client::percent_encode(filter.dump()));
         REQUIRE(sse);
         INFO(sse->head() << "\n" << sse->body());
         CHECK(sse->status() == 403);
@@ -149,7 +140,7 @@ TEST_CASE("serve: a token pinned to board b1 is refused a widening pattern or se
         CHECK(body["error"] == "FORBIDDEN");
         CHECK(body["message"].get<std::string>().find("board") != std::string::npos);
     }
-    auto ok = sse_client::open(srv.port(), "/sse?subscription=Cards&token=tok-b1&filter=" + patterns_url_encode(R"({"board":["b1"]})"));
+    auto ok = sse_client::open(srv.port(), "/sse?subscription=Cards&token=tok-b1&filter=" + rt::client::percent_encode(R"({"board":["b1"]})"));
     REQUIRE(ok);
     CHECK(ok->status() == 200);
 }

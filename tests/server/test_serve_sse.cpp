@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "client/ws_url.hpp"
 #include "client/http_client.hpp"
 #include "helpdesk.hpp"
 #include "jwt_fixtures.hpp"
@@ -19,20 +20,10 @@ using namespace rt::test;
 
 namespace {
 
-std::string sse_url_encode(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') out.push_back(static_cast<char>(c));
-        else out += {'%', hex[c >> 4], hex[c & 15]};
-    }
-    return out;
-}
-
 // "/sse?subscription=TeamOpen&filter=%7B...%7D" (+ "&" extra).
 std::string sse_target(const std::string& sub, const json& filter = json::object(), const std::string& extra = {}) {
     std::string t = "/sse?subscription=" + sub;
-    if (!filter.empty()) t += "&filter=" + sse_url_encode(filter.dump());
+    if (!filter.empty()) t += "&filter=" + rt::client::percent_encode(filter.dump());
     if (!extra.empty()) t += "&" + extra;
     return t;
 }

@@ -141,6 +141,7 @@ TEST_CASE("idle streams past --max-idle-streams are evicted oldest first, from t
 }
 
 TEST_CASE("cycling huge and many filters keeps the server's memory and its database file bounded", "[serve][bounds]") {
+    const rt::test::rss_bounded_servers asan_quarantine_off;  // its RSS bound holds under ASan too
     const std::string db = temp_path("cycle.db");
     rt_server srv({"--db", db, "--max-idle-streams", "100", "--rate-limit", "100000", "--rate-burst", "100000"});
     std::vector<std::unique_ptr<rt::client::sync_client>> conns;
@@ -242,6 +243,7 @@ TEST_CASE("REST lists are paged with limit and after, the next page named in a L
 }
 
 TEST_CASE("clients that never read their REST list pin a bounded amount of server memory", "[serve][bounds][rest]") {
+    const rt::test::rss_bounded_servers asan_quarantine_off;  // its RSS bound holds under ASan too
     rt_server srv({"--rate-limit", "100000", "--rate-burst", "100000"});
     {
         auto pub = connect_ws(srv.ws_url());
@@ -325,6 +327,7 @@ TEST_CASE("a presence message lists at most --max-presence-users users, and coun
 }
 
 TEST_CASE("a presence join wave of members that never read keeps the server's memory bounded", "[serve][bounds][presence]") {
+    const rt::test::rss_bounded_servers asan_quarantine_off;  // its RSS bound holds under ASan too
     rt_server srv;
     auto observer = connect_ws(srv.ws_url("user=a-observer"));
     REQUIRE(bounds_presence(*observer, "o", "join", "board:wave")["type"] == "presence");

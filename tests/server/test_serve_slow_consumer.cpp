@@ -13,6 +13,7 @@
 using namespace rt::test;
 
 TEST_CASE("a stalled subscriber is dropped then disconnected, the others get every event", "[slow]") {
+    const rt::test::rss_bounded_servers asan_quarantine_off;  // its RSS bound holds under ASan too
     rt_server srv({"--slow-soft", "128KiB", "--slow-hard", "4MiB", "--slow-grace", "2s", "--replay-events", "2000",
                    "--rate-limit", "10000", "--rate-burst", "10000", "--socket-send-buffer", "16KiB"});
     constexpr int healthy_n = 100;

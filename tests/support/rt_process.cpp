@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <cstring>
 #include <stdexcept>
@@ -21,6 +22,38 @@ long rss_kib(int pid) {
     while (std::getline(in, line))
         if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
     return -1;
+}
+
+// GCC defines __SANITIZE_ADDRESS__ under -fsanitize=address; Clang answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_TEST_ASAN 1
+#endif
+#endif
+#ifdef RT_TEST_ASAN
+constexpr bool rt_test_asan = true;
+#else
+constexpr bool rt_test_asan = false;
+#endif
+
+rss_bounded_servers::rss_bounded_servers() {
+    if (!rt_test_asan) return;
+    const char* was = std::getenv("ASAN_OPTIONS");
+    had_options_ = was != nullptr;
+    if (was) options_ = was;
+    // Later options win: these override a quarantine the caller set.
+    const std::string off = "quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+    ::setenv("ASAN_OPTIONS", (options_.empty() ? off : options_ + ":" + off).c_str(), 1);
+}
+
+rss_bounded_servers::~rss_bounded_servers() {
+    if (!rt_test_asan) return;
+    if (had_options_)
+        ::setenv("ASAN_OPTIONS", options_.c_str(), 1);
+    else
+        ::unsetenv("ASAN_OPTIONS");
 }
 
 std::string kanban_spec_path() { return std::string(RT_SOURCE_DIR) + "/scenarios/kanban.spec"; }

@@ -79,6 +79,25 @@ http_reply http_request(int port, const std::string& method, const std::string& 
 // A process's resident memory (VmRSS) in KiB, or -1 when it cannot be read.
 long rss_kib(int pid);
 
+// For a test that bounds a server's RSS growth: while one lives, the servers it starts run, in an
+// AddressSanitizer build (./dev.sh asan), with ASan's quarantine off (ASAN_OPTIONS
+// quarantine_size_mb=0, appended to the caller's). The quarantine holds up to 256 MiB of freed
+// blocks back from reuse, so a server that churns through memory grew 50 to 400 MiB under ASan
+// where a normal build grows 1 to 20 MiB; without it the growth is that of a normal build plus
+// redzones and shadow, and the tests keep their exact bounds. Those servers still catch overflows
+// (redzones), not use-after-free. Does nothing in a normal build. One at a time, not across threads.
+class rss_bounded_servers {
+public:
+    rss_bounded_servers();
+    ~rss_bounded_servers();
+    rss_bounded_servers(const rss_bounded_servers&) = delete;
+    rss_bounded_servers& operator=(const rss_bounded_servers&) = delete;
+
+private:
+    bool had_options_ = false;
+    std::string options_;  // ASAN_OPTIONS as it was
+};
+
 std::string kanban_spec_path();
 std::string temp_path(const std::string& name);  // a fresh path under the test temp dir
 

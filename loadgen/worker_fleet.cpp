@@ -14,6 +14,7 @@
 #include "loadgen/worker_report.hpp"
 #include "loadgen/workload_frames.hpp"
 #include "os/child_process.hpp"
+#include "protocol/worker_messages.hpp"
 
 namespace rt::loadgen {
 
@@ -35,7 +36,7 @@ struct worker_proc {
     std::uint32_t index = 0;
     std::unique_ptr<os::child_process> proc;
     std::size_t out_seen = 0, err_seen = 0;  // bytes of stdout / stderr already handled
-    std::deque<json> inbox;                  // messages read, not yet gathered
+    std::deque<result<proto::worker_message, std::string>> inbox;  // read, not yet gathered (or unreadable)
 };
 
 class fleet {
@@ -83,12 +84,16 @@ public:
             for (auto& w : workers_) {
                 if (arrived[w.index]) continue;
                 if (!w.inbox.empty()) {
-                    json m = std::move(w.inbox.front());
+                    auto m = std::move(w.inbox.front());
                     w.inbox.pop_front();
-                    const std::string t = m.value("type", "");
-                    if (t == "error") return make_unexpected(name(w) + ": " + m.value("message", "failed"));
+                    if (!m) return make_unexpected(name(w) + " sent an unreadable message: " + m.error());
+                    if (const auto* e = std::get_if<proto::worker_error>(&*m))
+                        return make_unexpected(name(w) + ": " + (e->message.empty() ? "failed" : e->message));
+                    const auto* r = std::get_if<proto::worker_result>(&*m);
+                    const auto* a = std::get_if<proto::worker_arrived>(&*m);
+                    const std::string t = r ? "result" : a->phase;
                     if (t != type) return make_unexpected(name(w) + " sent '" + t + "' where '" + type + "' was due");
-                    got[w.index] = type == "result" ? m.value("report", json()) : m.value("payload", json());
+                    got[w.index] = r ? r->report : a->payload;
                     arrived[w.index] = true;
                     --missing;
                     continue;
@@ -116,14 +121,14 @@ public:
     }
 
     void answer(const std::string& phase, const json& payload) {
-        const std::string line = json{{"type", "go"}, {"phase", phase}, {"payload", payload}}.dump() + "\n";
+        const std::string line = proto::encode_parent_message(proto::parent_go{phase, payload});
         for (auto& w : workers_) w.proc->write_stdin(line);
     }
 
     // Tells every worker still running to stop, gives them abort_grace to close their
     // connections and remove their rows, then kills (SIGKILL, by pid) those still there.
     void abort_all(const std::string& why) {
-        const std::string line = json{{"type", "abort"}, {"message", "stopped by the parent: " + why}}.dump() + "\n";
+        const std::string line = proto::encode_parent_message(proto::parent_abort{"stopped by the parent: " + why});
         for (auto& w : workers_) w.proc->write_stdin(line);
         const auto deadline = clock::now() + abort_grace;
         auto any_running = [this] {
@@ -172,16 +177,18 @@ private:
         return lines.empty() ? "" : "; its last lines:\n" + lines.substr(0, lines.size() - 1);
     }
 
-    // Reads what the workers wrote since the last call: stdout messages into their inboxes,
-    // stderr lines (and stdout lines that are not messages: nothing should print them, but a
-    // stray line is no reason to fail a run) to relay_, prefixed.
+    // Reads what the workers wrote since the last call: stdout messages into their inboxes (a
+    // malformed one as its error, which fails the run when gathered), stderr lines (and stdout
+    // lines that are not messages at all: nothing should print them, but a stray line is no
+    // reason to fail a run) to relay_, prefixed.
     void pump() {
         for (auto& w : workers_) {
             const std::string out = w.proc->out();
             for (std::size_t nl; (nl = out.find('\n', w.out_seen)) != std::string::npos; w.out_seen = nl + 1) {
                 const std::string line = out.substr(w.out_seen, nl - w.out_seen);
-                json m = json::parse(line, nullptr, false);
-                if (m.is_object() && m.contains("type")) w.inbox.push_back(std::move(m));
+                auto m = proto::decode_worker_message(line);
+                if (m) w.inbox.push_back(std::move(m).value());
+                else if (!m.error().stray) w.inbox.push_back(make_unexpected(m.error().message));
                 else if (relay_) relay_("w" + std::to_string(w.index) + " (stdout) " + line);
             }
             const std::string err = w.proc->err();
@@ -193,7 +200,7 @@ private:
     void forward_interrupt() {
         if (interrupted_sent_ || !interrupt_ || !interrupt_->load()) return;
         interrupted_sent_ = true;
-        for (auto& w : workers_) w.proc->write_stdin("{\"type\":\"interrupt\"}\n");
+        for (auto& w : workers_) w.proc->write_stdin(proto::encode_parent_message(proto::parent_interrupt{}));
     }
 
     const loadgen_config& config_;

@@ -46,16 +46,18 @@ void worker_link::read_loop() {
 }
 
 void worker_link::on_line(const std::string& line) {
-    const nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
-    const std::string type = m.is_object() ? m.value("type", "") : "";
+    auto m = proto::decode_parent_message(line);
     std::lock_guard<std::mutex> lock(mu_);
-    if (type == "go") {
-        answers_.push_back(m);
-    } else if (type == "interrupt") {
+    if (!m) {  // a line that is not ours: stop rather than guess
+        abort_reason_ = "unreadable line from the parent (" + m.error().message + "): " + line.substr(0, 80);
         stop_requested_ = true;
-    } else {  // abort, or a line that is not ours: stop rather than guess
-        abort_reason_ = type == "abort" ? m.value("message", "stopped by the parent")
-                                        : "unreadable line from the parent: " + line.substr(0, 80);
+    } else if (auto* go = std::get_if<proto::parent_go>(&*m)) {
+        answers_.push_back(std::move(*go));
+    } else if (std::holds_alternative<proto::parent_interrupt>(*m)) {
+        stop_requested_ = true;
+    } else {
+        const std::string& why = std::get<proto::parent_abort>(*m).message;
+        abort_reason_ = why.empty() ? "stopped by the parent" : why;
         stop_requested_ = true;
     }
     cv_.notify_all();
@@ -63,29 +65,31 @@ void worker_link::on_line(const std::string& line) {
 
 result<nlohmann::json, std::string> worker_link::meet(const std::string& phase, const nlohmann::json& payload,
                                                       std::chrono::milliseconds timeout) {
-    send({{"type", phase}, {"payload", payload}});
+    send(proto::encode_worker_message(proto::worker_arrived{phase, payload}));
     std::unique_lock<std::mutex> lock(mu_);
     const bool answered = cv_.wait_for(lock, timeout, [&] { return !answers_.empty() || !abort_reason_.empty(); });
     if (!abort_reason_.empty()) return make_unexpected(abort_reason_);
     if (!answered)
         return make_unexpected("no answer from the parent to '" + phase + "' within " +
                                std::to_string(timeout.count() / 1000) + " s");
-    nlohmann::json go = std::move(answers_.front());
+    proto::parent_go go = std::move(answers_.front());
     answers_.pop_front();
-    if (go.value("phase", "") != phase)
-        return make_unexpected("the parent answered '" + go.value("phase", "") + "', expected '" + phase + "'");
-    return go.value("payload", nlohmann::json::object());
+    if (go.phase != phase) return make_unexpected("the parent answered '" + go.phase + "', expected '" + phase + "'");
+    return std::move(go.payload);
 }
 
-void worker_link::send(const nlohmann::json& message) {
-    const std::string line = message.dump() + "\n";
+void worker_link::send(const std::string& line) {
     std::lock_guard<std::mutex> lock(out_mu_);
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
 }
 
-void worker_link::send_result(const nlohmann::json& report) { send({{"type", "result"}, {"report", report}}); }
+void worker_link::send_result(const nlohmann::json& report) {
+    send(proto::encode_worker_message(proto::worker_result{report}));
+}
 
-void worker_link::send_error(const std::string& message) { send({{"type", "error"}, {"message", message}}); }
+void worker_link::send_error(const std::string& message) {
+    send(proto::encode_worker_message(proto::worker_error{message}));
+}
 
 }  // namespace rt::loadgen

@@ -1,13 +1,9 @@
 #pragma once
 // A worker process's end of `rt loadgen --workers N` (the parent's end: worker_fleet). The
-// parent writes to the worker's stdin and reads its stdout, one JSON object per line:
-//
-//   worker -> parent   {"type":"<phase>","payload":{...}}   arrived at a phase (run_barrier.hpp)
-//                      {"type":"result","report":{...}}      its share (worker_report.hpp), last
-//                      {"type":"error","message":"..."}      the run could not take place
-//   parent -> worker   {"type":"go","phase":"<phase>","payload":{...}}
-//                      {"type":"interrupt"}                  Ctrl-C: stop early, report what was measured
-//                      {"type":"abort","message":"..."}      another worker failed: stop, report nothing
+// parent writes to the worker's stdin and reads its stdout, one JSON message per line: phase
+// arrivals, the result or an error up; go, interrupt (Ctrl-C: stop early, report what was
+// measured) or abort (another worker failed: stop, report nothing) down. The messages and their
+// codec are protocol/worker_messages.hpp.
 //
 // Nothing else may be written to a worker's stdout (its progress and errors go to stderr, which
 // the parent relays). End of file on stdin (the parent gone) counts as an abort.
@@ -22,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/run_barrier.hpp"
+#include "protocol/worker_messages.hpp"
 
 namespace rt::loadgen {
 
@@ -43,14 +40,14 @@ public:
     void send_error(const std::string& message);
 
 private:
-    void send(const nlohmann::json& message);
+    void send(const std::string& line);  // one encoded message
     void read_loop();
     // Handles one line from the parent. Reader thread.
     void on_line(const std::string& line);
 
     std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<nlohmann::json> answers_;  // go messages not yet taken by meet()
+    std::deque<proto::parent_go> answers_;  // go messages not yet taken by meet()
     std::string abort_reason_;            // non-empty once aborted (or the pipe closed)
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> closing_{false};

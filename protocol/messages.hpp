@@ -105,6 +105,9 @@ struct subscribed_msg {
     json initial = json::array();  // rows; empty when recovered
     std::string sid{};             // echoed when the subscribe carried one
     std::int64_t throttle_ms = 0;  // the window of a throttled subscription ("throttle":"250ms"), else 0
+    // Why the server sent it unasked (no id): "spec_changed" when a spec reload changed the
+    // subscription's definition (new epoch, fresh snapshot). Empty for the reply to a subscribe.
+    std::string reason{};
 };
 struct event_msg {
     std::string subscription;
@@ -117,6 +120,9 @@ struct event_msg {
 struct unsubscribed_msg {
     std::string subscription;
     std::string sid{};
+    // Why the server ended it unasked (no id): "spec_changed" when a spec reload removed the
+    // subscription. Empty for the reply to an unsubscribe.
+    std::string reason{};
 };
 struct published_msg {
     std::string entity;
@@ -143,8 +149,18 @@ struct refreshed_msg {
     std::optional<std::int64_t> exp{};
 };
 
+// Sent to every connection when the server applied a new spec: its version (spec::ir_hash) and the
+// subscriptions it added, changed (their subscribers get a fresh `subscribed`) and removed (their
+// subscribers get `unsubscribed` with reason "spec_changed"), each list sorted by name.
+struct spec_changed_msg {
+    std::string version;
+    std::vector<std::string> added{};
+    std::vector<std::string> changed{};
+    std::vector<std::string> removed{};
+};
+
 using server_body = std::variant<subscribed_msg, event_msg, unsubscribed_msg, published_msg,
-                                 presence_state_msg, pong_msg, error_msg, refreshed_msg>;
+                                 presence_state_msg, pong_msg, error_msg, refreshed_msg, spec_changed_msg>;
 struct server_message {
     json id;  // null when absent
     server_body body;
@@ -167,12 +183,14 @@ std::string encode_event(std::string_view subscription, operation op, std::strin
 // kept in the replay buffer without a sid; only sid subscribers pay for this copy.
 std::string event_with_sid(std::string_view event_frame, std::string_view sid);
 std::string encode_subscribed(const json& id, const subscribed_msg& m);
-std::string encode_unsubscribed(const json& id, std::string_view subscription, std::string_view sid = {});
+std::string encode_unsubscribed(const json& id, std::string_view subscription, std::string_view sid = {},
+                                std::string_view reason = {});
 std::string encode_published(const json& id, std::string_view entity, const json& data);
 std::string encode_presence(const presence_state_msg& m);
 std::string encode_pong(const json& id, std::int64_t timestamp);
 std::string encode_error(const json& id, error_code code, std::string_view message);
 std::string encode_refreshed(const json& id, std::optional<std::int64_t> exp);
+std::string encode_spec_changed(const spec_changed_msg& m);
 std::string encode_server(const server_message& m);  // any of the above, by variant
 
 // Appends `s` as a JSON string literal (quoted, escaped) to `out`.

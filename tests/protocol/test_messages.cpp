@@ -164,6 +164,39 @@ TEST_CASE("server messages round-trip through the codec", "[messages]") {
     }
 }
 
+TEST_CASE("spec reload messages: spec_changed and the reasons of an unasked subscribed or unsubscribed", "[messages][reload]") {
+    spec_changed_msg sc{"3f2a", {"Added"}, {"Changed1", "Changed2"}, {"Gone"}};
+    std::string text = encode_spec_changed(sc);
+    CHECK(text == R"({"type":"spec_changed","version":"3f2a","added":["Added"],"changed":["Changed1","Changed2"],"removed":["Gone"]})");
+    auto back = decode_server(text);
+    REQUIRE(back.ok());
+    const auto& b = std::get<spec_changed_msg>(back->body);
+    CHECK(b.version == "3f2a");
+    CHECK(b.added == std::vector<std::string>{"Added"});
+    CHECK(b.changed == std::vector<std::string>{"Changed1", "Changed2"});
+    CHECK(b.removed == std::vector<std::string>{"Gone"});
+    CHECK(encode_server(*back) == text);
+    CHECK_FALSE(is_unknown_server_type(text));
+    // Empty lists are written (a client reads three arrays), and absent ones decode as empty.
+    CHECK(encode_spec_changed({"v", {}, {}, {}}) == R"({"type":"spec_changed","version":"v","added":[],"changed":[],"removed":[]})");
+    REQUIRE(decode_server(R"({"type":"spec_changed","version":"v"})").ok());
+    CHECK_FALSE(decode_server(R"({"type":"spec_changed"})").ok());
+    CHECK_FALSE(decode_server(R"({"type":"spec_changed","version":"v","changed":"S"})").ok());
+    CHECK_FALSE(decode_server(R"({"type":"spec_changed","version":"v","removed":[1]})").ok());
+
+    subscribed_msg sm{"S", {"e2", 0}, false, json::array({{{"id", "a"}}})};
+    sm.reason = "spec_changed";
+    std::string st = encode_subscribed(nullptr, sm);
+    CHECK(json::parse(st)["reason"] == "spec_changed");
+    CHECK(std::get<subscribed_msg>(decode_server(st)->body).reason == "spec_changed");
+    CHECK_FALSE(json::parse(encode_subscribed(1, subscribed_msg{"S", {"e", 0}})).contains("reason"));
+
+    std::string ut = encode_unsubscribed(nullptr, "S", "left", "spec_changed");
+    CHECK(ut == R"({"type":"unsubscribed","subscription":"S","sid":"left","reason":"spec_changed"})");
+    CHECK(std::get<unsubscribed_msg>(decode_server(ut)->body).reason == "spec_changed");
+    CHECK(encode_unsubscribed(6, "S") == R"({"id":6,"type":"unsubscribed","subscription":"S"})");
+}
+
 TEST_CASE("error codes map to the wire and back", "[messages]") {
     CHECK(to_wire(error_code::too_many_subscriptions) == "TOO_MANY_SUBSCRIPTIONS");
     CHECK(error_code_from_wire("NOT_FOUND") == error_code::not_found);

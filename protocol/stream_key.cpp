@@ -13,6 +13,14 @@ std::string stream_key(std::string_view subscription, const nlohmann::json& filt
     return key;
 }
 
+std::optional<stream_key_parts> split_stream_key(std::string_view key) {
+    auto at = key.find(stream_key_separator);
+    if (at == std::string_view::npos) return std::nullopt;
+    nlohmann::json filter = nlohmann::json::parse(key.substr(at + 1), nullptr, false);
+    if (!filter.is_object()) return std::nullopt;
+    return stream_key_parts{std::string(key.substr(0, at)), std::move(filter)};
+}
+
 std::string stream_label(std::string_view key) {
     std::string out(key);
     if (auto at = out.find(stream_key_separator); at != std::string::npos) out.erase(at, 1);

@@ -20,3 +20,15 @@ TEST_CASE("stream labels drop the separator for people", "[protocol][stream_key]
     CHECK(stream_label(stream_key("AllTasks", nlohmann::json::object())) == "AllTasks{}");
     CHECK(stream_label("TaskUpdates{\"board\":\"b1\"}") == "TaskUpdates{\"board\":\"b1\"}");
 }
+
+TEST_CASE("stream keys split back into their subscription and filter", "[protocol][stream_key]") {
+    const nlohmann::json filter = {{"board", "team-a/*"}, {"status", {"doing", "todo"}}};
+    auto parts = rt::proto::split_stream_key(stream_key("Cards", filter));
+    REQUIRE(parts);
+    CHECK(parts->subscription == "Cards");
+    CHECK(parts->filter == filter);
+    CHECK(rt::proto::split_stream_key(stream_key("AllTasks", nullptr))->filter == nlohmann::json::object());
+    CHECK_FALSE(rt::proto::split_stream_key("no separator"));
+    CHECK_FALSE(rt::proto::split_stream_key("A\x1f[1,2]"));  // not an object
+    CHECK_FALSE(rt::proto::split_stream_key("A\x1f{\"x\":"));  // not JSON
+}

@@ -5,55 +5,12 @@
 #include <cctype>
 
 #include "client/ws_url.hpp"
-#include "helpdesk.hpp"
+#include "boards.hpp"
 #include "support/sse_client.hpp"
 
 using namespace rt::test;
 
 namespace {
-
-const char* patterns_spec_text() {
-    return R"(app Boards {
-  entity Card {
-    attr title: string
-    attr board: string
-    attr status: "todo" | "doing" | "done"
-  }
-  subscription Cards: Card
-}
-)";
-}
-
-const char* patterns_tokens_text() {
-    return R"([tokens.tok-all]
-user = "all"
-subscribe = ["*"]
-publish = ["*"]
-
-[tokens.tok-b1]
-user = "pinned"
-subscribe = ["Cards"]
-[tokens.tok-b1.filters.Card]
-board = ["b1"]
-)";
-}
-
-rt_server patterns_server() {
-    static const std::string spec = write_rights_file("boards.spec", patterns_spec_text());
-    std::string tokens = write_rights_file("boards-tokens.toml", patterns_tokens_text());
-    return rt_server({"--tokens", tokens}, spec);
-}
-
-json patterns_card(const std::string& id, const std::string& board, const std::string& status) {
-    return {{"id", id}, {"title", "t " + id}, {"board", board}, {"status", status}};
-}
-
-std::vector<std::string> patterns_ids(const json& rows) {
-    std::vector<std::string> ids;
-    for (const auto& r : rows) ids.push_back(r["id"].get<std::string>());
-    std::sort(ids.begin(), ids.end());
-    return ids;
-}
 
 // The next event: its operation and row id.
 std::pair<std::string, std::string> patterns_event(rt::client::sync_client& c) {
@@ -66,28 +23,28 @@ std::pair<std::string, std::string> patterns_event(rt::client::sync_client& c) {
 }  // namespace
 
 TEST_CASE("serve: a set filter and a prefix filter get their snapshot and the rows entering and leaving", "[serve][filter]") {
-    rt_server srv = patterns_server();
+    rt_server srv = boards_server();
     auto pub = connect_ws(srv.ws_url("token=tok-all"));
     int n = 0;
     auto put = [&](const std::string& op, const json& row) {
         REQUIRE(publish(*pub, "Card", op, row, "p" + std::to_string(n++))["type"] == "published");
     };
-    put("insert", patterns_card("c1", "team-a/one", "todo"));
-    put("insert", patterns_card("c2", "team-a/two", "done"));
-    put("insert", patterns_card("c3", "team-b/one", "doing"));
-    put("insert", patterns_card("c4", "team-ab", "todo"));
+    put("insert", boards_card("c1", "team-a/one", "todo"));
+    put("insert", boards_card("c2", "team-a/two", "done"));
+    put("insert", boards_card("c3", "team-b/one", "doing"));
+    put("insert", boards_card("c4", "team-ab", "todo"));
 
     auto sets = connect_ws(srv.ws_url("token=tok-all"));
     json s = subscribe(*sets, "Cards", {{"status", {"todo", "doing"}}});
     INFO(s.dump());
     REQUIRE(s["type"] == "subscribed");
-    CHECK(patterns_ids(s["initial"]) == std::vector<std::string>{"c1", "c3", "c4"});
+    CHECK(boards_ids(s["initial"]) == std::vector<std::string>{"c1", "c3", "c4"});
 
     auto prefix = connect_ws(srv.ws_url("token=tok-all"));
     json p = subscribe(*prefix, "Cards", {{"board", "team-a/*"}});
     INFO(p.dump());
     REQUIRE(p["type"] == "subscribed");
-    CHECK(patterns_ids(p["initial"]) == std::vector<std::string>{"c1", "c2"});
+    CHECK(boards_ids(p["initial"]) == std::vector<std::string>{"c1", "c2"});
 
     put("update", {{"id", "c2"}, {"status", "doing"}});  // enters the set, stays in the prefix
     CHECK(patterns_event(*sets) == std::make_pair(std::string("insert"), std::string("c2")));
@@ -100,7 +57,7 @@ TEST_CASE("serve: a set filter and a prefix filter get their snapshot and the ro
     CHECK(patterns_event(*prefix) == std::make_pair(std::string("insert"), std::string("c3")));
     put("update", {{"id", "c1"}, {"board", "team-b/one"}});  // leaves the prefix; not in the set
     CHECK(patterns_event(*prefix) == std::make_pair(std::string("delete"), std::string("c1")));
-    put("insert", patterns_card("c5", "team-a/four", "done"));  // the prefix only
+    put("insert", boards_card("c5", "team-a/four", "done"));  // the prefix only
     CHECK(patterns_event(*prefix) == std::make_pair(std::string("insert"), std::string("c5")));
     put("delete", {{"id", "c4"}});  // the set only
     CHECK(patterns_event(*sets) == std::make_pair(std::string("delete"), std::string("c4")));
@@ -118,7 +75,7 @@ TEST_CASE("serve: a set filter and a prefix filter get their snapshot and the ro
 }
 
 TEST_CASE("serve: a token pinned to board b1 is refused a widening pattern or set over WebSocket and SSE", "[serve][filter][rights]") {
-    rt_server srv = patterns_server();
+    rt_server srv = boards_server();
     auto c = connect_ws(srv.ws_url("token=tok-b1"));
     for (const json& filter : {json{{"board", "b*"}}, json{{"board", {"b1", "b2"}}}, json{{"board", "*"}}}) {
         INFO(filter.dump());

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "server/change_message.hpp"
 
 namespace rt::server {
@@ -16,7 +18,7 @@ namespace rt::server {
 struct commit_request {
     std::string entity, id;
     std::uint64_t expected_version = 0;  // G of the row's last change in the replica (0: no row)
-    std::string keysets_version;         // the filter key sets the slots were derived from
+    std::string keysets_version;         // the registry (key sets, pattern streams) the slots were derived from
     std::string before_json, after_json; // "" for none
     std::int64_t ts_ms = 0;
     std::vector<change_slot> slots;      // every stream the change may produce an event on
@@ -25,7 +27,8 @@ struct commit_request {
 enum class commit_status {
     ok,           // committed, and applied on this node (read-your-writes)
     conflict,     // the row changed elsewhere; this node has caught up since: compute again
-    registry,     // a key set was added; the hub's copy is updated (set_keysets): compute again
+    registry,     // a key set or pattern stream was added (or expired); the hub's copy is updated
+                  // (set_keysets): compute again
     unavailable,  // not committed (or not known to be): Redis cannot be reached
 };
 
@@ -42,6 +45,7 @@ public:
     virtual void commit(commit_request req, std::function<void(commit_outcome)> done) = 0;
     // Registers the stream (its key set too) in the shared store and reads its epoch, top seq and
     // history; answers through hub::stream_opened or hub::stream_open_failed. Any thread.
+    // `keyset_field` is registry_field's: "" registers the stream key itself (a pattern stream).
     virtual void open_stream(const std::string& stream_key, const std::string& keyset_field) = 0;
     // This node's users on a presence resource, as JSON [{"id":..,"meta":..}, ...] ("" or "[]": none
     // left): stored under this node's id and announced to every node, which then reads the
@@ -57,5 +61,13 @@ public:
 
 // The registry field of a stream's filter key set: "SUBSCRIPTION\x1f[KEY, ...]" (keys sorted).
 std::string keyset_field(const std::string& subscription, const std::vector<std::string>& keys);
+// Whether a stream is registered by its own key rather than by its key set: its canonical filter
+// has a set or a prefix pattern, so no node can derive the key from a row's values. The second
+// form reads the filter out of a stream key (false for a key that does not parse).
+bool pattern_stream(const nlohmann::json& canonical_filter);
+bool pattern_stream_key(const std::string& stream_key);
+// What open_stream registers for a stream: its key set's field, or "" for a pattern stream (the
+// stream key itself is registered then).
+std::string registry_field(const std::string& subscription, const nlohmann::json& canonical_filter);
 
 }  // namespace rt::server

@@ -4,7 +4,6 @@
 
 #include "server/stream_restore.hpp"
 
-#include "protocol/filter_term.hpp"
 #include "protocol/stream_key.hpp"
 
 namespace rt::server {
@@ -71,11 +70,6 @@ result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, con
     // read: the one check covers all three.
     if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return make_unexpected(std::move(d.error()));
     if (auto valid = spec::validate_filter(app_, *sub, m.filter); !valid) return perr(error_code::invalid_filter, valid.error());
-    // Nodes sharing a store find a change's streams by equality projections (hub::shared_slots):
-    // a set or pattern stream would miss events there, so it is refused rather than left silent.
-    if (bus_ && !spec::equalities_only(canonical_filter(app_, *sub, m.filter)))
-        return perr(error_code::invalid_filter, "sets and prefix patterns in filters are not supported with --broker yet; "
-                                                "subscribe once per value instead");
 
     std::lock_guard<std::mutex> lock(mu_);
     return subscribe_checked_locked(c, id, m, *sub);
@@ -105,9 +99,7 @@ result<void, protocol_error> hub::subscribe_checked_locked(conn_context& c, cons
             if (first) {
                 slot->second.sub = sub;
                 slot->second.filter = canonical;
-                std::vector<std::string> keys;
-                for (auto f = canonical.begin(); f != canonical.end(); ++f) keys.push_back(f.key());
-                bus_->open_stream(skey, keyset_field(sub->name, keys));
+                bus_->open_stream(skey, registry_field(sub->name, canonical));
             }
             return {};
         }

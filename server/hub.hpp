@@ -143,8 +143,11 @@ public:
                        const std::vector<history_item>& items, std::size_t live_from);
     // It could not be: the subscribes waiting for it are answered `UNAVAILABLE` with `why`.
     void stream_open_failed(const std::string& key, const std::string& why);
-    // The filter key sets in use on any node (fields as keyset_field writes them), and their version.
-    void set_keysets(const std::string& version, const std::vector<std::string>& fields);
+    // The registry of streams in use on any node, and its version: the filter key sets (fields as
+    // keyset_field writes them) and the keys of the set and pattern streams (pattern_stream).
+    // Keys that name no subscription of this spec, or an invalid filter, are left out (logged).
+    void set_keysets(const std::string& version, const std::vector<std::string>& fields,
+                     const std::vector<std::string>& pattern_keys);
     // all: Redis lost history (restarted empty, or this node fell behind its change log): every
     // stream this node holds gets a fresh local epoch (no resume can cross the hole) and is opened
     // again. !all: only the streams not open and not being opened (their opening failed).
@@ -185,8 +188,9 @@ private:
     // subscribe() once the stream exists here (hub lock held): registers, replies, replays.
     result<void, proto::protocol_error> subscribe_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
                                                          const spec::subscription& sub, const json& canonical);
-    // The event slots of a change for a shared store: every stream key, derived from the key sets
-    // in use (keysets_) and the row before and after, whose view sees the change (hub lock held).
+    // The event slots of a change for a shared store: every stream key whose view sees the change,
+    // derived from the key sets in use (keysets_) and the row before and after, and every
+    // registered pattern stream the row matches before or after (shared_index_; hub lock held).
     std::vector<change_slot> shared_slots(const spec::entity& ent, const row_change& change) const;
     struct publish_job;
     void publish_attempt(const std::shared_ptr<publish_job>& job);
@@ -250,6 +254,11 @@ private:
     std::unordered_map<std::string, opening> opening_;  // streams asked of the bus, not opened yet
     std::string keysets_version_ = "?";                 // unknown until the bus says (a commit then retries)
     std::map<std::string, std::set<std::vector<std::string>>> keysets_;  // subscription → key sets in use
+    // The set and pattern streams registered on any node: key → a stand-in stream (its sub and
+    // filter only, never subscribed), filed in shared_index_ so a change finds the ones it
+    // matches by lookup, the same way index_ finds this node's streams.
+    std::unordered_map<std::string, std::unique_ptr<stream>> shared_patterns_;
+    stream_index shared_index_{app_};
     std::unordered_map<std::string, std::unordered_map<std::string, std::uint64_t>> versions_;  // entity → id → G
     // Every node's users per resource, as last read from Redis (presence_state).
     std::map<std::string, std::vector<proto::presence_user>> shared_presence_;

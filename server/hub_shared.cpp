@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "protocol/filter_term.hpp"
 #include "protocol/stream_key.hpp"
 #include "server/log.hpp"
 
@@ -23,6 +24,20 @@ constexpr int k_max_commit_attempts = 16;
 
 std::string keyset_field(const std::string& subscription, const std::vector<std::string>& keys) {
     return subscription + '\x1f' + json(keys).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool pattern_stream(const json& canonical_filter) { return !spec::equalities_only(canonical_filter); }
+
+bool pattern_stream_key(const std::string& stream_key) {
+    auto parts = proto::split_stream_key(stream_key);
+    return parts && pattern_stream(parts->filter);
+}
+
+std::string registry_field(const std::string& subscription, const json& canonical_filter) {
+    if (pattern_stream(canonical_filter)) return {};
+    std::vector<std::string> keys;
+    for (auto f = canonical_filter.begin(); f != canonical_filter.end(); ++f) keys.push_back(f.key());
+    return keyset_field(subscription, keys);
 }
 
 struct hub::publish_job {
@@ -114,6 +129,12 @@ std::vector<change_slot> hub::shared_slots(const spec::entity& ent, const row_ch
                 if (ch != spec::change::none) out.push_back({std::move(key), event_op(ch)});
             }
         }
+    }
+    // Set and pattern streams cannot be derived from the row: the registered ones it matches,
+    // before or after, found through their index (one lookup per key group, or per prefix).
+    for (stream* st : shared_index_.candidates(ent, before, after)) {
+        spec::change ch = spec::view_change(app_, *st->sub, before, after, &st->filter);
+        if (ch != spec::change::none) out.push_back({st->key, event_op(ch)});
     }
     return out;
 }
@@ -267,7 +288,8 @@ void hub::resume_requests_locked(conn_context& c, const std::string& key) {
     }
 }
 
-void hub::set_keysets(const std::string& version, const std::vector<std::string>& fields) {
+void hub::set_keysets(const std::string& version, const std::vector<std::string>& fields,
+                      const std::vector<std::string>& pattern_keys) {
     std::lock_guard<std::mutex> lock(mu_);
     keysets_version_ = version;
     keysets_.clear();
@@ -281,6 +303,29 @@ void hub::set_keysets(const std::string& version, const std::vector<std::string>
             if (v.is_string()) k.push_back(v.get<std::string>());
         keysets_[f.substr(0, sep)].insert(std::move(k));
     }
+    // The pattern streams: the ones gone are unfiled, the new ones filed; the rest stay as they are.
+    std::unordered_map<std::string, std::unique_ptr<stream>> now;
+    now.reserve(pattern_keys.size());
+    for (const auto& key : pattern_keys) {
+        if (auto had = shared_patterns_.find(key); had != shared_patterns_.end()) {
+            now.emplace(key, std::move(had->second));
+            shared_patterns_.erase(had);
+            continue;
+        }
+        auto parts = proto::split_stream_key(key);
+        const spec::subscription* sub = parts ? app_.find_subscription(parts->subscription) : nullptr;
+        // Every node runs the same spec, so this is another spec's stream: say so, and skip it.
+        if (!sub || !spec::validate_filter(app_, *sub, parts->filter) || !pattern_stream(parts->filter)) {
+            log_line(log_level::error, "broker: registered stream " + log_text(proto::stream_label(key)) +
+                                           " is not a set or pattern stream of this node's spec: the nodes must run the same spec");
+            continue;
+        }
+        auto st = std::make_unique<stream>(stream{key, sub, parts->filter, {}, proto::stream_history({}, 0, cfg_.replay), {}, {}, 0});
+        shared_index_.add(*st);
+        now.emplace(key, std::move(st));
+    }
+    for (const auto& [key, st] : shared_patterns_) shared_index_.remove(*st);
+    shared_patterns_ = std::move(now);
 }
 
 void hub::reopen_streams(bool all) {
@@ -295,7 +340,7 @@ void hub::reopen_streams(bool all) {
         if (!first) continue;  // already being opened
         slot->second.sub = st->sub;
         slot->second.filter = st->filter;
-        bus_->open_stream(key, keyset_field(st->sub->name, st->filter_keys));
+        bus_->open_stream(key, registry_field(st->sub->name, st->filter));
     }
 }
 

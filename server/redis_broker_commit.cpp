@@ -33,8 +33,8 @@ void redis_broker::impl::do_commit(commit_request& req, std::function<void(commi
                                          "the connection to Redis broke before this node applied the change; it may be stored"});
             });
         }
-        if (verdict == "registry" && r->elements >= 3) {
-            h.set_keysets(rb_str(r->element[1]), rb_strings(r->element[2]));
+        if (verdict == "registry" && r->elements >= 4) {
+            h.set_keysets(rb_str(r->element[1]), rb_strings(r->element[2]), rb_strings(r->element[3]));
             return done({commit_status::registry, {}});
         }
         if (verdict == "reset") {

@@ -1,6 +1,6 @@
 // The Redis broker's view across nodes: this node's heartbeat (and the reaping of dead nodes'
 // presence), presence lists set per node and merged on read, and the TTL refresh of the streams
-// this node holds.
+// this node holds (and of the registrations of its set and pattern streams).
 // Runs on the broker's thread; the class is in redis_broker_impl.hpp.
 #include "server/redis_broker_impl.hpp"
 
@@ -53,7 +53,11 @@ void redis_broker::impl::read_presence(const std::string& resource) {
 
 void redis_broker::impl::touch() {
     std::vector<std::string> args{"EVAL", redis_scripts::touch, "0", std::to_string(cfg.stream_ttl.count())};
-    for (auto& k : h.stream_keys()) args.push_back(std::move(k));
+    for (auto& k : h.stream_keys()) {
+        const bool pattern = pattern_stream_key(k);  // its registration is refreshed too
+        args.push_back(std::move(k));
+        args.emplace_back(pattern ? "p" : "e");
+    }
     if (args.size() == 4) return;
     cmd->command(args, [this](const redisReply* r) {
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) return;

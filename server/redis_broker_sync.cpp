@@ -6,16 +6,16 @@
 
 namespace rt::server {
 
-// Learns the data set's epoch and counter and the key sets in use; then loads the rows (first
+// Learns the data set's epoch and counter and the registry (key sets and pattern streams in use); then loads the rows (first
 // time, or Redis lost its data: `force`) or catches up from the change log.
 void redis_broker::impl::hello(bool force) {
     ph = phase::syncing;
     phase_since = std::chrono::steady_clock::now();
     cmd->command({"EVAL", redis_scripts::hello, "0", new_epoch()}, [this, force](const redisReply* r) {
-        if (!rb_array(r, 4)) return link_down("hello: " + rb_failure(r));
+        if (!rb_array(r, 5)) return link_down("hello: " + rb_failure(r));
         std::string epoch = rb_str(r->element[0]);
         std::uint64_t g = rb_u64(r->element[1]);
-        h.set_keysets(rb_str(r->element[2]), rb_strings(r->element[3]));
+        h.set_keysets(rb_str(r->element[2]), rb_strings(r->element[3]), rb_strings(r->element[4]));
         bool lost = !log_epoch.empty() && (epoch != log_epoch || g < applied);
         if (log_epoch.empty() || lost || force) return load(epoch, !log_epoch.empty());
         log_line(log_level::info, "broker " + proto::to_string(cfg.url) + ": back, catching up from change " +

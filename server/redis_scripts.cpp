@@ -5,7 +5,8 @@ namespace rt::server::redis_scripts {
 const char* const hello = R"lua(
 redis.call('SETNX', 'rt:log:epoch', ARGV[1])
 return {redis.call('GET', 'rt:log:epoch'), redis.call('GET', 'rt:g') or '0',
-        redis.call('GET', 'rt:keysets:ver') or '0', redis.call('HKEYS', 'rt:keysets')}
+        redis.call('GET', 'rt:keysets:ver') or '0', redis.call('HKEYS', 'rt:keysets'),
+        redis.call('ZRANGE', 'rt:patterns', 0, -1)}
 )lua";
 
 const char* const load = R"lua(
@@ -21,9 +22,21 @@ const char* const open_stream = R"lua(
 local le = redis.call('GET', 'rt:log:epoch')
 if le ~= ARGV[1] then return {'reset', le or ''} end
 local meta, hist = 'rt:s:' .. ARGV[2], 'rt:h:' .. ARGV[2]
-if redis.call('HSETNX', 'rt:keysets', ARGV[3], '1') == 1 then redis.call('INCR', 'rt:keysets:ver') end
+local unregistered = false
+if ARGV[3] ~= '' then
+  if redis.call('HSETNX', 'rt:keysets', ARGV[3], '1') == 1 then redis.call('INCR', 'rt:keysets:ver') end
+else
+  -- A set or pattern stream, registered by its key until now + ttl (refreshed by touch).
+  local now = tonumber(redis.call('TIME')[1])
+  if redis.call('ZREMRANGEBYSCORE', 'rt:patterns', '-inf', now) > 0 then redis.call('INCR', 'rt:keysets:ver') end
+  if redis.call('ZADD', 'rt:patterns', now + tonumber(ARGV[5]), ARGV[2]) == 1 then
+    redis.call('INCR', 'rt:keysets:ver')
+    unregistered = true
+  end
+end
 local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
+-- A pattern stream that was not registered got no events meanwhile: its history restarts.
+if not epoch or unregistered then
   redis.call('DEL', hist)
   redis.call('HSET', meta, 'epoch', ARGV[4], 'top', '0')
   epoch = ARGV[4]
@@ -40,7 +53,7 @@ local entity, id = ARGV[2], ARGV[3]
 local ver = redis.call('HGET', 'rt:ver:' .. entity, id) or '0'
 if ver ~= ARGV[4] then return {'conflict', redis.call('GET', 'rt:g') or '0'} end
 local kv = redis.call('GET', 'rt:keysets:ver') or '0'
-if kv ~= ARGV[5] then return {'registry', kv, redis.call('HKEYS', 'rt:keysets')} end
+if kv ~= ARGV[5] then return {'registry', kv, redis.call('HKEYS', 'rt:keysets'), redis.call('ZRANGE', 'rt:patterns', 0, -1)} end
 local g = redis.call('INCR', 'rt:g')
 if ARGV[6] == '' then
   redis.call('HDEL', 'rt:rows:' .. entity, id)
@@ -73,10 +86,18 @@ return {'ok', g}
 )lua";
 
 const char* const touch = R"lua(
+local now = tonumber(redis.call('TIME')[1])
+if redis.call('ZREMRANGEBYSCORE', 'rt:patterns', '-inf', now) > 0 then redis.call('INCR', 'rt:keysets:ver') end
 local missing = {}
-for i = 2, #ARGV do
-  if redis.call('EXPIRE', 'rt:s:' .. ARGV[i], ARGV[1]) == 0 then missing[#missing + 1] = ARGV[i]
-  else redis.call('EXPIRE', 'rt:h:' .. ARGV[i], ARGV[1]) end
+for i = 2, #ARGV, 2 do
+  local key = ARGV[i]
+  local gone = redis.call('EXPIRE', 'rt:s:' .. key, ARGV[1]) == 0
+  if not gone and ARGV[i + 1] == 'p' then gone = not redis.call('ZSCORE', 'rt:patterns', key) end
+  if gone then missing[#missing + 1] = key
+  else
+    redis.call('EXPIRE', 'rt:h:' .. key, ARGV[1])
+    if ARGV[i + 1] == 'p' then redis.call('ZADD', 'rt:patterns', 'XX', now + tonumber(ARGV[1]), key) end
+  end
 end
 return missing
 )lua";

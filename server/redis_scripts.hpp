@@ -9,7 +9,11 @@
 //   rt:changes         pub/sub channel: every change message, live
 //   rt:rows:ENTITY     hash id → row JSON;   rt:ver:ENTITY  hash id → G of the row's last change
 //   rt:keysets         hash "SUBSCRIPTION\x1fKEYS JSON" → 1: the filter key sets in use;
-//   rt:keysets:ver     bumped when one is added (a commit computed with an older set retries)
+//   rt:patterns        sorted set: the keys of the streams whose filter has a set or a prefix
+//                      pattern (their key cannot be derived from a row), scored by when the entry
+//                      expires (Unix s: opened or touched + the stream TTL); pruned when expired
+//   rt:keysets:ver     bumped when a key set or a pattern stream is added, or patterns expire (a
+//                      commit computed with an older registry retries)
 //   rt:s:STREAM        hash epoch, top: a stream's epoch and top seq (expires unless touched)
 //   rt:h:STREAM        Redis Stream of its last events (id SEQ-1, fields o, d, t), trimmed to the replay size
 //   rt:p:RESOURCE      hash node id → that node's users on the presence resource (JSON array)
@@ -18,19 +22,23 @@
 //   rt:presence        pub/sub channel: the name of a resource whose users changed
 namespace rt::server::redis_scripts {
 
-// ARGV: new log epoch → {log epoch, G, keysets version, {keyset fields}}. Creates rt:log:epoch
-// when absent (a fresh or emptied Redis).
+// ARGV: new log epoch → {log epoch, G, keysets version, {keyset fields}, {pattern stream keys}}.
+// Creates rt:log:epoch when absent (a fresh or emptied Redis).
 extern const char* const hello;
 // ARGV: entity names → {G, {rows of entity 1: id, json, ...}, {versions of entity 1: id, G, ...}, ...}.
 extern const char* const load;
-// ARGV: log epoch, stream key, keyset field, new epoch, ttl s → {"ok", epoch, top, G, {XRANGE
-// entries}} or {"reset", log epoch}. Registers the key set, creates the stream when absent.
+// ARGV: log epoch, stream key, keyset field ("" for a set or pattern stream: its key is registered
+// in rt:patterns instead), new epoch, ttl s → {"ok", epoch, top, G, {XRANGE entries}} or {"reset",
+// log epoch}. Registers the key set (or the key), creates the stream when absent; a pattern stream
+// that was not registered (expired from rt:patterns) gets a new epoch, since no event reached it.
 extern const char* const open_stream;
 // ARGV: log epoch, entity, id, expected version, keysets version, after JSON ("" = delete), before
 // JSON, ts, body, replay events, log length, ttl s, then (stream key, op) pairs →
-// {"ok", G} | {"conflict", G} | {"registry", version, {fields}} | {"reset", log epoch}.
+// {"ok", G} | {"conflict", G} | {"registry", version, {fields}, {pattern stream keys}} | {"reset", log epoch}.
 extern const char* const commit;
-// ARGV: ttl s, stream keys → the keys whose stream no longer exists (their TTL refreshed otherwise).
+// ARGV: ttl s, then (stream key, "p" for a set or pattern stream | "e") pairs → the keys whose stream
+// no longer exists, or is a pattern stream no longer registered (their TTLs and registrations
+// refreshed otherwise). Prunes expired pattern registrations first.
 extern const char* const touch;
 
 // ARGV: node, resource, users JSON ("" = none), heartbeat ttl ms. Stores this node's users on

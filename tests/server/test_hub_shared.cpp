@@ -1,6 +1,7 @@
 // The hub with a shared store, driven without Redis: a fake change bus records what the hub asks
 // (commits, stream opens) and the test answers as the broker would.
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,8 @@ TEST_CASE("shared hub: a change's event slots come from the key sets in use and 
     json row = {{"id", "t1"}, {"subject", "s"}, {"team", "billing"}, {"status", "new"}};
     w.h.load_rows({{"Ticket", {{"t1", row}}}}, {{"Ticket", {{"t1", 7}}}});
     w.h.set_keysets("3", {keyset_field("TeamQueue", {"team"}), keyset_field("TicketAudit", {}),
-                          keyset_field("TicketDetail", {"id"})});
+                          keyset_field("TicketDetail", {"id"})},
+                  {});
     bool answered = false;
     w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"team", "sales"}}},
                        [&](result<json, proto::protocol_error> r) {
@@ -124,7 +126,7 @@ TEST_CASE("shared hub: a change's event slots come from the key sets in use and 
 
 TEST_CASE("shared hub: a conflict computes the change again, UNAVAILABLE is passed on", "[hub-shared]") {
     hubs_world w;
-    w.h.set_keysets("0", {});
+    w.h.set_keysets("0", {}, {});
     std::vector<std::string> replies;
     auto done = [&](result<json, proto::protocol_error> r) {
         replies.push_back(r ? std::string("ok") : std::string(proto::to_wire(r.error().code)));
@@ -190,7 +192,7 @@ TEST_CASE("shared hub: a subscribe waits for its stream, then events follow in o
 
 TEST_CASE("shared hub: an update of a row this node has not seen yet catches up with Redis once before NOT_FOUND", "[hub-shared]") {
     hubs_world w;
-    w.h.set_keysets("0", {});
+    w.h.set_keysets("0", {}, {});
     std::vector<std::string> replies;
     auto done = [&](result<json, proto::protocol_error> r) {
         replies.push_back(r ? std::string("ok") : std::string(proto::to_wire(r.error().code)));
@@ -208,4 +210,53 @@ TEST_CASE("shared hub: an update of a row this node has not seen yet catches up 
     w.bus.syncs[1](true);
     CHECK(replies == std::vector<std::string>{"NOT_FOUND"});
     CHECK(w.bus.syncs.size() == 2);
+}
+
+TEST_CASE("shared hub: registered set and pattern streams get the slots of the rows they match, and open by their key",
+          "[hub-shared][filter]") {
+    hubs_world w;
+    json row = {{"id", "t1"}, {"subject", "s"}, {"team", "billing"}, {"status", "new"}};
+    w.h.load_rows({{"Ticket", {{"t1", row}}}}, {{"Ticket", {{"t1", 7}}}});
+    const std::string bill = hubs_key("TeamQueue", {{"team", "bill*"}});
+    const std::string sal = hubs_key("TeamQueue", {{"team", "sal*"}});
+    const std::string other = hubs_key("TeamQueue", {{"team", "ops*"}});
+    const std::string states = hubs_key("TeamQueue", {{"status", {"new", "pending"}}});
+    // Another spec's streams (an unknown subscription, an equality filter) are skipped.
+    w.h.set_keysets("5", {}, {bill, sal, other, states, hubs_key("Nope", {{"x", "y*"}}), hubs_key("TeamQueue", {{"team", "b"}})});
+    auto slots_of = [&](std::size_t i) {
+        std::set<std::pair<std::string, proto::operation>> out;
+        for (const auto& s : w.bus.commits.at(i).slots) out.insert({s.stream_key, s.op});
+        return out;
+    };
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"team", "sales"}}},
+                       [](result<json, proto::protocol_error> r) { CHECK(r.ok()); });
+    REQUIRE(w.bus.commits.size() == 1);
+    CHECK(w.bus.commits[0].keysets_version == "5");
+    CHECK(slots_of(0) == std::set<std::pair<std::string, proto::operation>>{{bill, proto::operation::remove},
+                                                                           {sal, proto::operation::insert},
+                                                                           {states, proto::operation::update}});
+    // The registry moved (the "bill*" stream expired): its slot is gone from the next computation.
+    w.bus.answers[0]({commit_status::registry, {}});
+    w.h.set_keysets("6", {}, {sal, states});
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"team", "sales"}}},
+                       [](result<json, proto::protocol_error> r) { CHECK(r.ok()); });
+    REQUIRE(w.bus.commits.size() == 3);  // the retry of the first, then the second
+    CHECK(w.bus.commits[2].keysets_version == "6");
+    CHECK(slots_of(2) == std::set<std::pair<std::string, proto::operation>>{{sal, proto::operation::insert},
+                                                                           {states, proto::operation::update}});
+
+    // A set or pattern stream is registered by its key (an empty key-set field), an equality one by its key set.
+    conn_context& c = w.connect();
+    proto::subscribe_msg sm;
+    sm.subscription = "TeamQueue";
+    sm.filter = {{"status", {"pending", "new"}}};
+    REQUIRE(w.h.subscribe(c, "s1", sm));
+    sm.subscription = "Triage";
+    sm.filter = {{"team", "billing"}};
+    REQUIRE(w.h.subscribe(c, "s2", sm));
+    REQUIRE(w.bus.opens.size() == 2);
+    CHECK(w.bus.opens[0] == std::make_pair(states, std::string()));
+    CHECK(w.bus.opens[1] == std::make_pair(hubs_key("Triage", {{"team", "billing"}}), keyset_field("Triage", {"team"})));
+    CHECK(pattern_stream_key(states));
+    CHECK_FALSE(pattern_stream_key(hubs_key("Triage", {{"team", "billing"}})));
 }

@@ -358,16 +358,3 @@ TEST_CASE("broker: a node cut from Redis catches up from the change log once the
     INFO("node C's log:\n" << c.proc().err() << "proxy's log:\n" << cut.err());
     CHECK(broker_metric(c.port(), "rt_broker_reconnects_total") != "0");
 }
-
-TEST_CASE("broker: set and prefix filters are refused with INVALID_FILTER, a one-value set is its value", "[broker][filter]") {
-    RT_REQUIRE_REDIS(redis);
-    rt_server a = broker_node(redis);
-    auto c = connect_ws(a.ws_url());
-    for (const json& filter : {json{{"board", {"b1", "b2"}}}, json{{"board", "b*"}}}) {
-        INFO(filter.dump());
-        json r = subscribe(*c, "TaskUpdates", filter);
-        CHECK(r["code"] == "INVALID_FILTER");
-        CHECK(r["message"].get<std::string>().find("--broker") != std::string::npos);
-    }
-    CHECK(subscribe(*c, "TaskUpdates", {{"board", {"b1"}}})["type"] == "subscribed");
-}

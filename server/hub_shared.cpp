@@ -19,6 +19,10 @@ namespace {
 // A change that keeps meeting other nodes' changes to the same row is given up after this many
 // tries (each one waits until this node has caught up with the change that beat it).
 constexpr int k_max_commit_attempts = 16;
+// A change computed while the registry moved (a key set or a set or pattern stream registered on
+// some node) is computed again with the new one; a burst of new set or pattern subscriptions moves
+// it many times in a row, and each try costs only a round trip, so more tries are allowed.
+constexpr int k_max_registry_attempts = 64;
 
 }  // namespace
 
@@ -45,7 +49,8 @@ struct hub::publish_job {
     proto::publish_msg msg;
     publish_done done;
     const spec::entity* ent = nullptr;
-    int attempts = 0;
+    int attempts = 0;           // conflicts met
+    int registry_attempts = 0;  // registry moves met
     bool synced = false;  // caught up with Redis once after NOT_FOUND
 };
 
@@ -98,11 +103,15 @@ void hub::publish_attempt(const std::shared_ptr<publish_job>& job) {
                 metrics_.mutations++;
                 return job->done(echo);
             case commit_status::conflict:
-            case commit_status::registry:
                 if (++job->attempts < k_max_commit_attempts) return publish_attempt(job);
                 return job->done(make_unexpected(protocol_error{
                     error_code::unavailable, "the change met " + std::to_string(job->attempts) +
                                                  " concurrent changes of the same row on other nodes; try again"}));
+            case commit_status::registry:
+                if (++job->registry_attempts < k_max_registry_attempts) return publish_attempt(job);
+                return job->done(make_unexpected(protocol_error{
+                    error_code::unavailable, "the streams in use changed " + std::to_string(job->registry_attempts) +
+                                                 " times while the change was computed (new subscriptions on other nodes); try again"}));
             case commit_status::unavailable:
                 return job->done(make_unexpected(protocol_error{error_code::unavailable, "not stored: " + o.message}));
         }

@@ -236,7 +236,8 @@ TEST_CASE("shared hub: registered set and pattern streams get the slots of the r
                                                                            {sal, proto::operation::insert},
                                                                            {states, proto::operation::update}});
     // The registry moved (the "bill*" stream expired): its slot is gone from the next computation.
-    w.bus.answers[0]({commit_status::registry, {}});
+    auto first = w.bus.answers[0];  // a copy: the retry adds to answers while it runs
+    first({commit_status::registry, {}});
     w.h.set_keysets("6", {}, {sal, states});
     w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"team", "sales"}}},
                        [](result<json, proto::protocol_error> r) { CHECK(r.ok()); });
@@ -259,4 +260,32 @@ TEST_CASE("shared hub: registered set and pattern streams get the slots of the r
     CHECK(w.bus.opens[1] == std::make_pair(hubs_key("Triage", {{"team", "billing"}}), keyset_field("Triage", {"team"})));
     CHECK(pattern_stream_key(states));
     CHECK_FALSE(pattern_stream_key(hubs_key("Triage", {{"team", "billing"}})));
+}
+
+TEST_CASE("shared hub: a change computed again while the registry keeps moving is given up after its own bound", "[hub-shared][filter]") {
+    hubs_world w;
+    w.h.set_keysets("0", {}, {});
+    std::vector<std::string> replies;
+    auto done = [&](result<json, proto::protocol_error> r) {
+        replies.push_back(r ? std::string("ok") : r.error().message);
+    };
+    // More registry moves than conflicts are allowed (16), then it goes through.
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::insert, {{"id", "r1"}, {"subject", "s"}}}, done);
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(w.bus.commits.size() == static_cast<std::size_t>(i + 1));
+        auto answer = w.bus.answers[i];  // a copy: the retry adds to answers while it runs
+        answer({commit_status::registry, {}});
+    }
+    REQUIRE(w.bus.commits.size() == 21);
+    w.bus.answers[20]({commit_status::ok, {}});
+    REQUIRE(replies == std::vector<std::string>{"ok"});
+    // A registry that never settles: UNAVAILABLE, naming why.
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::insert, {{"id", "r2"}, {"subject", "s"}}}, done);
+    for (std::size_t i = 21; i < w.bus.commits.size() && i < 200; ++i) {
+        auto answer = w.bus.answers[i];
+        answer({commit_status::registry, {}});
+    }
+    CHECK(w.bus.commits.size() == 21 + 64);
+    REQUIRE(replies.size() == 2);
+    CHECK(replies[1].find("the streams in use changed 64 times") != std::string::npos);
 }

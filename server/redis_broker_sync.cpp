@@ -6,8 +6,8 @@
 
 namespace rt::server {
 
-// Learns the data set's epoch and counter and the registry (key sets and pattern streams in use); then loads the rows (first
-// time, or Redis lost its data: `force`) or catches up from the change log.
+// Learns the data set's epoch and counter and the registry (key sets and pattern streams in use);
+// then loads the rows (first time, or Redis lost its data: `force`) or catches up from the change log.
 void redis_broker::impl::hello(bool force) {
     ph = phase::syncing;
     phase_since = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 // node get the same events, numbered once in Redis, and resume on any node. Each test starts its
 // own redis-server on a free port and its own nodes on port 0 (tests/support/redis_process.*).
 #include "boards.hpp"
+#include "server/redis_scripts.hpp"
 #include "support/redis_process.hpp"
 
 using namespace rt::test;
@@ -178,4 +179,22 @@ TEST_CASE("broker: a token pinned to board b1 cannot widen it with a pattern or 
     REQUIRE(publish(*pub, "Card", "insert", boards_card("k2", "b2", "todo"), "k2")["type"] == "published");
     REQUIRE(publish(*pub, "Card", "insert", boards_card("k1", "b1", "todo"), "k1")["type"] == "published");
     CHECK(bfilters_next(*c) == bfilters_event{"insert", "k1", 1});  // b1 only
+}
+
+TEST_CASE("broker: the touch script refreshes held pattern registrations, prunes expired ones and names the streams to reopen",
+          "[broker][filter]") {
+    RT_REQUIRE_REDIS(redis);
+    for (const char* meta : {"rt:s:P1", "rt:s:P2", "rt:s:E1"}) REQUIRE(redis.cli({"HSET", meta, "epoch", "e", "top", "1"}) == "2\n");
+    REQUIRE(redis.cli({"ZADD", "rt:patterns", "9999999999", "P1", "5", "OLD"}) == "2\n");
+    // P1: held, registered; P2: held, its registration gone; E1: an equality stream; GONE: expired.
+    std::string missing = redis.cli({"EVAL", rt::server::redis_scripts::touch, "0", "3600", "P1", "p", "P2", "p", "E1", "e", "GONE", "e"});
+    CHECK(missing == "P2\nGONE\n");
+    CHECK(redis.cli({"ZRANGE", "rt:patterns", "0", "-1"}) == "P1\n");  // OLD pruned
+    CHECK(redis.cli({"GET", "rt:keysets:ver"}) == "1\n");                 // and the registry moved
+    const long long score = std::atoll(redis.cli({"ZSCORE", "rt:patterns", "P1"}).c_str());
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    CHECK(score > now + 3500);  // refreshed to the TTL from now
+    CHECK(score < now + 3700);
+    CHECK(std::atoi(redis.cli({"TTL", "rt:s:P1"}).c_str()) > 3500);  // the stream keys too
+    CHECK(std::atoi(redis.cli({"TTL", "rt:s:E1"}).c_str()) > 3500);
 }

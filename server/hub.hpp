@@ -148,6 +148,17 @@ public:
     // Keys that name no subscription of this spec, or an invalid filter, are left out (logged).
     void set_keysets(const std::string& version, const std::vector<std::string>& fields,
                      const std::vector<std::string>& pattern_keys);
+    // One change of that registry, as the shared store logs it: `kind` 'k' a key set field added,
+    // '+' a set or pattern stream key added, '-' one removed; `version` the registry's after it.
+    struct registry_change {
+        std::uint64_t version = 0;
+        char kind = 'k';
+        std::string text;
+    };
+    // Brings the registry to `version` with the changes since the one the hub holds (consecutive
+    // versions, oldest first; those it has already are skipped). Changes that do not continue
+    // from its version are ignored: the next commit's reply brings what is missing.
+    void update_registry(const std::string& version, const std::vector<registry_change>& changes);
     // all: Redis lost history (restarted empty, or this node fell behind its change log): every
     // stream this node holds gets a fresh local epoch (no resume can cross the hole) and is opened
     // again. !all: only the streams not open and not being opened (their opening failed).
@@ -192,6 +203,11 @@ private:
     // derived from the key sets in use (keysets_) and the row before and after, and every
     // registered pattern stream the row matches before or after (shared_index_; hub lock held).
     std::vector<change_slot> shared_slots(const spec::entity& ent, const row_change& change) const;
+    // The registry's entries (hub lock held): a key set field added; a set or pattern stream key
+    // filed (once; a key that is not one of this spec's is logged and skipped) or unfiled.
+    void add_keyset_locked(const std::string& field);
+    void add_pattern_locked(const std::string& key);
+    void remove_pattern_locked(const std::string& key);
     struct publish_job;
     void publish_attempt(const std::shared_ptr<publish_job>& job);
     // Throttled delivery (hub_throttle.cpp): a stream's group for a window (made on first use),

@@ -4,6 +4,8 @@
 #include "server/hub.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <unordered_set>
 
 #include "protocol/filter_term.hpp"
 #include "protocol/stream_key.hpp"
@@ -302,39 +304,66 @@ void hub::set_keysets(const std::string& version, const std::vector<std::string>
     std::lock_guard<std::mutex> lock(mu_);
     keysets_version_ = version;
     keysets_.clear();
-    for (const auto& f : fields) {
-        auto sep = f.find('\x1f');
-        if (sep == std::string::npos) continue;
-        json keys = json::parse(f.substr(sep + 1), nullptr, false);
-        if (!keys.is_array()) continue;
-        std::vector<std::string> k;
-        for (const auto& v : keys)
-            if (v.is_string()) k.push_back(v.get<std::string>());
-        keysets_[f.substr(0, sep)].insert(std::move(k));
-    }
-    // The pattern streams: the ones gone are unfiled, the new ones filed; the rest stay as they are.
-    std::unordered_map<std::string, std::unique_ptr<stream>> now;
-    now.reserve(pattern_keys.size());
-    for (const auto& key : pattern_keys) {
-        if (auto had = shared_patterns_.find(key); had != shared_patterns_.end()) {
-            now.emplace(key, std::move(had->second));
-            shared_patterns_.erase(had);
+    for (const auto& f : fields) add_keyset_locked(f);
+    // The pattern streams no longer registered are unfiled, the new ones filed, the rest kept.
+    const std::unordered_set<std::string> registered(pattern_keys.begin(), pattern_keys.end());
+    for (auto it = shared_patterns_.begin(); it != shared_patterns_.end();) {
+        if (registered.count(it->first)) {
+            ++it;
             continue;
         }
-        auto parts = proto::split_stream_key(key);
-        const spec::subscription* sub = parts ? app_.find_subscription(parts->subscription) : nullptr;
-        // Every node runs the same spec, so this is another spec's stream: say so, and skip it.
-        if (!sub || !spec::validate_filter(app_, *sub, parts->filter) || !pattern_stream(parts->filter)) {
-            log_line(log_level::error, "broker: registered stream " + log_text(proto::stream_label(key)) +
-                                           " is not a set or pattern stream of this node's spec: the nodes must run the same spec");
-            continue;
-        }
-        auto st = std::make_unique<stream>(stream{key, sub, parts->filter, {}, proto::stream_history({}, 0, cfg_.replay), {}, {}, 0});
-        shared_index_.add(*st);
-        now.emplace(key, std::move(st));
+        shared_index_.remove(*it->second);
+        it = shared_patterns_.erase(it);
     }
-    for (const auto& [key, st] : shared_patterns_) shared_index_.remove(*st);
-    shared_patterns_ = std::move(now);
+    for (const auto& key : pattern_keys) add_pattern_locked(key);
+}
+
+void hub::update_registry(const std::string& version, const std::vector<registry_change>& changes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    char* end = nullptr;
+    const std::uint64_t have = std::strtoull(keysets_version_.c_str(), &end, 10);
+    if (keysets_version_.empty() || *end != '\0') return;  // "?": nothing to continue from
+    if (changes.empty() || changes.front().version > have + 1) return;
+    for (const auto& c : changes) {
+        if (c.version <= have) continue;
+        if (c.kind == 'k') add_keyset_locked(c.text);
+        else if (c.kind == '+') add_pattern_locked(c.text);
+        else if (c.kind == '-') remove_pattern_locked(c.text);
+    }
+    if (changes.back().version > have) keysets_version_ = version;
+}
+
+void hub::add_keyset_locked(const std::string& field) {
+    auto sep = field.find('\x1f');
+    if (sep == std::string::npos) return;
+    json keys = json::parse(field.substr(sep + 1), nullptr, false);
+    if (!keys.is_array()) return;
+    std::vector<std::string> k;
+    for (const auto& v : keys)
+        if (v.is_string()) k.push_back(v.get<std::string>());
+    keysets_[field.substr(0, sep)].insert(std::move(k));
+}
+
+void hub::add_pattern_locked(const std::string& key) {
+    if (shared_patterns_.count(key)) return;
+    auto parts = proto::split_stream_key(key);
+    const spec::subscription* sub = parts ? app_.find_subscription(parts->subscription) : nullptr;
+    // Every node runs the same spec, so this is another spec's stream: say so, and skip it.
+    if (!sub || !spec::validate_filter(app_, *sub, parts->filter) || !pattern_stream(parts->filter)) {
+        log_line(log_level::error, "broker: registered stream " + log_text(proto::stream_label(key)) +
+                                       " is not a set or pattern stream of this node's spec: the nodes must run the same spec");
+        return;
+    }
+    auto st = std::make_unique<stream>(stream{key, sub, parts->filter, {}, proto::stream_history({}, 0, cfg_.replay), {}, {}, 0});
+    shared_index_.add(*st);
+    shared_patterns_.emplace(key, std::move(st));
+}
+
+void hub::remove_pattern_locked(const std::string& key) {
+    auto it = shared_patterns_.find(key);
+    if (it == shared_patterns_.end()) return;
+    shared_index_.remove(*it->second);
+    shared_patterns_.erase(it);
 }
 
 void hub::reopen_streams(bool all) {

@@ -1,6 +1,6 @@
 // The Redis broker's commit path and stream opens: the commit script's call and its verdicts (ok,
-// conflict, a stale key-set registry, a reset data set), and opening a stream as Redis holds it,
-// brought up to this node's applied change from the recent ring.
+// conflict, a stale registry: its changes since, or all of it; a reset data set), and opening a
+// stream as Redis holds it, brought up to this node's applied change from the recent ring.
 // Runs on the broker's thread; the class is in redis_broker_impl.hpp.
 #include "server/redis_broker_impl.hpp"
 
@@ -34,7 +34,10 @@ void redis_broker::impl::do_commit(commit_request& req, std::function<void(commi
             });
         }
         if (verdict == "registry" && r->elements >= 4) {
-            h.set_keysets(rb_str(r->element[1]), rb_strings(r->element[2]), rb_strings(r->element[3]));
+            const std::string form = rb_str(r->element[2]);
+            if (form == "delta") h.update_registry(rb_str(r->element[1]), registry_log(r->element[3]));
+            else if (form == "full" && r->elements >= 5)
+                h.set_keysets(rb_str(r->element[1]), rb_strings(r->element[3]), rb_strings(r->element[4]));
             return done({commit_status::registry, {}});
         }
         if (verdict == "reset") {
@@ -43,6 +46,24 @@ void redis_broker::impl::do_commit(commit_request& req, std::function<void(commi
         }
         done({commit_status::unavailable, "Redis answered something unexpected"});
     });
+}
+
+// XRANGE entries of rt:reglog: {id "VERSION-1", {"k", kind, "f", text}} each.
+std::vector<hub::registry_change> redis_broker::impl::registry_log(const redisReply* entries) {
+    std::vector<hub::registry_change> out;
+    for (std::size_t i = 0; entries && i < entries->elements; ++i) {
+        const redisReply* e = entries->element[i];
+        if (!rb_array(e, 2)) continue;
+        hub::registry_change c;
+        c.version = rb_u64(e->element[0]);  // strtoull stops at the '-'
+        auto f = rb_strings(e->element[1]);
+        for (std::size_t k = 0; k + 1 < f.size(); k += 2) {
+            if (f[k] == "k" && f[k + 1].size() == 1) c.kind = f[k + 1][0];
+            else if (f[k] == "f") c.text = f[k + 1];
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 void redis_broker::impl::do_open(const std::string& key, const std::string& field) {

@@ -177,6 +177,7 @@ struct redis_broker::impl {
     // Commits and stream opens (redis_broker_commit.cpp).
     void do_commit(commit_request& req, std::function<void(commit_outcome)>& done);
     void do_open(const std::string& key, const std::string& field);
+    static std::vector<hub::registry_change> registry_log(const redisReply* entries);
     void opened(const std::string& key, const std::string& field, std::string epoch, std::uint64_t top, std::uint64_t at, std::vector<hub::history_item> items);
 };
 

@@ -2,6 +2,23 @@
 
 namespace rt::server::redis_scripts {
 
+// Shared by the scripts that change the registry (pasted in front of them). Each change takes the
+// next registry version and is logged under it in rt:reglog (the last ~10,000 changes: a node
+// further behind reads the whole registry), so a commit computed with an older registry gets
+// only what changed since. pcall: a log that cannot take the entry (its IDs ran ahead of the
+// version, after a partial loss) is left with a gap, which the commit sees and answers in full.
+#define RT_REGISTRY_LUA                                                                         \
+    "local function registry_change(kind, text)\n"                                             \
+    "  local v = redis.call('INCR', 'rt:keysets:ver')\n"                                       \
+    "  redis.pcall('XADD', 'rt:reglog', 'MAXLEN', '~', '10000', v .. '-1', 'k', kind, 'f', text)\n" \
+    "end\n"                                                                                     \
+    "local function prune_patterns(now)\n"                                                     \
+    "  for _, key in ipairs(redis.call('ZRANGEBYSCORE', 'rt:patterns', '-inf', now)) do\n"      \
+    "    redis.call('ZREM', 'rt:patterns', key)\n"                                             \
+    "    registry_change('-', key)\n"                                                          \
+    "  end\n"                                                                                   \
+    "end\n"
+
 const char* const hello = R"lua(
 redis.call('SETNX', 'rt:log:epoch', ARGV[1])
 return {redis.call('GET', 'rt:log:epoch'), redis.call('GET', 'rt:g') or '0',
@@ -18,19 +35,19 @@ end
 return out
 )lua";
 
-const char* const open_stream = R"lua(
+const char* const open_stream = RT_REGISTRY_LUA R"lua(
 local le = redis.call('GET', 'rt:log:epoch')
 if le ~= ARGV[1] then return {'reset', le or ''} end
 local meta, hist = 'rt:s:' .. ARGV[2], 'rt:h:' .. ARGV[2]
 local unregistered = false
 if ARGV[3] ~= '' then
-  if redis.call('HSETNX', 'rt:keysets', ARGV[3], '1') == 1 then redis.call('INCR', 'rt:keysets:ver') end
+  if redis.call('HSETNX', 'rt:keysets', ARGV[3], '1') == 1 then registry_change('k', ARGV[3]) end
 else
   -- A set or pattern stream, registered by its key until now + ttl (refreshed by touch).
   local now = tonumber(redis.call('TIME')[1])
-  if redis.call('ZREMRANGEBYSCORE', 'rt:patterns', '-inf', now) > 0 then redis.call('INCR', 'rt:keysets:ver') end
+  prune_patterns(now)
   if redis.call('ZADD', 'rt:patterns', now + tonumber(ARGV[5]), ARGV[2]) == 1 then
-    redis.call('INCR', 'rt:keysets:ver')
+    registry_change('+', ARGV[2])
     unregistered = true
   end
 end
@@ -53,7 +70,15 @@ local entity, id = ARGV[2], ARGV[3]
 local ver = redis.call('HGET', 'rt:ver:' .. entity, id) or '0'
 if ver ~= ARGV[4] then return {'conflict', redis.call('GET', 'rt:g') or '0'} end
 local kv = redis.call('GET', 'rt:keysets:ver') or '0'
-if kv ~= ARGV[5] then return {'registry', kv, redis.call('HKEYS', 'rt:keysets'), redis.call('ZRANGE', 'rt:patterns', 0, -1)} end
+if kv ~= ARGV[5] then
+  -- The changes since the caller's version when the log holds all of them, else the whole registry.
+  local from, to = tonumber(ARGV[5]), tonumber(kv)
+  if from and from < to then
+    local log = redis.call('XRANGE', 'rt:reglog', (from + 1) .. '-1', '+')
+    if #log == to - from and log[1][1] == (from + 1) .. '-1' then return {'registry', kv, 'delta', log} end
+  end
+  return {'registry', kv, 'full', redis.call('HKEYS', 'rt:keysets'), redis.call('ZRANGE', 'rt:patterns', 0, -1)}
+end
 local g = redis.call('INCR', 'rt:g')
 if ARGV[6] == '' then
   redis.call('HDEL', 'rt:rows:' .. entity, id)
@@ -85,9 +110,9 @@ redis.call('PUBLISH', 'rt:changes', msg)
 return {'ok', g}
 )lua";
 
-const char* const touch = R"lua(
+const char* const touch = RT_REGISTRY_LUA R"lua(
 local now = tonumber(redis.call('TIME')[1])
-if redis.call('ZREMRANGEBYSCORE', 'rt:patterns', '-inf', now) > 0 then redis.call('INCR', 'rt:keysets:ver') end
+prune_patterns(now)
 local missing = {}
 for i = 2, #ARGV, 2 do
   local key = ARGV[i]
@@ -135,5 +160,7 @@ for _, n in ipairs(redis.call('SMEMBERS', 'rt:nodes')) do
 end
 return {was, reaped}
 )lua";
+
+#undef RT_REGISTRY_LUA
 
 }  // namespace rt::server::redis_scripts

@@ -12,8 +12,11 @@
 //   rt:patterns        sorted set: the keys of the streams whose filter has a set or a prefix
 //                      pattern (their key cannot be derived from a row), scored by when the entry
 //                      expires (Unix s: opened or touched + the stream TTL); pruned when expired
-//   rt:keysets:ver     bumped when a key set or a pattern stream is added, or patterns expire (a
-//                      commit computed with an older registry retries)
+//   rt:keysets:ver     the registry's version: one more per change (a key set or a pattern stream
+//                      added, a pattern stream expired); a commit computed with an older one retries
+//   rt:reglog          Redis Stream of the registry's changes (id VERSION-1, fields k = "k" key set
+//                      field | "+" pattern key added | "-" removed, f = the field or key), trimmed
+//                      to ~10,000: what a node behind reads instead of the whole registry
 //   rt:s:STREAM        hash epoch, top: a stream's epoch and top seq (expires unless touched)
 //   rt:h:STREAM        Redis Stream of its last events (id SEQ-1, fields o, d, t), trimmed to the replay size
 //   rt:p:RESOURCE      hash node id → that node's users on the presence resource (JSON array)
@@ -34,7 +37,9 @@ extern const char* const load;
 extern const char* const open_stream;
 // ARGV: log epoch, entity, id, expected version, keysets version, after JSON ("" = delete), before
 // JSON, ts, body, replay events, log length, ttl s, then (stream key, op) pairs →
-// {"ok", G} | {"conflict", G} | {"registry", version, {fields}, {pattern stream keys}} | {"reset", log epoch}.
+// {"ok", G} | {"conflict", G} | {"reset", log epoch} | {"registry", version, "delta", {XRANGE
+// entries of rt:reglog after the caller's version}} | {"registry", version, "full", {fields},
+// {pattern stream keys}} (when the log no longer holds every change since the caller's version).
 extern const char* const commit;
 // ARGV: ttl s, then (stream key, "p" for a set or pattern stream | "e") pairs → the keys whose stream
 // no longer exists, or is a pattern stream no longer registered (their TTLs and registrations

@@ -289,3 +289,34 @@ TEST_CASE("shared hub: a change computed again while the registry keeps moving i
     REQUIRE(replies.size() == 2);
     CHECK(replies[1].find("the streams in use changed 64 times") != std::string::npos);
 }
+
+TEST_CASE("shared hub: the registry's logged changes are applied once, in order, from the version the hub holds",
+          "[hub-shared][filter]") {
+    hubs_world w;
+    json row = {{"id", "t1"}, {"subject", "s"}, {"team", "billing"}, {"status", "new"}};
+    w.h.load_rows({{"Ticket", {{"t1", row}}}}, {{"Ticket", {{"t1", 7}}}});
+    const std::string bill = hubs_key("TeamQueue", {{"team", "bill*"}});
+    const std::string states = hubs_key("TeamQueue", {{"status", {"new", "open"}}});
+    w.h.set_keysets("4", {}, {bill});
+    // Versions 5..7: a key set, a pattern stream added, the first one removed.
+    w.h.update_registry("7", {{5, 'k', keyset_field("TicketDetail", {"id"})}, {6, '+', states}, {7, '-', bill}});
+    // Stale (from before 7) and gapped (after 8) logs change nothing.
+    w.h.update_registry("6", {{5, 'k', keyset_field("TeamQueue", {"team"})}, {6, '+', bill}});
+    w.h.update_registry("10", {{9, '+', bill}, {10, 'k', keyset_field("TeamQueue", {"team"})}});
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"subject", "x"}}},
+                       [](result<json, proto::protocol_error>) {});
+    REQUIRE(w.bus.commits.size() == 1);
+    CHECK(w.bus.commits[0].keysets_version == "7");
+    std::set<std::string> keys;
+    for (const auto& s : w.bus.commits[0].slots) keys.insert(s.stream_key);
+    CHECK(keys == std::set<std::string>{hubs_key("TicketDetail", {{"id", "t1"}}), states});
+    // An overlapping log: what the hub has is skipped, the rest applied.
+    w.h.update_registry("8", {{7, '-', bill}, {8, '+', bill}});
+    w.h.publish_shared(w.admin, proto::publish_msg{"Ticket", proto::operation::update, {{"id", "t1"}, {"subject", "y"}}},
+                       [](result<json, proto::protocol_error>) {});
+    REQUIRE(w.bus.commits.size() == 2);
+    CHECK(w.bus.commits[1].keysets_version == "8");
+    keys.clear();
+    for (const auto& s : w.bus.commits[1].slots) keys.insert(s.stream_key);
+    CHECK(keys == std::set<std::string>{hubs_key("TicketDetail", {{"id", "t1"}}), states, bill});
+}

@@ -145,6 +145,8 @@ TEST_CASE("broker: an expired pattern registration is pruned, and its stream ope
     auto other = connect_ws(a.ws_url("token=tok-all"));
     REQUIRE(subscribe(*other, "Cards", k_set_filter)["type"] == "subscribed");
     CHECK(redis.cli({"ZSCORE", "rt:patterns", key}).find_first_of("0123456789") == std::string::npos);
+    // Without the registry's log, the next change gets the whole registry instead of what changed.
+    REQUIRE(redis.cli({"DEL", "rt:reglog"}) == "1\n");
     auto pub = connect_ws(a.ws_url("token=tok-all"));
     REQUIRE(publish(*pub, "Card", "insert", boards_card("m1", "team-a/1", "todo"))["type"] == "published");
     REQUIRE(bfilters_next(*other).id == "m1");
@@ -190,7 +192,8 @@ TEST_CASE("broker: the touch script refreshes held pattern registrations, prunes
     std::string missing = redis.cli({"EVAL", rt::server::redis_scripts::touch, "0", "3600", "P1", "p", "P2", "p", "E1", "e", "GONE", "e"});
     CHECK(missing == "P2\nGONE\n");
     CHECK(redis.cli({"ZRANGE", "rt:patterns", "0", "-1"}) == "P1\n");  // OLD pruned
-    CHECK(redis.cli({"GET", "rt:keysets:ver"}) == "1\n");                 // and the registry moved
+    CHECK(redis.cli({"GET", "rt:keysets:ver"}) == "1\n");                 // and the registry moved,
+    CHECK(redis.cli({"XRANGE", "rt:reglog", "-", "+"}) == "1-1\nk\n-\nf\nOLD\n");  // logged as version 1
     const long long score = std::atoll(redis.cli({"ZSCORE", "rt:patterns", "P1"}).c_str());
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     CHECK(score > now + 3500);  // refreshed to the TTL from now

@@ -3,7 +3,8 @@
 //
 //   const client = connect('ws://127.0.0.1:8080/live', { token: 's3cret' });
 //   client.on('state', ({ state, transport }) => banner(state));  // connecting|open|reconnecting|offline|closed
-//   const sub = client.subscribe('TaskUpdates', { filter: { board: 'b1' } });
+//   client.on('spec_changed', ({ version, added, changed, removed }) => reloadLists());  // a live spec reload
+//   const sub = client.subscribe('TaskUpdates', { filter: { board: 'b1' } });   // also { throttle: '250ms', batch: true }
 //   sub.on('snapshot', () => render(sub.rows));                 // sub.rows: Map id → row, kept current
 //   sub.on('change', ({ operation, row, seq }) => render(sub.rows));
 //   await client.publish('Task', 'update', { id: 't1', status: 'doing' });   // the stored row, or throws RtError
@@ -12,7 +13,7 @@
 // — one EventSource per subscription (GET /sse), publishes through REST — while the WebSocket is
 // tried again in the background. Both feed the same reducer (Subscription._onSubscribed/_onEvent).
 //
-// The pure parts (backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame,
+// The pure parts (backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame, eventsOfBatch,
 // PublishQueue, parsePosition, formatPosition, httpBase, sseUrl, restRequest, restError,
 // chooseTransport) are exported for tests (web/test/, `node --test`).
 
@@ -70,13 +71,28 @@ export function applySnapshot(rows, initial) {
   return rows;
 }
 
-/** The subscribe message for a subscription; with `since` when its position is known (a resume). */
+/**
+ * The subscribe message for a subscription; with `since` when its position is known (a resume),
+ * and its `throttle` window and `batch` flag when it has them.
+ */
 export function subscribeFrame(sub, id) {
   const m = { type: 'subscribe', id, subscription: sub.name };
   if (sub.filter && Object.keys(sub.filter).length) m.filter = sub.filter;
   if (sub.sid) m.sid = sub.sid;
+  if (sub.throttle) m.throttle = sub.throttle;
+  if (sub.batch) m.batch = true;
   if (sub.epoch !== null && sub.epoch !== undefined) m.since = { epoch: sub.epoch, seq: sub.seq };
   return m;
+}
+
+/**
+ * The `event` messages an `events` frame (a batched throttle window, docs/protocol.md "events")
+ * stands for, in order: each item with the frame's subscription, sid and epoch.
+ */
+export function eventsOfBatch(m) {
+  const common = { type: 'event', subscription: m.subscription };
+  if (m.sid) common.sid = m.sid;
+  return (Array.isArray(m.events) ? m.events : []).map((item) => ({ ...common, ...item, epoch: m.epoch }));
 }
 
 /**
@@ -109,12 +125,13 @@ export function httpBase(wsUrl) {
 
 // Query parameters sseUrl sets itself; any other one of the WebSocket URL (such as ?user= in
 // development mode) is kept.
-const sseOwnParams = new Set(['subscription', 'filter', 'token', 'since']);
+const sseOwnParams = new Set(['subscription', 'filter', 'token', 'since', 'throttle']);
 
 /**
  * The SSE URL of a subscription (docs/protocol.md, SSE):
- * `/sse?subscription=S[&filter=JSON][&token=T][&since=EPOCH:SEQ]` on the WebSocket URL's host,
- * with `since` once the subscription's position is known (a resume).
+ * `/sse?subscription=S[&filter=JSON][&token=T][&since=EPOCH:SEQ][&throttle=250ms]` on the WebSocket
+ * URL's host, with `since` once the subscription's position is known (a resume). SSE has no batched
+ * form: a `batch` subscription gets its throttled events one by one there.
  */
 export function sseUrl(wsUrl, sub, token) {
   const out = new URL(`${httpBase(wsUrl)}/sse`);
@@ -122,6 +139,7 @@ export function sseUrl(wsUrl, sub, token) {
   out.searchParams.set('subscription', sub.name);
   if (sub.filter && Object.keys(sub.filter).length) out.searchParams.set('filter', JSON.stringify(sub.filter));
   if (token) out.searchParams.set('token', token);
+  if (sub.throttle) out.searchParams.set('throttle', sub.throttle);
   if (sub.epoch !== null && sub.epoch !== undefined) out.searchParams.set('since', formatPosition(sub));
   return out.toString();
 }
@@ -202,16 +220,22 @@ class Emitter {
 
 /**
  * One subscription: `rows` kept current; events 'snapshot', 'change', 'resumed' (every answer to a
- * resume: {recovered, epoch, seq}), 'resynced' (a resume answered with a new snapshot), 'error'.
- * The same reducer serves both transports.
+ * resume: {recovered, epoch, seq}), 'resynced' (a resume answered with a new snapshot; or, with
+ * reason 'spec_changed', the server's spec reload changed the subscription: {rows, epoch, seq,
+ * reason}), 'ended' ({reason}: the server ended it, e.g. a spec reload removed it; it is not
+ * subscribed again), 'error'. The same reducer serves both transports; a batched window (`events`)
+ * is applied item by item, each firing 'change'.
  */
 export class Subscription extends Emitter {
-  constructor(client, name, { filter = {}, sid = '' } = {}) {
+  constructor(client, name, { filter = {}, sid = '', throttle = '', batch = false } = {}) {
     super();
     this.client = client;
     this.name = name;
     this.filter = filter;
     this.sid = sid;
+    this.throttle = throttle;  // '250ms': coalesced delivery (docs/protocol.md "Throttled delivery"); '' none
+    this.batch = batch;        // with a throttle: each window as one `events` frame
+    this.ended = null;         // the reason the server ended it, once it has
     this.key = sid || name;
     this.rows = new Map();
     this.epoch = null;   // the last position processed; null until the first snapshot
@@ -237,6 +261,23 @@ export class Subscription extends Emitter {
       this._emit('resumed', { recovered: false, epoch: m.epoch, seq: m.seq });
       this._emit('resynced', { rows: this.rows, epoch: m.epoch, seq: m.seq });
     }
+  }
+
+  // An unasked `subscribed` (reason 'spec_changed'): the definition changed; a new epoch and rows.
+  _onResync(m) {
+    this.resuming = false;
+    this.recovered = false;
+    applySnapshot(this.rows, m.initial ?? []);
+    this.epoch = m.epoch;
+    this.seq = m.seq;
+    this._emit('snapshot', { rows: this.rows, epoch: m.epoch, seq: m.seq, reason: m.reason });
+    this._emit('resynced', { rows: this.rows, epoch: m.epoch, seq: m.seq, reason: m.reason });
+  }
+
+  // An unasked `unsubscribed`: the server ended the subscription; the client has forgotten it.
+  _onEnded(m) {
+    this.ended = m.reason;
+    this._emit('ended', { reason: m.reason });
   }
 
   _onEvent(m) {
@@ -349,10 +390,10 @@ export class RtClient extends Emitter {
   }
 
   /** Subscribes (now, or as soon as the connection opens); the same key again replaces the filter. */
-  subscribe(name, { filter = {}, sid = '' } = {}) {
+  subscribe(name, { filter = {}, sid = '', throttle = '', batch = false } = {}) {
     const old = this.subscriptions.get(sid || name);
     if (old && this.transport === 'sse') this._closeStream(old);
-    const sub = new Subscription(this, name, { filter, sid });
+    const sub = new Subscription(this, name, { filter, sid, throttle, batch });
     this.subscriptions.set(sub.key, sub);
     if (this.transport === 'sse') this._openStream(sub);
     else if (this.state === 'open') this._sendSubscribe(sub);
@@ -651,8 +692,24 @@ export class RtClient extends Emitter {
       p.onReply(m);
       return;
     }
+    const sub = typeof m.subscription === 'string' ? this.subscriptions.get(m.sid || m.subscription) : undefined;
     if (m.type === 'event') {
-      this.subscriptions.get(m.sid || m.subscription)?._onEvent(m);
+      sub?._onEvent(m);
+    } else if (m.type === 'events') {  // a batched throttle window: its events in order
+      if (sub) for (const e of eventsOfBatch(m)) sub._onEvent(e);
+    } else if (m.type === 'subscribed' && m.reason) {  // unasked: the spec reload changed it
+      sub?._onResync(m);
+    } else if (m.type === 'unsubscribed' && m.reason) {  // unasked: the spec reload removed it
+      if (sub) {
+        this.subscriptions.delete(sub.key);
+        if (this.transport === 'sse') {
+          this._closeStream(sub);
+          this._streamCheck();
+        }
+        sub._onEnded(m);
+      }
+    } else if (m.type === 'spec_changed') {
+      this._emit('spec_changed', { version: m.version, added: m.added ?? [], changed: m.changed ?? [], removed: m.removed ?? [] });
     } else if (m.type === 'presence') {
       this.presences.get(m.resource)?._onPresence(m);
     } else if (m.type === 'error') {

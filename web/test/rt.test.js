@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame, PublishQueue, RtError, connect,
+  backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame, eventsOfBatch, PublishQueue, RtError, connect,
 } from '../rt.js';
 import { FakeSocket } from '../test_support/fake_socket.js';
 
@@ -162,5 +162,81 @@ test('client: presence rejoins after a reconnect and reports members', async () 
   ws.open();
   assert.equal(ws.last('presence').action, 'join');
   assert.deepEqual(seen, [1]);
+  client.close();
+});
+
+test('subscribeFrame carries throttle and batch; eventsOfBatch spreads a window into events', () => {
+  assert.deepEqual(subscribeFrame({ name: 'S', filter: {}, sid: '', throttle: '250ms', batch: true, epoch: null, seq: 0 }, 3),
+                   { type: 'subscribe', id: 3, subscription: 'S', throttle: '250ms', batch: true });
+  assert.deepEqual(eventsOfBatch({ type: 'events', sid: 'l', subscription: 'S', epoch: 'e', events: [
+    { operation: 'update', data: { id: 'a' }, seq: 4, ts: 9 }, { operation: 'delete', data: { id: 'b' }, seq: 5, ts: 10 }] }),
+  [{ type: 'event', subscription: 'S', sid: 'l', operation: 'update', data: { id: 'a' }, seq: 4, ts: 9, epoch: 'e' },
+   { type: 'event', subscription: 'S', sid: 'l', operation: 'delete', data: { id: 'b' }, seq: 5, ts: 10, epoch: 'e' }]);
+  assert.deepEqual(eventsOfBatch({ type: 'events', subscription: 'S', epoch: 'e' }), []);
+});
+
+test('client: a batched window applies item by item; a gap inside it resumes from the last item applied', async () => {
+  FakeSocket.all = [];
+  const client = connect('ws://h/live', { WebSocket: FakeSocket, backoffBaseMs: 1, backoffCapMs: 2 });
+  const sub = client.subscribe('Cursors', { throttle: '100ms', batch: true });
+  const changes = [];
+  sub.on('change', (c) => changes.push(c.seq));
+  const ws = await nextSocket(1);
+  ws.open();
+  const s1 = ws.last('subscribe');
+  assert.equal(s1.throttle, '100ms');
+  assert.equal(s1.batch, true);
+  ws.receive({ id: s1.id, type: 'subscribed', subscription: 'Cursors', epoch: 'g1', seq: 2, recovered: false,
+               throttle: '100ms', batch: true, initial: [{ id: 'c1', x: 0 }] });
+  ws.receive({ type: 'events', subscription: 'Cursors', epoch: 'g1', events: [
+    { operation: 'update', data: { id: 'c1', x: 5 }, seq: 3, ts: 1 }, { operation: 'insert', data: { id: 'c2', x: 1 }, seq: 4, ts: 2 }] });
+  assert.deepEqual(changes, [3, 4]);
+  assert.deepEqual([...sub.rows.values()], [{ id: 'c1', x: 5 }, { id: 'c2', x: 1 }]);
+  // 5 applies, 7 is a gap: the rest of the frame is discarded and the resume asks from 5.
+  ws.receive({ type: 'events', subscription: 'Cursors', epoch: 'g1', events: [
+    { operation: 'delete', data: { id: 'c2', x: 1 }, seq: 5, ts: 3 }, { operation: 'update', data: { id: 'c1', x: 7 }, seq: 7, ts: 4 },
+    { operation: 'update', data: { id: 'c1', x: 8 }, seq: 8, ts: 5 }] });
+  assert.deepEqual(changes, [3, 4, 5]);
+  const s2 = ws.last('subscribe');
+  assert.deepEqual(s2.since, { epoch: 'g1', seq: 5 });
+  assert.equal(s2.batch, true);
+  client.close();
+});
+
+test('client: spec_changed is emitted, an unasked subscribed resyncs, an unasked unsubscribed ends the sub for good', async () => {
+  FakeSocket.all = [];
+  const client = connect('ws://h/live', { WebSocket: FakeSocket, backoffBaseMs: 1, backoffCapMs: 2 });
+  const tasks = client.subscribe('TaskUpdates');
+  const archived = client.subscribe('ArchivedTasks');
+  const specs = [];
+  const resynced = [];
+  const ended = [];
+  client.on('spec_changed', (c) => specs.push(c));
+  tasks.on('resynced', (r) => resynced.push({ reason: r.reason, epoch: r.epoch }));
+  archived.on('ended', (e) => ended.push(e.reason));
+  let ws = await nextSocket(1);
+  ws.open();
+  for (const [name, epoch] of [['TaskUpdates', 'e1'], ['ArchivedTasks', 'a1']]) {
+    const req = ws.sent.find((m) => m.type === 'subscribe' && m.subscription === name);
+    ws.receive({ id: req.id, type: 'subscribed', subscription: name, epoch, seq: 3, recovered: false, initial: [{ id: 'old' }] });
+  }
+  ws.receive({ type: 'spec_changed', version: 'v2', added: ['DoneTasks'], changed: ['TaskUpdates'], removed: ['ArchivedTasks'] });
+  ws.receive({ type: 'subscribed', subscription: 'TaskUpdates', epoch: 'e2', seq: 0, recovered: false, reason: 'spec_changed',
+               initial: [{ id: 'new' }] });
+  ws.receive({ type: 'unsubscribed', subscription: 'ArchivedTasks', reason: 'spec_changed' });
+  assert.deepEqual(specs, [{ version: 'v2', added: ['DoneTasks'], changed: ['TaskUpdates'], removed: ['ArchivedTasks'] }]);
+  assert.deepEqual(resynced, [{ reason: 'spec_changed', epoch: 'e2' }]);
+  assert.deepEqual([...tasks.rows.keys()], ['new']);
+  assert.deepEqual(ended, ['spec_changed']);
+  assert.equal(archived.ended, 'spec_changed');
+  // Events of the new epoch apply; after a reconnect only TaskUpdates is subscribed again, from e2.
+  ws.receive({ type: 'event', subscription: 'TaskUpdates', operation: 'insert', data: { id: 'n2' }, epoch: 'e2', seq: 1 });
+  assert.deepEqual([...tasks.rows.keys()], ['new', 'n2']);
+  ws.drop();
+  ws = await nextSocket(2);
+  ws.open();
+  const again = ws.sent.filter((m) => m.type === 'subscribe');
+  assert.deepEqual(again.map((m) => m.subscription), ['TaskUpdates']);
+  assert.deepEqual(again[0].since, { epoch: 'e2', seq: 1 });
   client.close();
 });

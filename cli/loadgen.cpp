@@ -41,7 +41,7 @@ const char* const k_setting_flags[] = {
     "max-p50",    "max-p90",    "max-p99",    "max-p999",   "max-latency", "max-loss", "max-dup",
     "max-reorder", "max-errors", "max-late", "min-conns",
     "spec", "subscription", "filter-attr", "filter-values", "entity", "vary", "mix", "publish-to", "workers",
-    "transport",
+    "transport", "throttle",
 };
 
 struct loadgen_flags {
@@ -50,6 +50,7 @@ struct loadgen_flags {
     std::vector<std::string> thresholds;        // --threshold NAME=VALUE
     std::string scenario;
     bool quiet = false;
+    bool batch = false;
     // A worker of a --workers run (hidden flags the parent adds; worker_fleet.hpp).
     std::string worker;       // --worker K/N
     std::string run_tag;      // --run-tag
@@ -129,6 +130,7 @@ int run(CLI::App& cmd, const loadgen_flags& f, const registry& reg) {
         if (!r) return usage_error("loadgen", r.error());
     }
     if (f.quiet) config.quiet = true;
+    if (f.batch) config.batch = true;
     if (!f.worker.empty())
         if (auto r = apply_worker_flags(config, f); !r) return usage_error("loadgen", r.error());
     if (auto r = loadgen::finalize(config); !r) return usage_error("loadgen", r.error());
@@ -318,6 +320,9 @@ void register_loadgen(CLI::App& app, registry& reg) {
     cmd->add_option("--threshold", f->thresholds, "Threshold as NAME=VALUE (e.g. max-p99=25ms); unknown names are rejected");
     cmd->add_option("--scenario", f->scenario, "TOML scenario file with any of these settings (flags win)");
     cmd->add_flag("--quiet", f->quiet, "No progress lines");
+    opt("throttle", "Subscribers ask for coalesced delivery: at most one event per row per DURATION (100ms);\n"
+                    "completeness then counts the throttle group's seqs, not publishes (docs/workloads.md) [none]");
+    cmd->add_flag("--batch", f->batch, "With --throttle: each window arrives as one `events` frame (WebSocket only)");
     opt("publish-to", "With several --url: 'any' spreads publishes and each stream's subscribers over every node\n"
                       "(nodes sharing streams: rt serve --broker); 'same' keeps each stream, its subscribers and its\n"
                       "publishes on one node (independent nodes) [any]");

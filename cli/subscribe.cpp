@@ -21,6 +21,7 @@
 #include "client/event_format.hpp"
 #include "client/reconnecting_subscriber.hpp"
 #include "os/stop_signals.hpp"
+#include "protocol/throttle_value.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::cli {
@@ -32,12 +33,14 @@ constexpr int exit_gave_up = 1;
 constexpr int exit_refused = 3;
 constexpr int exit_count_not_reached = 4;  // --timeout expired before --count events: a script must tell
 constexpr int exit_untrusted = k_exit_tls_refused;
+constexpr int exit_ended = 6;  // the server ended every subscription unasked (a spec reload removed them)
 
 struct subscribe_flags {
     client_flags client;
     std::vector<std::string> subscriptions;
     std::vector<std::string> filters;
-    std::string since, timeout;
+    std::string since, timeout, throttle;
+    bool batch = false;
     std::string format = "json";
     std::uint64_t count = 0;
     int max_retries = -1;
@@ -125,6 +128,13 @@ int run(const subscribe_flags& f) {
         if (!r) return usage_error("subscribe", "--timeout: " + r.error());
         timeout = *r;
     }
+    std::optional<std::int64_t> throttle_ms;
+    if (!f.throttle.empty()) {
+        auto r = proto::parse_throttle(f.throttle);
+        if (!r) return usage_error("subscribe", "--throttle: " + r.error());
+        throttle_ms = *r;
+    }
+    // Without --throttle a batch is still possible: the spec's default window; the server refuses it if there is none.
     if (f.max_retries < -1) return usage_error("subscribe", "--max-retries: expected -1 (never give up) or a count >= 0");
 
     const bool pretty = f.format == "pretty";
@@ -139,6 +149,8 @@ int run(const subscribe_flags& f) {
         if (filters.size() == 1) r.filter = filters[0];
         else if (!filters.empty()) r.filter = filters[i];
         if (with_sids) r.sid = f.subscriptions[i] + "#" + std::to_string(i + 1);
+        r.throttle_ms = throttle_ms;
+        r.batch = f.batch;
         subs.push_back(std::move(r));
     }
 
@@ -175,6 +187,11 @@ int run(const subscribe_flags& f) {
                                          ": " + what);
             return;
         }
+        // A live spec reload: the message itself as a JSON line for scripts (the status line on stderr says it for people).
+        if (u.kind == proto::update_kind::spec_changed && !pretty) {
+            if (!write_line(proto::encode_spec_changed(*u.spec))) st->finish(exit_done, "stdout closed");
+            return;
+        }
         if (u.kind != proto::update_kind::snapshot || !f.snapshot) return;
         auto runner = runner_ref.lock();
         if (!runner) return;
@@ -194,6 +211,7 @@ int run(const subscribe_flags& f) {
             case client::stop_reason::gave_up: st->finish(exit_gave_up, "gave up: " + detail); break;
             case client::stop_reason::refused: st->finish(exit_refused, "server refused: " + detail); break;
             case client::stop_reason::untrusted: st->finish(exit_untrusted, detail); break;
+            case client::stop_reason::ended: st->finish(exit_ended, detail); break;
         }
     };
 
@@ -248,20 +266,25 @@ void register_subscribe(CLI::App& app, registry& reg) {
         "  rt subscribe AllTasks --since 9f2c:41                   # resume from an event seen earlier\n"
         "  rt subscribe TaskDetail TaskDetail --filter '{\"id\":\"t1\"}' --filter '{\"id\":\"t2\"}'  # two records\n"
         "  rt subscribe AllTasks | jq -r '.data.title'\n"
+        "  rt subscribe Cursors --throttle 250ms --batch         # at most one event per row per 250ms, one frame each\n"
         "\nstdout: one line per event: the server's event object as JSON ({\"type\":\"event\",\"subscription\",\n"
         "\"operation\",\"data\",\"epoch\",\"seq\",\"ts\"}), or with --format pretty a readable line (colored on a\n"
         "terminal unless NO_COLOR is set). --snapshot adds the initial rows (and those of any resync after\n"
         "lost history) as {\"type\":\"snapshot\",\"operation\":\"snapshot\",\"data\":ROW,...} lines.\n"
         "stderr: status (connected, snapshot of N rows, reconnecting in 1.6 s (attempt 3), resumed with K\n"
         "replayed events, resynced from snapshot). Each event is printed once and in order, also across\n"
-        "reconnects: the client resumes from the last seq it printed.\n") +
+        "reconnects: the client resumes from the last seq it printed. With --batch, each event of a batched\n"
+        "window is still printed as its own line (an {\"type\":\"event\",...} object, as if unbatched).\n"
+        "A live spec reload on the server: stderr says \"spec changed (version V): added [..], changed [..],\n"
+        "removed [..]\" and, in json format, stdout gets the spec_changed message as a line; a changed\n"
+        "subscription prints \"spec changed: S resynced, epoch E, N rows\" and goes on under its new epoch.\n") +
         k_client_flags_help +
         "Exit codes: 0 done (--count reached, --timeout expired without --count, SIGINT/SIGTERM, or\n"
         "stdout closed); 1 gave up connecting (--max-retries reconnects failed in a row); 2 usage error\n"
         "(bad flag, JSON, --since or URL); 3 the server refused (AUTH_REQUIRED, FORBIDDEN,\n"
         "UNKNOWN_SUBSCRIPTION, INVALID_FILTER), for any listed subscription; 4 --timeout expired before\n"
         "--count events arrived; 5 the server's TLS certificate was refused (wss://: unknown CA, expired,\n"
-        "wrong host name).");
+        "wrong host name); 6 the server ended every subscription unasked (a spec reload removed them).");
     add_client_flags(*cmd, f->client);
     cmd->add_option("SUBSCRIPTION", f->subscriptions, "Subscriptions declared in the server's spec (TaskUpdates ...)")
         ->required();
@@ -277,6 +300,11 @@ void register_subscribe(CLI::App& app, registry& reg) {
         ->check(CLI::IsMember({"json", "pretty"}));
     cmd->add_option("--max-retries", f->max_retries,
                     "Failed reconnects in a row before giving up with exit 1; -1 never gives up [-1]");
+    cmd->add_option("--throttle", f->throttle,
+                    "Coalesced delivery: at most one event per row per DURATION (10ms..60s), the row's latest state");
+    cmd->add_flag("--batch", f->batch,
+                  "With a throttle (--throttle or the spec's default): each window arrives as one frame; "
+                  "events are still printed one per line");
     cmd->add_flag("--snapshot", f->snapshot, "Also print the initial rows as JSON lines with operation \"snapshot\"");
     cmd->callback([f, &reg] { reg.action = [f] { return run(*f); }; });
 }

@@ -124,17 +124,41 @@ void reconnecting_subscriber::on_message(std::uint64_t gen, std::string_view tex
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     if (gen != generation_ || stopped_) return;
     proto::server_message m;
-    proto::session_update u = session_.handle_text(text, m);
-    dispatch_locked(u, m);
+    // One update per message, one per item of an `events` frame (a batched throttle window).
+    for (const auto& u : session_.handle_text_all(text, m)) {
+        dispatch_locked(u, m);
+        if (stopped_) return;
+    }
 }
+
+namespace {
+std::string name_list(const std::vector<std::string>& names) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+    return out + "]";
+}
+}  // namespace
 
 void reconnecting_subscriber::dispatch_locked(const proto::session_update& u, const proto::server_message& m) {
     send_all_locked(u.to_send);
     const std::string& sub = u.subscription;
     switch (u.kind) {
         case update_kind::snapshot:
-            status(u.resync ? sub + ": resynced from snapshot of " + std::to_string(u.rows) + " rows"
-                            : sub + ": snapshot of " + std::to_string(u.rows) + " rows");
+            if (u.reason == "spec_changed") {
+                const auto pos = session_.find(sub) ? session_.find(sub)->position : std::nullopt;
+                status("spec changed: " + sub + " resynced, epoch " + (pos ? pos->epoch : std::string("?")) + ", " +
+                       std::to_string(u.rows) + " rows");
+            } else {
+                status(u.resync ? sub + ": resynced from snapshot of " + std::to_string(u.rows) + " rows"
+                                : sub + ": snapshot of " + std::to_string(u.rows) + " rows");
+            }
+            break;
+        case update_kind::spec_changed:
+            status("spec changed (version " + u.spec->version + "): added " + name_list(u.spec->added) + ", changed " +
+                   name_list(u.spec->changed) + ", removed " + name_list(u.spec->removed));
+            break;
+        case update_kind::ended:
+            status(sub + ": ended by the server (" + u.reason + (u.reason == "spec_changed" ? ": the new spec removed it)" : ")"));
             break;
         case update_kind::resumed:
             status(sub + ": resumed with " + std::to_string(u.replayed) + " replayed events");
@@ -161,12 +185,21 @@ void reconnecting_subscriber::dispatch_locked(const proto::session_update& u, co
     if (u.kind == update_kind::other && callbacks_.on_other) callbacks_.on_other(m);
     if (stopped_) return;
 
-    if (u.kind == update_kind::error && u.fatal) {
-        bool any_left = false;
+    const auto any_left = [this] {
         for (const auto& [name, s] : session_.subscriptions())
-            if (s.phase != proto::subscription_phase::refused) any_left = true;
+            if (s.phase != proto::subscription_phase::refused && s.phase != proto::subscription_phase::ended) return true;
+        return false;
+    };
+    if (u.kind == update_kind::ended && !any_left()) {
+        retry_timer_.cancel();
+        if (con_) con_->close(proto::close_code::normal, "ended");
+        finish_locked(stop_reason::ended, sub + " ended by the server (" + u.reason + ")");
+        return;
+    }
+    if (u.kind == update_kind::error && u.fatal) {
+        const bool any = any_left();
         std::string what = u.error ? std::string(proto::to_wire(u.error->code)) + ": " + u.error->message : "refused";
-        if (sub.empty() || !any_left) {
+        if (sub.empty() || !any) {
             retry_timer_.cancel();
             if (con_) con_->close(proto::close_code::normal, "refused");
             finish_locked(stop_reason::refused, what);

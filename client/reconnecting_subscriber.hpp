@@ -34,6 +34,7 @@ enum class stop_reason {
     gave_up,  // max_retries reconnects failed in a row
     refused,  // the server refused us for good (AUTH_REQUIRED, close auth_failed, or every subscription refused)
     untrusted,  // we refused the server: its TLS certificate failed verification (close_tls_failed)
+    ended,      // the server ended every subscription unasked (a spec reload removed them)
 };
 
 struct subscriber_callbacks {
@@ -45,7 +46,9 @@ struct subscriber_callbacks {
     std::function<void(const proto::server_message&)> on_other;
     // Status lines for humans (stderr): "connected to ws://127.0.0.1:8080/live",
     // "TaskUpdates: snapshot of 12 rows", "reconnecting in 1.6 s (attempt 3)",
-    // "TaskUpdates: resumed with 4 replayed events", "TaskUpdates: resynced from snapshot of 9 rows".
+    // "TaskUpdates: resumed with 4 replayed events", "TaskUpdates: resynced from snapshot of 9 rows",
+    // "spec changed (version 9c1d…): added [..], changed [TaskUpdates], removed []",
+    // "spec changed: TaskUpdates resynced, epoch 5e81…, 9 rows", "ArchivedTasks: ended by the server (spec_changed)".
     std::function<void(const std::string&)> on_status;
     // The subscriber has stopped for good; called once. `detail` explains (the server's error, ...).
     std::function<void(stop_reason, const std::string& detail)> on_stopped;

@@ -16,6 +16,7 @@ result<sse_request, std::string> sse_request_of(std::string_view ws_url_text, co
     add_query_param(u, "subscription", sub.subscription);
     if (sub.filter.is_object() && !sub.filter.empty()) add_query_param(u, "filter", sub.filter.dump());
     if (!token.empty()) add_query_param(u, "token", token);
+    if (sub.throttle_ms) add_query_param(u, "throttle", std::to_string(*sub.throttle_ms) + "ms");
     sse_request r;
     r.host = u.host;
     r.port = u.port;

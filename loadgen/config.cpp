@@ -7,6 +7,7 @@
 #include "client/ws_url.hpp"
 #include "loadgen/churn_schedule.hpp"
 #include "loadgen/source_addresses.hpp"
+#include "protocol/throttle_value.hpp"
 #include "protocol/units.hpp"
 
 namespace rt::loadgen {
@@ -44,7 +45,7 @@ const std::vector<std::string> k_plain_names = {
     "url",     "token",      "conns",   "rate",  "duration", "warmup",         "ramp", "boards", "fanout",
     "payload", "publishers", "threads", "source-ips", "drain", "max-connecting", "seed", "json", "quiet",
     "threshold", "churn", "report", "hgrm", "spec", "subscription", "filter-attr", "filter-values", "entity", "vary",
-    "mix", "publish-to", "workers", "transport",
+    "mix", "publish-to", "workers", "transport", "throttle", "batch",
 };
 
 }  // namespace
@@ -227,6 +228,18 @@ result<void, std::string> apply_setting(loadgen_config& c, std::string_view raw_
         c.hgrm_path = std::string(value);
         return {};
     }
+    if (name == "throttle") {
+        auto ms = proto::parse_throttle(value);
+        if (!ms) return fail(name, ms.error());
+        c.throttle_ms = *ms;
+        return {};
+    }
+    if (name == "batch") {
+        if (value == "true" || value == "1") c.batch = true;
+        else if (value == "false" || value == "0") c.batch = false;
+        else return fail(name, "expected true or false");
+        return {};
+    }
     if (name == "quiet") {
         if (value == "true" || value == "1") c.quiet = true;
         else if (value == "false" || value == "0") c.quiet = false;
@@ -262,6 +275,9 @@ result<void, std::string> finalize(loadgen_config& c) {
     if (!(c.ramp_per_s > 0)) return make_unexpected("ramp: must be above 0/s");
     if (c.duration_us.count() <= 0) return make_unexpected("duration: must be above 0");
     if (c.threads == 0) return make_unexpected("threads: at least 1");
+    if (c.batch && !c.throttle_ms) return make_unexpected("batch: needs throttle (a window to batch), e.g. --throttle 100ms");
+    if (c.batch && c.transport == transport::sse)
+        return make_unexpected("batch: SSE has no batched form; use --transport websocket, or throttle alone");
     if (c.max_connecting == 0) return make_unexpected("max-connecting: at least 1");
     const bool spec_keys = !c.request.subscription.empty() || !c.request.filter_attr.empty() ||
                            c.request.filter_values || !c.request.entity.empty() || !c.request.vary_attr.empty() ||

@@ -75,6 +75,12 @@ struct loadgen_config {
     std::uint64_t seed = 1;                     // board choice is random but repeatable
     double churn_share_per_s = 0;               // --churn 5%/min: share of the connections closed and
                                                 // reopened (resuming with since) per second; 0: none
+    // --throttle 100ms: subscribers ask for coalesced delivery (docs/protocol.md "Throttled
+    // delivery"); the completeness check then counts the throttle group's seqs, not publishes
+    // (docs/workloads.md). --batch: each window as one `events` frame. nullopt: every change.
+    std::optional<std::int64_t> throttle_ms;
+    bool batch = false;
+    bool coalesced() const { return throttle_ms.has_value(); }
     std::string spec;                           // --spec FILE, or "server": GET /api/_spec from --url's
                                                 // host; empty: the kanban demo (mode, boards)
     spec::workload_request request;             // --subscription, --filter-attr, ... (with --spec)

@@ -9,8 +9,12 @@ void delivery_tally::bump(std::vector<std::uint64_t>& per_node, std::uint32_t no
     per_node[node] += n;
 }
 
-void delivery_tally::add(std::uint32_t node, std::uint32_t board, const delivery_tracker& tracker) {
+void delivery_tally::add(std::uint32_t node, std::uint32_t board, const delivery_tracker& tracker, bool coalesced) {
     ++groups_[group_key{node, board, tracker.unique(), tracker.skipped()}];
+    if (coalesced) {
+        coalesced_ = true;
+        bump(numbered_, node, tracker.highest_seq() - tracker.base_seq());
+    }
     bump(duplicated_, node, tracker.duplicates());
     bump(out_of_order_, node, tracker.out_of_order());
 }
@@ -22,6 +26,8 @@ void delivery_tally::merge(const delivery_tally& other) {
     for (std::uint32_t i = 0; i < other.duplicated_.size(); ++i) bump(duplicated_, i, other.duplicated_[i]);
     for (std::uint32_t i = 0; i < other.out_of_order_.size(); ++i) bump(out_of_order_, i, other.out_of_order_[i]);
     for (std::uint32_t i = 0; i < other.left_out_.size(); ++i) bump(left_out_, i, other.left_out_[i]);
+    coalesced_ = coalesced_ || other.coalesced_;
+    for (std::uint32_t i = 0; i < other.numbered_.size(); ++i) bump(numbered_, i, other.numbered_[i]);
 }
 
 delivery_outcome delivery_tally::outcome(const std::vector<std::uint64_t>& acked,
@@ -30,6 +36,11 @@ delivery_outcome delivery_tally::outcome(const std::vector<std::uint64_t>& acked
     for (const auto& [key, n] : groups_) {
         const auto& [k_node, board, unique, skipped] = key;
         if (node && k_node != *node) continue;
+        if (coalesced_) {  // expected is the connections' own (numbered_), below
+            o.delivered += n * unique;
+            o.skipped += n * skipped;
+            continue;
+        }
         const std::uint64_t exp = board < acked.size() ? acked[board] : 0;
         o.expected += n * exp;
         o.delivered += n * std::min(unique, exp);
@@ -45,6 +56,11 @@ delivery_outcome delivery_tally::outcome(const std::vector<std::uint64_t>& acked
     o.duplicated = sum(duplicated_);
     o.out_of_order = sum(out_of_order_);
     o.left_out = sum(left_out_);
+    if (coalesced_) {
+        o.expected = sum(numbered_);
+        const std::uint64_t accounted = o.delivered + o.skipped;
+        o.lost = o.expected > accounted ? o.expected - accounted : 0;
+    }
     return o;
 }
 
@@ -52,10 +68,12 @@ nlohmann::json delivery_tally::to_json() const {
     nlohmann::json groups = nlohmann::json::array();
     for (const auto& [key, n] : groups_)
         groups.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), n});
-    return {{"groups", std::move(groups)},
-            {"duplicated", duplicated_},
-            {"out_of_order", out_of_order_},
-            {"left_out", left_out_}};
+    nlohmann::json j = {{"groups", std::move(groups)},
+                        {"duplicated", duplicated_},
+                        {"out_of_order", out_of_order_},
+                        {"left_out", left_out_}};
+    if (coalesced_) j["numbered"] = numbered_;
+    return j;
 }
 
 std::optional<delivery_tally> delivery_tally::from_json(const nlohmann::json& j, std::string* error) {
@@ -76,6 +94,10 @@ std::optional<delivery_tally> delivery_tally::from_json(const nlohmann::json& j,
     if (!counts("duplicated", t.duplicated_) || !counts("out_of_order", t.out_of_order_) ||
         !counts("left_out", t.left_out_))
         return fail("duplicated, out_of_order and left_out must be arrays of counts");
+    if (j.contains("numbered")) {
+        if (!counts("numbered", t.numbered_)) return fail("numbered must be an array of counts");
+        t.coalesced_ = true;
+    }
     if (!j.contains("groups") || !j["groups"].is_array()) return fail("expected groups, an array");
     for (const auto& g : j["groups"]) {
         if (!g.is_array() || g.size() != 5 ||

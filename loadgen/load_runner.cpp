@@ -270,7 +270,13 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
     std::uint64_t expected = 0;
     for (std::uint32_t i = 0; i < pool.size(); ++i)
         if (member[i]) expected += acked[pool.slots()[i].board];
-    while (!server_gone && stats.deliveries < expected && draining()) {
+    // Coalesced (--throttle): fewer deliveries than publishes is the point, so the count never
+    // ends the drain; the last window closes at most a window (plus the 5 ms tick) after the last
+    // change, and twice that plus 200 ms leaves room for its transit on a loaded machine.
+    const std::int64_t coalesced_drain_end_us =
+        config.throttle_ms ? now_us() + 2 * *config.throttle_ms * 1000 + 200'000 : 0;
+    while (!server_gone && draining() &&
+           (config.throttle_ms ? now_us() < coalesced_drain_end_us : stats.deliveries < expected)) {
         tick("drain");
         nap_until(now_us() + 5'000);
     }
@@ -329,7 +335,7 @@ result<loadgen_report, std::string> run_loadgen(const loadgen_config& config, co
         if (!member[i]) continue;
         ++r.nodes[s.node].conns_subscribed;
         if (s.left_out) r.tally.add_left_out(s.node);
-        else r.tally.add(s.node, s.board, s.tracker);
+        else r.tally.add(s.node, s.board, s.tracker, config.coalesced());
     }
     r.acked_per_board = std::move(acked);
     settle_deliveries(r);

@@ -165,7 +165,8 @@ std::string to_table(const loadgen_report& r) {
     os << row("latency", hist_line(r.latency_us) + "  (receive - intended send)");
     os << row("latency uncorrected", hist_line(r.latency_uncorrected_us) + "  (receive - actual send)");
     os << row("deliveries", std::to_string(r.delivered) + "/" + std::to_string(r.expected) + " expected, " +
-                                num(r.deliveries_per_s) + "/s");
+                                num(r.deliveries_per_s) + "/s" +
+                                (r.tally.coalesced() ? "  (coalesced: expected = throttle group seqs, not publishes)" : ""));
     os << row("completeness", std::to_string(r.lost) + " lost, " + std::to_string(r.duplicated) + " duplicated, " +
                                   std::to_string(r.out_of_order) + " out of order");
     if (r.churn_pct_per_min > 0)
@@ -282,6 +283,7 @@ nlohmann::json to_json(const loadgen_report& r) {
           {"duplicated", r.duplicated},
           {"out_of_order", r.out_of_order},
           {"unparsed", r.unparsed},
+          {"coalesced", r.tally.coalesced()},
           {"per_s", r.deliveries_per_s}}},
         {"churn",
          {{"pct_per_min", r.churn_pct_per_min},

@@ -124,6 +124,15 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
             return;
         }
         if (const auto* subscribed = std::get_if<proto::subscribed_msg>(&m->body)) {
+            if (!subscribed->reason.empty() && s.state == slot_state::subscribed) {
+                // Unasked: a live spec reload changed the subscription (a new epoch): its seqs say
+                // nothing about the publishes before, so the connection leaves the figures.
+                s.left_out = true;
+                s.epoch = subscribed->position.epoch;
+                s.tracker = delivery_tracker(subscribed->position.seq);
+                ++resynced_new_epoch_;
+                return;
+            }
             if (s.state != slot_state::open) return;
             on_subscribed(i, *subscribed, receive_us);
             return;
@@ -134,24 +143,44 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
             else note_error("server error: " + why);
             return;
         }
+        // A live spec reload's notice: news, not a delivery nor a protocol error.
+        if (std::holds_alternative<proto::spec_changed_msg>(m->body)) return;
+        // A batched throttle window (--batch): each item is one delivery.
+        if (const auto* batch = std::get_if<proto::events_msg>(&m->body)) {
+            for (const auto& e : batch->events) {
+                auto times = times_of(e);
+                if (!times) ++stats_.unparsed;
+                else on_delivery(i, e.position.seq, *times, e.op == proto::operation::remove, receive_us);
+            }
+            return;
+        }
         // An event the fast scan could not read (escapes in the title, say).
         const auto* e = std::get_if<proto::event_msg>(&m->body);
-        std::optional<title_times> times;
-        if (e && e->data.is_object()) {
-            auto title = e->data.find(frames_.payload_attr());
-            if (title != e->data.end() && title->is_string()) times = decode_title(title->get_ref<const std::string&>());
-        }
+        std::optional<title_times> times = e ? times_of(*e) : std::nullopt;
         if (!times) {
             ++stats_.unparsed;
             return;
         }
         ev = event_fields{e->position.seq, *times};
     }
+    on_delivery(i, ev->seq, ev->times, deletes_ && is_delete_event(text), receive_us);
+}
+
+std::optional<title_times> subscriber_pool::times_of(const proto::event_msg& e) const {
+    if (!e.data.is_object()) return std::nullopt;
+    auto title = e.data.find(frames_.payload_attr());
+    if (title == e.data.end() || !title->is_string()) return std::nullopt;
+    return decode_title(title->get_ref<const std::string&>());
+}
+
+void subscriber_pool::on_delivery(std::uint32_t i, std::uint64_t seq, const title_times& times, bool is_delete,
+                                  std::int64_t receive_us) {
+    subscriber_slot& s = slots_[i];
     if (s.state != slot_state::subscribed && s.state != slot_state::churning) {
         ++stats_.unparsed;
         return;
     }
-    switch (s.tracker.on_seq(ev->seq)) {
+    switch (s.tracker.on_seq(seq)) {
         case seq_verdict::duplicate: ++stats_.duplicates; return;
         case seq_verdict::out_of_order: ++stats_.out_of_order; break;
         case seq_verdict::gap: ++stats_.gaps; break;
@@ -159,9 +188,9 @@ void subscriber_pool::on_message(std::uint32_t i, std::string_view text) {
     }
     // Latency first: the runner stops draining once it sees the count, and the last second's
     // series point must already hold this delivery. A delete carries the row as it was (an older
-    // publish's times): counted, not timed.
-    if (!(deletes_ && is_delete_event(text)))
-        stats_.record_delivery(s.node, ev->times.intended_us, ev->times.actual_us, receive_us);
+    // publish's times): counted, not timed. A coalesced event (--throttle) carries the row of the
+    // last change folded into it, so its latency counts from that change's publish (its `ts`).
+    if (!is_delete) stats_.record_delivery(s.node, times.intended_us, times.actual_us, receive_us);
     ++stats_.deliveries;
 }
 

@@ -122,6 +122,11 @@ private:
     void on_message(std::uint32_t i, std::string_view text);
     // The `subscribed` reply, first or after a reconnect.
     void on_subscribed(std::uint32_t i, const proto::subscribed_msg& subscribed, std::int64_t receive_us);
+    // One delivered event of connection i (an `event` frame, or one item of an `events` frame):
+    // its seq to the tracker, its latency (unless it is a delete) to the stats.
+    void on_delivery(std::uint32_t i, std::uint64_t seq, const title_times& times, bool is_delete, std::int64_t receive_us);
+    // The times an event's row carries in the payload attribute; nullopt when it carries none.
+    std::optional<title_times> times_of(const proto::event_msg& e) const;
     // Opens slot i's connection: the first time, or a reconnect when the slot is resuming.
     void connect(std::uint32_t i);
     // on_close of a connection churn() closed: reconnects it, unless the pool is closing.

@@ -55,6 +55,8 @@ proto::subscribe_msg workload_frames::subscribe(std::uint32_t group) const {
         m.subscription = "TaskUpdates";
         m.filter = {{"board", "b" + std::to_string(group)}};
     }
+    m.throttle_ms = config_.throttle_ms;
+    m.batch = config_.batch;
     return m;
 }
 

@@ -44,6 +44,8 @@ std::string client_session::subscribe_frame(const subscription_state& s, bool wi
     m.filter = s.request.filter;
     m.sid = s.request.sid;
     if (with_since && s.position) m.since = s.position;
+    m.throttle_ms = s.request.throttle_ms;
+    m.batch = s.request.batch;
     return encode_client(client_message{to_wire(request_id{request_kind::subscribe, s.request.key()}), std::move(m)});
 }
 
@@ -84,7 +86,7 @@ std::vector<std::string> client_session::on_connected() {
     if (counters_.connects++ > 0) ++counters_.reconnects;
     std::vector<std::string> out;
     for (auto& [name, s] : subs_) {
-        if (s.phase == subscription_phase::refused) continue;
+        if (s.phase == subscription_phase::refused || s.phase == subscription_phase::ended) continue;
         out.push_back(subscribe_frame(s, true));
         s.phase = subscription_phase::subscribing;
     }
@@ -96,7 +98,7 @@ std::vector<std::string> client_session::on_connected() {
 std::chrono::milliseconds client_session::on_disconnected() {
     connected_ = false;
     for (auto& [name, s] : subs_)
-        if (s.phase != subscription_phase::refused) s.phase = subscription_phase::idle;
+        if (s.phase != subscription_phase::refused && s.phase != subscription_phase::ended) s.phase = subscription_phase::idle;
     return backoff_.next();
 }
 
@@ -127,8 +129,15 @@ void client_session::apply(subscription_state& s, operation op, const json& data
     }
 }
 
-session_update client_session::handle(const server_message& m) {
-    return std::visit(
+std::vector<session_update> client_session::handle_all(const server_message& m) {
+    if (const auto* batch = std::get_if<events_msg>(&m.body)) {
+        ++counters_.batches;
+        std::vector<session_update> out;
+        out.reserve(batch->events.size());
+        for (const auto& e : batch->events) out.push_back(on_event(e));
+        return out;
+    }
+    return {std::visit(
         [&](const auto& body) -> session_update {
             using T = std::decay_t<decltype(body)>;
             if constexpr (std::is_same_v<T, subscribed_msg>) {
@@ -138,34 +147,62 @@ session_update client_session::handle(const server_message& m) {
             } else if constexpr (std::is_same_v<T, error_msg>) {
                 return on_error(m, body);
             } else if constexpr (std::is_same_v<T, unsubscribed_msg>) {
+                return on_unsubscribed(body);
+            } else if constexpr (std::is_same_v<T, spec_changed_msg>) {
+                ++counters_.spec_changes;
                 session_update u;
-                u.subscription = body.sid.empty() ? body.subscription : body.sid;
-                // Our own unsubscribe before a resubscribe is bookkeeping, not news.
-                auto* s = find(u.subscription);
-                u.kind = s ? update_kind::other : update_kind::unsubscribed;
+                u.kind = update_kind::spec_changed;
+                u.spec = &body;
                 return u;
             } else {
                 return session_update{};
             }
         },
-        m.body);
+        m.body)};
 }
 
-session_update client_session::handle_text(std::string_view text, server_message& storage) {
+session_update client_session::handle(const server_message& m) {
+    auto all = handle_all(m);
+    return all.empty() ? session_update{} : std::move(all.back());
+}
+
+std::vector<session_update> client_session::handle_text_all(std::string_view text, server_message& storage) {
     auto decoded = decode_server(text);
     if (!decoded && is_unknown_server_type(text)) {  // a newer server's message type: ignore it
         ++counters_.ignored;
-        return session_update{};
+        return {session_update{}};
     }
     if (!decoded) {
         ++counters_.errors;
         session_update u;
         u.kind = update_kind::error;
         u.error = decoded.error();
-        return u;
+        return {u};
     }
     storage = std::move(decoded.value());
-    return handle(storage);
+    return handle_all(storage);
+}
+
+session_update client_session::handle_text(std::string_view text, server_message& storage) {
+    auto all = handle_text_all(text, storage);
+    return all.empty() ? session_update{} : std::move(all.back());
+}
+
+session_update client_session::on_unsubscribed(const unsubscribed_msg& m) {
+    session_update u;
+    u.subscription = m.sid.empty() ? m.subscription : m.sid;
+    auto it = subs_.find(u.subscription);
+    if (!m.reason.empty() && it != subs_.end()) {
+        // Ended by the server (a spec reload removed it): asking again would be refused.
+        it->second.phase = subscription_phase::ended;
+        ++counters_.ended;
+        u.kind = update_kind::ended;
+        u.reason = m.reason;
+        return u;
+    }
+    // Our own unsubscribe before a resubscribe is bookkeeping, not news.
+    u.kind = it != subs_.end() ? update_kind::other : update_kind::unsubscribed;
+    return u;
 }
 
 session_update client_session::on_subscribed(const server_message&, const subscribed_msg& msg) {
@@ -197,6 +234,7 @@ session_update client_session::on_subscribed(const server_message&, const subscr
     }
 
     u.kind = update_kind::snapshot;
+    u.reason = msg.reason;  // "spec_changed": unasked, the subscription's definition changed
     u.resync = s.position.has_value();
     if (u.resync) ++counters_.resynced;
     ++counters_.snapshots;

@@ -30,6 +30,8 @@ struct subscription_request {
     json filter = json::object();
     std::optional<stream_position> since;  // resume from here on the first connect (rt subscribe --since)
     std::string sid{};                     // empty: the name-only form
+    std::optional<std::int64_t> throttle_ms{};  // "throttle" (docs/protocol.md, "Throttled delivery"); nullopt: absent
+    bool batch = false;                    // "batch":true: windows arrive as `events` frames (needs a throttle)
     // The key this subscription is known by in the session: sid, else name.
     const std::string& key() const { return sid.empty() ? name : sid; }
 };
@@ -54,6 +56,9 @@ struct session_counters {
     std::uint64_t ignored = 0;             // messages of a type this v1 client does not know (a newer server's)
     std::uint64_t events_delivered = 0;
     std::uint64_t errors = 0;
+    std::uint64_t batches = 0;             // `events` frames (each item is also counted as an event above)
+    std::uint64_t spec_changes = 0;        // `spec_changed` messages (a live spec reload on the server)
+    std::uint64_t ended = 0;               // subscriptions the server ended unasked (reason spec_changed)
 };
 
 enum class update_kind {
@@ -67,6 +72,8 @@ enum class update_kind {
     epoch_changed,  // an event from another epoch: `to_send` resubscribes without since (fresh snapshot)
     unsubscribed,   // the server confirmed an unsubscribe the caller asked for
     error,          // the server refused something: `error`; `subscription` when attributable; `fatal`
+    spec_changed,   // the server applied a new spec: `spec` (its version and added/changed/removed names)
+    ended,          // the server ended a subscription unasked (`reason`, e.g. "spec_changed"): not resubscribed
 };
 
 struct session_update {
@@ -80,6 +87,9 @@ struct session_update {
     stream_position received;          // gap/epoch_changed/duplicate: the event's position
     std::optional<protocol_error> error;
     bool fatal = false;  // kind error: the subscription is dropped and will not be resubscribed
+    // kind snapshot/ended: why the server sent it unasked ("spec_changed"); empty for a reply.
+    std::string reason;
+    const spec_changed_msg* spec = nullptr;  // kind spec_changed: points into the message passed to handle()
     std::vector<std::string> to_send;  // frames to send now, in this order
 };
 
@@ -88,6 +98,7 @@ enum class subscription_phase {
     subscribing,  // subscribe sent, waiting for `subscribed`
     live,         // events flowing
     refused,      // the server refused it for good (FORBIDDEN, UNKNOWN_SUBSCRIPTION, ...)
+    ended,        // the server ended it unasked (a spec reload removed it): not resubscribed
 };
 
 struct subscription_state {
@@ -117,10 +128,19 @@ public:
     int attempt() const { return backoff_.attempt(); }
     bool connected() const { return connected_; }
 
-    // Interprets one server message. The returned update's `event` points into `m`.
+    // Interprets one server message: one update per message, except an `events` frame (a batched
+    // throttle window), which gives one per item, in order, as if each had come as an `event`
+    // frame (a gap inside the frame makes the items after it `discarded`). The updates' `event`
+    // and `spec` point into `m`. Callers that deliver events use this one.
+    std::vector<session_update> handle_all(const server_message& m);
+    // handle_all for a message that is not an `events` frame; for one, its last item's update
+    // (the others are applied and counted but not returned: use handle_all to see them).
     session_update handle(const server_message& m);
-    // decode_server + handle; a frame that does not decode gives kind error (bad_request), except
-    // a message of an unknown type, which is ignored (kind other, counted in counters().ignored).
+    // decode_server + handle_all; a frame that does not decode gives one update of kind error
+    // (bad_request), except a message of an unknown type, which is ignored (kind other, counted in
+    // counters().ignored).
+    std::vector<session_update> handle_text_all(std::string_view text, server_message& storage);
+    // handle_text_all's last update (see handle).
     session_update handle_text(std::string_view text, server_message& storage);
 
     const session_counters& counters() const { return counters_; }
@@ -133,6 +153,7 @@ private:
     session_update on_subscribed(const server_message& m, const subscribed_msg& s);
     session_update on_event(const event_msg& e);
     session_update on_error(const server_message& m, const error_msg& e);
+    session_update on_unsubscribed(const unsubscribed_msg& m);
     void apply(subscription_state& s, operation op, const json& data);
 
     client_session_options options_;

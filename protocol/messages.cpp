@@ -127,6 +127,15 @@ struct reader {
         out = *ms;
         return {};
     }
+    // An optional boolean field: absent or null → false.
+    checked flag(const char* field, bool& out) const {
+        auto it = obj.find(field);
+        if (it == obj.end() || it->is_null()) return {};
+        if (!it->is_boolean())
+            return bad_field(field, std::string("field '") + field + "' must be true or false, got " + type_name(*it));
+        out = it->get<bool>();
+        return {};
+    }
     // `since`: absent or null → nullopt, else {epoch, seq} and nothing more.
     checked since(std::optional<stream_position>& out) const {
         auto it = obj.find("since");
@@ -153,12 +162,13 @@ struct reader {
 
 result<subscribe_msg, protocol_error> read_subscribe(const reader& r) {
     subscribe_msg m;
-    checked c = r.check_known({"subscription", "filter", "since", "sid", "throttle"});
+    checked c = r.check_known({"subscription", "filter", "since", "sid", "throttle", "batch"});
     if (c) c = r.name("subscription", m.subscription);
     if (c) c = r.name("sid", m.sid, /*required=*/false);
     if (c) c = r.object("filter", m.filter);
     if (c) c = r.since(m.since);
     if (c) c = r.throttle(m.throttle_ms);
+    if (c) c = r.flag("batch", m.batch);
     if (!c) return make_unexpected(std::move(c.error()));
     return m;
 }
@@ -322,6 +332,7 @@ std::string encode_client(const client_message& m) {
                 if (!b.filter.empty()) j["filter"] = b.filter;
                 if (b.since) j["since"] = {{"epoch", b.since->epoch}, {"seq", b.since->seq}};
                 if (b.throttle_ms) j["throttle"] = format_duration(std::chrono::milliseconds(*b.throttle_ms));
+                if (b.batch) j["batch"] = true;
             } else if constexpr (std::is_same_v<T, unsubscribe_msg>) {
                 j["type"] = "unsubscribe";
                 if (!b.subscription.empty()) j["subscription"] = b.subscription;

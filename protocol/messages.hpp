@@ -50,6 +50,10 @@ struct subscribe_msg {
     // "throttle": "250ms" (docs/protocol.md, "Throttled delivery"): the window in ms; nullopt when
     // absent (then the spec subscription's default applies, if any).
     std::optional<std::int64_t> throttle_ms{};
+    // "batch": true: each closed throttle window arrives as one `events` frame instead of one
+    // `event` frame per row. Only with a throttle window (the subscribe's or the spec's default);
+    // the server refuses it otherwise (BAD_REQUEST naming 'batch').
+    bool batch = false;
 };
 // Unsubscribes by `sid` when given (then `subscription` may be omitted), else by name (the
 // name-only subscription of that name).
@@ -105,6 +109,7 @@ struct subscribed_msg {
     json initial = json::array();  // rows; empty when recovered
     std::string sid{};             // echoed when the subscribe carried one
     std::int64_t throttle_ms = 0;  // the window of a throttled subscription ("throttle":"250ms"), else 0
+    bool batch = false;            // echoed "batch":true: its windows come as `events` frames
     // Why the server sent it unasked (no id): "spec_changed" when a spec reload changed the
     // subscription's definition (new epoch, fresh snapshot). Empty for the reply to a subscribe.
     std::string reason{};
@@ -116,6 +121,15 @@ struct event_msg {
     stream_position position;
     std::int64_t ts_ms = 0;
     std::string sid{};  // the subscriber's sid for this stream, when it subscribed with one
+};
+// One closed throttle window of a batched subscription (docs/protocol.md, "events"): its
+// coalesced events in seq order, each a full event_msg (subscription, sid and epoch filled in from
+// the frame), so a client applies them one by one exactly like `event` frames.
+struct events_msg {
+    std::string subscription;
+    std::string sid{};
+    std::string epoch;
+    std::vector<event_msg> events;
 };
 struct unsubscribed_msg {
     std::string subscription;
@@ -160,7 +174,7 @@ struct spec_changed_msg {
 };
 
 using server_body = std::variant<subscribed_msg, event_msg, unsubscribed_msg, published_msg,
-                                 presence_state_msg, pong_msg, error_msg, refreshed_msg, spec_changed_msg>;
+                                 presence_state_msg, pong_msg, error_msg, refreshed_msg, spec_changed_msg, events_msg>;
 struct server_message {
     json id;  // null when absent
     server_body body;
@@ -178,10 +192,21 @@ bool is_unknown_server_type(std::string_view text);
 // for many receivers (an event's `data_json` is the row's JSON text).
 std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
                          const stream_position& pos, std::int64_t ts_ms, std::string_view sid = {});
-// The same event frame (as encode_event made it, without sid) for a subscriber that named its
-// subscription `sid`: `"sid":...` spliced in after the type. Frames are built once per stream and
+// The same event (or `events`) frame (as encode_event/encode_events made it, without sid) for a
+// subscriber that named its subscription `sid`: `"sid":...` spliced in after the type. Frames are built once per stream and
 // kept in the replay buffer without a sid; only sid subscribers pay for this copy.
 std::string event_with_sid(std::string_view event_frame, std::string_view sid);
+// One item of an `events` frame, {"operation","data","seq","ts"}, from a row's JSON text.
+struct batch_item {
+    operation op = operation::update;
+    std::string_view data_json;
+    std::uint64_t seq = 0;
+    std::int64_t ts_ms = 0;
+};
+// An `events` frame without sid (built once per throttle group and window); event_with_sid splices
+// a sid into it like into an `event` frame. `items` must not be empty.
+std::string encode_events(std::string_view subscription, std::string_view epoch, const std::vector<batch_item>& items,
+                          std::string_view sid = {});
 std::string encode_subscribed(const json& id, const subscribed_msg& m);
 std::string encode_unsubscribed(const json& id, std::string_view subscription, std::string_view sid = {},
                                 std::string_view reason = {});

@@ -46,6 +46,7 @@ void append_id(std::string& out, const json& id) {
 
 namespace {
 constexpr std::string_view k_event_prefix = "{\"type\":\"event\",";
+constexpr std::string_view k_events_prefix = "{\"type\":\"events\",";
 }  // namespace
 
 std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
@@ -76,15 +77,51 @@ std::string encode_event(std::string_view subscription, operation op, std::strin
     return out;
 }
 
+std::string encode_events(std::string_view subscription, std::string_view epoch, const std::vector<batch_item>& items,
+                          std::string_view sid) {
+    std::size_t size = 64 + subscription.size() + epoch.size() + sid.size();
+    for (const auto& it : items) size += 64 + it.data_json.size();
+    std::string out;
+    out.reserve(size);
+    out += k_events_prefix;
+    if (!sid.empty()) {
+        out += "\"sid\":";
+        append_json_string(out, sid);
+        out.push_back(',');
+    }
+    out += "\"subscription\":";
+    append_json_string(out, subscription);
+    out += ",\"epoch\":";
+    append_json_string(out, epoch);
+    out += ",\"events\":[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out.push_back(',');
+        out += "{\"operation\":\"";
+        out += to_wire(items[i].op);
+        out += "\",\"data\":";
+        out += items[i].data_json;
+        out += ",\"seq\":";
+        out += std::to_string(items[i].seq);
+        out += ",\"ts\":";
+        out += std::to_string(items[i].ts_ms);
+        out.push_back('}');
+    }
+    out += "]}";
+    return out;
+}
+
 std::string event_with_sid(std::string_view frame, std::string_view sid) {
-    if (sid.empty() || frame.substr(0, k_event_prefix.size()) != k_event_prefix) return std::string(frame);
+    std::string_view prefix = frame.substr(0, k_event_prefix.size()) == k_event_prefix     ? k_event_prefix
+                              : frame.substr(0, k_events_prefix.size()) == k_events_prefix ? k_events_prefix
+                                                                                           : std::string_view();
+    if (sid.empty() || prefix.empty()) return std::string(frame);
     std::string out;
     out.reserve(frame.size() + sid.size() + 9);
-    out += k_event_prefix;
+    out += prefix;
     out += "\"sid\":";
     append_json_string(out, sid);
     out.push_back(',');
-    out += frame.substr(k_event_prefix.size());
+    out += frame.substr(prefix.size());
     return out;
 }
 
@@ -105,6 +142,7 @@ std::string encode_subscribed(const json& id, const subscribed_msg& m) {
         out += ",\"throttle\":";
         append_json_string(out, format_duration(std::chrono::milliseconds(m.throttle_ms)));
     }
+    if (m.batch) out += ",\"batch\":true";
     if (!m.reason.empty()) {
         out += ",\"reason\":";
         append_json_string(out, m.reason);
@@ -220,6 +258,15 @@ std::string encode_server(const server_message& m) {
             else if constexpr (std::is_same_v<T, pong_msg>) return encode_pong(m.id, b.timestamp);
             else if constexpr (std::is_same_v<T, refreshed_msg>) return encode_refreshed(m.id, b.exp);
             else if constexpr (std::is_same_v<T, spec_changed_msg>) return encode_spec_changed(b);
+            else if constexpr (std::is_same_v<T, events_msg>) {
+                std::vector<std::string> rows;
+                std::vector<batch_item> items;
+                rows.reserve(b.events.size());
+                for (const auto& e : b.events) rows.push_back(e.data.dump());
+                for (std::size_t i = 0; i < b.events.size(); ++i)
+                    items.push_back({b.events[i].op, rows[i], b.events[i].position.seq, b.events[i].ts_ms});
+                return encode_events(b.subscription, b.epoch, items, b.sid);
+            }
             else return encode_error(m.id, b.error.code, b.error.message);
         },
         m.body);
@@ -263,7 +310,7 @@ void optional_int64(const json& j, const char* f, std::int64_t& out) {
 }  // namespace
 
 bool is_unknown_server_type(std::string_view text) {
-    static const char* const known[] = {"event", "subscribed", "unsubscribed", "published", "presence", "pong", "error", "refreshed", "spec_changed"};
+    static const char* const known[] = {"event", "subscribed", "unsubscribed", "published", "presence", "pong", "error", "refreshed", "spec_changed", "events"};
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return false;
     auto t = doc.find("type");
@@ -301,6 +348,31 @@ result<server_message, protocol_error> decode_server_value(json doc) {
         m.position = std::move(*pos);
         optional_int64(doc, "ts", m.ts_ms);
         out.body = std::move(m);
+    } else if (type == "events") {
+        events_msg m;
+        auto sub = str_field(doc, "subscription");
+        auto epoch = str_field(doc, "epoch");
+        auto list = doc.find("events");
+        if (!sub || !epoch || list == doc.end() || !list->is_array()) return malformed();
+        m.subscription = std::move(*sub);
+        m.sid = optional_str(doc, "sid");
+        m.epoch = std::move(*epoch);
+        for (auto& item : *list) {
+            if (!item.is_object()) return malformed();
+            event_msg e;
+            auto op = operation_from_wire(str_field(item, "operation").value_or(""));
+            auto data = item.find("data");
+            auto sq = item.find("seq");
+            if (!op || data == item.end() || sq == item.end() || !sq->is_number_unsigned()) return malformed();
+            e.subscription = m.subscription;
+            e.sid = m.sid;
+            e.op = *op;
+            e.data = std::move(*data);
+            e.position = stream_position{m.epoch, sq->get<std::uint64_t>()};
+            optional_int64(item, "ts", e.ts_ms);
+            m.events.push_back(std::move(e));
+        }
+        out.body = std::move(m);
     } else if (type == "subscribed") {
         subscribed_msg m;
         auto sub = str_field(doc, "subscription");
@@ -313,6 +385,7 @@ result<server_message, protocol_error> decode_server_value(json doc) {
         if (auto i = doc.find("initial"); i != doc.end() && i->is_array()) m.initial = std::move(*i);
         if (auto t = doc.find("throttle"); t != doc.end() && t->is_string())
             if (auto ms = parse_throttle(t->get_ref<const std::string&>())) m.throttle_ms = *ms;
+        if (auto b = doc.find("batch"); b != doc.end() && b->is_boolean()) m.batch = b->get<bool>();
         m.reason = optional_str(doc, "reason");
         out.body = std::move(m);
     } else if (type == "unsubscribed") {

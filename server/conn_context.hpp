@@ -31,6 +31,7 @@ struct conn_subscription {
     stream* st = nullptr;
     std::string sid;
     throttle_group* tg = nullptr;  // a throttled subscription's group (in st), else nullptr
+    bool batch = false;            // in tg's batch lists ("batch":true)
 };
 
 struct conn_context {

@@ -70,6 +70,9 @@ result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, con
     // read: the one check covers all three.
     if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return make_unexpected(std::move(d.error()));
     if (auto valid = spec::validate_filter(app_, *sub, m.filter); !valid) return perr(error_code::invalid_filter, valid.error());
+    if (m.batch && !m.throttle_ms.value_or(sub->throttle_ms))
+        return perr(error_code::bad_request, "field 'batch': batching needs a throttle window; give \"throttle\" (e.g. \"250ms\") "
+                                             "or subscribe to a subscription with a throttle default in the spec");
 
     std::lock_guard<std::mutex> lock(mu_);
     return subscribe_checked_locked(c, id, m, *sub);
@@ -140,6 +143,7 @@ result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& 
     if (m.since) missed = history.missed_since(*m.since, now);
     reply.position = history.position();
     reply.throttle_ms = window;
+    reply.batch = tg && m.batch;
     reply.recovered = missed.has_value();
     if (!reply.recovered) reply.initial = snapshot(st);
     if (m.since) (reply.recovered ? metrics_.resumes_recovered : metrics_.resumes_resynced)++;
@@ -176,9 +180,10 @@ result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& 
         }
         metrics_.replayed_events += missed->size();
     }
-    if (m.sid.empty()) (tg ? tg->subscribers : st.subscribers).push_back(&c);
-    else (tg ? tg->sid_subscribers : st.sid_subscribers)[m.sid].push_back(&c);
-    c.subscriptions[key] = conn_subscription{&st, m.sid, tg};
+    const bool batch = reply.batch;
+    if (m.sid.empty()) (!tg ? st.subscribers : batch ? tg->batch_subscribers : tg->subscribers).push_back(&c);
+    else (!tg ? st.sid_subscribers : batch ? tg->batch_sid_subscribers : tg->sid_subscribers)[m.sid].push_back(&c);
+    c.subscriptions[key] = conn_subscription{&st, m.sid, tg, batch};
     evict_idle_locked();  // the subscription this one replaced may have left its stream idle
     return {};
 }

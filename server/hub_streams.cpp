@@ -16,8 +16,8 @@ void hub::remove_subscriber(stream& st, conn_context& c, const conn_subscription
         }
     };
     // A throttled subscription is in its group's lists, the others in the stream's.
-    auto& subscribers = s.tg ? s.tg->subscribers : st.subscribers;
-    auto& sid_subscribers = s.tg ? s.tg->sid_subscribers : st.sid_subscribers;
+    auto& subscribers = !s.tg ? st.subscribers : s.batch ? s.tg->batch_subscribers : s.tg->subscribers;
+    auto& sid_subscribers = !s.tg ? st.sid_subscribers : s.batch ? s.tg->batch_sid_subscribers : s.tg->sid_subscribers;
     if (s.sid.empty()) {
         drop(subscribers);
     } else if (auto g = sid_subscribers.find(s.sid); g != sid_subscribers.end()) {
@@ -107,8 +107,9 @@ hub::stats hub::snapshot_stats() {
         std::size_t n = st->subscribers.size();
         for (const auto& [sid, conns] : st->sid_subscribers) n += conns.size();
         for (const auto& [ms, g] : st->throttled) {
-            n += g->subscribers.size();
+            n += g->subscribers.size() + g->batch_subscribers.size();
             for (const auto& [sid, conns] : g->sid_subscribers) n += conns.size();
+            for (const auto& [sid, conns] : g->batch_sid_subscribers) n += conns.size();
             s.buffered_events += g->history.buffered();
             s.buffered_bytes += g->history.buffered_bytes();
         }

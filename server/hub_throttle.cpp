@@ -38,15 +38,28 @@ void hub::close_window_locked(throttle_group& g) {
 void hub::flush_group_locked(throttle_group& g) {
     close_window_locked(g);
     const std::string& name = g.owner->sub->name;
-    for (const auto& ch : g.pending.flush()) {
+    const std::vector<proto::coalesced_change> changes = g.pending.flush();
+    const bool batched = !g.batch_subscribers.empty() || !g.batch_sid_subscribers.empty();
+    std::vector<proto::batch_item> items;
+    if (batched) items.reserve(changes.size());
+    for (const auto& ch : changes) {
         proto::stream_position pos{g.history.epoch(), g.history.next_seq()};
+        // The history keeps single `event` frames: a resume replays them one by one, batched or not.
         auto frame = std::make_shared<const std::string>(proto::encode_event(name, ch.op, ch.data_json, pos, ch.ts_ms));
         g.history.append({pos.seq, ch.ts_ms, frame});
         metrics_.throttled_events++;
         if (!g.subscribers.empty()) sink_.fan_out(frame, g.subscribers);
         for (const auto& [sid, conns] : g.sid_subscribers)
             sink_.fan_out(std::make_shared<const std::string>(proto::event_with_sid(*frame, sid)), conns);
+        if (batched) items.push_back({ch.op, ch.data_json, pos.seq, ch.ts_ms});
     }
+    if (items.empty()) return;
+    // The whole window as one frame, serialized once for the group's batched subscribers.
+    auto batch = std::make_shared<const std::string>(proto::encode_events(name, g.history.epoch(), items));
+    metrics_.throttled_batches++;
+    if (!g.batch_subscribers.empty()) sink_.fan_out(batch, g.batch_subscribers);
+    for (const auto& [sid, conns] : g.batch_sid_subscribers)
+        sink_.fan_out(std::make_shared<const std::string>(proto::event_with_sid(*batch, sid)), conns);
 }
 
 void hub::flush_throttled(std::int64_t now) {

@@ -26,6 +26,7 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_abuse_disconnects_total", "counter", "Connections closed for repeated rate-limit abuse.", m.abuse_disconnects);
     metric(os, "rt_mutations_total", "counter", "Committed entity changes.", m.mutations);
     metric(os, "rt_events_published_total", "counter", "Stream events created (one per stream per change).", m.events_published);
+    metric(os, "rt_throttled_batches_total", "counter", "Batched windows sent by throttle groups (one events frame per group per window).", m.throttled_batches);
     metric(os, "rt_throttled_events_total", "counter", "Coalesced events sent by throttle groups (one per group per changed row per window).", m.throttled_events);
     metric(os, "rt_events_delivered_total", "counter", "Event frames queued to subscribers.", m.events_delivered);
     metric(os, "rt_events_dropped_total", "counter", "Event frames dropped for slow consumers.", m.events_dropped);

@@ -18,6 +18,7 @@ struct metrics {
     std::atomic<std::uint64_t> rate_limited{0};
     std::atomic<std::uint64_t> abuse_disconnects{0};
     std::atomic<std::uint64_t> events_published{0};   // stream events created (one per stream per change)
+    std::atomic<std::uint64_t> throttled_batches{0};  // `events` frames built by throttle groups (one per group per window with batched subscribers)
     std::atomic<std::uint64_t> throttled_events{0};   // coalesced events sent by throttle groups (one per group per row per window)
     std::atomic<std::uint64_t> events_delivered{0};   // event frames queued to subscribers
     std::atomic<std::uint64_t> events_dropped{0};     // dropped for slow consumers

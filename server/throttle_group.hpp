@@ -1,7 +1,8 @@
 #pragma once
 // The throttled subscribers of one stream that share one window (docs/protocol.md, "Throttled
 // delivery"): the stream's changes are coalesced here per row and sent when the window closes, one
-// frame per changed row for the whole group (serialize-once, as for the stream itself). The group
+// frame per changed row for the whole group (serialize-once, as for the stream itself); its batched
+// subscribers ("batch":true) get the window as one `events` frame instead, built once too. The group
 // numbers what it sends in its own seq space (its own epoch and replay history), so its
 // subscribers' seqs are gap-free and a resume replays the coalesced events they missed.
 // Plain state; the hub owns it (inside its stream) and guards it with its lock.
@@ -28,8 +29,14 @@ struct throttle_group {
     proto::stream_history history;   // what the group sent, in its own seq space
     std::vector<conn_context*> subscribers;                              // name-only
     std::map<std::string, std::vector<conn_context*>> sid_subscribers;  // sid → connections
+    // Batched subscribers: same seqs and history (a resume replays single `event` frames), but
+    // each closed window reaches them as one `events` frame.
+    std::vector<conn_context*> batch_subscribers;                              // name-only
+    std::map<std::string, std::vector<conn_context*>> batch_sid_subscribers;  // sid → connections
     std::int64_t idle_since_ms = 0;  // when its last subscriber left
-    bool idle() const { return subscribers.empty() && sid_subscribers.empty(); }
+    bool idle() const {
+        return subscribers.empty() && sid_subscribers.empty() && batch_subscribers.empty() && batch_sid_subscribers.empty();
+    }
 };
 
 }  // namespace rt::server

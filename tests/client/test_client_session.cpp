@@ -334,3 +334,93 @@ TEST_CASE("session: unsubscribe, foreign messages, undecodable text", "[session]
     auto malformed = s.handle_text(R"({"type":"event","subscription":"X"})", storage);
     CHECK(malformed.kind == update_kind::error);
 }
+
+TEST_CASE("session: a batched window is handled item by item; a gap inside it resumes from the last item", "[session][batch]") {
+    client_session s;
+    subscription_request r{"Cursors", json::object(), std::nullopt};
+    r.throttle_ms = 100;
+    r.batch = true;
+    s.subscribe(r);
+    auto out = s.on_connected();
+    REQUIRE(out.size() == 1);
+    CHECK(frame(out[0])["throttle"] == "100ms");
+    CHECK(frame(out[0])["batch"] == true);
+    REQUIRE(s.handle(subscribed("Cursors", "g1", 2, false, json::array({titled_row("c1", "a")}))).kind == update_kind::snapshot);
+
+    server_message storage;
+    auto ups = s.handle_text_all(R"({"type":"events","subscription":"Cursors","epoch":"g1","events":[)"
+                                 R"({"operation":"update","data":{"id":"c1","title":"b"},"seq":3,"ts":1},)"
+                                 R"({"operation":"insert","data":{"id":"c2","title":"x"},"seq":4,"ts":2}]})",
+                                 storage);
+    REQUIRE(ups.size() == 2);
+    CHECK(ups[0].kind == update_kind::event);
+    CHECK(ups[0].event->position.seq == 3);
+    CHECK(ups[1].event->data["id"] == "c2");
+    CHECK(s.find("Cursors")->rows.at("c1")["title"] == "b");
+    CHECK(s.counters().batches == 1);
+    CHECK(s.counters().events_delivered == 2);
+
+    // 5 applies, 7 is a gap (resubscribe from 5, batched again), 8 arrives while resuming.
+    ups = s.handle_text_all(R"({"type":"events","subscription":"Cursors","epoch":"g1","events":[)"
+                            R"({"operation":"delete","data":{"id":"c2"},"seq":5,"ts":3},)"
+                            R"({"operation":"update","data":{"id":"c1","title":"c"},"seq":7,"ts":4},)"
+                            R"({"operation":"update","data":{"id":"c1","title":"d"},"seq":8,"ts":5}]})",
+                            storage);
+    REQUIRE(ups.size() == 3);
+    CHECK(ups[0].kind == update_kind::event);
+    CHECK(ups[1].kind == update_kind::gap);
+    CHECK(ups[2].kind == update_kind::discarded);
+    REQUIRE(ups[1].to_send.size() == 2);
+    json resub = frame(ups[1].to_send[1]);
+    CHECK(resub["since"] == json{{"epoch", "g1"}, {"seq", 5}});
+    CHECK(resub["batch"] == true);
+    // handle() on an events frame returns the last item's update (the others are applied too).
+    CHECK(s.handle(subscribed("Cursors", "g1", 8, true)).kind == update_kind::resumed);
+    auto last = s.handle_text(R"({"type":"events","subscription":"Cursors","epoch":"g1","events":[)"
+                              R"({"operation":"update","data":{"id":"c1","title":"e"},"seq":6,"ts":6},)"
+                              R"({"operation":"update","data":{"id":"c1","title":"f"},"seq":7,"ts":7}]})",
+                              storage);
+    CHECK(last.kind == update_kind::event);
+    CHECK(s.find("Cursors")->position->seq == 7);
+}
+
+TEST_CASE("session: a spec reload: spec_changed, an unasked subscribed resyncs, an unasked unsubscribed ends", "[session][reload]") {
+    client_session s = live_session();
+    s.subscribe({"ArchivedTasks", json::object(), std::nullopt});
+    REQUIRE(s.handle(subscribed("ArchivedTasks", "a1", 3, false)).kind == update_kind::snapshot);
+    server_message storage;
+    auto u = s.handle_text(R"({"type":"spec_changed","version":"v2","added":[],"changed":["TaskUpdates"],"removed":["ArchivedTasks"]})",
+                           storage);
+    REQUIRE(u.kind == update_kind::spec_changed);
+    REQUIRE(u.spec);
+    CHECK(u.spec->version == "v2");
+    CHECK(u.spec->changed == std::vector<std::string>{"TaskUpdates"});
+    CHECK(s.counters().spec_changes == 1);
+    CHECK(s.counters().errors == 0);
+
+    u = s.handle_text(R"({"type":"subscribed","subscription":"TaskUpdates","epoch":"e2","seq":0,"recovered":false,)"
+                      R"("reason":"spec_changed","initial":[{"id":"t9","title":"new"}]})",
+                      storage);
+    CHECK(u.kind == update_kind::snapshot);
+    CHECK(u.reason == "spec_changed");
+    CHECK(u.resync);
+    CHECK(u.rows == 1);
+    CHECK(s.find("TaskUpdates")->position == stream_position{"e2", 0});
+    CHECK(s.find("TaskUpdates")->rows.count("t9") == 1);
+    CHECK(s.find("TaskUpdates")->rows.count("t1") == 0);
+    CHECK(s.handle(event("TaskUpdates", 1, titled_row("t10", "x"), operation::insert, "e2")).kind == update_kind::event);
+
+    u = s.handle_text(R"({"type":"unsubscribed","subscription":"ArchivedTasks","reason":"spec_changed"})", storage);
+    CHECK(u.kind == update_kind::ended);
+    CHECK(u.reason == "spec_changed");
+    CHECK(s.find("ArchivedTasks")->phase == subscription_phase::ended);
+    CHECK(s.counters().ended == 1);
+    // After a reconnect only TaskUpdates is asked for again, from its new epoch.
+    s.on_disconnected();
+    auto out = s.on_connected();
+    REQUIRE(out.size() == 1);
+    CHECK(frame(out[0])["subscription"] == "TaskUpdates");
+    CHECK(frame(out[0])["since"] == json{{"epoch", "e2"}, {"seq", 1}});
+    // Our own unsubscribe's reply (no reason) is still bookkeeping, not an end.
+    CHECK(s.handle_text(R"({"type":"unsubscribed","subscription":"TaskUpdates"})", storage).kind == update_kind::other);
+}

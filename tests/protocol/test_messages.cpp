@@ -116,6 +116,71 @@ TEST_CASE("throttle: a subscribe's window round-trips, and subscribed echoes it"
     CHECK_FALSE(json::parse(encode_subscribed(nullptr, sm)).contains("throttle"));
 }
 
+TEST_CASE("batch: a subscribe's flag round-trips, subscribed echoes it, ill-typed is refused naming it", "[messages][batch]") {
+    auto d = decode_client(R"({"type":"subscribe","subscription":"S","throttle":"100ms","batch":true})");
+    REQUIRE(d.ok());
+    CHECK(std::get<subscribe_msg>(d->body).batch);
+    CHECK_FALSE(std::get<subscribe_msg>(decode_client(R"({"type":"subscribe","subscription":"S","batch":null})")->body).batch);
+    subscribe_msg m{"S", json::object(), std::nullopt, ""};
+    m.throttle_ms = 100;
+    m.batch = true;
+    std::string text = encode_client(client_message{json(1), m});
+    CHECK(json::parse(text)["batch"] == true);
+    CHECK(std::get<subscribe_msg>(roundtrip(client_message{json(1), m}).body).batch);
+    for (const char* bad : {R"({"type":"subscribe","subscription":"S","batch":"yes"})",
+                            R"({"type":"subscribe","subscription":"S","batch":1})"}) {
+        auto r = decode_client(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().error.code == error_code::bad_request);
+        CHECK_THAT(r.error().error.message, Catch::Contains("'batch'"));
+    }
+    subscribed_msg sm{"S", {"e", 1}, false, json::array(), ""};
+    sm.throttle_ms = 100;
+    sm.batch = true;
+    CHECK(json::parse(encode_subscribed(nullptr, sm))["batch"] == true);
+    CHECK(std::get<subscribed_msg>(roundtrip(server_message{nullptr, sm}).body).batch);
+    sm.batch = false;
+    CHECK_FALSE(json::parse(encode_subscribed(nullptr, sm)).contains("batch"));
+}
+
+TEST_CASE("events: a batched window's frame encodes, splices a sid, and decodes into full events", "[messages][batch]") {
+    const std::string row1 = R"({"id":"c1","x":5})", row2 = R"({"id":"c2"})";
+    std::vector<batch_item> items{{operation::update, row1, 7, 1000}, {operation::remove, row2, 8, 1002}};
+    std::string text = encode_events("Cursors", "g1", items);
+    CHECK(text == R"({"type":"events","subscription":"Cursors","epoch":"g1","events":[)"
+                  R"({"operation":"update","data":{"id":"c1","x":5},"seq":7,"ts":1000},)"
+                  R"({"operation":"delete","data":{"id":"c2"},"seq":8,"ts":1002}]})");
+    std::string with_sid = event_with_sid(text, "pane");
+    CHECK(with_sid == encode_events("Cursors", "g1", items, "pane"));
+    CHECK(with_sid.rfind(R"({"type":"events","sid":"pane","subscription":)", 0) == 0);
+    auto back = decode_server(with_sid);
+    REQUIRE(back.ok());
+    const auto& b = std::get<events_msg>(back->body);
+    CHECK(b.subscription == "Cursors");
+    CHECK(b.sid == "pane");
+    REQUIRE(b.events.size() == 2);
+    CHECK(b.events[0].op == operation::update);
+    CHECK(b.events[0].data == json::parse(row1));
+    CHECK(b.events[0].position == stream_position{"g1", 7});
+    CHECK(b.events[0].ts_ms == 1000);
+    CHECK(b.events[0].sid == "pane");
+    CHECK(b.events[0].subscription == "Cursors");
+    CHECK(b.events[1].op == operation::remove);
+    CHECK(b.events[1].position.seq == 8);
+    CHECK(encode_server(*back) == with_sid);
+    CHECK_FALSE(is_unknown_server_type(text));
+    for (const char* bad : {R"({"type":"events","subscription":"S","epoch":"e"})",
+                            R"({"type":"events","subscription":"S","events":[]})",
+                            R"({"type":"events","epoch":"e","events":[]})",
+                            R"({"type":"events","subscription":"S","epoch":"e","events":[1]})",
+                            R"({"type":"events","subscription":"S","epoch":"e","events":[{"operation":"move","data":{},"seq":1}]})",
+                            R"({"type":"events","subscription":"S","epoch":"e","events":[{"operation":"update","data":{},"seq":-1}]})",
+                            R"({"type":"events","subscription":"S","epoch":"e","events":[{"operation":"update","seq":1}]})"}) {
+        INFO(bad);
+        CHECK_FALSE(decode_server(bad).ok());
+    }
+}
+
 TEST_CASE("server messages round-trip through the codec", "[messages]") {
     SECTION("subscribed with initial rows") {
         subscribed_msg m{"TaskUpdates", {"9f2c", 57}, false, json::array({{{"id", "t1"}}}), {}};

@@ -27,9 +27,12 @@ std::string cursor_spec() {
 json cursor(const std::string& id, int x) { return {{"id", id}, {"user", "u-" + id}, {"x", x}, {"y", 2 * x}}; }
 
 json subscribe_throttled(rt::client::sync_client& c, const std::string& sub, const std::string& throttle,
-                         std::optional<std::pair<std::string, std::uint64_t>> since = std::nullopt) {
+                         std::optional<std::pair<std::string, std::uint64_t>> since = std::nullopt, bool batch = false,
+                         const std::string& sid = "") {
     json m = {{"id", "t"}, {"type", "subscribe"}, {"subscription", sub}};
     if (!throttle.empty()) m["throttle"] = throttle;
+    if (batch) m["batch"] = true;
+    if (!sid.empty()) m["sid"] = sid;
     if (since) m["since"] = {{"epoch", since->first}, {"seq", since->second}};
     return request(c, m);
 }
@@ -59,6 +62,20 @@ struct replica {
             json ev = next_of_type(c, "event");
             REQUIRE(ev.is_object());
             apply(ev);
+        }
+    }
+    // The same for a batched subscriber: applies `events` frames (each item in order) and counts
+    // them in `frames`; every item carries the frame's epoch.
+    std::size_t frames = 0;
+    void until_batched(rt::client::sync_client& c, const std::string& id, int x, const std::string& sid = "") {
+        while (!(rows.count(id) && rows[id]["x"] == x)) {
+            json batch = next_of_type(c, "events");
+            REQUIRE(batch.is_object());
+            ++frames;
+            CHECK(batch.value("sid", "") == sid);
+            REQUIRE(batch["events"].is_array());
+            CHECK_FALSE(batch["events"].empty());
+            for (const auto& item : batch["events"]) apply(item);
         }
     }
 };
@@ -171,4 +188,88 @@ TEST_CASE("throttle windows outside 10ms..60s, or not durations, are refused nam
     // The limits themselves are accepted, and a subscribe's window replaces the spec's default.
     CHECK(subscribe_throttled(*c, "Cursors", "10ms")["throttle"] == "10ms");
     CHECK(subscribe_throttled(*c, "Cursors", "60s")["throttle"] == "1m");
+}
+
+TEST_CASE("a batched subscriber gets each window as one events frame, with the unbatched group's seqs", "[throttle][batch]") {
+    rt_server srv({}, cursor_spec());
+    auto pub = connect_ws(srv.ws_url());
+    auto single = connect_ws(srv.ws_url());
+    auto batched = connect_ws(srv.ws_url());
+    auto with_sid = connect_ws(srv.ws_url());
+    json s1 = subscribe_throttled(*single, "AllCursors", "100ms");
+    json s2 = subscribe_throttled(*batched, "AllCursors", "100ms", std::nullopt, true);
+    json s3 = subscribe_throttled(*with_sid, "AllCursors", "100ms", std::nullopt, true, "pane");
+    REQUIRE(s2["type"] == "subscribed");
+    CHECK_FALSE(s1.contains("batch"));
+    CHECK(s2["batch"] == true);
+    CHECK(s3["sid"] == "pane");
+    CHECK(s2["epoch"] == s1["epoch"]);  // one throttle group: one seq space for both
+    replica a, b, c;
+    a.start(s1);
+    b.start(s2);
+    c.start(s3);
+
+    churn(*pub);
+    a.until(*single, "c9", 1);
+    b.until_batched(*batched, "c9", 1);
+    c.until_batched(*with_sid, "c9", 1, "pane");
+    CHECK(b.rows == a.rows);
+    CHECK(c.rows == a.rows);
+    CHECK(b.seq == a.seq);  // the same coalesced events, item by item
+    CHECK(b.events == a.events);
+    CHECK(b.frames < b.events);  // 37 changes well inside a few windows: several rows per frame
+    // No `event` frame ever reached the batched subscriber.
+    CHECK_FALSE(batched->receive_until([](const json& j) { return j.value("type", "") == "event"; },
+                                       std::chrono::milliseconds(150)));
+    auto m = http_request(srv.port(), "GET", "/metrics");
+    CHECK_THAT(m.body, Catch::Contains("rt_throttled_batches_total " + std::to_string(b.frames)));
+}
+
+TEST_CASE("batch needs a throttle window and a boolean, each refused naming 'batch'", "[throttle][batch]") {
+    rt_server srv({}, cursor_spec());
+    auto c = connect_ws(srv.ws_url());
+    json r = request(*c, {{"id", "x"}, {"type", "subscribe"}, {"subscription", "AllCursors"}, {"batch", true}});
+    REQUIRE(r["type"] == "error");
+    CHECK(r["code"] == "BAD_REQUEST");
+    CHECK_THAT(r["message"].get<std::string>(), Catch::Contains("'batch'") && Catch::Contains("throttle"));
+    r = request(*c, {{"id", "y"}, {"type", "subscribe"}, {"subscription", "Cursors"}, {"batch", "yes"}});
+    REQUIRE(r["type"] == "error");
+    CHECK_THAT(r["message"].get<std::string>(), Catch::Contains("'batch'"));
+    // The spec's default window is enough; batch:false is plain throttled delivery.
+    CHECK(subscribe_throttled(*c, "Cursors", "", std::nullopt, true)["batch"] == true);
+    json plain = request(*c, {{"id", "z"}, {"type", "subscribe"}, {"subscription", "AllCursors"}, {"batch", false}});
+    CHECK(plain["type"] == "subscribed");
+    CHECK_FALSE(plain.contains("batch"));
+}
+
+TEST_CASE("a batched subscriber's resume replays single event frames, then continues batched", "[throttle][batch][resume]") {
+    rt_server srv({}, cursor_spec());
+    auto pub = connect_ws(srv.ws_url());
+    std::string epoch;
+    std::uint64_t seq = 0;
+    {
+        auto sub = connect_ws(srv.ws_url());
+        json s = subscribe_throttled(*sub, "AllCursors", "20ms", std::nullopt, true);
+        REQUIRE(s["type"] == "subscribed");
+        replica r;
+        r.start(s);
+        REQUIRE(publish(*pub, "Cursor", "insert", cursor("c0", 1))["type"] == "published");
+        r.until_batched(*sub, "c0", 1);
+        epoch = s["epoch"];
+        seq = r.seq;
+    }  // gone
+    churn(*pub);
+    auto sub = connect_ws(srv.ws_url());
+    json s = subscribe_throttled(*sub, "AllCursors", "20ms", std::make_pair(epoch, seq), true);
+    REQUIRE(s["type"] == "subscribed");
+    CHECK(s["recovered"] == true);
+    CHECK(s["batch"] == true);
+    replica r;
+    r.rows["c0"] = cursor("c0", 1);
+    r.seq = seq;
+    r.until(*sub, "c9", 1);  // the replay: single `event` frames, gap-free from its seq
+    CHECK(r.seq == s["seq"]);
+    REQUIRE(publish(*pub, "Cursor", "update", cursor("c9", 2))["type"] == "published");
+    r.until_batched(*sub, "c9", 2);  // then live, batched
+    CHECK(r.frames == 1);
 }

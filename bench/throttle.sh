@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Throttle figures (docs/protocol.md, "Throttled delivery"): one row updated at RATE/s, CONNS
-# unthrottled subscribers, then CONNS subscribers throttled at THROTTLE, each for SECONDS_EACH, on one
-# rt serve: frames per subscriber per second and the server's CPU over each publishing window.
+# Throttle figures (docs/protocol.md, "Throttled delivery"): ROWS rows (default one) updated in turn
+# at RATE/s in all; CONNS unthrottled subscribers, then CONNS subscribers throttled at THROTTLE, then
+# CONNS throttled and batched ("batch":true), each for SECONDS_EACH, on one rt serve: frames and
+# events per subscriber per second and the server's CPU over each publishing window. With one row a
+# window holds one event, so batching changes nothing; ROWS=10 shows what a batch saves.
 #
 #   bench/throttle.sh [RT]       (RT: the rt binary, default build/rt)
-#   CONNS=1000 RATE=1000 THROTTLE=100ms SECONDS_EACH=10 bench/throttle.sh
+#   CONNS=1000 RATE=1000 THROTTLE=100ms SECONDS_EACH=10 ROWS=1 bench/throttle.sh
 set -euo pipefail
 BENCH_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$BENCH_ROOT/bench/lib.sh"
@@ -13,6 +15,7 @@ CONNS=${CONNS:-1000}
 RATE=${RATE:-1000}
 THROTTLE=${THROTTLE:-100ms}
 SECONDS_EACH=${SECONDS_EACH:-10}
+ROWS=${ROWS:-1}
 OUT=$BENCH_ROOT/bench/out
 mkdir -p "$OUT"
 
@@ -26,14 +29,19 @@ SPEC
 # One publisher sends all RATE publishes: its message and change budgets are raised to match.
 SERVE_SPEC="$OUT/cursors.spec" start_rt_serve "$RT" --rate-limit $((RATE * 2)) --rate-burst $((RATE * 2))
 trap 'stop_pid "$SERVE_PID"' EXIT
-echo "rt serve pid $SERVE_PID port $SERVE_PORT; $CONNS subscribers, one row at $RATE updates/s, ${SECONDS_EACH}s each"
+echo "rt serve pid $SERVE_PID port $SERVE_PORT; $CONNS subscribers, $ROWS row(s) at $RATE updates/s in all, ${SECONDS_EACH}s each"
 # The server's own delivery counters so far (cumulative over the runs).
 counters() {
     curl -s "http://127.0.0.1:$SERVE_PORT/metrics" |
-        grep -E '^rt_(events_delivered|events_dropped|throttled_events|slow_consumer_disconnects)_total ' || true
+        grep -E '^rt_(events_delivered|events_dropped|throttled_events|throttled_batches|slow_consumer_disconnects)_total ' || true
 }
 # Unthrottled first: the throttle group of the second run does not exist yet, so it costs the first nothing.
-"$OUT/throttle_probe" --port "$SERVE_PORT" --server-pid "$SERVE_PID" --conns "$CONNS" --rate "$RATE" --seconds "$SECONDS_EACH"
+PROBE=("$OUT/throttle_probe" --port "$SERVE_PORT" --server-pid "$SERVE_PID" --conns "$CONNS" --rate "$RATE"
+       --seconds "$SECONDS_EACH" --rows "$ROWS")
+"${PROBE[@]}"
 counters
-"$OUT/throttle_probe" --port "$SERVE_PORT" --server-pid "$SERVE_PID" --conns "$CONNS" --rate "$RATE" --seconds "$SECONDS_EACH" --throttle "$THROTTLE"
+"${PROBE[@]}" --throttle "$THROTTLE"
+counters
+# Batched after throttled: the same window's group (its seqs and history) serves both kinds of subscriber.
+"${PROBE[@]}" --throttle "$THROTTLE" --batch 1
 counters

@@ -1,13 +1,16 @@
-// Throttle figures (bench/throttle.sh): one row updated at --rate, --conns subscribers of it
-// (throttled with --throttle, or not), and what that costs: frames per subscriber per second, and
-// the server's CPU (utime+stime from /proc/PID/stat) over the publishing window.
+// Throttle figures (bench/throttle.sh): --rows rows (default one) updated in turn at --rate in
+// all, --conns subscribers of them (throttled with --throttle, batched with --batch 1, or not),
+// and what that costs: frames and events per subscriber per second, and the server's CPU
+// (utime+stime from /proc/PID/stat) over the publishing window.
 //
 //   g++ -O2 -std=c++17 -o throttle_probe bench/throttle_probe.cpp
 //   throttle_probe --port P --server-pid PID [--conns 1000] [--rate 1000] [--seconds 10] [--throttle 100ms]
+//                  [--batch 1] [--rows 1]
 //
 // Plain sockets and epoll on one thread, speaking just enough WebSocket: the handshake, masked
-// client text frames, server frames counted by header (pings answered). The row is Cursor "c1" of
-// the spec bench/throttle.sh writes; the subscription is AllCursors (unfiltered).
+// client text frames, server frames counted by header (pings answered), events counted by their
+// "seq": members (one per `event` frame, one per item of an `events` frame; the `subscribed` reply
+// before the count starts has one too). The rows are Cursors "c1".."cN" of the spec bench/throttle.sh writes; the subscription is AllCursors (unfiltered).
 // Output: one "KEY value" line per figure.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,6 +30,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -42,6 +46,7 @@ struct conn {
     int fd = -1;
     std::string in;        // bytes not yet parsed into frames
     std::uint64_t frames = 0;  // text frames received
+    std::uint64_t events = 0;  // "seq": members in them (events, or items of batched windows)
 };
 
 // A masked client frame (the mask key is 0: the payload is sent as is, which RFC 6455 allows).
@@ -126,7 +131,12 @@ void drain(conn& c) {
         }
         if (c.in.size() - off < head + len) break;
         unsigned char op = b0 & 0x0f;
-        if (op == 1) ++c.frames;
+        if (op == 1) {
+            ++c.frames;
+            const std::string_view payload(c.in.data() + off + head, len);
+            for (std::size_t at = payload.find("\"seq\":"); at != std::string_view::npos; at = payload.find("\"seq\":", at + 6))
+                ++c.events;
+        }
         else if (op == 9) send_all(c.fd, client_frame(0xA, c.in.substr(off + head, len)));
         off += head + len;
     }
@@ -151,7 +161,8 @@ double server_cpu_s(int pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int port = 0, pid = 0, conns = 1000, rate = 1000;
+    int port = 0, pid = 0, conns = 1000, rate = 1000, rows = 1;
+    bool batch = false;
     double seconds = 10;
     std::string throttle;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -162,16 +173,21 @@ int main(int argc, char** argv) {
         else if (k == "--rate") rate = std::atoi(v.c_str());
         else if (k == "--seconds") seconds = std::atof(v.c_str());
         else if (k == "--throttle") throttle = v;
+        else if (k == "--batch") batch = v == "1";
+        else if (k == "--rows") rows = std::max(1, std::atoi(v.c_str()));
         else { std::fprintf(stderr, "throttle_probe: unknown option %s\n", k.c_str()); return 2; }
     }
     if (!port || !pid || conns < 1 || rate < 1) { std::fprintf(stderr, "throttle_probe: --port and --server-pid are required\n"); return 2; }
 
     conn pub = open_ws(port);
-    send_all(pub.fd, client_frame(1, R"({"type":"publish","entity":"Cursor","operation":"insert","data":{"id":"c1","user":"u","x":0,"y":0}})"));
+    for (int r = 1; r <= rows; ++r)
+        send_all(pub.fd, client_frame(1, R"({"type":"publish","entity":"Cursor","operation":"insert","data":{"id":"c)" +
+                                             std::to_string(r) + R"(","user":"u","x":0,"y":0}})"));
     std::vector<conn> subs;
     subs.reserve(static_cast<std::size_t>(conns));
     std::string sub_msg = R"({"type":"subscribe","subscription":"AllCursors")" +
-                          (throttle.empty() ? std::string() : R"(,"throttle":")" + throttle + "\"") + "}";
+                          (throttle.empty() ? std::string() : R"(,"throttle":")" + throttle + "\"") +
+                          (batch ? R"(,"batch":true)" : "") + "}";
     for (int i = 0; i < conns; ++i) {
         subs.push_back(open_ws(port));
         send_all(subs.back().fd, client_frame(1, sub_msg));
@@ -195,7 +211,7 @@ int main(int argc, char** argv) {
     auto all_subscribed = [&] { return std::all_of(subs.begin(), subs.end(), [](const conn& c) { return c.frames >= 1; }); };
     while (!all_subscribed() && clk::now() < settle_until) pump(50);
     if (!all_subscribed()) die("not every subscriber got its subscribed reply");
-    for (auto& c : subs) c.frames = 0;
+    for (auto& c : subs) c.frames = c.events = 0;
 
     const double cpu0 = server_cpu_s(pid);
     const auto t0 = clk::now();
@@ -206,7 +222,8 @@ int main(int argc, char** argv) {
     while (clk::now() < end) {
         while (next <= clk::now() && next < end) {
             ++sent;
-            send_all(pub.fd, client_frame(1, R"({"type":"publish","entity":"Cursor","operation":"update","data":{"id":"c1","user":"u","x":)" +
+            send_all(pub.fd, client_frame(1, R"({"type":"publish","entity":"Cursor","operation":"update","data":{"id":"c)" +
+                                                 std::to_string(1 + sent % rows) + R"(","user":"u","x":)" +
                                                  std::to_string(sent) + R"(,"y":0}})"));
             next += period;
         }
@@ -220,14 +237,19 @@ int main(int argc, char** argv) {
     while (clk::now() < drain_until) pump(20);
 
     std::vector<double> per_s;
-    for (const auto& c : subs) per_s.push_back(double(c.frames) / elapsed);
+    double events = 0;
+    for (const auto& c : subs) {
+        per_s.push_back(double(c.frames) / elapsed);
+        events += double(c.events) / elapsed;
+    }
     std::sort(per_s.begin(), per_s.end());
     double sum = 0;
     for (double v : per_s) sum += v;
-    std::printf("MODE %s\n", throttle.empty() ? "unthrottled" : ("throttle=" + throttle).c_str());
-    std::printf("SUBSCRIBERS %d\n", conns);
+    std::printf("MODE %s\n", throttle.empty() ? "unthrottled" : ("throttle=" + throttle + (batch ? " batch" : "")).c_str());
+    std::printf("SUBSCRIBERS %d, ROWS %d\n", conns, rows);
     std::printf("PUBLISHED %llu in %.2fs (%.0f/s)\n", static_cast<unsigned long long>(sent), elapsed, double(sent) / elapsed);
     std::printf("FRAMES_PER_SUB_PER_S mean %.1f min %.1f max %.1f\n", sum / double(per_s.size()), per_s.front(), per_s.back());
+    std::printf("EVENTS_PER_SUB_PER_S mean %.1f\n", events / double(per_s.size()));
     std::printf("SERVER_CPU %.2fs over %.2fs = %.0f%% of one core\n", cpu1 - cpu0, elapsed, 100.0 * (cpu1 - cpu0) / elapsed);
     for (auto& c : subs) ::close(c.fd);
     ::close(pub.fd);

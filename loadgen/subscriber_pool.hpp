@@ -21,6 +21,7 @@
 #include "client/io_loop.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/delivery_tracker.hpp"
+#include "loadgen/event_payload.hpp"
 #include "loadgen/run_stats.hpp"
 #include "loadgen/subscriber_link.hpp"
 #include "loadgen/workload_frames.hpp"

@@ -2,6 +2,7 @@
 // `rt publish`. Restarts reuse the first server's port; every wait is bounded by output.
 #include <signal.h>
 
+#include <map>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -241,6 +242,8 @@ TEST_CASE("rt subscribe: usage errors exit 2, refusals 3, giving up 1", "[cli][s
         {{"subscribe", "NoSuchThing", "--url", url}, 3, "UNKNOWN_SUBSCRIPTION"},
         {{"subscribe", "AllTasks", "NoSuchThing", "--url", url}, 3, "server refused NoSuchThing: UNKNOWN_SUBSCRIPTION"},
         {{"subscribe", "TaskUpdates", "--url", url, "--filter", R"({"nosuchfield":1})"}, 3, "INVALID_FILTER"},
+        {{"subscribe", "AllTasks", "--url", url, "--throttle", "5ms"}, 2, "--throttle: throttle '5ms' is outside"},
+        {{"subscribe", "AllTasks", "--url", url, "--batch"}, 3, "'batch': batching needs a throttle window"},
     };
     for (const auto& r : rows) {
         auto res = run_rt(r.args, k_cli_wait);
@@ -287,4 +290,37 @@ TEST_CASE("rt subscribe with a token: AUTH_REQUIRED is a refusal (exit 3)", "[cl
                        k_cli_wait);
     CHECK(good.exit_code == 0);
     CHECK(good.err.find("snapshot of 0 rows") != std::string::npos);
+}
+
+TEST_CASE("rt subscribe --throttle --batch prints each coalesced event of a window as its own event line", "[cli][subscribe][throttle]") {
+    rt_server server;
+    rt_process sub(subscribe_args(server.ws_url(), {"--throttle", "300ms", "--batch"}));
+    REQUIRE(sub.wait_for_output("AllTasks: snapshot of 0 rows", k_cli_wait));
+    const std::string lines =
+        R"({"entity":"Task","operation":"insert","data":{"id":"a","title":"a","status":"todo","board":"b1","priority":1}})" "\n"
+        R"({"entity":"Task","operation":"insert","data":{"id":"b","title":"b","status":"todo","board":"b1","priority":1}})" "\n"
+        R"({"entity":"Task","operation":"update","data":{"id":"a","status":"doing"}})" "\n"
+        R"({"entity":"Task","operation":"delete","data":{"id":"b"}})" "\n"
+        R"({"entity":"Task","operation":"update","data":{"id":"a","status":"done"}})" "\n"
+        R"({"entity":"Task","operation":"insert","data":{"id":"c","title":"c","status":"todo","board":"b1","priority":1}})" "\n";
+    auto pub = run_rt({"publish", "--stdin", "--url", server.ws_url()}, k_cli_wait, lines);
+    REQUIRE(pub.exit_code == 0);
+    INFO("stderr: " << sub.err());
+    REQUIRE(sub.wait_for_output(R"("id":"c")", k_cli_wait, /*on_stdout=*/true));
+    sub.signal(SIGINT);
+    REQUIRE(sub.wait_exit(k_cli_wait) == 0);
+    // However the six changes fell into windows: one event line per coalesced event, the group's
+    // seqs gap-free, and applying them gives the rows the changes made.
+    std::map<std::string, json> rows;
+    std::size_t events = 0;
+    for (const auto& j : json_lines(sub.out())) {
+        REQUIRE(j["type"] == "event");
+        ++events;
+        if (j["operation"] == "delete") rows.erase(j["data"]["id"].get<std::string>());
+        else rows[j["data"]["id"].get<std::string>()] = j["data"];
+    }
+    CHECK(seqs_of(json_lines(sub.out())) == one_to(events));
+    REQUIRE(rows.size() == 2);
+    CHECK(rows["a"]["status"] == "done");
+    CHECK(rows.count("c") == 1);
 }

@@ -45,6 +45,9 @@ TEST_CASE("bad settings are rejected with their name", "[loadgen][config]") {
         {"threshold", "max-p98=1ms", "unknown threshold"},
         {"max-p99", "1", "max-p99"},
         {"connections", "5", "unknown setting 'connections'"},
+        {"throttle", "5ms", "throttle"},
+        {"throttle", "soon", "throttle"},
+        {"batch", "yes", "batch"},
     };
     for (const auto& r : rows) {
         INFO(r.name << " = " << r.value);
@@ -170,4 +173,24 @@ TEST_CASE("subscribe messages per workload", "[loadgen][config]") {
           R"({"id":"s","type":"subscribe","subscription":"TaskUpdates","filter":{"board":"b7"}})");
     c.mode = workload::broadcast;
     CHECK(subscriber_pool::subscribe_text(c, 0) == R"({"id":"s","type":"subscribe","subscription":"AllTasks"})");
+}
+
+TEST_CASE("throttle and batch go into every subscribe; batch needs a throttle and WebSocket", "[loadgen][config][throttle]") {
+    loadgen_config c;
+    REQUIRE(apply_setting(c, "throttle", "100ms").ok());
+    REQUIRE(apply_setting(c, "batch", "true").ok());
+    CHECK(c.coalesced());
+    CHECK(subscriber_pool::subscribe_text(c, 7) ==
+          R"({"id":"s","type":"subscribe","subscription":"TaskUpdates","filter":{"board":"b7"},"throttle":"100ms","batch":true})");
+    CHECK(finalize(c).ok());
+    loadgen_config no_window;
+    REQUIRE(apply_setting(no_window, "batch", "true").ok());
+    auto r = finalize(no_window);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error(), Catch::Contains("batch: needs throttle"));
+    loadgen_config sse = c;
+    REQUIRE(apply_setting(sse, "transport", "sse").ok());
+    r = finalize(sse);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error(), Catch::Contains("SSE has no batched form"));
 }

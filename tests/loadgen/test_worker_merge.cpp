@@ -150,6 +150,35 @@ TEST_CASE("delivery tallies add up across workers and give the single-process fi
     CHECK_THAT(why, Catch::Contains("is not [node, board, unique, skipped, connections]"));
 }
 
+TEST_CASE("a coalesced tally (--throttle) expects the group seqs each connection saw, not the publishes", "[loadgen][workers][throttle]") {
+    // 1000 publishes acked on stream 0: irrelevant once coalesced.
+    const std::vector<std::uint64_t> acked{1000};
+    delivery_tally w0, w1;
+    w0.add(0, 0, tracker_with(4, 10, 1), true);  // group seqs 5..14, all there, one duplicate
+    delivery_tracker holes(0);
+    for (std::uint64_t s : {1, 2, 5, 6}) holes.on_seq(s);  // 3 and 4 never came
+    w1.add(0, 0, holes, true);
+    CHECK(w0.coalesced());
+    std::string why;
+    auto back = delivery_tally::from_json(json::parse(w1.to_json().dump()), &why);
+    INFO(why);
+    REQUIRE(back);
+    CHECK(back->coalesced());
+    delivery_tally merged = w0;
+    merged.merge(*back);
+    const delivery_outcome all = merged.outcome(acked);
+    CHECK(all.expected == 10 + 6);
+    CHECK(all.delivered == 10 + 4);
+    CHECK(all.lost == 2);
+    CHECK(all.duplicated == 1);
+    // The same trackers, not coalesced, would count the 1000 publishes.
+    delivery_tally plain;
+    plain.add(0, 0, holes);
+    CHECK_FALSE(plain.coalesced());
+    CHECK(plain.outcome(acked).lost == 1000 - 4);
+    CHECK_FALSE(plain.to_json().contains("numbered"));
+}
+
 TEST_CASE("worker reports merge into one: sums, merged histograms, thresholds on the whole", "[loadgen][workers]") {
     loadgen_config c;
     REQUIRE(set_urls(c, {"ws://127.0.0.1:1/live", "ws://127.0.0.1:2/live"}).ok());

@@ -335,7 +335,7 @@ TEST_CASE("session: unsubscribe, foreign messages, undecodable text", "[session]
     CHECK(malformed.kind == update_kind::error);
 }
 
-TEST_CASE("session: a batched window is handled item by item; a gap inside it resumes from the last item", "[session][batch]") {
+TEST_CASE("session: a batched window is handled item by item, and a gap inside it resumes from the last item", "[session][batch]") {
     client_session s;
     subscription_request r{"Cursors", json::object(), std::nullopt};
     r.throttle_ms = 100;

@@ -175,7 +175,7 @@ TEST_CASE("subscribe messages per workload", "[loadgen][config]") {
     CHECK(subscriber_pool::subscribe_text(c, 0) == R"({"id":"s","type":"subscribe","subscription":"AllTasks"})");
 }
 
-TEST_CASE("throttle and batch go into every subscribe; batch needs a throttle and WebSocket", "[loadgen][config][throttle]") {
+TEST_CASE("throttle and batch go into every subscribe, and batch needs a throttle and WebSocket", "[loadgen][config][throttle]") {
     loadgen_config c;
     REQUIRE(apply_setting(c, "throttle", "100ms").ok());
     REQUIRE(apply_setting(c, "batch", "true").ok());

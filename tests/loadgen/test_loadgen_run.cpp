@@ -100,6 +100,24 @@ TEST_CASE("loadgen: broadcast workload delivers every event to everyone", "[load
     CHECK(r.err.find("PASS") != std::string::npos);  // the table went to stderr
 }
 
+TEST_CASE("loadgen --throttle --batch: coalesced deliveries, checked in the group's seqs, none lost", "[loadgen][integration][throttle]") {
+    rt_server srv;
+    // One row (broadcast) changed 100 times a second, 50 subscribers throttled at 100ms, batched.
+    auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "50", "--fanout", "all", "--rate", "100/s",
+                     "--duration", "1s", "--throttle", "100ms", "--batch", "--max-loss", "0", "--json", "-", "--quiet"},
+                    60s);
+    INFO(run_output(r));
+    json j = require_json_report(r);
+    REQUIRE(r.exit_code == 0);
+    CHECK(j["deliveries"]["coalesced"] == true);
+    CHECK(j["deliveries"]["lost"] == 0);
+    CHECK(j["deliveries"]["duplicated"] == 0);
+    CHECK(j["deliveries"]["unparsed"] == 0);  // items of `events` frames are deliveries
+    CHECK(j["deliveries"]["delivered"] == j["deliveries"]["expected"]);
+    CHECK(j["deliveries"]["delivered"].get<std::uint64_t>() > 0);
+    CHECK(j["deliveries"]["delivered"].get<std::uint64_t>() < 50 * 100);  // fewer than one per publish
+}
+
 TEST_CASE("loadgen: a breached threshold exits 1 and names it", "[loadgen][integration]") {
     rt_server srv;
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "50", "--rate", "20/s", "--duration", "1s",

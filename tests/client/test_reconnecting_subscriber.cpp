@@ -229,3 +229,38 @@ TEST_CASE("runner: stop() from inside on_event, bad URL is an error at create", 
     REQUIRE_FALSE(bad.ok());
     CHECK_THAT(bad.error(), Catch::Contains("bad URL"));
 }
+
+TEST_CASE("runner: a batched window delivers each event, a spec reload is reported, the last subscription ended stops it", "[runner][reload]") {
+    rt::test::echo_server srv;
+    // Subscribed at seq 0, one batched window of two events, then a reload that removes the subscription.
+    srv.set_handler([](rt::test::echo_server::peer& p, const std::string& text) {
+        json m = json::parse(text);
+        if (m["type"] != "subscribe") return;
+        subscribed_msg s{"Cursors", {"g1", 0}, false, json::array()};
+        s.throttle_ms = 100;
+        s.batch = true;
+        p.send(encode_subscribed(m["id"], s));
+        const std::string r1 = row_json(1), r2 = row_json(2);
+        p.send(encode_events("Cursors", "g1", {{operation::insert, r1, 1, 0}, {operation::insert, r2, 2, 0}}));
+        p.send(encode_spec_changed({"v2", {}, {}, {"Cursors"}}));
+        p.send(encode_unsubscribed(nullptr, "Cursors", "", "spec_changed"));
+    });
+    observed obs;
+    io_loop loop;
+    loop.start(1);
+    subscription_request req{"Cursors", json::object(), std::nullopt};
+    req.throttle_ms = 100;
+    req.batch = true;
+    auto runner = reconnecting_subscriber::create(loop, fast_options(srv.url()), {req}, obs.callbacks());
+    REQUIRE(runner.ok());
+    (*runner)->start();
+    REQUIRE(obs.wait([&] { return obs.stopped; }));
+    CHECK(obs.why == stop_reason::ended);
+    CHECK_THAT(obs.detail, Catch::Contains("Cursors ended by the server (spec_changed)"));
+    CHECK(obs.seqs == std::vector<std::uint64_t>{1, 2});
+    CHECK(obs.has_status("spec changed (version v2): added [], changed [], removed [Cursors]"));
+    CHECK(obs.has_status("Cursors: ended by the server (spec_changed: the new spec removed it)"));
+    CHECK((*runner)->counters().batches == 1);
+    runner.value().reset();
+    loop.stop();
+}

@@ -1,26 +1,26 @@
 // The AsyncAPI 3.0.0 document of an app's endpoint. Layout of what to_asyncapi() builds:
 //   info, servers.rt, defaultContentType
-//   channels:   <Subscription> (one each: subscribe, subscribed, event, unsubscribe, unsubscribed, error)
+//   channels:   <Subscription> (one each: subscribe, subscribed, event, events, unsubscribe,
+//                               unsubscribed, error)
 //               rt-connection  (publish<Entity>, published<Entity>, presence, presenceState, ping,
-//                               pong, [refresh, refreshed,] error)
+//                               pong, [refresh, refreshed,] specChanged, error)
 //   operations: receive = what a client sends (with the direct reply), send = what the server
-//               sends unasked (events, presence, errors without a request)
-//   components: schemas (asyncapi_schemas.cpp), messages, correlationIds, channelBindings,
-//               securitySchemes
+//               sends unasked (events, presence, a spec reload's notices, errors without a request)
+//   components: schemas (asyncapi_schemas.cpp), messages (payloads: asyncapi_payloads.cpp),
+//               correlationIds, channelBindings, securitySchemes
 #include "protocol/asyncapi.hpp"
 
 #include <cassert>
 
+#include "protocol/asyncapi_payloads.hpp"
 #include "protocol/asyncapi_schemas.hpp"
 #include "protocol/host_port.hpp"
 #include "protocol/spec_expr_text.hpp"
 #include "protocol/spec_ir_json.hpp"
-#include "protocol/units.hpp"
 
 namespace rt::spec {
 
 using asyncapi::ojson;
-using asyncapi::schema_ref;
 
 namespace {
 
@@ -31,12 +31,6 @@ ojson message_ref(const std::string& name) { return {{"$ref", "#/components/mess
 ojson channel_ref(const std::string& channel) { return {{"$ref", "#/channels/" + channel}}; }
 ojson channel_message_ref(const std::string& channel, const std::string& message) {
     return {{"$ref", "#/channels/" + channel + "/messages/" + message}};
-}
-ojson type_const(const char* type) { return {{"type", "string"}, {"const", type}}; }
-ojson string_const(const std::string& value) { return {{"type", "string"}, {"const", value}}; }
-ojson with_description(ojson schema, const char* text) {
-    schema["description"] = text;
-    return schema;
 }
 
 // A message with a payload; `request_reply`: it carries the client's `id` (correlationId).
@@ -86,85 +80,6 @@ ojson subscription_extension(const app& a, const subscription& s, const entity& 
     return x;
 }
 
-// A subscribe's throttle window (docs/protocol.md, "Throttled delivery"), naming the spec's default.
-ojson throttle_schema(const subscription& s) {
-    std::string d = "deliver coalesced: at most one event per row per window (10ms..60s)";
-    d += s.throttle_ms ? "; default " + proto::format_duration(std::chrono::milliseconds(s.throttle_ms)) + " (the spec's)"
-                       : "; default: every change";
-    return {{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?(us|ms|s|m|h)$"}, {"description", std::move(d)}};
-}
-
-ojson subscribe_payload(const subscription& s, const entity& e) {
-    ojson filter = schema_ref(asyncapi::filter_schema_name(e));
-    if (s.kind == subscription_kind::by_id)
-        filter = {{"allOf", ojson::array({std::move(filter), {{"type", "object"}, {"required", {"id"}}}})}};
-    ojson p = {{"type", "object"},
-               {"properties",
-                {{"type", type_const("subscribe")},
-                 {"id", schema_ref(asyncapi::k_request_id)},
-                 {"subscription", string_const(s.name)},
-                 {"filter", std::move(filter)},
-                 {"since", schema_ref(asyncapi::k_position)},
-                 {"sid", schema_ref(asyncapi::k_sid)},
-                 {"throttle", throttle_schema(s)}}},
-               {"required", ojson::array({"type", "subscription"})},
-               {"additionalProperties", false}};
-    if (s.kind == subscription_kind::by_id) p["required"].push_back("filter");
-    return p;
-}
-
-ojson unsubscribe_payload(const subscription& s) {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("unsubscribe")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"subscription", string_const(s.name)},
-              {"sid", schema_ref(asyncapi::k_sid)}}},
-            {"required", {"type"}},
-            {"anyOf", ojson::array({{{"required", {"subscription"}}}, {{"required", {"sid"}}}})},
-            {"additionalProperties", false}};
-}
-
-// Server messages may grow (docs/protocol.md, Versioning): no additionalProperties:false on them.
-ojson subscribed_payload(const subscription& s) {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("subscribed")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"subscription", string_const(s.name)},
-              {"sid", schema_ref(asyncapi::k_sid)},
-              {"epoch", {{"type", "string"}, {"description", "the stream's epoch (opaque)"}}},
-              {"seq", {{"type", "integer"}, {"minimum", 0}, {"description", "the stream's latest seq; the next event is seq + 1"}}},
-              {"recovered", {{"type", "boolean"}, {"description", "true: a resume, the missed events follow; false: initial holds the rows"}}},
-              {"initial", {{"type", "array"}, {"items", schema_ref(s.entity)}, {"description", "every row that matches now (when recovered is false)"}}},
-              {"throttle", {{"type", "string"}, {"description", "a throttled subscription's window; epoch and seq are then its throttle group's"}}}}},
-            {"required", ojson::array({"type", "subscription", "epoch", "seq", "recovered"})}};
-}
-
-ojson event_payload(const subscription& s) {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("event")},
-              {"sid", schema_ref(asyncapi::k_sid)},
-              {"subscription", string_const(s.name)},
-              {"operation", {{"type", "string"}, {"enum", {"insert", "update", "delete"}}}},
-              {"data", schema_ref(s.entity)},
-              {"epoch", {{"type", "string"}}},
-              {"seq", {{"type", "integer"}, {"minimum", 1}, {"description", "exactly one more than the stream's previous event"}}},
-              {"ts", {{"type", "integer"}, {"description", "commit time, ms since the Unix epoch (server clock)"}}}}},
-            {"required", ojson::array({"type", "subscription", "operation", "data", "epoch", "seq", "ts"})}};
-}
-
-ojson unsubscribed_payload(const subscription& s) {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("unsubscribed")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"subscription", {{"type", "string"}, {"enum", ojson::array({s.name, ""})}, {"description", "empty when an unknown sid was unsubscribed without a name"}}},
-              {"sid", schema_ref(asyncapi::k_sid)}}},
-            {"required", ojson::array({"type", "subscription"})}};
-}
-
 void add_subscription(const app& a, const subscription& s, const std::string& path, ojson& doc) {
     const entity* e = a.find_entity(s.entity);
     assert(e && "parse_spec() checks every subscription's entity");
@@ -172,23 +87,32 @@ void add_subscription(const app& a, const subscription& s, const std::string& pa
     const std::string& n = s.name;
     ojson& messages = doc["components"]["messages"];
     messages["subscribe." + n] = make_message("subscribe", "subscribe to " + n, "Start (or restart, or resume with since) subscription " + n + ".",
-                                              subscribe_payload(s, *e), true);
-    messages["subscribed." + n] = make_message("subscribed", n + " subscribed", "The reply to subscribe: the stream's position and, unless recovered, its rows.",
-                                               subscribed_payload(s), true);
+                                              asyncapi::subscribe_payload(s, *e), true);
+    messages["subscribed." + n] = make_message("subscribed", n + " subscribed",
+                                               "The reply to subscribe: the stream's position and, unless recovered, its rows. "
+                                               "Also sent unasked (reason spec_changed, no id) when a spec reload redefined " + n + ".",
+                                               asyncapi::subscribed_payload(s), true);
     messages["event." + n] = make_message("event", n + " event",
                                           "A change in the stream. insert/update: the row after the change; delete: the row as subscribers last saw it (use data.id).",
-                                          event_payload(s), false);
+                                          asyncapi::event_payload(s), false);
+    messages["events." + n] = make_message("events", n + " events",
+                                           "One closed throttle window of a subscribe with batch: true, its coalesced events in seq order "
+                                           "(each item as its event frame would carry it).",
+                                           asyncapi::events_payload(s), false);
     messages["unsubscribe." + n] = make_message("unsubscribe", "unsubscribe from " + n, "Stop subscription " + n + " (by name, or by sid).",
-                                                unsubscribe_payload(s), true);
-    messages["unsubscribed." + n] = make_message("unsubscribed", n + " unsubscribed", "The reply to unsubscribe (also when nothing was held).",
-                                                 unsubscribed_payload(s), true);
+                                                asyncapi::unsubscribe_payload(s), true);
+    messages["unsubscribed." + n] = make_message("unsubscribed", n + " unsubscribed",
+                                                 "The reply to unsubscribe (also when nothing was held). Also sent unasked (reason "
+                                                 "spec_changed, no id) when a spec reload removed " + n + ".",
+                                                 asyncapi::unsubscribed_payload(s), true);
 
     ojson channel = {{"address", path},
                      {"title", n},
                      {"description", "Subscription " + n + ": " + kind_text(a, s) +
                                          ". A subscription with a filter is a stream with its own epoch and gap-free seq."}};
     channel["messages"] = {{"subscribe", message_ref("subscribe." + n)},     {"subscribed", message_ref("subscribed." + n)},
-                           {"event", message_ref("event." + n)},             {"unsubscribe", message_ref("unsubscribe." + n)},
+                           {"event", message_ref("event." + n)},             {"events", message_ref("events." + n)},
+                           {"unsubscribe", message_ref("unsubscribe." + n)},
                            {"unsubscribed", message_ref("unsubscribed." + n)}, {"error", message_ref("error")}};
     channel["bindings"] = {{"$ref", "#/components/channelBindings/live"}};
     channel["x-rt-subscription"] = subscription_extension(a, s, *e);
@@ -212,108 +136,18 @@ void add_subscription(const app& a, const subscription& s, const std::string& pa
                               {"reply", reply({"unsubscribed", "error"})}};
     ops["send" + n + "Event"] = {{"action", "send"},
                                  {"channel", channel_ref(n)},
-                                 {"summary", "The server sends each change of the stream to its subscribers, in seq order."},
-                                 {"messages", ojson::array({channel_message_ref(n, "event")})}};
+                                 {"summary", "The server sends each change of the stream to its subscribers, in seq order: one event "
+                                             "frame each, or one events frame per throttle window for a subscribe with batch: true."},
+                                 {"messages", ojson::array({channel_message_ref(n, "event"), channel_message_ref(n, "events")})}};
+    ops["send" + n + "SpecChange"] = {{"action", "send"},
+                                      {"channel", channel_ref(n)},
+                                      {"summary", "After a live spec reload (spec_changed) the server sends, unasked and without id, with "
+                                                  "reason spec_changed: subscribed when the reload redefined " + n + " (a new epoch, "
+                                                  "fresh rows), unsubscribed when it removed " + n + "."},
+                                      {"messages", ojson::array({channel_message_ref(n, "subscribed"), channel_message_ref(n, "unsubscribed")})}};
 }
 
 // ---- the rest of the connection -------------------------------------------------------------
-
-ojson publish_payload(const entity& e) {
-    ojson variants = ojson::array();
-    for (const char* op : {"insert", "update", "delete"})
-        variants.push_back({{"properties", {{"operation", {{"const", op}}}, {"data", schema_ref(asyncapi::publish_schema_name(e, op))}}}});
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("publish")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"entity", string_const(e.name)},
-              {"operation", {{"type", "string"}, {"enum", {"insert", "update", "delete"}}}},
-              {"data", {{"type", "object"}}}}},
-            {"required", ojson::array({"type", "entity", "operation", "data"})},
-            {"oneOf", std::move(variants)},
-            {"additionalProperties", false}};
-}
-
-ojson published_payload(const entity& e) {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("published")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"entity", string_const(e.name)},
-              {"data", schema_ref(e.name)}}},
-            {"required", ojson::array({"type", "entity", "data"})}};
-}
-
-ojson presence_payload() {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("presence")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"action", {{"type", "string"}, {"enum", ojson::array({"join", "leave"})}}},
-              {"resource", {{"type", "string"}, {"minLength", 1}, {"maxLength", 256}}},
-              {"meta", {{"type", ojson::array({"object", "null"})}, {"description", "what others see about you on this resource (at most 1 KiB of JSON by default)"}}}}},
-            {"required", ojson::array({"type", "action", "resource"})},
-            {"additionalProperties", false}};
-}
-
-ojson presence_state_payload() {
-    ojson user = {{"type", "object"},
-                  {"properties", {{"id", {{"type", "string"}}}, {"meta", {{"type", "object"}}}}},
-                  {"required", ojson::array({"id", "meta"})}};
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("presence")},
-              {"resource", {{"type", "string"}}},
-              {"users", {{"type", "array"}, {"items", std::move(user)}, {"description", "sorted by id; cut to the first 100 by default"}}},
-              {"count", {{"type", "integer"}, {"minimum", 0}, {"description", "how many users are on the resource"}}}}},
-            {"required", ojson::array({"type", "resource", "users"})}};
-}
-
-ojson ping_payload() {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("ping")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"timestamp", with_description(asyncapi::int64_schema("integer"), "echoed exactly in the pong; 0 when absent")}}},
-            {"required", {"type"}},
-            {"additionalProperties", false}};
-}
-
-ojson pong_payload() {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("pong")}, {"id", schema_ref(asyncapi::k_request_id)}, {"timestamp", asyncapi::int64_schema("integer")}}},
-            {"required", ojson::array({"type", "timestamp"})}};
-}
-
-ojson refresh_payload() {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("refresh")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"token", {{"type", "string"}, {"minLength", 1}, {"maxLength", 8192}, {"description", "the new JWT, of the same sub"}}}}},
-            {"required", ojson::array({"type", "token"})},
-            {"additionalProperties", false}};
-}
-
-ojson refreshed_payload() {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("refreshed")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"exp", {{"type", "integer"}, {"description", "the new token's exp, seconds since the epoch"}}}}},
-            {"required", {"type"}}};
-}
-
-ojson error_payload() {
-    return {{"type", "object"},
-            {"properties",
-             {{"type", type_const("error")},
-              {"id", schema_ref(asyncapi::k_request_id)},
-              {"code", schema_ref(asyncapi::k_error_code)},
-              {"message", {{"type", "string"}, {"description", "for people and logs, not for parsing"}}}}},
-            {"required", ojson::array({"type", "code", "message"})}};
-}
 
 void add_connection(const app& a, const asyncapi_options& o, ojson& doc) {
     const std::string ch = k_connection_channel;
@@ -336,27 +170,32 @@ void add_connection(const app& a, const asyncapi_options& o, ojson& doc) {
     for (const entity& e : a.entities) {
         messages["publish." + e.name] = make_message("publish", "publish to " + e.name,
                                                      "Insert, update (merge) or delete a " + e.name + " row; committed before any event is sent.",
-                                                     publish_payload(e), true);
+                                                     asyncapi::publish_payload(e), true);
         messages["published." + e.name] = make_message("published", e.name + " published",
                                                        "The reply to publish: the stored row (for delete, the row as it was); only {id} when the token may not read it.",
-                                                       published_payload(e), true);
+                                                       asyncapi::published_payload(e), true);
         channel_messages["publish" + e.name] = message_ref("publish." + e.name);
         channel_messages["published" + e.name] = message_ref("published." + e.name);
     }
-    messages["presence"] = make_message("presence", "presence join or leave", "Join a resource with a meta, or leave it.", presence_payload(), true);
+    messages["presence"] = make_message("presence", "presence join or leave", "Join a resource with a meta, or leave it.", asyncapi::presence_payload(), true);
     messages["presenceState"] = make_message("presence", "presence state",
                                              "The users on a resource: sent to every connection on it when the list changes, and to the sender of a join or leave. Never carries an id.",
-                                             presence_state_payload(), false);
-    messages["ping"] = make_message("ping", "ping", "An application-level ping, answered at once with pong.", ping_payload(), true);
-    messages["pong"] = make_message("pong", "pong", "The reply to ping, with its timestamp.", pong_payload(), true);
+                                             asyncapi::presence_state_payload(), false);
+    messages["ping"] = make_message("ping", "ping", "An application-level ping, answered at once with pong.", asyncapi::ping_payload(), true);
+    messages["pong"] = make_message("pong", "pong", "The reply to ping, with its timestamp.", asyncapi::pong_payload(), true);
     if (o.jwt) {
         messages["refresh"] = make_message("refresh", "refresh the JWT", "A new JWT of the same sub, sent before the connection's token expires.",
-                                           refresh_payload(), true);
-        messages["refreshed"] = make_message("refreshed", "JWT refreshed", "The reply to an accepted refresh.", refreshed_payload(), true);
+                                           asyncapi::refresh_payload(), true);
+        messages["refreshed"] = make_message("refreshed", "JWT refreshed", "The reply to an accepted refresh.", asyncapi::refreshed_payload(), true);
     }
+    messages["specChanged"] = make_message("spec_changed", "spec changed",
+                                           "The server applied a new version of its spec (a live reload); connections stay open. "
+                                           "Each subscription of the connection named in changed is followed by an unasked subscribed, "
+                                           "each one named in removed by an unasked unsubscribed.",
+                                           asyncapi::spec_changed_payload(), false);
     messages["error"] = make_message("error", "error",
                                      "A refused message: the code says why. Carries the request's id when it could be read; never closes the connection by itself.",
-                                     error_payload(), true);
+                                     asyncapi::error_payload(), true);
     channel_messages["presence"] = message_ref("presence");
     channel_messages["presenceState"] = message_ref("presenceState");
     channel_messages["ping"] = message_ref("ping");
@@ -365,12 +204,13 @@ void add_connection(const app& a, const asyncapi_options& o, ojson& doc) {
         channel_messages["refresh"] = message_ref("refresh");
         channel_messages["refreshed"] = message_ref("refreshed");
     }
+    channel_messages["specChanged"] = message_ref("specChanged");
     channel_messages["error"] = message_ref("error");
 
     doc["channels"][ch] = {{"address", o.path},
                            {"title", "connection"},
                            {"description", "Everything on the connection that is not one subscription's: publish, presence, ping" +
-                                               std::string(o.jwt ? ", refresh" : "") + " and errors without a request."},
+                                               std::string(o.jwt ? ", refresh" : "") + ", spec reload notices and errors without a request."},
                            {"messages", std::move(channel_messages)},
                            {"bindings", {{"$ref", "#/components/channelBindings/live"}}}};
 
@@ -384,6 +224,8 @@ void add_connection(const app& a, const asyncapi_options& o, ojson& doc) {
        {"presenceState"}, {});
     op("ping", "receive", "A client pings; the reply is pong.", {"ping"}, {"pong", "error"});
     if (o.jwt) op("refresh", "receive", "A client replaces its JWT; the reply is refreshed or error (or close 4003 when the rights differ).", {"refresh"}, {"refreshed", "error"});
+    op("sendSpecChanged", "send", "After a live spec reload the server tells every connection which subscriptions it added, changed and removed.",
+       {"specChanged"}, {});
     op("sendError", "send", "Errors that answer no readable request (not JSON, binary, RATE_LIMITED, AUTH_REQUIRED before close 4001).",
        {"error"}, {});
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The JSON Schemas of the AsyncAPI document (asyncapi.hpp): an app's rows, filters and publish
 // data from its entities, and the pieces of protocol v1 every message shares. Private to
-// asyncapi.cpp and its tests.
+// asyncapi.cpp, asyncapi_payloads.cpp and their tests.
 #include <string>
 #include <string_view>
 

@@ -135,6 +135,64 @@ TEST_CASE("asyncapi: each subscription's messages carry its name and its entity'
     REQUIRE(messages["presence"]["payload"]["properties"]["meta"]["type"] == ojson::array({"object", "null"}));
 }
 
+TEST_CASE("asyncapi: a batched window is an events message of each subscription, its items the entity's rows") {
+    const ojson doc = kanban_doc();
+    const ojson& messages = doc["components"]["messages"];
+    for (const char* n : {"TaskUpdates", "TaskDetail", "AllTasks"}) {
+        INFO(n);
+        const std::string name = n;
+        REQUIRE(doc["channels"][name]["messages"]["events"]["$ref"] == "#/components/messages/events." + name);
+        const ojson& events = messages["events." + name];
+        REQUIRE(events["name"] == "events");
+        REQUIRE_FALSE(events.contains("correlationId"));  // never a reply
+        const ojson& p = events["payload"];
+        REQUIRE(p["properties"]["subscription"]["const"] == name);
+        REQUIRE(p["required"] == ojson::array({"type", "subscription", "epoch", "events"}));
+        REQUIRE(p["properties"]["events"]["minItems"] == 1);
+        const ojson& item = p["properties"]["events"]["items"];
+        REQUIRE(item["properties"]["data"]["$ref"] == "#/components/schemas/Task");
+        REQUIRE(item["required"] == ojson::array({"operation", "data", "seq", "ts"}));
+        // The send operation of the stream lists both forms.
+        const ojson& send = doc["operations"]["send" + name + "Event"]["messages"];
+        REQUIRE(send == ojson::array({{{"$ref", "#/channels/" + name + "/messages/event"}}, {{"$ref", "#/channels/" + name + "/messages/events"}}}));
+    }
+    // batch on subscribe: without the spec's default window, batch: true needs throttle.
+    const ojson& sub = messages["subscribe.AllTasks"]["payload"];
+    REQUIRE(sub["properties"]["batch"]["type"] == ojson::array({"boolean", "null"}));
+    REQUIRE(sub["if"]["properties"]["batch"]["const"] == true);
+    REQUIRE(sub["then"]["required"] == ojson::array({"throttle"}));
+    const ojson throttled = rt::spec::to_asyncapi(aa_parse("app A { entity T { attr n: int } subscription S: T throttle 100ms }"), {});
+    const ojson& tsub = throttled["components"]["messages"]["subscribe.S"]["payload"];
+    REQUIRE(tsub["properties"].contains("batch"));
+    REQUIRE_FALSE(tsub.contains("if"));  // the spec's window applies
+    REQUIRE(messages["subscribed.AllTasks"]["payload"]["properties"]["batch"]["const"] == true);
+}
+
+TEST_CASE("asyncapi: a spec reload: spec_changed on the connection, reason on the unasked subscribed and unsubscribed") {
+    const ojson doc = kanban_doc();
+    const ojson& messages = doc["components"]["messages"];
+    REQUIRE(doc["channels"]["rt-connection"]["messages"]["specChanged"]["$ref"] == "#/components/messages/specChanged");
+    const ojson& changed = messages["specChanged"];
+    REQUIRE(changed["name"] == "spec_changed");
+    REQUIRE(changed["payload"]["required"] == ojson::array({"type", "version", "added", "changed", "removed"}));
+    REQUIRE(changed["payload"]["properties"]["removed"]["items"]["type"] == "string");
+    REQUIRE(doc["operations"]["sendSpecChanged"]["action"] == "send");
+    for (const char* reply : {"subscribed.TaskDetail", "unsubscribed.TaskDetail"}) {
+        INFO(reply);
+        const ojson& p = messages[reply]["payload"];
+        REQUIRE(p["properties"]["reason"]["enum"] == ojson::array({"spec_changed"}));
+        REQUIRE_FALSE(p["required"].contains("reason"));  // only when unasked
+        REQUIRE(p["if"]["required"] == ojson::array({"reason"}));
+        REQUIRE(p["then"]["not"]["required"] == ojson::array({"id"}));  // unasked: no id
+    }
+    REQUIRE(messages["subscribed.TaskDetail"]["payload"]["then"]["properties"]["recovered"]["const"] == false);
+    // The unasked ones are sends of the subscription's channel.
+    const ojson& op = doc["operations"]["sendTaskDetailSpecChange"];
+    REQUIRE(op["action"] == "send");
+    REQUIRE(op["messages"] == ojson::array({{{"$ref", "#/channels/TaskDetail/messages/subscribed"}},
+                                           {{"$ref", "#/channels/TaskDetail/messages/unsubscribed"}}}));
+}
+
 TEST_CASE("asyncapi: every $ref resolves, and operations use their own channel's messages") {
     for (const rt::spec::app* a : {&rt::test::kanban_app(), &rt::test::helpdesk_app(), &rt::test::inventory_app()}) {
         rt::spec::asyncapi_options o;

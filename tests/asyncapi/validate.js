@@ -11,7 +11,10 @@
 // parser itself. Then every example frame of docs/protocol.md ("json client" / "json server"
 // blocks) must validate (ajv) against its message's payload schema in the kanban document, and
 // every "json rejected" line that names a message must fail it; so must a few more frames that
-// rt serve accepts or refuses (moreAccepted, moreRefused).
+// rt serve accepts or refuses (moreAccepted, moreRefused), and server frames the protocol rules
+// out must fail theirs (moreServerAccepted, moreServerRefused). A frame that ends a subscription
+// a spec reload removed (reason spec_changed) names one the kanban spec does not declare: it is
+// checked against the document of the spec before the reload (kanban.spec plus that subscription).
 //
 // Usage: node validate.js RT_BINARY SOURCE_DIR
 // Exits 0 when every check held, 1 with the failures listed, 77 (CTest: skipped) when
@@ -134,9 +137,10 @@ function messageFor(frame, direction, messages) {
     if (t === 'publish') return `publish.${frame.entity}`;
     return t;  // presence, ping, refresh
   }
-  if (t === 'subscribed' || t === 'event' || t === 'unsubscribed') return `${t}.${frame.subscription}`;
+  if (t === 'subscribed' || t === 'event' || t === 'events' || t === 'unsubscribed') return `${t}.${frame.subscription}`;
   if (t === 'published') return `published.${frame.entity}`;
   if (t === 'presence') return 'presenceState';
+  if (t === 'spec_changed') return 'specChanged';
   return t;  // pong, refreshed, error
 }
 
@@ -151,6 +155,9 @@ const moreAccepted = [
   '{"type":"publish","entity":"Task","operation":"insert","data":{}}',
   '{"type":"publish","entity":"Task","operation":"update","data":{"id":"t1","assignee":null}}',
   '{"type":"publish","entity":"Task","operation":"delete","data":{"id":"t1","title":"ignored"}}',
+  '{"type":"subscribe","subscription":"AllTasks","throttle":"1s","batch":false}',
+  '{"type":"subscribe","subscription":"TaskUpdates","batch":false}',
+  '{"type":"subscribe","subscription":"TaskUpdates","throttle":null,"batch":null}',
 ];
 const moreRefused = [
   '{"type":"subscribe","subscription":"TaskDetail"}',                                  // by id: filter required
@@ -163,6 +170,29 @@ const moreRefused = [
   '{"type":"publish","entity":"Task","operation":"insert","data":{"status":"later"}}', // not a choice of the union
   '{"type":"publish","entity":"Task","operation":"insert","data":{"priority":2.5}}',   // int
   '{"type":"publish","entity":"Task","operation":"update","data":{"id":"t1","colour":"red"}}',
+  '{"type":"subscribe","subscription":"AllTasks","batch":true}',                      // batch needs a throttle window
+  '{"type":"subscribe","subscription":"AllTasks","throttle":"250ms","batch":"yes"}',  // not a boolean
+  '{"type":"subscribe","subscription":"AllTasks","throttle":null,"batch":true}',     // a null throttle is no window
+];
+
+// Server frames beside protocol.md's: what the protocol allows, and what it rules out (a client
+// written against the document may rely on it).
+const moreServerAccepted = [
+  '{"type":"subscribed","subscription":"TaskUpdates","epoch":"9a4e02c1d7b3f568","seq":0,"recovered":false,"initial":[],"reason":"spec_changed"}',
+  '{"type":"unsubscribed","subscription":"TaskDetail","sid":"left","reason":"spec_changed"}',
+  '{"type":"spec_changed","version":"9c1d4e7a02b35f68","added":[],"changed":[],"removed":[]}',
+];
+const moreServerRefused = [
+  '{"type":"events","subscription":"AllTasks","epoch":"5e81a0c2d4f6b379","events":[]}',  // never empty
+  '{"type":"events","subscription":"AllTasks","epoch":"5e81a0c2d4f6b379","events":[{"operation":"update","data":{"id":"t1"},"ts":1}]}',  // no seq
+  '{"type":"events","subscription":"AllTasks","epoch":"5e81a0c2d4f6b379","events":[{"operation":"update","data":{"id":"t1","priority":"high"},"seq":1,"ts":1}]}',  // not a Task row
+  '{"type":"events","subscription":"AllTasks","epoch":"5e81a0c2d4f6b379","events":[{"operation":"upsert","data":{"id":"t1"},"seq":1,"ts":1}]}',
+  '{"type":"events","subscription":"AllTasks","events":[{"operation":"update","data":{"id":"t1"},"seq":1,"ts":1}]}',  // no epoch
+  '{"id":3,"type":"subscribed","subscription":"TaskUpdates","epoch":"9a4e02c1d7b3f568","seq":0,"recovered":false,"initial":[],"reason":"spec_changed"}',  // unasked: no id
+  '{"type":"subscribed","subscription":"TaskUpdates","epoch":"9a4e02c1d7b3f568","seq":4,"recovered":true,"reason":"spec_changed"}',  // a reload starts over
+  '{"type":"unsubscribed","subscription":"TaskUpdates","reason":"bored"}',
+  '{"type":"spec_changed","version":"9c1d4e7a02b35f68","added":[],"changed":["TaskUpdates"]}',  // removed missing
+  '{"type":"spec_changed","version":"9c1d4e7a02b35f68","added":[1],"changed":[],"removed":[]}',
 ];
 
 // Lines a JSON Schema cannot refuse, though the codec does.
@@ -170,10 +200,23 @@ const schemaCannotRefuse = new Map([
   ['{"type":"presence","action":"join","resource":"\\ud800"}', 'a lone UTF-16 surrogate is not text; JSON Schema sees a string'],
 ]);
 
-function checkExampleFrames(doc) {
+// `priorDocument(name)`: the document of the spec before a reload that removed subscription `name`.
+function checkExampleFrames(doc, priorDocument) {
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
   ajv.addSchema(doc, 'asyncapi');
   const messages = doc.components.messages;
+  let removedByReload = 0;
+  // The schema key of frame's message: in the kanban document, or for a subscription a reload
+  // removed, in the document before the reload (null: neither has it).
+  const schemaFor = (frame, direction) => {
+    const name = messageFor(frame, direction, messages);
+    if (messages[name]) return `asyncapi#/components/messages/${name}/payload`;
+    if (direction !== 'server' || frame.reason !== 'spec_changed' || !/^[A-Za-z_]\w*$/.test(frame.subscription)) return null;
+    const key = `prior:${frame.subscription}`;
+    if (!ajv.getSchema(key)) ajv.addSchema(priorDocument(frame.subscription), key);
+    removedByReload++;
+    return `${key}#/components/messages/${name}/payload`;
+  };
   const text = fs.readFileSync(path.join(sourceDir, 'docs/protocol.md'), 'utf8');
   const blocks = text.split(/^```/m);
   let valid = 0, refused = 0, otherApp = 0, unknownName = 0;
@@ -193,7 +236,8 @@ function checkExampleFrames(doc) {
         else if (!schemaCannotRefuse.has(line)) fail(`docs/protocol.md rejected line passes the schema of ${name}: ${line}`);
         continue;
       }
-      if (!name || !messages[name]) {
+      const schema = name && schemaFor(frame, kind === 'server' ? 'server' : 'client');
+      if (!schema) {
         // Frames of the helpdesk examples (Ticket, TeamOpen, AllTickets) belong to another app;
         // a subscription the app does not declare is the UNKNOWN_SUBSCRIPTION example.
         if (/Ticket|TeamOpen|AllTickets/.test(line)) { otherApp++; continue; }
@@ -201,7 +245,7 @@ function checkExampleFrames(doc) {
         fail(`docs/protocol.md ${kind} line has no message in the kanban document: ${line}`);
         continue;
       }
-      if (ajv.validate(`asyncapi#/components/messages/${name}/payload`, frame)) valid++;
+      if (ajv.validate(schema, frame)) valid++;
       else fail(`docs/protocol.md ${kind} line does not validate against ${name}: ${line}: ${ajv.errorsText(ajv.errors)}`);
     }
   }
@@ -211,8 +255,14 @@ function checkExampleFrames(doc) {
   for (const line of moreRefused)
     if (!ajv.validate(`asyncapi#/components/messages/${messageFor(JSON.parse(line), 'client', messages)}/payload`, JSON.parse(line))) refused++;
     else fail(`a frame rt serve refuses passes its schema: ${line}`);
-  console.log(`docs/protocol.md: ${valid} example frames validate, ${refused} rejected lines refused, ${otherApp} of another app ` +
-              `and ${unknownName} naming an unknown subscription skipped`);
+  for (const line of moreServerAccepted)
+    if (ajv.validate(schemaFor(JSON.parse(line), 'server'), JSON.parse(line))) valid++;
+    else fail(`a server frame the protocol allows does not validate: ${line}: ${ajv.errorsText(ajv.errors)}`);
+  for (const line of moreServerRefused)
+    if (!ajv.validate(schemaFor(JSON.parse(line), 'server'), JSON.parse(line))) refused++;
+    else fail(`a server frame the protocol rules out passes its schema: ${line}`);
+  console.log(`docs/protocol.md: ${valid} example frames validate (${removedByReload} against the document before a reload), ` +
+              `${refused} rejected lines refused, ${otherApp} of another app and ${unknownName} naming an unknown subscription skipped`);
   if (valid < 40) fail(`only ${valid} example frames were validated (expected 40 or more)`);
 }
 
@@ -243,7 +293,13 @@ function checkExampleFrames(doc) {
       if (spec.name === 'scenarios/kanban.spec') {
         warnings += await validateDocument(parser, `${label} (YAML)`, g.yaml);
         documents++;
-        if (extra.length) checkExampleFrames(g.value);
+        if (extra.length) checkExampleFrames(g.value, (name) => {
+          const prior = path.join(tmp, `prior-${name}.spec`);
+          fs.writeFileSync(prior, spec.text.replace(/\}\s*$/, `  subscription ${name}: Task\n}\n`));
+          const p = generate(prior, `kanban.spec + subscription ${name} ${extra.join(' ')}`, extra);
+          if (p.refused) throw new Error(`the spec before the reload is refused: ${p.refused.err.trim()}`);
+          return p.value;
+        });
       }
       console.log(`ok ${label}`);
     }

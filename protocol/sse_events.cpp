@@ -118,7 +118,14 @@ std::optional<std::string> sse_from_frame(std::string_view frame, const std::opt
     if (const auto* sub = std::get_if<subscribed_msg>(&m->body))
         return sse_event(sub->recovered ? "resumed" : "snapshot",
                          sse_event_id(sub->recovered && resumed_from ? *resumed_from : sub->position), frame);
+    // No id: the browser's Last-Event-ID stays the stream position it has.
+    if (std::holds_alternative<spec_changed_msg>(m->body)) return sse_event("spec_changed", {}, frame);
     return std::nullopt;
+}
+
+bool sse_ends_stream(std::string_view frame) {
+    auto m = decode_server(frame);
+    return m && m->id.is_null() && std::holds_alternative<unsubscribed_msg>(m->body);
 }
 
 std::string sse_end_event(std::uint16_t close_code, std::string_view reason) {

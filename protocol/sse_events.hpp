@@ -6,6 +6,7 @@
 // One SSE stream is one subscription. Its events carry the WebSocket messages unchanged as `data`:
 //   event: snapshot | resumed   data: the `subscribed` message (recovered false | true)
 //   event: change               data: the `event` message
+//   event: spec_changed         data: the `spec_changed` message (a live spec reload; no id)
 //   event: error                data: {"error":NAME,"code":CLOSE_CODE,"message":...}, the last event
 //                               of a stream the server ends (NAME: the close code's name, upper case)
 // and every event but `error` has `id: EPOCH:SEQ`, the stream position, so the browser's own
@@ -54,6 +55,10 @@ std::string sse_preamble();
 // reads an `event` frame only, through the allocation-free scanner.
 std::optional<std::string> sse_from_frame(std::string_view frame, const std::optional<stream_position>& resumed_from);
 std::optional<std::string> sse_change(std::string_view event_frame);
+// `spec_changed` (a live spec reload) → `event: spec_changed` with the message as data and no id
+// (sse_from_frame does it). An unasked `unsubscribed` (a reload removed the stream's subscription,
+// or its new definition refused this subscriber) ends the stream instead: true for such a frame.
+bool sse_ends_stream(std::string_view frame);
 
 // The `error` event that ends a stream the server closes, for the WebSocket close code it would
 // have used: {"error":"GOING_AWAY","code":1001,"message":"server shutting down"}.

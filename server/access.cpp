@@ -37,7 +37,7 @@ std::string identity::budget_key() const {
 }
 
 access::access(std::string tokens_path, const spec::app& app, token_table tokens, jwt_verifier jwt, metrics& m)
-    : tokens_path_(std::move(tokens_path)), app_(app), jwt_(std::move(jwt)), dev_mode_(tokens_path_.empty() && !jwt_.enabled()), metrics_(m),
+    : tokens_path_(std::move(tokens_path)), app_(&app), jwt_(std::move(jwt)), dev_mode_(tokens_path_.empty() && !jwt_.enabled()), metrics_(m),
       tokens_(std::make_shared<const token_table>(std::move(tokens))) {}
 
 std::shared_ptr<const token_table> access::tokens() const {
@@ -72,7 +72,7 @@ result<identity, std::string> access::from_jwt(const std::string& token, std::in
     auto v = jwt_.verify(token, now_ms);
     if (!v) return make_unexpected(v.error());
     auto claim = v->claims.find("rt");
-    auto r = rights_from_claim(claim == v->claims.end() ? nlohmann::json() : *claim, v->subject.sub, app_);
+    auto r = rights_from_claim(claim == v->claims.end() ? nlohmann::json() : *claim, v->subject.sub, *app_.load());
     if (!r) return make_unexpected(r.error());
     identity id{std::move(*r), "", v->subject.exp * 1000 + jwt_.rules().leeway_ms, true};
     return id;
@@ -110,7 +110,7 @@ std::optional<access::reload_plan> access::reload(const std::vector<std::shared_
         log_line(log_level::warn, "SIGHUP: no --tokens file to reload (development mode); nothing changed");
         return std::nullopt;
     }
-    auto loaded = load_tokens_file(tokens_path_, app_);
+    auto loaded = load_tokens_file(tokens_path_, *app_.load());
     if (!loaded) {
         metrics_.token_reload_failures++;
         log_line(log_level::error, "SIGHUP: tokens file rejected, keeping the previous tokens:");
@@ -143,6 +143,13 @@ std::optional<access::reload_plan> access::reload(const std::vector<std::shared_
         }
     }
     return plan;
+}
+
+result<void, std::string> access::check_tokens(const spec::app& next) const {
+    if (tokens_path_.empty()) return {};
+    auto loaded = load_tokens_file(tokens_path_, next);
+    if (!loaded) return make_unexpected(std::move(loaded.error()));
+    return {};
 }
 
 void access::log_reloaded(const reload_plan& plan) const {

@@ -5,6 +5,7 @@
 // No transport here: the caller passes the request's query and Authorization header in, and
 // closes the connections named.
 #include <cstdint>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,14 @@ public:
     std::optional<reload_plan> reload(const std::vector<std::shared_ptr<conn_context>>& open);
     void log_reloaded(const reload_plan& plan) const;
 
+    // A live spec reload: ok when the tokens file (if any) still matches `next` (every
+    // subscription and entity it names exists there), else the error naming the token and the
+    // name. Reads the file; changes nothing.
+    result<void, std::string> check_tokens(const spec::app& next) const;
+    // The spec JWT rights and tokens reloads are read against from now on (`next` must outlive
+    // this object: the hub keeps every app it served).
+    void set_app(const spec::app& next) { app_.store(&next, std::memory_order_release); }
+
 private:
     std::shared_ptr<const token_table> tokens() const;
 
@@ -91,7 +100,7 @@ private:
     result<identity, std::string> from_jwt(const std::string& token, std::int64_t now_ms) const;
 
     const std::string tokens_path_;
-    const spec::app& app_;
+    std::atomic<const spec::app*> app_;  // the spec served now (set_app)
     const jwt_verifier jwt_;
     const bool dev_mode_;
     metrics& metrics_;

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -32,6 +33,9 @@ struct conn_subscription {
     std::string sid;
     throttle_group* tg = nullptr;  // a throttled subscription's group (in st), else nullptr
     bool batch = false;            // in tg's batch lists ("batch":true)
+    // The window the subscribe asked for ("throttle"), if any: a spec reload that changes the
+    // subscription subscribes again with it (else with the new spec's default).
+    std::optional<std::int64_t> throttle_asked{};
 };
 
 struct conn_context {

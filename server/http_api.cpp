@@ -154,6 +154,7 @@ bool is_json_content_type(std::string_view ct) {
 http_response handle_http(hub& h, const http_call& call) {
     const std::string_view method = call.method, path = call.path, body = call.body;
     const rights* who = call.who;
+    const spec::app& app = h.app();  // once per request: a live reload may replace it meanwhile
     if (path == "/healthz") {
         if (call.broker_up && !call.broker_up())
             return {503, "application/json", "{\"status\":\"unavailable\",\"broker\":\"unreachable\"}"};
@@ -167,31 +168,34 @@ http_response handle_http(hub& h, const http_call& call) {
     if (!who) return json_error(401, proto::error_code::auth_required, "send Authorization: Bearer <token>");
     if (path == "/metrics") {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /metrics");
-        if (auto d = authorize(*who, h.app(), metrics_action{}); !d) return json_error(403, d.error().code, d.error().message);
+        if (auto d = authorize(*who, app, metrics_action{}); !d) return json_error(403, d.error().code, d.error().message);
         return {200, "text/plain; version=0.0.4", call.metrics_text()};
     }
     // Any valid token may read the spec: it names entities and subscriptions, never rows. An app
     // with an entity named `_spec` keeps /api/_spec for its rows.
-    if (path == "/api/_spec" && !h.app().find_entity("_spec")) {
+    if (path == "/api/_spec" && !app.find_entity("_spec")) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_spec");
-        if (call.query && call.query->count("format") && call.query->at("format") == "json")
-            return {200, "application/json", spec::to_ir_json(h.app()).dump()};
+        if (call.query && call.query->count("format") && call.query->at("format") == "json") {
+            json ir = spec::to_ir_json(app);
+            ir["version"] = spec::ir_hash(app);  // of this very app (the text's may be a reload newer or older)
+            return {200, "application/json", ir.dump()};
+        }
         return {200, "text/plain; charset=utf-8", std::string(call.spec_text)};
     }
     // The same for the endpoint's AsyncAPI document: entities and messages, no rows.
-    if (path == "/api/_asyncapi" && call.asyncapi && !h.app().find_entity("_asyncapi")) {
+    if (path == "/api/_asyncapi" && call.asyncapi && !app.find_entity("_asyncapi")) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_asyncapi");
         spec::asyncapi_options opts = *call.asyncapi;
         spec::asyncapi_options asked = opts;  // the address the client used, when it is a HOST[:PORT]
         if (!call.host.empty() && call.host.find('/') == std::string_view::npos &&
             spec::set_asyncapi_url(asked, opts.scheme + "://" + std::string(call.host)))
             opts.host = asked.host;
-        return {200, "application/json", spec::to_asyncapi(h.app(), opts).dump()};
+        return {200, "application/json", spec::to_asyncapi(app, opts).dump()};
     }
     // The same for what the server announces (limits, features) and the caller's own rights: no rows either.
-    if (path == "/api/_info" && !h.app().find_entity("_info")) {
+    if (path == "/api/_info" && !app.find_entity("_info")) {
         if (method != "GET") return json_error(405, proto::error_code::bad_request, "use GET /api/_info");
-        return {200, "application/json", server_info_for(call.info_text, *who, call.development)};
+        return {200, "application/json", server_info_for(call.info_text, *who, call.development, call.spec_version)};
     }
     const std::optional<api_target> target = parse_api_path(path);
     if (!target)
@@ -199,7 +203,7 @@ http_response handle_http(hub& h, const http_call& call) {
                           "no such endpoint; try /api/<Entity>, /healthz, /metrics, or a WebSocket upgrade");
     const std::string& entity = target->entity;
     const std::string& id = target->id;
-    if (!h.app().find_entity(entity)) return json_error(404, proto::error_code::not_found, "no entity named '" + entity + "'");
+    if (!app.find_entity(entity)) return json_error(404, proto::error_code::not_found, "no entity named '" + entity + "'");
     // The URL is percent-decoded raw bytes: an id must be UTF-8 text, as every id sent as JSON is.
     if (!proto::valid_utf8(id))
         return json_error(400, proto::error_code::bad_request, "the id in the URL is not valid UTF-8 (percent-encode UTF-8 text)", "id");

@@ -56,6 +56,7 @@ struct http_call {
     std::function<bool()> take_mutation;
     std::function<std::string()> metrics_text;  // renders /metrics
     std::string_view spec_text;                 // GET /api/_spec: the spec the server runs
+    std::string_view spec_version;              // its version (spec::ir_hash): ?format=json and /api/_info name it
     std::string_view info_text;                 // GET /api/_info: what the server announces (server_info.hpp)
     // GET /api/_asyncapi: the server's scheme, path and auth (set at start-up); the host is the
     // request's `host` when that is a HOST[:PORT], else the address the server was told to listen on.

@@ -18,7 +18,7 @@ unexpected<protocol_error> perr(error_code c, std::string msg) { return make_une
 }  // namespace
 
 hub::hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_sink& sink, change_commit* commit)
-    : app_(app),
+    : app_(&app),
       db_(db),
       cfg_(cfg),
       metrics_(m),
@@ -29,7 +29,7 @@ hub::hub(const spec::app& app, store& db, hub_config cfg, metrics& m, delivery_s
       index_(app) {
     // Recreate persisted streams (durable store only), idle from now: their subscribers may resume.
     std::int64_t now = now_ms();
-    for (auto& st : restore_streams(app_, db_.load_streams(), cfg_.replay, now)) {
+    for (auto& st : restore_streams(app, db_.load_streams(), cfg_.replay, now)) {
         stream* raw = st.get();
         index_.add(*raw);
         streams_.emplace(raw->key, std::move(st));
@@ -59,29 +59,37 @@ stream& hub::stream_for(const spec::subscription& s, const json& canonical) {
 }
 
 result<void, protocol_error> hub::subscribe(conn_context& c, const json& id, const proto::subscribe_msg& m) {
-    const spec::subscription* sub = app_.find_subscription(m.subscription);
-    if (!sub) return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
+    // Checked under the lock: a spec reload cannot come between the checks and the registration.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto sub = check_subscribe_locked(c, m);
+    if (!sub) return make_unexpected(std::move(sub.error()));
+    return subscribe_checked_locked(c, id, m, **sub);
+}
+
+result<const spec::subscription*, protocol_error> hub::check_subscribe_locked(conn_context& c, const proto::subscribe_msg& m) {
+    using R = result<const spec::subscription*, protocol_error>;
+    const spec::app& a = app();
+    const spec::subscription* sub = a.find_subscription(m.subscription);
+    if (!sub) return R(perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec"));
     // Every distinct filter is a stream kept after its last subscriber leaves: its size is bounded
     // before anything else looks at it.
     if (std::size_t n = m.filter.dump(-1, ' ', false, json::error_handler_t::replace).size(); n > cfg_.max_filter_bytes)
-        return perr(error_code::invalid_filter, "the filter is " + std::to_string(n) + " bytes of JSON; at most " +
-                                                    std::to_string(cfg_.max_filter_bytes) + " are allowed (--max-filter)");
+        return R(perr(error_code::invalid_filter, "the filter is " + std::to_string(n) + " bytes of JSON; at most " +
+                                                      std::to_string(cfg_.max_filter_bytes) + " are allowed (--max-filter)"));
     // The stream (its snapshot, replay and every later event) lies inside what the token may
     // read: the one check covers all three.
-    if (auto d = authorize(c.who, app_, subscribe_action{sub, &m.filter}); !d) return make_unexpected(std::move(d.error()));
-    if (auto valid = spec::validate_filter(app_, *sub, m.filter); !valid) return perr(error_code::invalid_filter, valid.error());
+    if (auto d = authorize(c.who, a, subscribe_action{sub, &m.filter}); !d) return R(make_unexpected(std::move(d.error())));
+    if (auto valid = spec::validate_filter(a, *sub, m.filter); !valid) return R(perr(error_code::invalid_filter, valid.error()));
     if (m.batch && !m.throttle_ms.value_or(sub->throttle_ms))
-        return perr(error_code::bad_request, "field 'batch': batching needs a throttle window; give \"throttle\" (e.g. \"250ms\") "
-                                             "or subscribe to a subscription with a throttle default in the spec");
-
-    std::lock_guard<std::mutex> lock(mu_);
-    return subscribe_checked_locked(c, id, m, *sub);
+        return R(perr(error_code::bad_request, "field 'batch': batching needs a throttle window; give \"throttle\" (e.g. \"250ms\") "
+                                               "or subscribe to a subscription with a throttle default in the spec"));
+    return R(sub);
 }
 
 result<void, protocol_error> hub::subscribe_checked_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
                                                            const spec::subscription& subscription) {
     const spec::subscription* sub = &subscription;
-    json canonical = canonical_filter(app_, *sub, m.filter);
+    json canonical = canonical_filter(app(), *sub, m.filter);
     if (bus_) {
         // Behind an earlier subscribe of the same key that waits for its stream: in order.
         const std::string ckey = conn_context::subscription_key(sub->name, m.sid);
@@ -111,7 +119,8 @@ result<void, protocol_error> hub::subscribe_checked_locked(conn_context& c, cons
 }
 
 result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
-                                                   const spec::subscription& subscription, const json& canonical) {
+                                                   const spec::subscription& subscription, const json& canonical,
+                                                   const std::string& reason) {
     const spec::subscription* sub = &subscription;
     if (c.gone) return {};  // disconnected while its stream was being opened
     std::int64_t now = now_ms();
@@ -139,6 +148,7 @@ result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& 
     proto::subscribed_msg reply;
     reply.subscription = sub->name;
     reply.sid = m.sid;
+    reply.reason = reason;
     std::optional<std::vector<proto::replay_entry>> missed;
     if (m.since) missed = history.missed_since(*m.since, now);
     reply.position = history.position();
@@ -183,15 +193,15 @@ result<void, protocol_error> hub::subscribe_locked(conn_context& c, const json& 
     const bool batch = reply.batch;
     if (m.sid.empty()) (!tg ? st.subscribers : batch ? tg->batch_subscribers : tg->subscribers).push_back(&c);
     else (!tg ? st.sid_subscribers : batch ? tg->batch_sid_subscribers : tg->sid_subscribers)[m.sid].push_back(&c);
-    c.subscriptions[key] = conn_subscription{&st, m.sid, tg, batch};
+    c.subscriptions[key] = conn_subscription{&st, m.sid, tg, batch, m.throttle_ms};
     evict_idle_locked();  // the subscription this one replaced may have left its stream idle
     return {};
 }
 
 result<void, protocol_error> hub::unsubscribe(conn_context& c, const json& id, const proto::unsubscribe_msg& m) {
-    if (!m.subscription.empty() && !app_.find_subscription(m.subscription))
-        return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     std::lock_guard<std::mutex> lock(mu_);
+    if (!m.subscription.empty() && !app().find_subscription(m.subscription))
+        return perr(error_code::unknown_subscription, "no subscription named '" + m.subscription + "' in the spec");
     if (bus_) {
         if (auto w = c.waiting_requests.find(conn_context::subscription_key(m.subscription, m.sid)); w != c.waiting_requests.end()) {
             w->second.push_back({id, true, {}, m});  // after the subscribe it follows, in order

@@ -105,7 +105,23 @@ public:
     using stats = hub_stats;  // declared in metrics.hpp, whose gauges show it
     stats snapshot_stats();
 
-    const spec::app& app() const { return app_; }
+    // The spec the hub serves now. A reload (reload_spec) may replace it at any time: a caller that
+    // is not under the hub lock takes it once per request. Every app the hub ever served stays
+    // alive (a few KB each) until the hub goes, so a reference taken before a reload never dangles.
+    const spec::app& app() const { return *app_.load(std::memory_order_acquire); }
+
+    // --- Live spec reload (hub_reload.cpp; docs/operations.md "Live spec reload").
+    // Applies `next` under the hub lock, or refuses it (nothing changes then) when a stored row no
+    // longer fits it: the error lists the first 10 misfits (entity, id, field, why) and their count.
+    // Applied: `conns` (every open connection) get the `spec_changed` frame first, then, per
+    // subscription of theirs: unchanged ones carry on (same epoch, seq, history, throttle groups);
+    // changed ones start a new stream (new epoch) and get an unasked `subscribed` (reason
+    // spec_changed, fresh snapshot) after the same checks as a subscribe, or an `unsubscribed`
+    // (reason spec_changed) when those checks or the output limit refuse it; removed ones get an
+    // `unsubscribed` (reason spec_changed). Returns the spec_changed message sent. Not with a bus.
+    result<proto::spec_changed_msg, std::string> reload_spec(std::shared_ptr<const spec::app> next,
+                                                             const std::string& version,
+                                                             const std::vector<std::shared_ptr<conn_context>>& conns);
 
     // --- Several nodes (rt serve --broker; hub_shared.cpp). Without a bus none of this runs and
     // publish/subscribe keep their single-node path.
@@ -197,8 +213,17 @@ private:
     // them waits again (hub lock held).
     void resume_requests_locked(conn_context& c, const std::string& key);
     // subscribe() once the stream exists here (hub lock held): registers, replies, replays.
+    // `reason`: an unasked `subscribed` (a spec reload), else empty.
     result<void, proto::protocol_error> subscribe_locked(conn_context& c, const json& id, const proto::subscribe_msg& m,
-                                                         const spec::subscription& sub, const json& canonical);
+                                                         const spec::subscription& sub, const json& canonical,
+                                                         const std::string& reason = {});
+    // The checks of a subscribe against the current spec (hub lock held): the subscription, or the error.
+    result<const spec::subscription*, proto::protocol_error> check_subscribe_locked(conn_context& c,
+                                                                                  const proto::subscribe_msg& m);
+    // Stored rows (and rows on disk `loaded` for entities `next` adds) that do not fit `next`: a
+    // report line for each of the first `max_lines`, and their count (hub lock held).
+    std::pair<std::vector<std::string>, std::size_t> misfit_rows_locked(
+        const spec::app& next, const std::map<std::string, std::map<std::string, json>>& loaded, std::size_t max_lines) const;
     // The event slots of a change for a shared store: every stream key whose view sees the change,
     // derived from the key sets in use (keysets_) and the row before and after, and every
     // registered pattern stream the row matches before or after (shared_index_; hub lock held).
@@ -240,7 +265,8 @@ private:
     frame_ptr presence_frame(const std::string& resource) const;
     std::int64_t now_ms() const;
 
-    const spec::app& app_;
+    std::atomic<const spec::app*> app_;  // the current spec (hub lock to change it)
+    std::vector<std::shared_ptr<const spec::app>> reloaded_;  // every app reload_spec() applied (hub lock)
     store& db_;
     hub_config cfg_;
     metrics& metrics_;
@@ -274,7 +300,7 @@ private:
     // filter only, never subscribed), filed in shared_index_ so a change finds the ones it
     // matches by lookup, the same way index_ finds this node's streams.
     std::unordered_map<std::string, std::unique_ptr<stream>> shared_patterns_;
-    stream_index shared_index_{app_};
+    stream_index shared_index_{*app_.load()};
     std::unordered_map<std::string, std::unordered_map<std::string, std::uint64_t>> versions_;  // entity → id → G
     // Every node's users per resource, as last read from Redis (presence_state).
     std::map<std::string, std::vector<proto::presence_user>> shared_presence_;

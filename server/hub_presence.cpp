@@ -7,7 +7,7 @@ using proto::error_code;
 using proto::protocol_error;
 
 result<void, protocol_error> hub::presence(conn_context& c, const proto::presence_msg& m) {
-    if (auto d = authorize(c.who, app_, presence_action_check{m.resource}); !d) return make_unexpected(std::move(d.error()));
+    if (auto d = authorize(c.who, app(), presence_action_check{m.resource}); !d) return make_unexpected(std::move(d.error()));
     if (m.action == proto::presence_action::join) {
         // Every member receives the meta with every change of the list: it stays small.
         if (std::size_t n = m.meta.dump(-1, ' ', false, json::error_handler_t::replace).size(); n > cfg_.max_presence_meta_bytes)

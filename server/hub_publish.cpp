@@ -17,27 +17,29 @@ proto::operation hub::event_op(spec::change c) {
 
 result<json, protocol_error> hub::publish(const rights& who, const proto::publish_msg& m) {
     using R = result<json, protocol_error>;
-    const spec::entity* ent = app_.find_entity(m.entity);
+    // Under the lock: the entity and every stream below belong to one spec, whatever a reload does.
+    std::lock_guard<std::mutex> lock(mu_);
+    const spec::app& cur_app = app();
+    const spec::entity* ent = cur_app.find_entity(m.entity);
     if (!ent)
         return R(make_unexpected(protocol_error{error_code::bad_request, "no entity named '" + m.entity + "' in the spec"}));
     // Entity-level refusal before touching the store; the rows are checked below.
-    if (auto d = authorize(who, app_, write_action{ent, nullptr, nullptr}); !d)
+    if (auto d = authorize(who, cur_app, write_action{ent, nullptr, nullptr}); !d)
         return R(make_unexpected(std::move(d.error())));
 
-    std::lock_guard<std::mutex> lock(mu_);
     auto change = apply_publish(*ent, db_, rng_, m);
     if (!change) return R(make_unexpected(change.error()));
     const json* before = change->before_row();
     const json* after = change->after_row();
     // Row-level: the row before and after the change must both lie inside the token's scopes.
-    if (auto d = authorize(who, app_, write_action{ent, before, after}); !d)
+    if (auto d = authorize(who, cur_app, write_action{ent, before, after}); !d)
         return R(make_unexpected(std::move(d.error())));
 
     if (auto done = commit_and_fan_out(*ent, *change, affected_streams(*ent, *change)); !done)
         return R(make_unexpected(protocol_error{error_code::bad_request, "could not store the change: " + done.error()}));
 
     const json& row = after ? *after : *before;
-    if (authorize(who, app_, read_row_action{ent, &row})) return row;
+    if (authorize(who, cur_app, read_row_action{ent, &row})) return row;
     return json{{"id", change->id}};  // a write-only token, or a row it may not read: the echo names the id only
 }
 
@@ -46,7 +48,7 @@ std::vector<hub::affected> hub::affected_streams(const spec::entity& ent, const 
     const json* before = change.before_row();
     const json* after = change.after_row();
     for (stream* st : index_.candidates(ent, before, after)) {
-        spec::change ch = spec::view_change(app_, *st->sub, before, after, &st->filter);
+        spec::change ch = spec::view_change(app(), *st->sub, before, after, &st->filter);
         if (ch != spec::change::none) out.push_back({st, ch});
     }
     return out;

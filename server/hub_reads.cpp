@@ -10,7 +10,7 @@ using proto::protocol_error;
 
 json hub::snapshot(const stream& st) const {
     json rows = json::array();
-    const spec::expr* pred = app_.predicate_of(*st.sub);
+    const spec::expr* pred = app().predicate_of(*st.sub);
     auto matches = [&](const json& row) {
         return (!pred || spec::eval_where(*pred, row)) && spec::filter_matches(st.filter, row);
     };
@@ -29,29 +29,31 @@ json hub::snapshot(const stream& st) const {
 
 result<json, protocol_error> hub::get_row(const rights& who, const std::string& entity, const std::string& id) {
     using R = result<json, protocol_error>;
-    const spec::entity* ent = app_.find_entity(entity);
+    std::lock_guard<std::mutex> lock(mu_);  // one spec for the whole read, whatever a reload does
+    const spec::app& cur_app = app();
+    const spec::entity* ent = cur_app.find_entity(entity);
     if (!ent) return R(make_unexpected(protocol_error{error_code::not_found, "no entity named '" + entity + "'"}));
-    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(std::move(d.error())));
-    std::lock_guard<std::mutex> lock(mu_);
+    if (auto d = authorize(who, cur_app, read_entity_action{ent}); !d) return R(make_unexpected(std::move(d.error())));
     const json* row = db_.find(entity, id);
     if (!row) return R(make_unexpected(protocol_error{error_code::not_found, entity + " '" + id + "' does not exist"}));
-    if (auto d = authorize(who, app_, read_row_action{ent, row}); !d) return R(make_unexpected(std::move(d.error())));
+    if (auto d = authorize(who, cur_app, read_row_action{ent, row}); !d) return R(make_unexpected(std::move(d.error())));
     return *row;
 }
 
 result<row_page, protocol_error> hub::list_rows(const rights& who, const std::string& entity, const std::string& after,
                                                 std::size_t limit, std::size_t max_bytes) {
     using R = result<row_page, protocol_error>;
-    const spec::entity* ent = app_.find_entity(entity);
+    std::lock_guard<std::mutex> lock(mu_);  // one spec for the whole read, whatever a reload does
+    const spec::app& cur_app = app();
+    const spec::entity* ent = cur_app.find_entity(entity);
     if (!ent) return R(make_unexpected(protocol_error{error_code::not_found, "no entity named '" + entity + "'"}));
-    if (auto d = authorize(who, app_, read_entity_action{ent}); !d) return R(make_unexpected(std::move(d.error())));
-    std::lock_guard<std::mutex> lock(mu_);
+    if (auto d = authorize(who, cur_app, read_entity_action{ent}); !d) return R(make_unexpected(std::move(d.error())));
     row_page page;
     std::size_t bytes = 0;
     const std::string* last_id = nullptr;
     const auto& rows = db_.rows(entity);
     for (auto it = after.empty() ? rows.begin() : rows.upper_bound(after); it != rows.end(); ++it) {
-        if (!authorize(who, app_, read_row_action{ent, &it->second})) continue;
+        if (!authorize(who, cur_app, read_row_action{ent, &it->second})) continue;
         std::size_t n = it->second.dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;
         // A full page ends here, and says so only if a readable row follows (no empty last page).
         if (page.rows.size() >= limit || (!page.rows.empty() && bytes + n > max_bytes)) {

@@ -57,9 +57,9 @@ struct hub::publish_job {
 };
 
 void hub::publish_shared(const rights& who, const proto::publish_msg& m, publish_done done) {
-    const spec::entity* ent = app_.find_entity(m.entity);
+    const spec::entity* ent = app().find_entity(m.entity);
     if (!ent) return done(make_unexpected(protocol_error{error_code::bad_request, "no entity named '" + m.entity + "' in the spec"}));
-    if (auto d = authorize(who, app_, write_action{ent, nullptr, nullptr}); !d) return done(make_unexpected(std::move(d.error())));
+    if (auto d = authorize(who, app(), write_action{ent, nullptr, nullptr}); !d) return done(make_unexpected(std::move(d.error())));
     publish_attempt(std::make_shared<publish_job>(publish_job{who, m, std::move(done), ent, 0}));
 }
 
@@ -84,7 +84,7 @@ void hub::publish_attempt(const std::shared_ptr<publish_job>& job) {
         if (!change) return job->done(make_unexpected(change.error()));
         const json* before = change->before_row();
         const json* after = change->after_row();
-        if (auto d = authorize(job->who, app_, write_action{job->ent, before, after}); !d)
+        if (auto d = authorize(job->who, app(), write_action{job->ent, before, after}); !d)
             return job->done(make_unexpected(std::move(d.error())));
         req.entity = job->ent->name;
         req.id = change->id;
@@ -97,7 +97,7 @@ void hub::publish_attempt(const std::shared_ptr<publish_job>& job) {
         req.ts_ms = now_ms();
         req.slots = shared_slots(*job->ent, *change);
         const json& row = after ? *after : *before;
-        echo = authorize(job->who, app_, read_row_action{job->ent, &row}) ? row : json{{"id", change->id}};
+        echo = authorize(job->who, app(), read_row_action{job->ent, &row}) ? row : json{{"id", change->id}};
     }
     bus_->commit(std::move(req), [this, job, echo = std::move(echo)](commit_outcome o) {
         switch (o.status) {
@@ -124,7 +124,7 @@ std::vector<change_slot> hub::shared_slots(const spec::entity& ent, const row_ch
     std::vector<change_slot> out;
     const json* before = change.before_row();
     const json* after = change.after_row();
-    for (const auto& sub : app_.subscriptions) {
+    for (const auto& sub : app().subscriptions) {
         if (sub.entity != ent.name) continue;
         auto sets = keysets_.find(sub.name);
         if (sets == keysets_.end()) continue;
@@ -136,7 +136,7 @@ std::vector<change_slot> hub::shared_slots(const spec::entity& ent, const row_ch
                 std::string key = proto::stream_key(sub.name, filter);
                 if (key == first_key) continue;  // the row stays in the same stream: one event
                 first_key = key;
-                spec::change ch = spec::view_change(app_, sub, before, after, &filter);
+                spec::change ch = spec::view_change(app(), sub, before, after, &filter);
                 if (ch != spec::change::none) out.push_back({std::move(key), event_op(ch)});
             }
         }
@@ -144,7 +144,7 @@ std::vector<change_slot> hub::shared_slots(const spec::entity& ent, const row_ch
     // Set and pattern streams cannot be derived from the row: the registered ones it matches,
     // before or after, found through their index (one lookup per key group, or per prefix).
     for (stream* st : shared_index_.candidates(ent, before, after)) {
-        spec::change ch = spec::view_change(app_, *st->sub, before, after, &st->filter);
+        spec::change ch = spec::view_change(app(), *st->sub, before, after, &st->filter);
         if (ch != spec::change::none) out.push_back({st->key, event_op(ch)});
     }
     return out;
@@ -153,7 +153,7 @@ std::vector<change_slot> hub::shared_slots(const spec::entity& ent, const row_ch
 void hub::load_rows(const std::map<std::string, std::map<std::string, json>>& rows,
                     const std::map<std::string, std::map<std::string, std::uint64_t>>& versions) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& ent : app_.entities) {
+    for (const auto& ent : app().entities) {
         static const std::map<std::string, json> none;
         auto have = rows.find(ent.name);
         const auto& want = have == rows.end() ? none : have->second;
@@ -170,7 +170,7 @@ void hub::load_rows(const std::map<std::string, std::map<std::string, json>>& ro
 
 void hub::apply_change(const change_message& m) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!app_.find_entity(m.entity)) {
+    if (!app().find_entity(m.entity)) {
         log_line(log_level::error, "change " + std::to_string(m.g) + " names entity '" + log_text(m.entity) +
                                        "', which this node's spec lacks: the nodes must run the same spec");
         return;
@@ -285,7 +285,7 @@ void hub::resume_requests_locked(conn_context& c, const std::string& key) {
         if (r.unsubscribe) {
             out = unsubscribe_locked(c, r.id, r.unsub);
         } else {
-            const spec::subscription* sub = app_.find_subscription(r.sub.subscription);  // checked when it came
+            const spec::subscription* sub = app().find_subscription(r.sub.subscription);  // checked when it came
             out = sub ? subscribe_checked_locked(c, r.id, r.sub, *sub) : result<void, protocol_error>();
         }
         if (!out) {
@@ -347,9 +347,9 @@ void hub::add_keyset_locked(const std::string& field) {
 void hub::add_pattern_locked(const std::string& key) {
     if (shared_patterns_.count(key)) return;
     auto parts = proto::split_stream_key(key);
-    const spec::subscription* sub = parts ? app_.find_subscription(parts->subscription) : nullptr;
+    const spec::subscription* sub = parts ? app().find_subscription(parts->subscription) : nullptr;
     // Every node runs the same spec, so this is another spec's stream: say so, and skip it.
-    if (!sub || !spec::validate_filter(app_, *sub, parts->filter) || !pattern_stream(parts->filter)) {
+    if (!sub || !spec::validate_filter(app(), *sub, parts->filter) || !pattern_stream(parts->filter)) {
         log_line(log_level::error, "broker: registered stream " + log_text(proto::stream_label(key)) +
                                        " is not a set or pattern stream of this node's spec: the nodes must run the same spec");
         return;

@@ -100,7 +100,7 @@ hub::stats hub::snapshot_stats() {
     s.streams = streams_.size();
     s.idle_streams = idle_.size();
     s.idle_stream_bytes = idle_bytes_;
-    for (const auto& sub : app_.subscriptions) s.subscribers_by_name[sub.name] = 0;
+    for (const auto& sub : app().subscriptions) s.subscribers_by_name[sub.name] = 0;
     for (const auto& [k, st] : streams_) {
         s.buffered_events += st->history.buffered();
         s.buffered_bytes += st->history.buffered_bytes();

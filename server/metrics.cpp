@@ -39,6 +39,9 @@ std::string render_prometheus(const metrics& m, const metrics_extra& x) {
     metric(os, "rt_handler_failures_total", "counter", "Handlers that failed unexpectedly; each closed its connection with " + std::to_string(proto::close_code::internal_error) + " and logged why.", m.handler_failures);
     metric(os, "rt_token_reloads_total", "counter", "Tokens file reloads (SIGHUP) that took effect.", m.token_reloads);
     metric(os, "rt_token_reload_failures_total", "counter", "Tokens file reloads refused; the previous tokens stay.", m.token_reload_failures);
+    metric(os, "rt_spec_reloads_total", "counter", "Live spec reloads (--watch, SIGHUP) applied.", m.spec_reloads);
+    metric(os, "rt_spec_reload_failures_total", "counter", "Live spec reloads refused; the previous spec keeps serving.", m.spec_reload_failures);
+    metric(os, "rt_spec_reload_failed", "gauge", "1 while the last spec reload attempt was refused, else 0.", static_cast<std::uint64_t>(m.spec_reload_failed.load()));
     metric(os, "rt_token_refreshes_total", "counter", "JWTs replaced by a refresh message.", m.token_refreshes);
     metric(os, "rt_token_expiries_total", "counter", "Connections closed because their JWT expired (4002).", m.token_expiries);
     metric(os, "rt_streams_evicted_total", "counter", "Idle streams dropped before --replay-age for --max-idle-streams or --max-idle-stream-memory.", m.streams_evicted);

@@ -34,6 +34,9 @@ struct metrics {
     std::atomic<std::uint64_t> token_reload_failures{0}; // SIGHUP reloads refused (old tokens kept)
     std::atomic<std::uint64_t> token_refreshes{0};       // `refresh` messages accepted (a JWT replaced)
     std::atomic<std::uint64_t> token_expiries{0};        // connections closed with 4002: their JWT expired
+    std::atomic<std::uint64_t> spec_reloads{0};          // live spec reloads applied (--watch, SIGHUP)
+    std::atomic<std::uint64_t> spec_reload_failures{0};  // live spec reloads refused (the old spec kept)
+    std::atomic<int> spec_reload_failed{0};              // 1 while the last reload attempt was refused
     std::atomic<std::uint64_t> streams_evicted{0};       // idle streams dropped early for the idle-stream caps
     // --broker only (rendered when broker_up >= 0):
     std::atomic<int> broker_up{-1};                      // 1: in sync with Redis; 0: not reachable; -1: no broker

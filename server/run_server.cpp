@@ -6,6 +6,7 @@
 
 #include "os/fd_limit.hpp"
 #include "protocol/spec.hpp"
+#include "protocol/spec_ir_json.hpp"
 #include "protocol/units.hpp"
 #include "server/log.hpp"
 #include "server/redis_broker.hpp"
@@ -85,7 +86,7 @@ int run_server(const server_config& cfg) {
                      cfg.jwt.public_key_path.empty() ? "" : "public key", proto::format_duration(std::chrono::milliseconds(cfg.jwt.rules.leeway_ms)).c_str(),
                      cfg.tokens_path.empty() ? "" : "; the tokens file's tokens too");
     server_state state(cfg, *app, **db, std::move(tokens), std::move(*jwt));
-    state.spec_text = std::move(*spec_text);
+    state.set_spec(std::make_shared<const served_spec>(served_spec{std::move(*spec_text), spec::ir_hash(*app)}));
     state.info_text = server_info_json(cfg, cfg.auth_enabled());
     state.asyncapi = asyncapi_options_for(cfg);
     std::unique_ptr<redis_broker> broker;

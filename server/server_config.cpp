@@ -63,6 +63,9 @@ result<void, std::string> validate(const server_config& cfg) {
     if (cfg.ws_path.empty() || cfg.ws_path[0] != '/') return make_unexpected(std::string("--path must start with '/'"));
     if (auto o = origin_policy::parse(cfg.allowed_origins); !o) return make_unexpected(o.error());
     if (!cfg.broker_url.empty()) {
+        if (cfg.watch_spec)
+            return make_unexpected(std::string("--watch is not supported with --broker yet: every node must serve the same "
+                                               "spec, so restart the nodes with the new one (see docs/operations.md, \"Live spec reload\")"));
         if (auto u = proto::parse_broker_url(cfg.broker_url); !u) return make_unexpected("--broker " + u.error());
         if (cfg.broker_timeout < std::chrono::milliseconds(300) || cfg.broker_timeout > std::chrono::minutes(1))
             return make_unexpected(std::string("--broker-timeout must be 300ms-1m"));

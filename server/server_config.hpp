@@ -19,6 +19,9 @@ namespace rt::server {
 
 struct server_config {
     std::string spec_path;
+    // --watch: reload spec_path when its content changes (docs/operations.md "Live spec reload").
+    // Off by default: a production server changes its spec when told (SIGHUP), not on a save.
+    bool watch_spec = false;
     std::string listen_host = "127.0.0.1";  // local development by default
     std::uint16_t listen_port = 8080;
     std::string ws_path = "/live";

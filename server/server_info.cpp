@@ -41,9 +41,10 @@ std::string server_info_json(const server_config& cfg, bool tokens) {
     return j.dump();
 }
 
-std::string server_info_for(std::string_view info_text, const rights& who, bool development) {
+std::string server_info_for(std::string_view info_text, const rights& who, bool development, std::string_view spec_version) {
     nlohmann::json j = nlohmann::json::parse(info_text);  // server_info_json's own text: always valid
     j["rights"] = development ? nlohmann::json("all") : rights_json(who);
+    if (!spec_version.empty()) j["spec_version"] = std::string(spec_version);
     return j.dump();
 }
 

@@ -17,8 +17,10 @@ namespace rt::server {
 std::string server_info_json(const server_config& cfg, bool tokens);
 
 // The body for one caller: `info_text` (server_info_json's) with "rights" added: `who`'s rights
-// (rights_json), or "all" in development mode (every connection may do everything).
-std::string server_info_for(std::string_view info_text, const rights& who, bool development);
+// (rights_json), or "all" in development mode (every connection may do everything), and
+// "spec_version": the version of the spec served now (spec::ir_hash; a live reload changes it).
+std::string server_info_for(std::string_view info_text, const rights& who, bool development,
+                            std::string_view spec_version = {});
 
 // GET /api/_asyncapi's options for a server started with `cfg`: wss with --tls-cert, its --path,
 // its auth (tokens file, JWT key), and --listen's address as the host until a request names one.

@@ -215,6 +215,8 @@ std::vector<server_setting> make_settings() {
         duration("jwt-leeway", "Clock skew allowed on a JWT's exp, nbf and iat", [](auto& c) -> auto& { return c.jwt.rules.leeway_ms; }),
         text("jwt-audience", "Refuse JWTs whose aud does not name this audience", [](auto& c) -> auto& { return c.jwt.rules.audience; }, false),
         text("jwt-issuer", "Refuse JWTs whose iss is not this issuer", [](auto& c) -> auto& { return c.jwt.rules.issuer; }, false),
+        on_off("watch", "Reload the --spec file when its content changes (polled; applied once stable for 200ms); SIGHUP reloads it too. Not with --broker",
+               [](auto& c) -> auto& { return c.watch_spec; }),
         on_off("insecure", "Allow a non-loopback --listen without --tokens or a JWT key", [](auto& c) -> auto& { return c.insecure; }),
         text("tls-cert", "PEM certificate chain: serve wss:// and https:// (needs --tls-key; re-read on SIGHUP)",
              [](auto& c) -> auto& { return c.tls_cert_path; }),

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
 
 #include "protocol/asyncapi.hpp"
 #include "protocol/spec.hpp"
@@ -34,6 +37,13 @@ private:
     delivery_sink* target_ = nullptr;
 };
 
+// The spec as served now: its file's text (GET /api/_spec) and its version (spec::ir_hash; GET
+// /api/_spec?format=json, /api/_info and `spec_changed` name it). A live reload replaces it whole.
+struct served_spec {
+    std::string text;
+    std::string version;
+};
+
 struct server_state {
     server_state(const server_config& cfg, const spec::app& app, store& db, token_table tokens, jwt_verifier jwt = {});
     server_state(const server_state&) = delete;
@@ -45,13 +55,25 @@ struct server_state {
     server::hub hub;
     mutation_budget mutations;  // changes per token (WebSocket and REST) or per REST client address
     server::access access;
-    std::string spec_text;  // the spec file as read at start-up, for GET /api/_spec
+    // The spec served now (text and version): any thread, once per request; a reload swaps it.
+    std::shared_ptr<const served_spec> spec() const {
+        std::lock_guard<std::mutex> lock(spec_mu_);
+        return spec_;
+    }
+    void set_spec(std::shared_ptr<const served_spec> s) {
+        std::lock_guard<std::mutex> lock(spec_mu_);
+        spec_ = std::move(s);
+    }
     std::string info_text;  // GET /api/_info (server_info.hpp), built at start-up
     spec::asyncapi_options asyncapi;  // GET /api/_asyncapi: scheme, path and auth from the settings
     const change_bus* bus = nullptr;  // --broker: the shared store (/healthz asks it); nullptr alone
     // Run by the transport once its I/O threads have stopped, before it is destroyed: the broker
     // stops there, so nothing it still answers reaches a transport that is gone.
     std::function<void()> on_stopped;
+
+private:
+    mutable std::mutex spec_mu_;
+    std::shared_ptr<const served_spec> spec_ = std::make_shared<const served_spec>();
 };
 
 // Wall-clock milliseconds since the epoch: presence times and stream idle times.

@@ -73,7 +73,37 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& path,
         s->rows_[entity][id] = std::move(row);
     }
     sqlite3_finalize(q);
+    for (const auto& e : app.entities) s->served_.insert(e.name);
     return s;
+}
+
+std::map<std::string, std::map<std::string, json>> store::unserved_rows(const spec::app& next) {
+    std::map<std::string, std::map<std::string, json>> out;
+    if (!durable_) return out;
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT id,data FROM rows WHERE entity=?", -1, &q, nullptr) != SQLITE_OK) return out;
+    for (const auto& e : next.entities) {
+        if (served_.count(e.name)) continue;
+        sqlite3_bind_text(q, 1, e.name.data(), static_cast<int>(e.name.size()), SQLITE_STATIC);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            json row = json::parse(column_string(q, 1), nullptr, false);
+            if (row.is_discarded() || !row.is_object()) continue;
+            out[e.name][column_string(q, 0)] = std::move(row);
+        }
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+    sqlite3_finalize(q);
+    return out;
+}
+
+void store::serve_entities(const spec::app& next, std::map<std::string, std::map<std::string, json>> loaded) {
+    std::set<std::string> names;
+    for (const auto& e : next.entities) names.insert(e.name);
+    for (auto it = rows_.begin(); it != rows_.end();) it = names.count(it->first) ? std::next(it) : rows_.erase(it);
+    for (auto& [entity, rows] : loaded)
+        if (names.count(entity)) rows_[entity] = std::move(rows);
+    served_ = std::move(names);
 }
 
 store::~store() {

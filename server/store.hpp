@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,14 @@ public:
     // Every row of an entity (empty map for an entity with none).
     const std::map<std::string, json>& rows(const std::string& entity) const;
     std::size_t row_count() const;
+
+    // --- A live spec reload (hub::reload_spec). The rows on disk of the entities `next` declares
+    // that are not served now (a file database keeps the rows of entities a spec dropped); empty
+    // for an in-memory store. An unreadable row is left out, as at open.
+    std::map<std::string, std::map<std::string, json>> unserved_rows(const spec::app& next);
+    // Serves `next`'s entities: `loaded` (from unserved_rows) joins the rows in memory, and the rows
+    // of entities `next` no longer declares leave memory (they stay on disk).
+    void serve_entities(const spec::app& next, std::map<std::string, std::map<std::string, json>> loaded);
 
     struct stream_event {
         std::string stream_key;
@@ -71,6 +80,7 @@ private:
     sqlite3* db_ = nullptr;
     bool durable_ = false;
     std::map<std::string, std::map<std::string, json>> rows_;
+    std::set<std::string> served_;  // the entities whose rows are in rows_ (the spec's)
     sqlite3_stmt* upsert_row_ = nullptr;
     sqlite3_stmt* delete_row_ = nullptr;
     sqlite3_stmt* upsert_stream_ = nullptr;

@@ -145,7 +145,7 @@ std::vector<stream*> stream_index::candidates(const spec::entity& entity, const 
         for (stream* st : f->second)
             if (seen.insert(st).second) out.push_back(st);
     };
-    for (const auto& sub : app_.subscriptions) {
+    for (const auto& sub : app_->subscriptions) {
         if (sub.entity != entity.name) continue;
         auto idx = by_sub_.find(sub.name);
         if (idx == by_sub_.end()) continue;

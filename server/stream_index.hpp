@@ -32,7 +32,10 @@ nlohmann::json project_row(const spec::entity& e, const nlohmann::json& row, con
 
 class stream_index {
 public:
-    explicit stream_index(const spec::app& app) : app_(app) {}
+    explicit stream_index(const spec::app& app) : app_(&app) {}
+    // A spec reload: the subscriptions candidates() walks (their names file the streams, so the
+    // streams filed stay filed).
+    void set_app(const spec::app& app) { app_ = &app; }
 
     // Files a stream under its sub and filter (canonical, valid). One stream per (sub, filter):
     // adding another with the same pair replaces the first.
@@ -61,7 +64,7 @@ private:
     };
     using group_id = std::pair<std::vector<std::string>, std::string>;  // (eq_keys, prefix_key)
 
-    const spec::app& app_;
+    const spec::app* app_;
     std::map<std::string, std::map<group_id, group>> by_sub_;
     std::unordered_map<std::string, stream*> filed_;  // sub + '\x1f' + filter text → stream
     mutable std::size_t probes_ = 0;

@@ -81,9 +81,16 @@ void ws_server::post_close_locked(conn_context& c, websocketpp::close::status::v
 
 send_status ws_server::send_to(conn_context& c, const frame_ptr& frame) {
     if (c.sse) {
-        // An SSE stream carries `subscribed` (as snapshot/resumed) and events; nothing else is sent to it.
+        // An SSE stream carries `subscribed` (as snapshot/resumed), events and `spec_changed`;
+        // nothing else is sent to it. A spec reload that ends its subscription ends the stream.
         auto text = proto::sse_from_frame(*frame, c.sse->resumed_from);
-        if (!text) return send_status::sent;
+        if (!text) {
+            if (proto::sse_ends_stream(*frame)) {
+                std::lock_guard<std::mutex> lock(c.out_mu);
+                post_close_locked(c, proto::close_code::normal, "subscription ended by a spec reload");
+            }
+            return send_status::sent;
+        }
         return sse_deliver(c, std::make_shared<const std::string>(std::move(*text)), false, steady::now());
     }
     connection_ptr con = connection(c.handle, "send");

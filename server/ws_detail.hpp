@@ -36,6 +36,7 @@
 #include <websocketpp/server.hpp>
 
 #include "os/stop_signals.hpp"
+#include "protocol/spec_watch.hpp"
 #include "server/conn_context.hpp"
 #include "server/http_api.hpp"
 #include "server/origin_policy.hpp"
@@ -218,6 +219,14 @@ private:
     // --- ws_throttle.cpp
     void schedule_throttle();
 
+    // --- ws_spec_reload.cpp
+    // A live spec reload (server/spec_reload.hpp) with every open connection, one at a time;
+    // `text`: the file's content as the watch read it (nullopt: read it now). Applied: the tokens
+    // file is read again against the new spec (as SIGHUP does).
+    void reload_spec_now(const char* trigger, std::optional<std::string> text);
+    // --watch: polls the spec file (proto::spec_watch decides when to reload).
+    void schedule_spec_watch();
+
     // --- ws_shutdown.cpp
     void watch_signals();
     void on_signal(int signo);
@@ -236,6 +245,9 @@ private:
     ws_endpoint ep_;
     asio::steady_timer sweep_timer_, ping_timer_, shutdown_timer_;
     asio::steady_timer throttle_timer_;  // closes due throttle windows (ws_throttle.cpp)
+    asio::steady_timer spec_watch_timer_;  // --watch polls (ws_spec_reload.cpp)
+    std::optional<proto::spec_watch> spec_watch_;  // --watch only; touched on spec_watch_timer_'s handler and under reload_mu_
+    std::mutex reload_mu_;  // one spec reload at a time (SIGHUP and --watch run on any I/O thread)
     std::mutex conns_mu_;
     std::unordered_map<const void*, std::shared_ptr<conn_context>> conns_;
     std::set<const void*> handshaking_;  // validated, not yet open: shutdown waits for them too

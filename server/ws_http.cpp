@@ -91,7 +91,9 @@ void ws_server::on_http(websocketpp::connection_hdl hdl) {
         return false;
     };
     call.metrics_text = [this] { return render_metrics(); };
-    call.spec_text = state_.spec_text;
+    const std::shared_ptr<const served_spec> served = state_.spec();  // once per request: a reload swaps it
+    call.spec_text = served->text;
+    call.spec_version = served->version;
     call.info_text = state_.info_text;
     call.asyncapi = &state_.asyncapi;
     const std::string host = con->get_request_header("Host");

@@ -31,7 +31,7 @@ namespace rt::server {
 
 ws_server::ws_server(server_state& state, asio::ip::address listen_address)
     : state_(state), cfg_(state.cfg), listen_address_(listen_address), sweep_timer_(io_),
-      ping_timer_(io_), shutdown_timer_(io_), throttle_timer_(io_), sse_ping_(std::make_shared<const std::string>(proto::sse_comment("ping"))) {
+      ping_timer_(io_), shutdown_timer_(io_), throttle_timer_(io_), spec_watch_timer_(io_), sse_ping_(std::make_shared<const std::string>(proto::sse_comment("ping"))) {
     state_.sink.plug(*this);
 }
 
@@ -163,6 +163,10 @@ int ws_server::run() {
     std::thread signal_thread([this] { watch_signals(); });
     schedule_sweep();
     schedule_throttle();
+    if (cfg_.watch_spec) {
+        spec_watch_.emplace(state_.spec()->text);
+        schedule_spec_watch();
+    }
     schedule_ping();
 
     const char* ws_scheme = secure ? "wss" : "ws";

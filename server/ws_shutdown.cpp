@@ -1,5 +1,5 @@
-// Signals: SIGHUP reloads the tokens file (access.cpp decides which connections go) and the TLS
-// certificate (new handshakes only);
+// Signals: SIGHUP reloads the spec (ws_spec_reload.cpp), the tokens file (access.cpp decides which
+// connections go) and the TLS certificate (new handshakes only);
 // SIGINT/SIGTERM stop accepting, close every connection with 1001 (an SSE stream gets its `error`
 // event) and stop once they are gone,
 // or after --shutdown-grace.
@@ -21,6 +21,8 @@ void ws_server::watch_signals() {
 void ws_server::on_signal(int signo) {
     if (stopping_) return;
     if (signo == SIGHUP) {
+        // The spec first: the tokens file is then read against the spec that serves.
+        guarded("SIGHUP spec reload", {}, [this] { reload_spec_now("SIGHUP", std::nullopt); });
         guarded("SIGHUP reload", {}, [this] { reload_tokens(); });
         guarded("SIGHUP certificate reload", {}, [this] { reload_certificate(); });
     }
@@ -58,6 +60,7 @@ void ws_server::begin_shutdown(int signo) {
     sweep_timer_.cancel();
     ping_timer_.cancel();
     throttle_timer_.cancel();
+    spec_watch_timer_.cancel();
     std::vector<std::weak_ptr<void>> hdls;
     {
         std::lock_guard<std::mutex> lock(conns_mu_);

@@ -5,6 +5,7 @@
 
 #include "protocol/spec_diff.hpp"
 #include "server/hub.hpp"
+#include "server/log.hpp"
 
 namespace rt::server {
 
@@ -22,7 +23,7 @@ std::pair<std::vector<std::string>, std::size_t> hub::misfit_rows_locked(
     auto check = [&](const spec::entity& e, const std::map<std::string, json>& rows) {
         for (const auto& [id, row] : rows)
             if (auto ok = spec::validate_row(e, row, spec::row_mode::full); !ok)
-                report(e.name + " '" + id + "': " + (ok.error().field.empty() ? std::string() : ok.error().field + ": ") +
+                report(e.name + " '" + log_text(id) + "': " + (ok.error().field.empty() ? std::string() : ok.error().field + ": ") +
                        ok.error().message);
     };
     for (const auto& e : app().entities) {

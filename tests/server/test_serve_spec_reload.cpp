@@ -338,6 +338,10 @@ TEST_CASE("spec reload: 1,000 connected clients all get spec_changed, stay open 
         std::fprintf(stderr, "1,000 clients: SIGHUP to the last client's spec_changed: %lld ms\n", static_cast<long long>(ms));
         CHECK(ms < 10000);
     }
+    REQUIRE(srv.proc().wait_for_output("connection(s) told in", k_wait));
+    const std::string log = srv.proc().err();
+    const auto at = log.find("reloaded (version");
+    std::fprintf(stderr, "server: %s\n", log.substr(at, log.find('\n', at) - at).c_str());
     auto pub = connect_ws(srv.ws_url());
     REQUIRE(publish(*pub, "Item", "insert", item("i1", "new"))["type"] == "published");
     {

@@ -12,6 +12,7 @@
 #include "client/io_loop.hpp"
 #include "client/ws_connection.hpp"
 #include "support/proc_stats.hpp"
+#include "support/redis_process.hpp"
 #include "support/sse_client.hpp"
 #include "support/ws_helpers.hpp"
 
@@ -353,4 +354,16 @@ TEST_CASE("spec reload: 1,000 connected clients all get spec_changed, stay open 
     }
     conns.clear();
     loop.stop();
+}
+
+TEST_CASE("spec reload: SIGHUP on a --broker node keeps its spec and says why", "[serve][reload][broker]") {
+    RT_REQUIRE_REDIS(redis);
+    const std::string path = shop_spec("reload_broker_hup.spec");
+    rt_server srv({"--broker", redis.url()}, path);
+    auto a = connect_ws(srv.ws_url());
+    REQUIRE(subscribe(*a, "AllNotes")["type"] == "subscribed");
+    save_spec(path, k_shop_v2);
+    sighup(srv, "the spec is not reloaded with --broker");
+    CHECK(subscribe(*a, "AllNotes", json::object(), "again")["type"] == "subscribed");  // the old spec serves
+    CHECK(metric_value(srv.port(), "rt_spec_reloads_total") == 0);
 }

@@ -216,21 +216,36 @@ TEST_CASE("spec reload: a tokens file naming a subscription the new spec lacks r
     CHECK(subscribe(*ann, "AllNotes")["type"] == "subscribed");
 }
 
-TEST_CASE("spec reload: a new entity is served by a file database, its rows kept", "[serve][reload]") {
+TEST_CASE("spec reload: a new entity is served by a file database, with the rows an earlier spec stored for it",
+          "[serve][reload]") {
     const std::string path = shop_spec("reload_db.spec");
     const std::string db = temp_path("reload_db.sqlite");
-    rt_server srv({"--db", db}, path);
-    auto a = connect_ws(srv.ws_url());
     std::string with_tag = k_shop_v1;
     with_tag.replace(with_tag.rfind('}'), 1, "  entity Tag { attr label: string }\n  subscription AllTags: Tag\n}");
+    {
+        // An earlier server, whose spec had Tag, stored a row of it.
+        save_spec(path, with_tag);
+        rt_server before({"--db", db}, path);
+        auto w = connect_ws(before.ws_url());
+        REQUIRE(publish(*w, "Tag", "insert", {{"id", "t0"}, {"label", "old"}})["type"] == "published");
+        REQUIRE(before.stop() == 0);
+    }
+    save_spec(path, k_shop_v1);
+    rt_server srv({"--db", db}, path);
+    CHECK(http_request(srv.port(), "GET", "/api/Tag").status == 404);  // kept on disk, not served
+    auto a = connect_ws(srv.ws_url());
     save_spec(path, with_tag);
     sighup(srv, "reloaded (version");
     CHECK(next_of_type(*a, "spec_changed")["added"] == json::array({"AllTags"}));
-    REQUIRE(subscribe(*a, "AllTags")["type"] == "subscribed");
+    const json sub = subscribe(*a, "AllTags");
+    REQUIRE(sub["type"] == "subscribed");
+    REQUIRE(sub["initial"].size() == 1);
+    CHECK(sub["initial"][0]["label"] == "old");
     CHECK(publish(*a, "Tag", "insert", {{"id", "t1"}, {"label", "red"}})["type"] == "published");
     CHECK(next_of_type(*a, "event")["data"]["label"] == "red");
-    auto rows = json::parse(http_request(srv.port(), "GET", "/api/Tag").body);
-    CHECK(rows.dump().find("t1") != std::string::npos);
+    auto rows = http_request(srv.port(), "GET", "/api/Tag");
+    CHECK(rows.status == 200);
+    CHECK(rows.body.find("t1") != std::string::npos);
 }
 
 TEST_CASE("spec reload: an SSE stream gets spec_changed, then a snapshot in the new epoch or its end", "[serve][reload][sse]") {

@@ -10,7 +10,7 @@
 // rows), change_commit (the commit seam), delivery_sink (where frames go). The hub's own files:
 // hub.cpp (subscribe, unsubscribe, disconnect), hub_publish.cpp, hub_streams.cpp (stream lifetime,
 // idle streams, sweep), hub_presence.cpp, hub_reads.cpp (snapshots and REST reads), hub_throttle.cpp
-// (throttled delivery: throttle_group.hpp).
+// (throttled delivery: throttle_group.hpp), hub_reload.cpp (a live spec reload).
 #include <cstdint>
 #include <functional>
 #include <list>

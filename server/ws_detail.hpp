@@ -12,8 +12,10 @@
 //                     connection's own socket (sse_stream below)
 //   ws_delivery.cpp   the one send path (deliver) and the hub's delivery_sink (send_to, fan_out)
 //   ws_heartbeat.cpp  pings in slices, pong timeouts, the once-a-second sweep (and expired JWTs)
-//   ws_shutdown.cpp   signals: SIGHUP reloads the tokens and the TLS certificate, SIGINT/SIGTERM
-//                     close everything with 1001
+//   ws_shutdown.cpp   signals: SIGHUP reloads the spec, the tokens and the TLS certificate,
+//                     SIGINT/SIGTERM close everything with 1001
+//   ws_spec_reload.cpp a live spec reload with every open connection (server/spec_reload.hpp),
+//                     and --watch's polls of the spec file
 // TLS (--tls-cert) is the socket policy's (tls/socket_policy.hpp): every connection accepted while
 // the endpoint has a server context speaks TLS; the handlers above do not know the difference.
 // Thread rule: websocketpp runs each connection's handlers on that connection's strand; the state

@@ -63,13 +63,15 @@ struct hubr_world {
     ~hubr_world() {
         for (auto& c : conns) h.disconnect(*c);
     }
-    conn_context& subscribed(const char* sub, const json& filter, std::optional<std::int64_t> throttle = std::nullopt) {
+    conn_context& subscribed(const char* sub, const json& filter, std::optional<std::int64_t> throttle = std::nullopt,
+                             bool batch = false) {
         conns.push_back(std::make_shared<conn_context>(conns.size() + 1, rights::allow_all("u"), "", proto::token_bucket(1e9, 1e9),
                                                        proto::output_limit(proto::output_limit_config{})));
         proto::subscribe_msg sm;
         sm.subscription = sub;
         sm.filter = filter;
         sm.throttle_ms = throttle;
+        sm.batch = batch;
         REQUIRE(h.subscribe(*conns.back(), nullptr, sm));
         return *conns.back();
     }
@@ -151,4 +153,22 @@ TEST_CASE("hub reload: a refused reload (a misfit row) changes nothing and tells
     auto got = w.sink.to(c);
     REQUIRE(got.size() == 1);
     CHECK(got[0]["epoch"] == epoch);
+}
+
+TEST_CASE("hub reload: a changed subscription is subscribed again with the window and batching it asked for", "[hub][reload]") {
+    hubr_world w;
+    conn_context& c = w.subscribed("Cards", json::object(), 250, true);
+    w.sink.out.clear();
+    std::string v2 = k_hubr_v1;
+    v2.replace(v2.find("attr lane: string"), 17, "attr lane: string\n    attr note: string");
+    REQUIRE(w.h.reload_spec(hubr_parse(v2), "v2", w.conns).ok());
+    auto got = w.sink.to(c);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1]["type"] == "subscribed");
+    CHECK(got[1]["reason"] == "spec_changed");
+    CHECK(got[1]["throttle"] == "250ms");
+    CHECK(got[1]["batch"] == true);
+    REQUIRE(c.subscriptions.size() == 1);
+    CHECK(c.subscriptions.begin()->second.batch);
+    CHECK(c.subscriptions.begin()->second.throttle_asked == 250);
 }

@@ -11,7 +11,10 @@
 //
 // Two transports: the WebSocket, and when it cannot open (a proxy that blocks it) Server-Sent Events
 // — one EventSource per subscription (GET /sse), publishes through REST — while the WebSocket is
-// tried again in the background. Both feed the same reducer (Subscription._onSubscribed/_onEvent).
+// tried again in the background. Both feed the same reducer (Subscription._onSubscribed/_onEvent),
+// and a live spec reload means the same on both (RtClient._onSpecChanged, Subscription._onResync,
+// RtClient._ended): on SSE its messages come as `event: spec_changed`, an `event: snapshot` whose
+// `subscribed` has a reason, and the NORMAL (1000) `event: error` that ends a removed subscription.
 //
 // The pure parts (backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame, eventsOfBatch,
 // PublishQueue, parsePosition, formatPosition, httpBase, sseUrl, restRequest, restError,
@@ -344,6 +347,9 @@ export class Presence extends Emitter {
 }
 
 const eventSourceClosed = 2;  // EventSource.CLOSED: the browser gave up (an HTTP error): rt.js decides
+// The close code of an SSE stream's last `event: error` when a spec reload ended its subscription
+// (NORMAL, docs/protocol.md "SSE"): the WebSocket's unasked `unsubscribed` with reason 'spec_changed'.
+const sseEndedBySpecReload = 1000;
 
 /**
  * A client that reconnects by itself and resumes every subscription, on the WebSocket or on SSE.
@@ -375,6 +381,7 @@ export class RtClient extends Emitter {
     this._restChain = Promise.resolve();  // REST publishes, one after another (in order)
     this._restBusy = 0;
     this._closedError = null;        // why the client is closed (what later publishes reject with)
+    this._specVersion = undefined;   // the version of the last spec_changed emitted
     // Injectable for tests; `null` means "not available".
     this._WebSocket = 'WebSocket' in options ? options.WebSocket : globalThis.WebSocket;
     this._EventSource = 'EventSource' in options ? options.EventSource : globalThis.EventSource;
@@ -700,22 +707,35 @@ export class RtClient extends Emitter {
     } else if (m.type === 'subscribed' && m.reason) {  // unasked: the spec reload changed it
       sub?._onResync(m);
     } else if (m.type === 'unsubscribed' && m.reason) {  // unasked: the spec reload removed it
-      if (sub) {
-        this.subscriptions.delete(sub.key);
-        if (this.transport === 'sse') {
-          this._closeStream(sub);
-          this._streamCheck();
-        }
-        sub._onEnded(m);
-      }
+      if (sub) this._ended(sub, m.reason);
     } else if (m.type === 'spec_changed') {
-      this._emit('spec_changed', { version: m.version, added: m.added ?? [], changed: m.changed ?? [], removed: m.removed ?? [] });
+      this._onSpecChanged(m);
     } else if (m.type === 'presence') {
       this.presences.get(m.resource)?._onPresence(m);
     } else if (m.type === 'error') {
       this._emit('error', new RtError(m.code, m.message));
     }
     // Other types: a newer server's; ignored (docs/protocol.md §17).
+  }
+
+  // The server ended `sub` (a spec reload removed it): forgotten, its stream closed, never
+  // subscribed again; then its 'ended'.
+  _ended(sub, reason) {
+    if (this.subscriptions.get(sub.key) !== sub) return;
+    this.subscriptions.delete(sub.key);
+    if (this.transport === 'sse') {
+      this._closeStream(sub);
+      this._streamCheck();
+    }
+    sub._onEnded({ reason });
+  }
+
+  // A live spec reload: the client's 'spec_changed', once per new version. On SSE every stream
+  // brings the same message (one per stream, not one per client); on the WebSocket one comes.
+  _onSpecChanged(m) {
+    if (m.version !== undefined && m.version === this._specVersion) return;
+    this._specVersion = m.version;
+    this._emit('spec_changed', { version: m.version, added: m.added ?? [], changed: m.changed ?? [], removed: m.removed ?? [] });
   }
 
   // ---- SSE: one EventSource per subscription; the browser reconnects each with Last-Event-ID ----
@@ -779,7 +799,8 @@ export class RtClient extends Emitter {
       const m = parseJson(ev.data);
       if (!current() || m?.type !== 'subscribed') return;
       this._streamRetries.delete(sub.key);
-      sub._onSubscribed(m);
+      if (m.reason) sub._onResync(m);  // unasked: a spec reload redefined it (a new epoch)
+      else sub._onSubscribed(m);
     };
     es.onopen = () => {
       if (!current()) return;
@@ -792,10 +813,17 @@ export class RtClient extends Emitter {
       const m = parseJson(ev.data);
       if (current() && m?.type === 'event') sub._onEvent(m);
     });
+    es.addEventListener('spec_changed', (ev) => {
+      const m = parseJson(ev.data);
+      if (current() && m?.type === 'spec_changed') this._onSpecChanged(m);
+    });
     es.addEventListener('error', (ev) => {
       if (!current()) return;
       if (typeof ev.data === 'string') {  // the server's `event: error`, before it ends the stream
         const m = parseJson(ev.data);
+        // NORMAL: a spec reload ended the subscription (removed, or this subscriber refused under
+        // its new definition). Closed before the browser would reconnect: it is not asked again.
+        if (m?.code === sseEndedBySpecReload) return this._ended(sub, 'spec_changed');
         this._emit('error', new RtError(m?.error ?? 'INTERNAL', m?.message ?? ev.data));
         return;
       }

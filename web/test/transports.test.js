@@ -296,3 +296,55 @@ test('client: no usable transport closes with NO_TRANSPORT', async () => {
   assert.equal(client.state, 'closed');
   await assert.rejects(client.publish('Task', 'insert', {}), (e) => e.code === 'NO_TRANSPORT');
 });
+
+test('client: a spec reload on SSE: spec_changed once per version, a new-epoch snapshot resyncs, NORMAL ends the sub for good', async () => {
+  const { client, fetch } = sseClient({ transports: ['sse'] });
+  const tasks = client.subscribe('TaskUpdates');
+  const archived = client.subscribe('ArchivedTasks');
+  const specs = [], resynced = [], ended = [], errors = [];
+  client.on('spec_changed', (c) => specs.push(c));
+  client.on('error', (e) => errors.push(e.code));
+  tasks.on('resynced', (r) => resynced.push({ reason: r.reason, epoch: r.epoch, rows: [...r.rows.keys()] }));
+  archived.on('ended', (e) => ended.push(e.reason));
+  archived.on('error', (e) => errors.push(e.code));
+  await until('two EventSources', () => FakeEventSource.all.length === 2);
+  const [esTasks, esArchived] = FakeEventSource.all;
+  assert.deepEqual([esTasks.params.subscription, esArchived.params.subscription], ['TaskUpdates', 'ArchivedTasks']);
+  for (const [es, name, epoch] of [[esTasks, 'TaskUpdates', 'e1'], [esArchived, 'ArchivedTasks', 'a1']]) {
+    es.open();
+    es.event('snapshot', { type: 'subscribed', subscription: name, epoch, seq: 3, recovered: false, initial: [{ id: 'old' }] });
+  }
+  assert.equal(client.state, 'open');
+  // Each stream brings the reload's spec_changed (no id): the client emits it once.
+  const change = { type: 'spec_changed', version: 'v2', added: ['DoneTasks'], changed: ['TaskUpdates'], removed: ['ArchivedTasks'] };
+  esTasks.event('spec_changed', change);
+  esArchived.event('spec_changed', change);
+  assert.deepEqual(specs, [{ version: 'v2', added: ['DoneTasks'], changed: ['TaskUpdates'], removed: ['ArchivedTasks'] }]);
+  // The changed one: a snapshot in a new epoch, its `subscribed` with the reason.
+  esTasks.event('snapshot', { type: 'subscribed', subscription: 'TaskUpdates', epoch: 'e2', seq: 0, recovered: false,
+                              reason: 'spec_changed', initial: [{ id: 'new' }] });
+  assert.deepEqual(resynced, [{ reason: 'spec_changed', epoch: 'e2', rows: ['new'] }]);
+  assert.deepEqual([tasks.epoch, tasks.seq], ['e2', 0]);
+  esTasks.event('change', { type: 'event', subscription: 'TaskUpdates', operation: 'insert', data: { id: 'n1' }, epoch: 'e2', seq: 1 });
+  assert.deepEqual([...tasks.rows.keys()], ['new', 'n1']);
+  // The removed one: the stream's last event is NORMAL (1000); the sub ends, its EventSource is
+  // closed before the browser would reconnect, and rt.js opens none and probes nothing.
+  esArchived.event('error', { error: 'NORMAL', code: 1000, message: 'subscription ended by a spec reload' });
+  assert.deepEqual(ended, ['spec_changed']);
+  assert.equal(archived.ended, 'spec_changed');
+  assert.ok(esArchived.closed);
+  assert.deepEqual([...client.subscriptions.keys()], ['TaskUpdates']);
+  esArchived.broken(true);  // a late error of the closed stream changes nothing
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(FakeEventSource.all.length, 2, 'the ended subscription\'s stream is not reopened');
+  assert.equal(fetch.calls.length, 0);
+  assert.deepEqual(errors, [], 'an ending by a spec reload is not an error');
+  assert.equal(client.state, 'open');
+  // The next reload is emitted again; another server ending (not NORMAL) stays an error.
+  esTasks.event('spec_changed', { ...change, version: 'v3', changed: [], removed: [], added: [] });
+  assert.deepEqual(specs.map((s) => s.version), ['v2', 'v3']);
+  esTasks.event('error', { error: 'GOING_AWAY', code: 1001, message: 'server shutting down' });
+  assert.deepEqual(errors, ['GOING_AWAY']);
+  assert.equal(tasks.ended, null);
+  client.close();
+});

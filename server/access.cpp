@@ -72,7 +72,13 @@ result<identity, std::string> access::from_jwt(const std::string& token, std::in
     auto v = jwt_.verify(token, now_ms);
     if (!v) return make_unexpected(v.error());
     auto claim = v->claims.find("rt");
-    auto r = rights_from_claim(claim == v->claims.end() ? nlohmann::json() : *claim, v->subject.sub, *app_.load());
+    std::shared_ptr<const retired_names> retired;
+    {
+        std::lock_guard<std::mutex> lock(retired_mu_);
+        retired = retired_;
+    }
+    auto r = rights_from_claim(claim == v->claims.end() ? nlohmann::json() : *claim, v->subject.sub, *app_.load(),
+                               retired.get());
     if (!r) return make_unexpected(r.error());
     identity id{std::move(*r), "", v->subject.exp * 1000 + jwt_.rules().leeway_ms, true};
     return id;
@@ -157,6 +163,18 @@ void access::log_reloaded(const reload_plan& plan) const {
                                   " tokens); closed " + std::to_string(plan.revoked) + " connections with " +
                                   std::to_string(proto::close_code::auth_failed) + " (token revoked), " + std::to_string(plan.changed) +
                                   " with " + std::to_string(proto::close_code::rights_changed) + " (rights changed)");
+}
+
+void access::set_app(const spec::app& next) {
+    const spec::app& prev = *app_.load();
+    std::lock_guard<std::mutex> lock(retired_mu_);
+    auto names = std::make_shared<retired_names>(retired_ ? *retired_ : retired_names{});
+    for (const auto& s : prev.subscriptions) names->subscriptions.insert(s.name);
+    for (const auto& e : prev.entities) names->entities.insert(e.name);
+    for (const auto& s : next.subscriptions) names->subscriptions.erase(s.name);  // served again
+    for (const auto& e : next.entities) names->entities.erase(e.name);
+    retired_ = std::move(names);
+    app_.store(&next, std::memory_order_release);
 }
 
 }  // namespace rt::server

@@ -91,7 +91,9 @@ public:
     result<void, std::string> check_tokens(const spec::app& next) const;
     // The spec JWT rights and tokens reloads are read against from now on (`next` must outlive
     // this object: the hub keeps every app it served).
-    void set_app(const spec::app& next) { app_.store(&next, std::memory_order_release); }
+    // Names the previous specs declared and `next` lacks become retired: a JWT naming them keeps
+    // working without them (tokens.hpp, rights_from_claim).
+    void set_app(const spec::app& next);
 
 private:
     std::shared_ptr<const token_table> tokens() const;
@@ -101,6 +103,8 @@ private:
 
     const std::string tokens_path_;
     std::atomic<const spec::app*> app_;  // the spec served now (set_app)
+    mutable std::mutex retired_mu_;
+    std::shared_ptr<const retired_names> retired_;  // null until a reload retires a name
     const jwt_verifier jwt_;
     const bool dev_mode_;
     metrics& metrics_;

@@ -160,10 +160,12 @@ rights token_checker::token(const toml::table& t, const std::string& key_text) {
                                   "' (expected user, subscribe, publish, presence, admin, filters, publish_filters)");
     }
 
+    bool dropped_subscription = false;  // a retired subscription left out of `subscribe`
     if (auto list = names(t, "subscribe", who, "[\"" + (app_.subscriptions.empty() ? std::string("Name") : app_.subscriptions[0].name) + "\"]")) {
         for (const auto& [name, at] : *list) {
             if (name == "*") r.any_subscription = true;
             else if (app_.find_subscription(name)) r.subscriptions.insert(name);
+            else if (retired_subscription(name)) dropped_subscription = true;
             else error(at, who + ": subscribe: no subscription named '" + name + "' in the spec (it has: " +
                                subscription_names() + "; or \"*\")");
         }
@@ -172,6 +174,7 @@ rights token_checker::token(const toml::table& t, const std::string& key_text) {
         for (const auto& [name, at] : *list) {
             if (name == "*") r.any_entity = true;
             else if (app_.find_entity(name)) r.publish.insert(name);
+            else if (retired_entity(name)) continue;
             else error(at, who + ": publish: no entity named '" + name + "' in the spec (it has: " + entity_names() +
                                "; or \"*\")");
         }
@@ -210,7 +213,9 @@ rights token_checker::token(const toml::table& t, const std::string& key_text) {
                 if (!sub) {
                     bool any = false;
                     for (const auto& s : app_.subscriptions) any = any || (s.entity == key && r.may_subscribe(s.name));
-                    if (!any) {
+                    // The subscriptions it was written for may be retired: the scope is kept (it
+                    // only narrows) rather than refused.
+                    if (!any && !dropped_subscription) {
                         error(k.source(), who + ": " + path + ": the token may not subscribe to any subscription of " +
                                               key + " (add one to subscribe, or remove this table)");
                         continue;
@@ -245,8 +250,9 @@ rights token_checker::token(const toml::table& t, const std::string& key_text) {
                 std::string path = "publish_filters." + key;
                 const spec::entity* ent = app_.find_entity(key);
                 if (!ent) {
-                    error(k.source(), who + ": " + path + ": no entity named '" + key + "' in the spec (it has: " +
-                                          entity_names() + ")");
+                    if (!retired_entity(key))  // a retired one: nothing left it could write
+                        error(k.source(), who + ": " + path + ": no entity named '" + key + "' in the spec (it has: " +
+                                              entity_names() + ")");
                     continue;
                 }
                 if (!r.may_publish(key)) {

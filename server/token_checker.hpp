@@ -12,13 +12,17 @@
 
 #include "protocol/spec.hpp"
 #include "server/rights.hpp"
+#include "server/tokens.hpp"
 
 namespace rt::server {
 
 // Checks one file; collects every error with its position. Not thread-safe; one per parse.
 class token_checker {
 public:
-    token_checker(const spec::app& app, std::string source) : app_(app), source_(std::move(source)) {}
+    // `retired`: names of subscriptions and entities an earlier spec served (tokens.hpp,
+    // rights_from_claim): left out of subscribe, publish and publish_filters instead of refused.
+    token_checker(const spec::app& app, std::string source, const retired_names* retired = nullptr)
+        : app_(app), source_(std::move(source)), retired_(retired) {}
 
     // Records an error at a position of the file (made one line).
     void error(const toml::source_region& at, const std::string& msg);
@@ -46,8 +50,12 @@ private:
     void scope_table(const std::string& who, const std::string& path, const spec::entity& e, const toml::table& t,
                      row_scope& out);
 
+    bool retired_subscription(const std::string& name) const { return retired_ && retired_->subscriptions.count(name); }
+    bool retired_entity(const std::string& name) const { return retired_ && retired_->entities.count(name); }
+
     const spec::app& app_;
     std::string source_;
+    const retired_names* retired_ = nullptr;
     std::vector<std::tuple<int, int, std::string>> errors_;
 };
 

@@ -102,7 +102,8 @@ result<token_table, std::string> load_tokens_file(const std::string& path, const
     return parse_tokens(ss.str(), path, app);
 }
 
-result<rights, std::string> rights_from_claim(const json& rt_claim, const std::string& sub, const spec::app& app) {
+result<rights, std::string> rights_from_claim(const json& rt_claim, const std::string& sub, const spec::app& app,
+                                              const retired_names* retired) {
     const std::string source = "JWT claim 'rt'";
     if (rt_claim.is_null()) {  // no claim: a user with no rights, like a token table with only `user`
         rights r;
@@ -115,7 +116,7 @@ result<rights, std::string> rights_from_claim(const json& rt_claim, const std::s
     auto t = claim_table(rt_claim, "rt");
     if (!t) return make_unexpected(source + ": error: " + t.error());
     t->insert_or_assign("user", sub);
-    token_checker check(app, source);
+    token_checker check(app, source, retired);
     rights r = check.token(*t, "in the JWT");
     if (check.failed()) return make_unexpected(check.report());
     return r;

@@ -12,6 +12,7 @@
 //   board = ["b1"]
 // docs/operations.md "The tokens file" and "Checking the file" are the reference.
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,12 @@
 #include "server/rights.hpp"
 
 namespace rt::server {
+
+// Names an earlier spec of this process declared and the current one lacks (rights_from_claim).
+struct retired_names {
+    std::set<std::string> subscriptions;
+    std::set<std::string> entities;
+};
 
 using token_table = std::map<std::string, rights>;
 
@@ -39,6 +46,13 @@ result<token_table, std::string> load_tokens_file(const std::string& path, const
 // [tokens.<TOKEN>] table (subscribe, publish, presence, admin, filters, publish_filters; the user
 // is `sub`, so the claim has no `user`), run by the same checker, with the same messages, one per
 // line as "JWT claim 'rt': error: WHAT". `rt_claim` null (no claim): a user with no rights.
-result<rights, std::string> rights_from_claim(const nlohmann::json& rt_claim, const std::string& sub, const spec::app& app);
+// `retired` (rt serve after a live spec reload): subscriptions and entities an earlier spec of this
+// process served and the current one lacks. A claim naming one of them in `subscribe`, `publish` or
+// `publish_filters` is read without it (a JWT minted before the reload keeps working for the rest,
+// and loses nothing it could still use); a name never served stays an error (a typo). Anything
+// that pins rows stays strict: a `filters` table naming a retired name still refuses the token,
+// since dropping a pin would widen what it reads.
+result<rights, std::string> rights_from_claim(const nlohmann::json& rt_claim, const std::string& sub, const spec::app& app,
+                                              const retired_names* retired = nullptr);
 
 }  // namespace rt::server

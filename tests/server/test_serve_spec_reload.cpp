@@ -14,6 +14,7 @@
 #include "support/proc_stats.hpp"
 #include "support/redis_process.hpp"
 #include "support/sse_client.hpp"
+#include "jwt_fixtures.hpp"
 #include "support/ws_helpers.hpp"
 
 using namespace rt::test;
@@ -381,4 +382,43 @@ TEST_CASE("spec reload: SIGHUP on a --broker node keeps its spec and says why", 
     sighup(srv, "the spec is not reloaded with --broker");
     CHECK(subscribe(*a, "AllNotes", json::object(), "again")["type"] == "subscribed");  // the old spec serves
     CHECK(metric_value(srv.port(), "rt_spec_reloads_total") == 0);
+}
+
+TEST_CASE("spec reload: a JWT minted for the old spec keeps working without the names the reload removed, "
+          "a typo or a pin through a removed name is still refused", "[serve][reload][jwt]") {
+    const std::string path = shop_spec("reload_jwt.spec");
+    rt_server srv({"--jwt-secret-file", jwt_test_keys().secret_file}, path);
+    // Minted for v1: AllNotes (removed by v2) beside AllItems (kept); Note written, Item pinned.
+    const json v1_rights = {{"subscribe", {"AllItems", "AllNotes"}},
+                            {"publish", {"Item", "Note"}},
+                            {"publish_filters", {{"Note", {{"text", {"x"}}}}}}};
+    const std::string token = jwt_mint(jwt_claims_for("ann", v1_rights));
+    // A pin written through a subscription v2 removes: dropping it would widen the reads.
+    const json pinned = {{"subscribe", {"AllItems", "AllNotes"}}, {"filters", {{"AllNotes", {{"text", {"x"}}}}}}};
+    const std::string pinned_token = jwt_mint(jwt_claims_for("bo", pinned));
+    auto before = connect_ws(srv.ws_url("token=" + token));
+    REQUIRE(subscribe(*before, "AllNotes")["type"] == "subscribed");
+    auto before_pinned = connect_ws(srv.ws_url("token=" + pinned_token));
+    REQUIRE(subscribe(*before_pinned, "AllNotes", {{"text", "x"}})["type"] == "subscribed");
+
+    save_spec(path, k_shop_v2);
+    sighup(srv, "reloaded (version");
+
+    // A new connection with the same token: what is left of its rights still works.
+    auto after = connect_ws(srv.ws_url("token=" + token));
+    CHECK(subscribe(*after, "AllItems")["type"] == "subscribed");
+    CHECK(subscribe(*after, "NewNotes", json::object(), "n")["code"] == "FORBIDDEN");  // never granted
+    CHECK(publish(*after, "Item", "insert", item("i1", "new"))["type"] == "published");
+    // Note is still declared: its write scope still holds.
+    CHECK(publish(*after, "Note", "insert", {{"id", "n1"}, {"text", "y"}})["code"] == "FORBIDDEN");
+    CHECK(publish(*after, "Note", "insert", {{"id", "n2"}, {"text", "x"}})["type"] == "published");
+    CHECK(http_request(srv.port(), "GET", "/api/Item", "", {rights_bearer(token)}).status == 200);
+    // Refused: the pin through the removed AllNotes, and a name no spec of this server declared.
+    CHECK_THAT(jwt_refused(srv, pinned_token), Catch::Contains("filters.AllNotes: no subscription or entity named 'AllNotes'"));
+    json typo = v1_rights;
+    typo["subscribe"] = {"AllItems", "AllItemz"};
+    CHECK_THAT(jwt_refused(srv, jwt_mint(jwt_claims_for("ann", typo))), Catch::Contains("no subscription named 'AllItemz'"));
+    // The connections opened before the reload were not closed by it.
+    CHECK(request(*before, {{"id", "p"}, {"type", "ping"}})["type"] == "pong");
+    CHECK(request(*before_pinned, {{"id", "p"}, {"type", "ping"}})["type"] == "pong");
 }

@@ -137,6 +137,9 @@ std::string name_list(const std::vector<std::string>& names) {
     for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
     return out + "]";
 }
+// "1 row", "0 rows", "12 rows".
+std::string rows_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " row" : " rows"); }
+
 }  // namespace
 
 void reconnecting_subscriber::dispatch_locked(const proto::session_update& u, const proto::server_message& m) {
@@ -147,10 +150,10 @@ void reconnecting_subscriber::dispatch_locked(const proto::session_update& u, co
             if (u.reason == "spec_changed") {
                 const auto pos = session_.find(sub) ? session_.find(sub)->position : std::nullopt;
                 status("spec changed: " + sub + " resynced, epoch " + (pos ? pos->epoch : std::string("?")) + ", " +
-                       std::to_string(u.rows) + " rows");
+                       rows_text(u.rows));
             } else {
-                status(u.resync ? sub + ": resynced from snapshot of " + std::to_string(u.rows) + " rows"
-                                : sub + ": snapshot of " + std::to_string(u.rows) + " rows");
+                status(u.resync ? sub + ": resynced from snapshot of " + rows_text(u.rows)
+                                : sub + ": snapshot of " + rows_text(u.rows));
             }
             break;
         case update_kind::spec_changed:

@@ -92,8 +92,8 @@ TEST_CASE("rt subscribe takes a --filter per subscription and tells two of one n
     rt_process sub({"subscribe", "TicketDetail", "--filter", R"({"id":"X1"})", "TicketDetail", "--filter", R"({"id":"X2"})",
                     "--count", "2", "--url", srv.ws_url()});
     // Each subscription is named NAME#POSITION; both are live once both snapshots are reported.
-    REQUIRE(sub.wait_for_output("TicketDetail#1: snapshot of 1 rows", k_wait));
-    REQUIRE(sub.wait_for_output("TicketDetail#2: snapshot of 1 rows", k_wait));
+    REQUIRE(sub.wait_for_output("TicketDetail#1: snapshot of 1 row", k_wait));
+    REQUIRE(sub.wait_for_output("TicketDetail#2: snapshot of 1 row", k_wait));
     publish(*pub, "Ticket", "update", {{"id", "X2"}, {"priority", 6}}, "u2");
     publish(*pub, "Ticket", "update", {{"id", "X1"}, {"priority", 5}}, "u1");
     REQUIRE(sub.wait_exit(k_wait) == 0);

@@ -47,6 +47,13 @@ void append_id(std::string& out, const json& id) {
 namespace {
 constexpr std::string_view k_event_prefix = "{\"type\":\"event\",";
 constexpr std::string_view k_events_prefix = "{\"type\":\"events\",";
+// `"sid":"...",` right after an (event or events) frame's type; nothing without a sid.
+void append_sid_first(std::string& out, std::string_view sid) {
+    if (sid.empty()) return;
+    out += "\"sid\":";
+    append_json_string(out, sid);
+    out.push_back(',');
+}
 }  // namespace
 
 std::string encode_event(std::string_view subscription, operation op, std::string_view data_json,
@@ -56,11 +63,7 @@ std::string encode_event(std::string_view subscription, operation op, std::strin
     // beyond escapes (frames are kept in replay buffers, so capacity is memory).
     out.reserve(136 + subscription.size() + data_json.size() + pos.epoch.size() + (sid.empty() ? 0 : sid.size() + 9));
     out += k_event_prefix;
-    if (!sid.empty()) {
-        out += "\"sid\":";
-        append_json_string(out, sid);
-        out.push_back(',');
-    }
+    append_sid_first(out, sid);
     out += "\"subscription\":";
     append_json_string(out, subscription);
     out += ",\"operation\":\"";
@@ -84,11 +87,7 @@ std::string encode_events(std::string_view subscription, std::string_view epoch,
     std::string out;
     out.reserve(size);
     out += k_events_prefix;
-    if (!sid.empty()) {
-        out += "\"sid\":";
-        append_json_string(out, sid);
-        out.push_back(',');
-    }
+    append_sid_first(out, sid);
     out += "\"subscription\":";
     append_json_string(out, subscription);
     out += ",\"epoch\":";
@@ -118,9 +117,7 @@ std::string event_with_sid(std::string_view frame, std::string_view sid) {
     std::string out;
     out.reserve(frame.size() + sid.size() + 9);
     out += prefix;
-    out += "\"sid\":";
-    append_json_string(out, sid);
-    out.push_back(',');
+    append_sid_first(out, sid);
     out += frame.substr(prefix.size());
     return out;
 }

@@ -50,6 +50,23 @@ inline json boards_card(const std::string& id, const std::string& board, const s
     return {{"id", id}, {"title", "t " + id}, {"board", board}, {"status", status}};
 }
 
+// Publishes Card changes on one connection, each with its own id, REQUIREd to succeed.
+struct boards_publisher {
+    client::sync_client& conn;
+    int n = 0;
+    void operator()(const std::string& op, const json& row) {
+        REQUIRE(publish(conn, "Card", op, row, "p" + std::to_string(n++))["type"] == "published");
+    }
+    // The cards the filter tests start from: c1 team-a/one todo, c2 team-a/two done, c3 team-b/one
+    // doing, c4 team-ab todo (a board that shares the prefix "team-a" but not "team-a/").
+    void seed() {
+        (*this)("insert", boards_card("c1", "team-a/one", "todo"));
+        (*this)("insert", boards_card("c2", "team-a/two", "done"));
+        (*this)("insert", boards_card("c3", "team-b/one", "doing"));
+        (*this)("insert", boards_card("c4", "team-ab", "todo"));
+    }
+};
+
 // The ids of a snapshot's rows, sorted.
 inline std::vector<std::string> boards_ids(const json& rows) {
     std::vector<std::string> ids;

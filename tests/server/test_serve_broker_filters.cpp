@@ -44,14 +44,8 @@ TEST_CASE("broker: set and prefix subscribers on node B get exactly the matching
     RT_REQUIRE_REDIS(redis);
     rt_server a = bfilters_node(redis), b = bfilters_node(redis);
     auto pub = connect_ws(a.ws_url("token=tok-all"));
-    int n = 0;
-    auto put = [&](const std::string& op, const json& row) {
-        REQUIRE(publish(*pub, "Card", op, row, "p" + std::to_string(n++))["type"] == "published");
-    };
-    put("insert", boards_card("c1", "team-a/one", "todo"));
-    put("insert", boards_card("c2", "team-a/two", "done"));
-    put("insert", boards_card("c3", "team-b/one", "doing"));
-    put("insert", boards_card("c4", "team-ab", "todo"));
+    boards_publisher put{*pub};
+    put.seed();
 
     auto sets = connect_ws(b.ws_url("token=tok-all"));
     json s = subscribe(*sets, "Cards", k_set_filter);

@@ -25,14 +25,8 @@ std::pair<std::string, std::string> patterns_event(rt::client::sync_client& c) {
 TEST_CASE("serve: a set filter and a prefix filter get their snapshot and the rows entering and leaving", "[serve][filter]") {
     rt_server srv = boards_server();
     auto pub = connect_ws(srv.ws_url("token=tok-all"));
-    int n = 0;
-    auto put = [&](const std::string& op, const json& row) {
-        REQUIRE(publish(*pub, "Card", op, row, "p" + std::to_string(n++))["type"] == "published");
-    };
-    put("insert", boards_card("c1", "team-a/one", "todo"));
-    put("insert", boards_card("c2", "team-a/two", "done"));
-    put("insert", boards_card("c3", "team-b/one", "doing"));
-    put("insert", boards_card("c4", "team-ab", "todo"));
+    boards_publisher put{*pub};
+    put.seed();
 
     auto sets = connect_ws(srv.ws_url("token=tok-all"));
     json s = subscribe(*sets, "Cards", {{"status", {"todo", "doing"}}});

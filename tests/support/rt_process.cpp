@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -73,6 +74,20 @@ rt_process::rt_process(const std::vector<std::string>& args, const std::string& 
     auto child = os::child_process::spawn(argv, options);
     if (!child) throw std::runtime_error("cannot start rt: " + child.error());
     child_ = std::move(*child);
+}
+
+std::optional<int> rt_process::wait_exit(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto code = child_->wait_exit(timeout);
+    if (!code) return code;
+    // Until each stream closes (wait_until returns then), within what is left of `timeout` plus a
+    // margin: a grandchild that inherited a pipe must not hang the test.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto bound = std::max(left, std::chrono::milliseconds(0)) + std::chrono::seconds(5);
+    const auto never = [](std::string_view) { return false; };
+    child_->wait_until(never, bound, os::child_stream::out);
+    child_->wait_until(never, bound, os::child_stream::err);
+    return code;
 }
 
 run_result run_rt(const std::vector<std::string>& args, std::chrono::milliseconds timeout, const std::string& stdin_text) {

@@ -39,8 +39,10 @@ public:
     std::string err() const { return child_->err(); }
     std::string out() const { return child_->out(); }
     void signal(int sig) { child_->signal(sig); }
-    // Waits for exit; returns the exit code, or nullopt on timeout.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return child_->wait_exit(timeout); }
+    // Waits for exit, then until its stdout and stderr are read to the end (their reader threads may
+    // lag behind the exit on a loaded machine: out()/err() right after would miss the last lines);
+    // returns the exit code, or nullopt on timeout.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
     int pid() const { return child_->pid(); }
     bool running() { return child_->running(); }
     // Waits until the child's stdout and stderr are closed (it exited, or handed them on).

@@ -71,6 +71,7 @@ rt_process::rt_process(const std::vector<std::string>& args, const std::string& 
     argv.insert(argv.end(), args.begin(), args.end());
     os::child_options options;
     options.stdin_text = stdin_text;
+    options.die_with_parent = true;  // a killed test process takes its rt children with it
     auto child = os::child_process::spawn(argv, options);
     if (!child) throw std::runtime_error("cannot start rt: " + child.error());
     child_ = std::move(*child);
@@ -110,7 +111,9 @@ run_result run_rt(const std::vector<std::string>& args, std::chrono::millisecond
 rt_server::rt_server(std::vector<std::string> extra, std::string spec) {
     std::vector<std::string> args{"--spec", spec.empty() ? kanban_spec_path() : spec, "--listen", "127.0.0.1:0"};
     for (auto& e : extra) args.push_back(e);
-    auto started = os::start_serve(RT_BINARY, args, os::child_options{}, std::chrono::seconds(15));
+    os::child_options options;
+    options.die_with_parent = true;  // a killed test process takes its rt serve with it
+    auto started = os::start_serve(RT_BINARY, args, options, std::chrono::seconds(15));
     if (!started) throw std::runtime_error("rt serve did not start: " + started.error());
     proc_ = std::make_unique<rt_process>(std::move(started->process));
     port_ = started->port;

@@ -22,6 +22,8 @@ run_result run_rt(const std::vector<std::string>& args, std::chrono::millisecond
                   const std::string& stdin_text = {});
 
 // `rt ARGS...` as a child process (an os::child_process running the rt binary under test).
+// It gets SIGKILL when the test process dies (PR_SET_PDEATHSIG): no rt lingers after a killed test.
+// The kernel ties that to the thread that started it: start a child on a thread that outlives it.
 class rt_process {
 public:
     // Starts `rt ARGS...` with `stdin_text` on its stdin (then end of file), capturing stdout and

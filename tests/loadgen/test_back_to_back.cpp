@@ -32,7 +32,9 @@ json b2b_run(const rt_server& srv, std::uint32_t conns, const std::string& durat
 
 TEST_CASE("loadgen: a second run right after the first connects every connection", "[loadgen][integration]") {
     rt_server srv;
-    constexpr std::uint32_t conns = 1000;
+    // Under ASan the server is too slow to complete 1,000 opening handshakes within the client's 5 s
+    // (74 timed out): fewer there, still hundreds of TIME-WAIT sockets for the second run to meet.
+    const std::uint32_t conns = built_with_asan() ? 300 : 1000;
     json first = b2b_run(srv, conns, "1s", {});
     REQUIRE_FALSE(first.is_discarded());
     CHECK(first["connections"]["subscribed"] == conns);

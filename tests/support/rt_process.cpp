@@ -57,6 +57,8 @@ rss_bounded_servers::~rss_bounded_servers() {
         ::unsetenv("ASAN_OPTIONS");
 }
 
+bool built_with_asan() { return rt_test_asan; }
+
 std::string kanban_spec_path() { return std::string(RT_SOURCE_DIR) + "/scenarios/kanban.spec"; }
 
 std::string temp_path(const std::string& name) {

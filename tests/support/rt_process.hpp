@@ -102,6 +102,10 @@ private:
     std::string options_;  // ASAN_OPTIONS as it was
 };
 
+// True in an AddressSanitizer build (./dev.sh asan), where the code under test runs several times
+// slower: a bound on time or throughput that is not the point of a test may be raised there only.
+bool built_with_asan();
+
 std::string kanban_spec_path();
 std::string temp_path(const std::string& name);  // a fresh path under the test temp dir
 

@@ -34,7 +34,11 @@ struct check_fixture {
 
     // Runs the cases matching `pattern` against `url` (the server, or a relay in front of it).
     check::check_run run_at(const std::string& url, const std::string& pattern) {
-        auto in = check::prepare_check(url, token_, spec_file, std::chrono::milliseconds(2000), limited_token_);
+        // Each step's bound (reading the spec, a reply, an event): under ASan the server is several
+        // times slower and 2 s did not always suffice there.
+        const std::chrono::milliseconds step(rt::test::built_with_asan() ? 5000 : 2000);
+        auto in = check::prepare_check(url, token_, spec_file, step, limited_token_);
+        INFO("prepare_check: " << (in.ok() ? std::string() : in.error().message));
         REQUIRE(in.ok());
         auto cases = check::select_cases({pattern});
         REQUIRE(cases.ok());

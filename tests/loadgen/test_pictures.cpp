@@ -94,8 +94,10 @@ TEST_CASE("loadgen: --json series, --report and --hgrm from a real run", "[loadg
     const std::string json_path = temp_path("pictures.json");
     const std::string html_path = temp_path("pictures.html");
     const std::string hgrm_path = temp_path("pictures.hgrm");
+    // The threshold gives the report a verdict; its value is no claim (ASan: p99 932 ms once).
+    const std::string max_p99 = built_with_asan() ? "5s" : "500ms";
     auto r = run_rt({"loadgen", "--url", srv.ws_url(), "--conns", "100", "--rate", "50/s", "--duration", "3s",
-                     "--max-p99", "500ms", "--quiet", "--json", json_path, "--report", html_path, "--hgrm", hgrm_path},
+                     "--max-p99", max_p99, "--quiet", "--json", json_path, "--report", html_path, "--hgrm", hgrm_path},
                     60s);
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     REQUIRE(r.exit_code == 0);

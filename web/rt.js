@@ -18,7 +18,7 @@
 //
 // The pure parts (backoffDelay, classifyEvent, applyChange, applySnapshot, subscribeFrame, eventsOfBatch,
 // PublishQueue, parsePosition, formatPosition, httpBase, sseUrl, restRequest, restError,
-// chooseTransport) are exported for tests (web/test/, `node --test`).
+// chooseTransport, livenessStep, jwtExpiryMs) are exported for tests (web/test/, `node --test`).
 
 /** Defaults; every one can be given to connect(). */
 export const DEFAULTS = Object.freeze({
@@ -29,6 +29,8 @@ export const DEFAULTS = Object.freeze({
   openTimeoutMs: 10000,    // a WebSocket still not open after this is given up (a silently dropping network never fails by itself)
   transports: Object.freeze(['websocket', 'sse']),  // SSE only when the WebSocket cannot open
   fallbackAfter: 2,        // WebSocket opens that failed in a row (while online) before SSE is used
+  pingIntervalMs: 25000,   // an open WebSocket silent this long is sent a `ping` (0: never; docs/protocol.md §10) ...
+  pongTimeoutMs: 10000,    // ... and closed and resumed when nothing at all arrives within this after it
 });
 
 /** An error the server sent (`code` is one of docs/protocol.md §6), or one of rt.js's own. */
@@ -182,6 +184,38 @@ export function chooseTransport({ transports, wsFailures, fallbackAfter, wsAvail
   const sse = sseAvailable && transports.includes('sse');
   if (ws && (!sse || wsFailures < fallbackAfter)) return 'websocket';
   return sse ? 'sse' : null;
+}
+
+/**
+ * The liveness check of an open WebSocket, at time `now`: 'ping' (nothing arrived for
+ * `pingIntervalMs`: send one), 'dead' (a ping sent at `pingSentAt` got nothing at all within
+ * `pongTimeoutMs`: give the socket up) or 'wait'; with `delay`, the ms until the next check.
+ * `pingSentAt` is null when no ping awaits an answer (any message received answers it).
+ */
+export function livenessStep({ now, lastReceived, pingSentAt, pingIntervalMs, pongTimeoutMs }) {
+  if (pingSentAt !== null) {
+    const left = pingSentAt + pongTimeoutMs - now;
+    return left <= 0 ? { action: 'dead', delay: 0 } : { action: 'wait', delay: left };
+  }
+  const left = lastReceived + pingIntervalMs - now;
+  return left <= 0 ? { action: 'ping', delay: pongTimeoutMs } : { action: 'wait', delay: left };
+}
+
+/**
+ * The expiry of a JWT (its `exp` claim) in ms since the epoch; null for a token that is not a JWT
+ * with a numeric `exp` (an opaque token, a tokens file's). Read without checking the signature:
+ * only to know when a token cannot be accepted any more.
+ */
+export function jwtExpiryMs(token) {
+  const parts = typeof token === 'string' ? token.split('.') : [];
+  if (parts.length !== 3) return null;
+  try {
+    const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)))?.exp;
+    return Number.isFinite(exp) ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The publishes made while offline, sent in order after reconnect; bounded. */
@@ -350,6 +384,7 @@ const eventSourceClosed = 2;  // EventSource.CLOSED: the browser gave up (an HTT
 // The close code of an SSE stream's last `event: error` when a spec reload ended its subscription
 // (NORMAL, docs/protocol.md "SSE"): the WebSocket's unasked `unsubscribed` with reason 'spec_changed'.
 const sseEndedBySpecReload = 1000;
+const sseTokenExpired = 4002;  // the stream's JWT expired (docs/protocol.md §7): its URL will not be accepted again
 
 /**
  * A client that reconnects by itself and resumes every subscription, on the WebSocket or on SSE.
@@ -374,6 +409,9 @@ export class RtClient extends Emitter {
     this._wsLive = false;            // _ws is open (on SSE, _ws is a background attempt)
     this._closedByUser = false;
     this._retryTimer = null;
+    this._liveTimer = null;          // the open WebSocket's next liveness check
+    this._lastReceived = 0;          // when its last message arrived (Date.now())
+    this._pingSentAt = null;         // when the liveness ping awaiting an answer was sent
     this._emitted = '';              // the last state+transport reported
     this._streams = new Map();       // on SSE: subscription key → EventSource
     this._streamsDown = new Set();   // on SSE: keys whose stream is not open
@@ -431,6 +469,7 @@ export class RtClient extends Emitter {
   close() {
     this._closedByUser = true;
     clearTimeout(this._retryTimer);
+    clearTimeout(this._liveTimer);
     if (this._ws) this._ws.close(1000);
     this._closeAllStreams();
     this._closedError ??= new RtError('CLOSED', 'the client was closed');
@@ -514,29 +553,64 @@ export class RtClient extends Emitter {
       clearTimeout(openTimer);
       this._onWsOpen();
     };
-    ws.onmessage = (ev) => { if (this._ws === ws) this._handle(ev.data); };
+    ws.onmessage = (ev) => {
+      if (this._ws !== ws) return;
+      this._lastReceived = Date.now();  // anything at all answers a liveness ping
+      this._pingSentAt = null;
+      this._handle(ev.data);
+    };
     ws.onclose = (ev) => {
       clearTimeout(openTimer);
-      if (this._ws !== ws) return;
-      this._ws = null;
-      this._wsLive = false;
-      this._failPending(new RtError('DISCONNECTED', `the connection closed (${ev.code}) before the reply`));
-      if (this._closedByUser) return;
-      if (ev.code === 4001) {  // the token is not accepted: asking again cannot help (docs/protocol.md §7)
-        this._closedError = new RtError('AUTH_REQUIRED', ev.reason || 'the token was refused');
-        this._failAll(this._closedError);
-        this._setState('closed', { code: ev.code, reason: ev.reason });
-        return;
-      }
-      if (!opened) return this._onWsFailed(ev);
-      this._scheduleReconnect(ev);
+      if (this._ws === ws) this._onWsClosed(ev, opened);
     };
+  }
+
+  // The current WebSocket is gone (closed, or given up by the liveness check).
+  _onWsClosed(ev, opened) {
+    this._ws = null;
+    this._wsLive = false;
+    clearTimeout(this._liveTimer);
+    this._failPending(new RtError('DISCONNECTED', `the connection closed (${ev.code}) before the reply`));
+    if (this._closedByUser) return;
+    if (ev.code === 4001) {  // the token is not accepted: asking again cannot help (docs/protocol.md §7)
+      this._closedError = new RtError('AUTH_REQUIRED', ev.reason || 'the token was refused');
+      this._failAll(this._closedError);
+      this._setState('closed', { code: ev.code, reason: ev.reason });
+      return;
+    }
+    if (!opened) return this._onWsFailed(ev);
+    this._scheduleReconnect(ev);
+  }
+
+  // The open WebSocket's liveness check (livenessStep): a `ping` when it has been silent for
+  // pingIntervalMs; when not even that is answered within pongTimeoutMs, the network died without
+  // a close (a laptop that slept, a NAT that forgot the connection): the socket is given up —
+  // without waiting for its close, which may never come — and the client reconnects and resumes.
+  _checkLiveness(ws) {
+    const { pingIntervalMs, pongTimeoutMs } = this.options;
+    if (this._ws !== ws || !this._wsLive || !(pingIntervalMs > 0)) return;
+    const now = Date.now();
+    const step = livenessStep({ now, lastReceived: this._lastReceived, pingSentAt: this._pingSentAt, pingIntervalMs, pongTimeoutMs });
+    if (step.action === 'dead') {
+      this._onWsClosed({ code: 1006, reason: `no message within ${pongTimeoutMs} ms of a ping` }, true);
+      try { ws.close(); } catch { /* a dead socket */ }
+      return;
+    }
+    if (step.action === 'ping') {
+      this._pingSentAt = now;
+      this._send({ type: 'ping' });  // its `pong` (no id) is ignored by _handle: arriving is enough
+    }
+    this._liveTimer = setTimeout(() => this._checkLiveness(ws), step.delay);
   }
 
   _onWsOpen() {
     this._attempt = 0;
     this._wsFailures = 0;
     this._wsLive = true;
+    this._lastReceived = Date.now();
+    this._pingSentAt = null;
+    clearTimeout(this._liveTimer);
+    this._checkLiveness(this._ws);
     if (this.transport === 'sse') this._leaveSse();
     this.transport = 'websocket';
     this._setState('open');
@@ -793,6 +867,14 @@ export class RtClient extends Emitter {
         this._streams.has(sub.key)) return;
     const url = sseUrl(this.url, sub, token);
     const es = new this._EventSource(url);
+    // The browser must not reconnect with a token known to have expired since: with getToken,
+    // rt.js reopens the stream itself with a new one, resuming with since (the replay buffer).
+    // (One getToken gave already expired is refused like any bad token: no loop.)
+    const openedAt = Date.now();
+    const renewable = () => {
+      const exp = jwtExpiryMs(token);
+      return Boolean(this.options.getToken) && exp !== null && exp > openedAt && exp <= Date.now();
+    };
     this._streams.set(sub.key, es);
     const current = () => this._streams.get(sub.key) === es;
     const subscribed = (ev) => {
@@ -824,16 +906,46 @@ export class RtClient extends Emitter {
         // NORMAL: a spec reload ended the subscription (removed, or this subscriber refused under
         // its new definition). Closed before the browser would reconnect: it is not asked again.
         if (m?.code === sseEndedBySpecReload) return this._ended(sub, 'spec_changed');
+        if (m?.code === sseTokenExpired) return this._streamExpired(sub, es, m);
         this._emit('error', new RtError(m?.error ?? 'INTERNAL', m?.message ?? ev.data));
         return;
       }
       // The stream broke. The browser reconnects by itself with Last-Event-ID (readyState
       // CONNECTING), unless the server answered with an error status (CLOSED): then rt.js asks why.
+      // Either way, a JWT that has expired meanwhile is replaced first (getToken).
       sub.resuming = true;
       this._streamsDown.add(sub.key);
       this._streamCheck();
-      if (es.readyState === eventSourceClosed) this._streamRefused(sub, es, url);
+      if (renewable()) {
+        es.close();
+        this._retryStream(sub);
+      } else if (es.readyState === eventSourceClosed) {
+        this._streamRefused(sub, es, url);
+      }
     });
+  }
+
+  // The server ended the stream because its JWT expired (4002). With getToken: reopened at once
+  // with a new token (the client's 'error' is not told: nothing failed). Without: the token cannot
+  // be renewed, so the stream is closed before the browser would retry it in vain, and the
+  // subscription gets the error (as a stream the server refuses).
+  _streamExpired(sub, es, m) {
+    if (this.options.getToken) return this._openStream(sub);
+    es.close();
+    this._streams.delete(sub.key);
+    this._streamsDown.delete(sub.key);
+    const err = new RtError(m.error ?? 'TOKEN_EXPIRED', m.message ?? 'token expired');
+    this._emit('error', err);
+    sub._emit('error', err);
+    this._streamCheck();
+  }
+
+  // Reopens the stream of `sub` after the backoff of its attempts so far.
+  _retryStream(sub) {
+    const attempt = this._streamRetries.get(sub.key)?.attempt ?? 0;
+    const timer = setTimeout(() => this._openStream(sub),
+                             backoffDelay(attempt, this.options.backoffBaseMs, this.options.backoffCapMs));
+    this._streamRetries.set(sub.key, { timer, attempt: attempt + 1 });
   }
 
   // The browser gave up on `url`. A GET tells why: a 4xx with an error body ends this stream with
@@ -851,10 +963,7 @@ export class RtClient extends Emitter {
       this._streamCheck();
       return;
     }
-    const attempt = this._streamRetries.get(sub.key)?.attempt ?? 0;
-    const timer = setTimeout(() => this._openStream(sub),
-                             backoffDelay(attempt, this.options.backoffBaseMs, this.options.backoffCapMs));
-    this._streamRetries.set(sub.key, { timer, attempt: attempt + 1 });
+    this._retryStream(sub);
   }
 
   // null when the request can succeed (2xx, 5xx, 429, no answer), else the RtError of the body.
@@ -898,7 +1007,7 @@ function parseJson(text) {
 
 /**
  * Opens a client: connect(url, { token | getToken, transports, fallbackAfter, backoffBaseMs,
- * backoffCapMs, queueLimit, requestTimeoutMs, openTimeoutMs }). `url` is the WebSocket URL
+ * backoffCapMs, queueLimit, requestTimeoutMs, openTimeoutMs, pingIntervalMs, pongTimeoutMs }). `url` is the WebSocket URL
  * (ws://HOST:PORT/live); SSE and REST use the same host and port.
  */
 export function connect(url, options = {}) {

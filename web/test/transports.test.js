@@ -8,6 +8,7 @@ import {
   parsePosition, formatPosition, httpBase, sseUrl, restRequest, restError, chooseTransport, RtError, connect,
 } from '../rt.js';
 import { FakeSocket } from '../test_support/fake_socket.js';
+import { FakeEventSource } from '../test_support/fake_event_source.js';
 
 test('parsePosition reads EPOCH:SEQ and refuses anything else', () => {
   assert.deepEqual(parsePosition('7f3a:42'), { epoch: '7f3a', seq: 42 });
@@ -58,21 +59,6 @@ test('chooseTransport: the WebSocket until it failed fallbackAfter times in a ro
 });
 
 // ---- the client against scripted transports ----
-
-// An EventSource the test drives: readyState 0 connecting, 1 open, 2 closed (as the browser's).
-class FakeEventSource {
-  static all = [];
-  constructor(url) { this.url = url; this.readyState = 0; this.listeners = {}; FakeEventSource.all.push(this); }
-  addEventListener(type, fn) { (this.listeners[type] ??= []).push(fn); }
-  close() { this.readyState = 2; this.closed = true; }
-  open() { this.readyState = 1; this.onopen?.({}); }
-  event(type, data) { for (const fn of this.listeners[type] ?? []) fn({ type, data: JSON.stringify(data) }); }
-  broken(closed = false) {  // the browser's own error event: reconnecting (0) or given up (2)
-    this.readyState = closed ? 2 : 0;
-    for (const fn of this.listeners.error ?? []) fn({ type: 'error' });
-  }
-  get params() { return Object.fromEntries(new URL(this.url).searchParams); }
-}
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 async function until(what, cond) {

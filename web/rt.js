@@ -869,7 +869,7 @@ export class RtClient extends Emitter {
     const es = new this._EventSource(url);
     // The browser must not reconnect with a token known to have expired since: with getToken,
     // rt.js reopens the stream itself with a new one, resuming with since (the replay buffer).
-    // (One getToken gave already expired is refused like any bad token: no loop.)
+    // (A token getToken hands out already expired is refused like any bad token: no loop.)
     const openedAt = Date.now();
     const renewable = () => {
       const exp = jwtExpiryMs(token);
@@ -906,7 +906,7 @@ export class RtClient extends Emitter {
         // NORMAL: a spec reload ended the subscription (removed, or this subscriber refused under
         // its new definition). Closed before the browser would reconnect: it is not asked again.
         if (m?.code === sseEndedBySpecReload) return this._ended(sub, 'spec_changed');
-        if (m?.code === sseTokenExpired) return this._streamExpired(sub, es, m);
+        if (m?.code === sseTokenExpired) return this._streamExpired(sub, m);
         this._emit('error', new RtError(m?.error ?? 'INTERNAL', m?.message ?? ev.data));
         return;
       }
@@ -929,11 +929,9 @@ export class RtClient extends Emitter {
   // with a new token (the client's 'error' is not told: nothing failed). Without: the token cannot
   // be renewed, so the stream is closed before the browser would retry it in vain, and the
   // subscription gets the error (as a stream the server refuses).
-  _streamExpired(sub, es, m) {
+  _streamExpired(sub, m) {
     if (this.options.getToken) return this._openStream(sub);
-    es.close();
-    this._streams.delete(sub.key);
-    this._streamsDown.delete(sub.key);
+    this._closeStream(sub);
     const err = new RtError(m.error ?? 'TOKEN_EXPIRED', m.message ?? 'token expired');
     this._emit('error', err);
     sub._emit('error', err);
@@ -1007,8 +1005,8 @@ function parseJson(text) {
 
 /**
  * Opens a client: connect(url, { token | getToken, transports, fallbackAfter, backoffBaseMs,
- * backoffCapMs, queueLimit, requestTimeoutMs, openTimeoutMs, pingIntervalMs, pongTimeoutMs }). `url` is the WebSocket URL
- * (ws://HOST:PORT/live); SSE and REST use the same host and port.
+ * backoffCapMs, queueLimit, requestTimeoutMs, openTimeoutMs, pingIntervalMs, pongTimeoutMs }).
+ * `url` is the WebSocket URL (ws://HOST:PORT/live); SSE and REST use the same host and port.
  */
 export function connect(url, options = {}) {
   return new RtClient(url, options);

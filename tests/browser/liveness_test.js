@@ -40,19 +40,31 @@ async function main() {
     proxy = await startProxy(rtBinary, server.base);
     browser = await chromium.launch({ executablePath, timeout: 30000 });
     const page = await (await browser.newContext()).newPage();
-    const pings = [];  // when the page sent a `ping` frame
-    page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => {
-      if (String(payload).includes('"ping"')) pings.push(Date.now());
-    }));
+    // When the page sent a `ping` frame, on the page's clock (the one its change times use): a
+    // timestamp taken in this process when the devtools event arrives can be late by more than the
+    // gap to the next change on a loaded machine.
+    await page.addInitScript(() => {
+      window.__pings = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        if (typeof data === 'string' && data.includes('"type":"ping"')) window.__pings.push(performance.timeOrigin + performance.now());
+        return send.call(this, data);
+      };
+    });
+    const pagePings = () => page.evaluate(() => window.__pings);
     await page.goto(`${proxy.base}/rt.js`);  // any page of the (proxied) server's origin
     await page.evaluate(async () => {
       const { connect } = await import('/rt.js');
-      const r = window.__r = { seqs: [], resumed: [], states: [], snapshotSeq: null, lastMessage: 0 };
+      const r = window.__r = { seqs: [], resumed: [], states: [], snapshotSeq: null, lastMessage: 0, changeTimes: [] };
       const c = window.__c = connect(`ws://${location.host}/live`, { transports: ['websocket'], pingIntervalMs: 1000, pongTimeoutMs: 1000 });
       c.on('state', ({ state, code }) => r.states.push({ state, code, at: performance.timeOrigin + performance.now() }));
       const sub = window.__sub = c.subscribe('AllPlants');
       sub.on('snapshot', ({ seq }) => { r.snapshotSeq ??= seq; });
-      sub.on('change', ({ seq }) => { r.seqs.push(seq); r.lastMessage = performance.timeOrigin + performance.now(); });
+      sub.on('change', ({ seq }) => {
+        r.seqs.push(seq);
+        r.lastMessage = performance.timeOrigin + performance.now();
+        r.changeTimes.push(r.lastMessage);
+      });
       sub.on('resumed', ({ recovered }) => r.resumed.push(recovered));
     });
     await page.waitForFunction(() => window.__r.snapshotSeq !== null && window.__c.state === 'open', null, { timeout: waitMs });
@@ -69,7 +81,18 @@ async function main() {
       await new Promise((r) => setTimeout(r, 250));
     }
     await page.waitForFunction((n) => window.__r.seqs.length === n, ids.length, { timeout: waitMs });
-    check(pings.length === 0, `a busy connection is never pinged (${pings.length} pings in ${ids.length} changes)`);
+    // The contract is "no ping while messages arrive more often than pingIntervalMs": a loaded
+    // machine may leave a gap of a second between two changes, and then a ping is right. So every
+    // ping of the busy phase must follow at least ~pingIntervalMs without a message.
+    const times = await page.evaluate(() => window.__r.changeTimes);
+    const pings = await pagePings();
+    const early = pings.filter((at) => {
+      const before = times.filter((t) => t <= at);
+      return before.length > 0 && at - before[before.length - 1] < 1000 - 50;
+    });
+    const busyPings = pings.length;
+    check(early.length === 0, `a busy connection is never pinged (${busyPings} ping(s) in ${ids.length} changes, ` +
+          `${early.length} sent less than pingIntervalMs after a message)`);
     // Silent death: the proxy drops every byte both ways, closing nothing.
     await proxy.fault('blackhole');
     const faultAt = Date.now();
@@ -81,10 +104,13 @@ async function main() {
     const seenBefore = await page.evaluate(() => ({ lastMessage: window.__r.lastMessage, states: window.__r.states }));
     const down = seenBefore.states.find((s) => s.state === 'reconnecting');
     const afterLast = down ? down.at - seenBefore.lastMessage : NaN;
-    check(noticed && down?.code === 1006 && afterLast < 2000 + 1500,
+    // Not before pingIntervalMs + pongTimeoutMs of silence (the contract); the upper bound is loose
+    // (a loaded machine), the ping after the fault shows the liveness check did it.
+    check(noticed && down?.code === 1006 && afterLast >= 2000 - 100 && afterLast < 2000 + 6000,
           `the silent socket was given up ${afterLast.toFixed(0)} ms after its last message ` +
           `(${noticedAt - faultAt} ms after the blackhole; pingIntervalMs + pongTimeoutMs = 2000 ms), code ${down?.code}`);
-    check(pings.length >= 1 && pings[0] >= faultAt, `rt.js pinged the silent socket (${pings.length} ping(s))`);
+    const silentPings = (await pagePings()).slice(busyPings).filter((at) => at >= faultAt).length;
+    check(silentPings >= 1, `rt.js pinged the silent socket (${silentPings} ping(s) after the blackhole)`);
     const caughtUp = await page.waitForFunction((n) => window.__sub.rows.size === n && window.__c.state === 'open', ids.length,
                                                 { timeout: waitMs }).then(() => true, () => false);
     const seen = await page.evaluate(() => ({ ...window.__r, rows: [...window.__sub.rows.keys()].sort() }));

@@ -47,6 +47,10 @@ void ws_server::http_error(const connection_ptr& con, int status, proto::error_c
 void ws_server::on_http(websocketpp::connection_hdl hdl) {
     connection_ptr con = connection(hdl, "http");
     if (!con) return;
+    // websocketpp closes the connection after every plain HTTP response: say so. Without it an
+    // HTTP/1.1 client keeps the socket for its next request and, when that races the close, fails
+    // it ("other side closed": seen with Node's fetch after a pause between two REST calls).
+    con->replace_header("Connection", "close");
     if (!origin_allowed(con, "HTTP request")) return;
     std::string path;
     std::map<std::string, std::string> query;

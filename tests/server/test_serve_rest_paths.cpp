@@ -2,6 +2,9 @@
 // http-slash-id and http-plus-in-path, now seeds in tests/fuzz/corpus/http/): the path is split at
 // `/` before each segment is percent-decoded, so an id holding `/` is reachable as %2F; `+` is a
 // plus in a path and a space only in the query string.
+#include <algorithm>
+#include <cctype>
+
 #include "support/ws_helpers.hpp"
 
 using namespace rt::test;
@@ -92,4 +95,22 @@ TEST_CASE("fuzz finding http-plus-in-path: '+' in a REST path is a plus, in the 
     CHECK(http_request(port, "GET", "/api/Ticket/a+b").status == 404);
     CHECK(http_request(port, "GET", "/api/Ticket/a%20b").status == 200);  // the other row is untouched
     CHECK(srv.stop() == 0);
+}
+
+TEST_CASE("every plain HTTP answer says Connection: close, since the server closes after it", "[serve][rest]") {
+    // An HTTP/1.1 client keeps a connection the server does not say it closes, and its next
+    // request then races the close ("other side closed" from Node's fetch after a pause).
+    rt_server srv({}, rest_paths_helpdesk());
+    auto has_close = [](const http_reply& r) {
+        std::string h = r.headers;
+        std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+        return h.find("connection: close") != std::string::npos;
+    };
+    rest_paths_insert(srv.port(), "T1");
+    CHECK(has_close(http_request(srv.port(), "GET", "/api/Ticket/T1")));                          // a row
+    CHECK(has_close(http_request(srv.port(), "GET", "/api/Ticket/nope")));                        // 404
+    CHECK(has_close(http_request(srv.port(), "POST", "/api/Ticket", "{", rest_paths_json)));      // 400
+    CHECK(has_close(http_request(srv.port(), "GET", "/healthz")));
+    CHECK(has_close(http_request(srv.port(), "OPTIONS", "/api/Ticket", "", {"Origin: http://localhost:3000"})));
+    CHECK(has_close(http_request(srv.port(), "GET", "/api/Ticket", "", {"Origin: http://evil.example"})));  // refused Origin
 }

@@ -427,7 +427,13 @@ export class RtClient extends Emitter {
                 : typeof globalThis.fetch === 'function' ? (...a) => globalThis.fetch(...a) : undefined;
     if (typeof globalThis.addEventListener === 'function') {
       this._onOnline = () => { if (this.state === 'offline') this._reconnectNow(); };
-      this._onOffline = () => { if (this.state === 'reconnecting') this._setState('offline'); };
+      this._onOffline = () => {
+        if (this.state === 'reconnecting') this._setState('offline');
+        // The browser says the network is gone: an open WebSocket is dead or about to be, and its
+        // close may never arrive (no route for the peer's FIN/RST). Give it up now, as the liveness
+        // check would later: the state is 'offline', publishes queue, and 'online' resumes with since.
+        else if (this.state === 'open' && this._ws && this._wsLive) this._dropWs(this._ws, 'the browser went offline');
+      };
       globalThis.addEventListener('online', this._onOnline);
       globalThis.addEventListener('offline', this._onOffline);
     }
@@ -591,16 +597,19 @@ export class RtClient extends Emitter {
     if (this._ws !== ws || !this._wsLive || !(pingIntervalMs > 0)) return;
     const now = Date.now();
     const step = livenessStep({ now, lastReceived: this._lastReceived, pingSentAt: this._pingSentAt, pingIntervalMs, pongTimeoutMs });
-    if (step.action === 'dead') {
-      this._onWsClosed({ code: 1006, reason: `no message within ${pongTimeoutMs} ms of a ping` }, true);
-      try { ws.close(); } catch { /* a dead socket */ }
-      return;
-    }
+    if (step.action === 'dead') return this._dropWs(ws, `no message within ${pongTimeoutMs} ms of a ping`);
     if (step.action === 'ping') {
       this._pingSentAt = now;
       this._send({ type: 'ping' });  // its `pong` (no id) is ignored by _handle: arriving is enough
     }
     this._liveTimer = setTimeout(() => this._checkLiveness(ws), step.delay);
+  }
+
+  // Gives an open WebSocket up without waiting for its close event (code 1006, `reason`): the
+  // client reconnects (or waits for 'online') and resumes with since.
+  _dropWs(ws, reason) {
+    this._onWsClosed({ code: 1006, reason }, true);
+    try { ws.close(); } catch { /* a dead socket */ }
   }
 
   _onWsOpen() {

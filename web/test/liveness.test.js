@@ -217,3 +217,55 @@ test('client: on SSE without getToken, 4002 closes the stream and is the subscri
   assert.equal(FakeEventSource.all.length, 1);
   assert.deepEqual(fetchCalls, []);
 });
+
+test('client: the browser going offline gives an open WebSocket up at once; online resumes it with since', async (t) => {
+  mockClock(t);
+  FakeSocket.all = [];
+  // A browser's window events and navigator.onLine, on node.
+  const events = new EventTarget();
+  const saved = { add: globalThis.addEventListener, remove: globalThis.removeEventListener,
+                  nav: Object.getOwnPropertyDescriptor(globalThis, 'navigator') };
+  globalThis.addEventListener = events.addEventListener.bind(events);
+  globalThis.removeEventListener = events.removeEventListener.bind(events);
+  const nav = { onLine: true };
+  Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+  t.after(() => {
+    globalThis.addEventListener = saved.add;
+    globalThis.removeEventListener = saved.remove;
+    if (saved.nav) Object.defineProperty(globalThis, 'navigator', saved.nav);
+    else delete globalThis.navigator;
+  });
+  const client = connect('ws://h/live', { WebSocket: FakeSocket, transports: ['websocket'], backoffBaseMs: 1, backoffCapMs: 2 });
+  t.after(() => client.close());
+  const sub = client.subscribe('S');
+  const states = [], resumed = [];
+  client.on('state', (s) => states.push(s.state));
+  sub.on('resumed', (r) => resumed.push(r.recovered));
+  await settle();
+  let ws = FakeSocket.all[0];
+  ws.open();
+  ws.receive({ id: ws.last('subscribe').id, type: 'subscribed', subscription: 'S', epoch: 'e1', seq: 2, recovered: false, initial: [] });
+  // The network goes; the socket's close never comes.
+  nav.onLine = false;
+  events.dispatchEvent(new Event('offline'));
+  assert.equal(client.state, 'offline');
+  assert.deepEqual(states, ['open', 'offline']);
+  const queued = client.publish('Task', 'insert', { id: 'q1' });
+  assert.equal(client.queue.length, 1, 'a publish made offline waits in the queue');
+  // Back online: a new socket, the subscription resumed where it was, the queue sent.
+  nav.onLine = true;
+  events.dispatchEvent(new Event('online'));
+  await settle();
+  ws = FakeSocket.all[FakeSocket.all.length - 1];
+  assert.notEqual(ws, FakeSocket.all[0]);
+  ws.open();
+  const s = ws.last('subscribe');
+  assert.deepEqual(s.since, { epoch: 'e1', seq: 2 });
+  ws.receive({ id: s.id, type: 'subscribed', subscription: 'S', epoch: 'e1', seq: 2, recovered: true });
+  assert.deepEqual(resumed, [true]);
+  const p = ws.last('publish');
+  assert.equal(p.data.id, 'q1');
+  ws.receive({ id: p.id, type: 'published', entity: 'Task', data: { id: 'q1' } });
+  assert.deepEqual(await queued, { id: 'q1' });
+  assert.equal(client.state, 'open');
+});

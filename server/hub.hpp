@@ -119,9 +119,13 @@ public:
     // spec_changed, fresh snapshot) after the same checks as a subscribe, or an `unsubscribed`
     // (reason spec_changed) when those checks or the output limit refuse it; removed ones get an
     // `unsubscribed` (reason spec_changed). Returns the spec_changed message sent. Not with a bus.
+    // `applying` runs under the hub lock once the reload is certain, before any frame is sent: what
+    // else serves the spec (GET /api/_spec, /api/_info, token checks) switches there, so a client
+    // that reacts to `spec_changed` by asking for the spec gets the new one.
     result<proto::spec_changed_msg, std::string> reload_spec(std::shared_ptr<const spec::app> next,
                                                              const std::string& version,
-                                                             const std::vector<std::shared_ptr<conn_context>>& conns);
+                                                             const std::vector<std::shared_ptr<conn_context>>& conns,
+                                                             const std::function<void()>& applying = {});
 
     // --- Several nodes (rt serve --broker; hub_shared.cpp). Without a bus none of this runs and
     // publish/subscribe keep their single-node path.

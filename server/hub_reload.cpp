@@ -39,7 +39,8 @@ std::pair<std::vector<std::string>, std::size_t> hub::misfit_rows_locked(
 
 result<proto::spec_changed_msg, std::string> hub::reload_spec(std::shared_ptr<const spec::app> next_app,
                                                               const std::string& version,
-                                                              const std::vector<std::shared_ptr<conn_context>>& conns) {
+                                                              const std::vector<std::shared_ptr<conn_context>>& conns,
+                                                              const std::function<void()>& applying) {
     std::lock_guard<std::mutex> lock(mu_);
     const spec::app& next = *next_app;
     // 10 lines show the pattern of a mistake; the count says how big it is.
@@ -57,6 +58,7 @@ result<proto::spec_changed_msg, std::string> hub::reload_spec(std::shared_ptr<co
     index_.set_app(next);
     shared_index_.set_app(next);
     db_.serve_entities(next, std::move(loaded));
+    if (applying) applying();  // the rest of the server switches before anyone is told
 
     proto::spec_changed_msg msg{version, diff.added, diff.changed, diff.removed};
     // First, before any frame about a subscription: every connection learns the new version.

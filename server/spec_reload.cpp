@@ -59,10 +59,12 @@ spec_reload_result reload_spec(server_state& state, const char* trigger, const s
     if (auto tokens = state.access.check_tokens(*next); !tokens)
         return refuse("the tokens file " + state.cfg.tokens_path + " does not match the new spec:\n" + tokens.error());
     const auto t0 = std::chrono::steady_clock::now();
-    auto applied = state.hub.reload_spec(next, version, open);
+    auto served = std::make_shared<const served_spec>(served_spec{std::move(*text), version});
+    auto applied = state.hub.reload_spec(next, version, open, [&] {
+        state.access.set_app(*next);
+        state.set_spec(served);
+    });
     if (!applied) return refuse(applied.error());
-    state.access.set_app(*next);
-    state.set_spec(std::make_shared<const served_spec>(served_spec{std::move(*text), version}));
     state.metrics.spec_reloads++;
     state.metrics.spec_reload_failed = 0;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();

@@ -172,3 +172,28 @@ TEST_CASE("hub reload: a changed subscription is subscribed again with the windo
     CHECK(c.subscriptions.begin()->second.batch);
     CHECK(c.subscriptions.begin()->second.throttle_asked == 250);
 }
+
+TEST_CASE("hub reload: the rest of the server switches (applying) before any connection is told; a refused reload never calls it",
+          "[hub][reload]") {
+    hubr_world w;
+    conn_context& c = w.subscribed("Cards", json::object());
+    w.sink.out.clear();
+    std::string v2 = k_hubr_v1;
+    v2.replace(v2.find("  subscription Lanes: Card\n"), 27, "");
+    std::optional<std::size_t> frames_before;
+    const spec::app* app_then = nullptr;
+    REQUIRE(w.h.reload_spec(hubr_parse(v2), "v2", w.conns, [&] {
+        frames_before = w.sink.out.size();
+        app_then = &w.h.app();
+    }).ok());
+    REQUIRE(frames_before.has_value());
+    CHECK(*frames_before == 0);                                  // nobody told yet ...
+    CHECK(app_then != w.app.get());                              // ... and the hub already serves the new spec
+    CHECK(w.sink.to(c).front()["type"] == "spec_changed");       // then told
+    bool called = false;
+    std::string v3 = v2;
+    v3.replace(v3.find("attr size: int"), 14, "attr size: bool");
+    w.publish({{"id", "k1"}, {"lane", "a"}, {"size", 7}});      // a row the next spec refuses
+    REQUIRE_FALSE(w.h.reload_spec(hubr_parse(v3), "v3", w.conns, [&] { called = true; }).ok());
+    CHECK_FALSE(called);
+}

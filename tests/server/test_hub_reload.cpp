@@ -173,7 +173,7 @@ TEST_CASE("hub reload: a changed subscription is subscribed again with the windo
     CHECK(c.subscriptions.begin()->second.throttle_asked == 250);
 }
 
-TEST_CASE("hub reload: the rest of the server switches (applying) before any connection is told; a refused reload never calls it",
+TEST_CASE("hub reload: the rest of the server switches (applying) before any connection is told, and a refused reload never calls it",
           "[hub][reload]") {
     hubr_world w;
     conn_context& c = w.subscribed("Cards", json::object());

@@ -4,6 +4,7 @@
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const chromiumPath = process.env.RT_CHROMIUM || '/usr/bin/chromium';
@@ -145,6 +146,24 @@ function checker() {
   };
 }
 
+// A small app of plants (not kanban), for the tests that need any spec: one entity, one subscription.
+const gardenSpec = `app Garden {
+  entity Plant {
+    attr name: string
+  }
+  subscription AllPlants: Plant
+}
+`;
+
+// Writes `text` as garden.spec into a new temporary directory: {dir, specPath}.
+function writeSpec(prefix, text) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const specPath = path.join(dir, 'garden.spec');
+  fs.writeFileSync(specPath, text);
+  return { dir, specPath };
+}
+
 module.exports = {
   loadChromium, startServer, startProxy, rest, stop, percentile, measureMoves, describeLatency, checker, skip,
+  gardenSpec, writeSpec,
 };

@@ -11,28 +11,18 @@
 // playwright-core).
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { loadChromium, startServer, startProxy, rest, stop, checker } = require('./browser_support');
+const { loadChromium, startServer, startProxy, rest, stop, checker, gardenSpec, writeSpec } = require('./browser_support');
 
 const [rtBinary] = process.argv.slice(2).map((p) => path.resolve(p));
 const { chromium, executablePath } = loadChromium();
 const { check, finish } = checker();
 const waitMs = 10000;
 
-const spec = `app Garden {
-  entity Plant {
-    attr name: string
-  }
-  subscription AllPlants: Plant
-}
-`;
 
 async function main() {
   const t0 = Date.now();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-liveness-'));
-  const specPath = path.join(dir, 'garden.spec');
-  fs.writeFileSync(specPath, spec);
+  const { dir, specPath } = writeSpec('rt-liveness-', gardenSpec);
   const server = await startServer(rtBinary, specPath);
   let proxy = null;
   let browser = null;

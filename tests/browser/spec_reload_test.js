@@ -13,9 +13,8 @@
 // playwright-core, or an rt serve without SSE or spec reload).
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { loadChromium, startServer, rest, stop, checker, skip } = require('./browser_support');
+const { loadChromium, startServer, rest, stop, checker, skip, writeSpec } = require('./browser_support');
 
 const [rtBinary] = process.argv.slice(2).map((p) => path.resolve(p));
 const { chromium, executablePath } = loadChromium();
@@ -103,9 +102,7 @@ const rowIds = (page) => page.evaluate(() => ({
 
 async function main() {
   const t0 = Date.now();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-spec-reload-'));
-  const specPath = path.join(dir, 'garden.spec');
-  fs.writeFileSync(specPath, specBefore);
+  const { dir, specPath } = writeSpec('rt-spec-reload-', specBefore);
   const server = await startServer(rtBinary, specPath);
   let browser = null;
   try {

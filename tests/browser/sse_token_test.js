@@ -14,29 +14,19 @@
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { loadChromium, startServer, rest, stop, checker, skip } = require('./browser_support');
+const { loadChromium, startServer, rest, stop, checker, skip, gardenSpec, writeSpec } = require('./browser_support');
 
 const [rtBinary] = process.argv.slice(2).map((p) => path.resolve(p));
 const { chromium, executablePath } = loadChromium();
 const { check, finish } = checker();
 const waitMs = 15000;  // two renewals of 2 s tokens, with margin for a loaded CI machine
 
-const spec = `app Garden {
-  entity Plant {
-    attr name: string
-  }
-  subscription AllPlants: Plant
-}
-`;
 
 async function main() {
   const t0 = Date.now();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-sse-token-'));
-  const specPath = path.join(dir, 'garden.spec');
+  const { dir, specPath } = writeSpec('rt-sse-token-', gardenSpec);
   const secretPath = path.join(dir, 'jwt.secret');
-  fs.writeFileSync(specPath, spec);
   fs.writeFileSync(secretPath, crypto.randomBytes(32).toString('hex'));
   const mint = (ttl, ...rights) => execFileSync(rtBinary, ['token', '--secret-file', secretPath, '--sub', 'alice',
                                                            '--subscribe', 'AllPlants', ...rights, '--ttl', ttl],

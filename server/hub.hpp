@@ -127,7 +127,8 @@ public:
                                                              const std::vector<std::shared_ptr<conn_context>>& conns,
                                                              const std::function<void()>& applying = {});
 
-    // --- Several nodes (rt serve --broker; hub_shared.cpp). Without a bus none of this runs and
+    // --- Several nodes (rt serve --broker; hub_shared.cpp publishing and applying, hub_shared_streams.cpp
+    // streams and presence, hub_shared_registry.cpp key sets and set/pattern streams). Without a bus none of this runs and
     // publish/subscribe keep their single-node path.
 
     // Plugs the shared store in, before the transport starts and before the bus's first call.
